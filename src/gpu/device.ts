@@ -1,0 +1,72 @@
+// A GPUDevice with the features and limits the kernels need, plus facts about the adapter that choose code paths
+// (f16 storage, software adapter). Works the same in the browser and in Node (the GPU object is passed in).
+
+export interface AdapterFacts {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  hasF16: boolean;
+  hasSubgroups: boolean;
+  hasTimestamps: boolean;
+}
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  facts: AdapterFacts;
+  /** Resolves with the reason when the device is lost (destroy() or a driver fault). */
+  lost: Promise<GPUDeviceLostInfo>;
+  /** True when this context created the device, so dispose() of an owner may destroy it. */
+  ownsDevice: boolean;
+}
+
+export function adapterFacts(adapter: GPUAdapter): AdapterFacts {
+  const info = adapter.info;
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    description: info?.description ?? '',
+    isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter),
+    hasF16: adapter.features.has('shader-f16'),
+    hasSubgroups: adapter.features.has('subgroups'),
+    hasTimestamps: adapter.features.has('timestamp-query'),
+  };
+}
+
+/** Requests a device with shader-f16 (when present) and the adapter's largest buffer limits (BERT weights are big). */
+export async function requestDevice(adapter: GPUAdapter, label = 'bertgpu'): Promise<GpuContext> {
+  const facts = adapterFacts(adapter);
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (facts.hasF16) requiredFeatures.push('shader-f16');
+  if (facts.hasTimestamps) requiredFeatures.push('timestamp-query');
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    label,
+    requiredFeatures,
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxStorageBuffersPerShaderStage: Math.min(l.maxStorageBuffersPerShaderStage, 10),
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+    },
+  });
+  return { device, adapter, facts, lost: device.lost, ownsDevice: true };
+}
+
+/** Wraps a device the caller owns; we never destroy it. */
+export function wrapDevice(device: GPUDevice, adapter: GPUAdapter): GpuContext {
+  return { device, adapter, facts: adapterFacts(adapter), lost: device.lost, ownsDevice: false };
+}
+
+/** Browser/Worker: navigator.gpu → device, or a clear error when WebGPU is missing. */
+export async function requestBrowserGpu(powerPreference: GPUPowerPreference = 'high-performance'): Promise<GpuContext> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) throw new Error('WebGPU is not available here (navigator.gpu is missing); use a browser with WebGPU enabled');
+  const adapter = await gpu.requestAdapter({ powerPreference });
+  if (!adapter) throw new Error('WebGPU is present but no adapter was found (navigator.gpu.requestAdapter() returned null)');
+  return requestDevice(adapter);
+}
