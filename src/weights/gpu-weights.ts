@@ -1,0 +1,137 @@
+// Safetensors → GPU buffers, one tensor at a time as its bytes arrive. Every buffer comes from the caller's
+// BufferRegistry; on any failure or abort the buffers this load created are destroyed before the error propagates,
+// so a failed load leaves nothing allocated.
+import type { BufferRegistry } from '../gpu/buffers.ts';
+import type { SafetensorsDtype, StorageDtype } from './dtypes.ts';
+import { STORAGE_BYTES } from './dtypes.ts';
+import { WeightsError } from './errors.ts';
+import type { SafetensorsHeader, TensorInfo } from './safetensors.ts';
+import type { ByteSource } from './source.ts';
+import { streamSafetensors, type StreamOptions, type TensorSink } from './stream.ts';
+
+export interface GpuTensor {
+  name: string;
+  shape: number[];
+  /** Storage dtype in the buffer. */
+  dtype: StorageDtype;
+  /** Dtype in the file it came from. */
+  sourceDtype: SafetensorsDtype;
+  /** Bytes of tensor data (the buffer is padded to a multiple of 4). */
+  byteLength: number;
+  buffer: GPUBuffer;
+}
+
+/** A set of tensors on the GPU, by the names they have in the checkpoint. */
+export class GpuWeights {
+  readonly tensors = new Map<string, GpuTensor>();
+  readonly metadata = new Map<string, string>();
+  private disposed = false;
+
+  constructor(readonly registry: BufferRegistry) {}
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
+  /** The tensor, or an error naming it. */
+  get(name: string): GpuTensor {
+    const t = this.tensors.get(name);
+    if (!t) throw new WeightsError('missing-tensor', `weights: no tensor named "${name}"`, undefined, name);
+    return t;
+  }
+
+  add(t: GpuTensor, file: string): void {
+    if (this.disposed) throw new WeightsError('bad-argument', `${file}: weights were disposed`, file, t.name);
+    if (this.tensors.has(t.name)) throw new WeightsError('index', `${file}: tensor "${t.name}" appears in more than one file`, file, t.name);
+    this.tensors.set(t.name, t);
+  }
+
+  /** Total bytes held on the GPU. */
+  get byteLength(): number {
+    let n = 0;
+    for (const t of this.tensors.values()) n += t.buffer.size;
+    return n;
+  }
+
+  /** Destroys every buffer (idempotent). */
+  dispose(): void {
+    for (const t of this.tensors.values()) this.registry.destroy(t.buffer);
+    this.tensors.clear();
+    this.disposed = true;
+  }
+}
+
+export interface GpuLoadOptions extends Omit<StreamOptions, 'storage'> {
+  /** Storage dtype on the GPU (default 'f32'). */
+  storage?: StorageDtype;
+  /** Buffer usage (default STORAGE | COPY_DST | COPY_SRC). */
+  usage?: GPUBufferUsageFlags;
+  /** Add to an existing set (sharded checkpoints); on failure only this call's buffers are freed. */
+  into?: GpuWeights;
+  /** Wait for the GPU queue after this many bytes written, so driver staging memory stays bounded (default 64 MiB). */
+  drainBytes?: number;
+}
+
+/** Loads a safetensors source onto the GPU. Resolves with the tensors and the header. */
+export async function loadSafetensorsToGpu(
+  source: ByteSource,
+  registry: BufferRegistry,
+  options: GpuLoadOptions = {},
+): Promise<{ weights: GpuWeights; header: SafetensorsHeader }> {
+  if (!source || typeof source.read !== 'function') throw new WeightsError('bad-argument', 'loadSafetensorsToGpu: source must be a ByteSource');
+  if (!registry || typeof registry.create !== 'function') throw new WeightsError('bad-argument', `${source.name}: loadSafetensorsToGpu needs a BufferRegistry`, source.name);
+  const storage = options.storage ?? 'f32';
+  const device = registry.device;
+  const usage = options.usage ?? GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+  const drainBytes = options.drainBytes ?? 64 << 20;
+  const weights = options.into ?? new GpuWeights(registry);
+  const created: GpuTensor[] = [];
+  let sinceDrain = 0;
+  const file = source.name;
+
+  const openSink = (info: TensorInfo): TensorSink => {
+    const byteLength = info.numel * STORAGE_BYTES[storage];
+    const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
+    if (size > device.limits.maxBufferSize) {
+      throw new WeightsError('buffer-limit', `${file}: tensor "${info.name}" needs ${size} bytes as ${storage}, over this device's ` +
+        `maxBufferSize (${device.limits.maxBufferSize})`, file, info.name);
+    }
+    const buffer = registry.create({ label: info.name, size, usage });
+    const tensor: GpuTensor = { name: info.name, shape: info.shape, dtype: storage, sourceDtype: info.dtype, byteLength, buffer };
+    created.push(tensor);
+    return {
+      async write(offset, block) {
+        // writeBuffer needs a 4-byte multiple; only a tensor's last block can be ragged, and the buffer is padded.
+        if (block.byteLength % 4 === 0) {
+          device.queue.writeBuffer(buffer, offset, block.buffer, block.byteOffset, block.byteLength);
+        } else {
+          const padded = new Uint8Array(Math.ceil(block.byteLength / 4) * 4);
+          padded.set(block);
+          device.queue.writeBuffer(buffer, offset, padded);
+        }
+        sinceDrain += block.byteLength;
+        if (sinceDrain >= drainBytes) {
+          sinceDrain = 0;
+          await device.queue.onSubmittedWorkDone();
+        }
+      },
+      end() {
+        weights.add(tensor, file);
+      },
+    };
+  };
+
+  try {
+    const header = await streamSafetensors(source, openSink, { ...options, storage });
+    for (const [k, v] of header.metadata) weights.metadata.set(k, v);
+    // Writes are queued; make sure they reached the buffers before anyone reads them.
+    await device.queue.onSubmittedWorkDone();
+    return { weights, header };
+  } catch (e) {
+    for (const t of created) {
+      if (weights.tensors.get(t.name) === t) weights.tensors.delete(t.name);
+      registry.destroy(t.buffer);
+    }
+    throw e;
+  }
+}
