@@ -1,0 +1,179 @@
+// Generates src/tokenizer/unicode-tables.ts by asking the HF Rust tokenizer (npm `tokenizers`) how it treats every
+// code point. The Rust crate classifies characters with its own (older) Unicode tables, which differ from Node's ICU
+// and JS `\p{…}` on several hundred code points; copying its answers is the only way to be byte-for-byte equal.
+//
+// Each BertNormalizer step is probed on its own, one code point at a time (the steps are per-character maps):
+//   clean_text            → removed (control, U+0000, U+FFFD) | replaced by ' ' (whitespace) | kept
+//   handle_chinese_chars  → padded with spaces (a "Chinese" character) | kept
+//   strip_accents         → NFD then drop Mn: removed | replaced by a string | kept
+//   lowercase             → replaced by a string | kept
+// and BertPreTokenizer on "a" + c + "b": split away (whitespace) | isolated (punctuation) | part of the word.
+//
+//   npx tsx scripts/make-unicode-tables.ts            writes the table file
+//   npx tsx scripts/make-unicode-tables.ts --check    fails if the committed file differs from a fresh build
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { bertNormalizer, bertPreTokenizer, nfdNormalizer } from 'tokenizers';
+
+// Flag bits; keep in sync with src/tokenizer/unicode.ts (which imports them from the generated file).
+export const F = {
+  REMOVE: 1, CLEAN_SPACE: 2, CJK: 4, SPACE: 8, PUNCT: 16, STRIP_REMOVE: 32, STRIP_MAP: 64, LOWER_MAP: 128,
+} as const;
+
+const HANGUL_FIRST = 0xac00;
+const HANGUL_LAST = 0xd7a3;
+const OUT = 'src/tokenizer/unicode-tables.ts';
+
+const clean = bertNormalizer({ cleanText: true, handleChineseChars: false, stripAccents: false, lowercase: false });
+const chinese = bertNormalizer({ cleanText: false, handleChineseChars: true, stripAccents: false, lowercase: false });
+const strip = bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false });
+const lower = bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: false, lowercase: true });
+const preTokenizer = bertPreTokenizer();
+const nfd = nfdNormalizer();
+
+export interface Classified {
+  flags: number;
+  /** strip_accents output when it is neither the input nor empty. */
+  strip?: string;
+  /** lowercase output when it differs from the input. */
+  lower?: string;
+}
+
+/** Asks the Rust tokenizer about one code point (not a surrogate). Throws on an answer outside the known shapes. */
+export function classifyCodePoint(cp: number): Classified {
+  const c = String.fromCodePoint(cp);
+  let flags = 0;
+  const out: Classified = { flags: 0 };
+
+  const cleaned = clean.normalizeString(c);
+  if (cleaned === '') flags |= F.REMOVE;
+  else if (cleaned === ' ') flags |= F.CLEAN_SPACE;
+  else if (cleaned !== c) throw new Error(`clean_text(U+${hex(cp)}) = ${JSON.stringify(cleaned)}`);
+
+  const padded = chinese.normalizeString(c);
+  if (padded === ` ${c} `) flags |= F.CJK;
+  else if (padded !== c) throw new Error(`handle_chinese_chars(U+${hex(cp)}) = ${JSON.stringify(padded)}`);
+
+  const stripped = strip.normalizeString(c);
+  if (stripped === '') flags |= F.STRIP_REMOVE;
+  else if (stripped !== c) {
+    flags |= F.STRIP_MAP;
+    out.strip = stripped;
+  }
+
+  const lowered = lower.normalizeString(c);
+  if (lowered !== c) {
+    if (lowered === '') throw new Error(`lowercase(U+${hex(cp)}) is empty`);
+    flags |= F.LOWER_MAP;
+    out.lower = lowered;
+  }
+
+  const pieces = preTokenizer.preTokenizeString(`a${c}b`).map(([s]) => s);
+  const n = c.length;
+  if (pieces.length === 2 && pieces[0] === 'a' && pieces[1] === 'b') flags |= F.SPACE;
+  else if (pieces.length === 3 && pieces[1] === c) flags |= F.PUNCT;
+  else if (!(pieces.length === 1 && pieces[0].length === n + 2)) {
+    throw new Error(`pre-tokenize(U+${hex(cp)}) = ${JSON.stringify(pieces)}`);
+  }
+  out.flags = flags;
+  return out;
+}
+
+/** Hangul syllables decompose algorithmically (Unicode §3.12); the runtime computes them instead of storing 11 172. */
+export function hangulDecomposition(cp: number): string {
+  const s = cp - HANGUL_FIRST;
+  const l = 0x1100 + Math.floor(s / 588);
+  const v = 0x1161 + Math.floor((s % 588) / 28);
+  const t = s % 28;
+  return String.fromCodePoint(l, v, ...(t ? [0x11a7 + t] : []));
+}
+
+function hex(cp: number): string {
+  return cp.toString(16).toUpperCase().padStart(4, '0');
+}
+
+const b36 = (n: number): string => n.toString(36);
+
+/** Builds the generated file's text. Also counts code points whose NFD canonical reordering could matter (see docs). */
+export function buildTables(): { text: string; reorderable: number[] } {
+  const runs: number[] = [];
+  let runFlags = -1;
+  let runStart = 0;
+  const stripEntries: string[] = [];
+  const lowerEntries: string[] = [];
+  let lastStrip = 0;
+  let lastLower = 0;
+  const reorderable: number[] = [];
+  const fffd = classifyCodePoint(0xfffd).flags;
+
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    const isSurrogate = cp >= 0xd800 && cp <= 0xdfff;
+    // Lone surrogates reach the Rust side as U+FFFD (N-API's UTF-8 conversion); the runtime maps them the same way.
+    const k: Classified = isSurrogate ? { flags: fffd } : classifyCodePoint(cp);
+    if (k.flags !== runFlags) {
+      if (runFlags >= 0) runs.push(cp - runStart, runFlags);
+      runFlags = k.flags;
+      runStart = cp;
+    }
+    if (k.strip !== undefined) {
+      const isHangul = cp >= HANGUL_FIRST && cp <= HANGUL_LAST;
+      if (isHangul && k.strip !== hangulDecomposition(cp)) throw new Error(`Hangul U+${hex(cp)} is not algorithmic`);
+      if (!isHangul) {
+        stripEntries.push(encodeEntry(cp - lastStrip, cp, k.strip));
+        lastStrip = cp;
+      }
+    }
+    if (k.lower !== undefined) {
+      lowerEntries.push(encodeEntry(cp - lastLower, cp, k.lower));
+      lastLower = cp;
+    }
+    // NFD sorts combining marks by canonical combining class. After Mn are dropped, only kept marks with ccc > 0
+    // could still be reordered among themselves; count them so the docs can say how large that corner is.
+    // (Decomposable code points are covered through their components, which are probed themselves.)
+    if (!isSurrogate && (k.flags & (F.STRIP_REMOVE | F.STRIP_MAP)) === 0 && cp > 0x7f) {
+      const c = String.fromCodePoint(cp);
+      if (nfd.normalizeString(`${c}\u0334`) !== `${c}\u0334`) reorderable.push(cp);
+    }
+  }
+  runs.push(0x110000 - runStart, runFlags);
+
+  const require = createRequire(import.meta.url);
+  const version = (JSON.parse(readFileSync(require.resolve('tokenizers/package.json'), 'utf8')) as { version: string })
+    .version;
+  const text = `// GENERATED by scripts/make-unicode-tables.ts from the HF Rust tokenizer (npm tokenizers ${version}). Do not edit.
+// Character classes exactly as the Rust BertNormalizer / BertPreTokenizer see them (their Unicode tables, not ICU's).
+//
+// FLAG_RUNS: base-36 pairs "length,flags" covering U+0000..U+10FFFF in order (surrogates carry U+FFFD's flags).
+// STRIP_MAP / LOWER_MAP: base-36 entries "cpDelta,n,out1-cp,...,outN-cp" (cpDelta from the previous entry's cp);
+// STRIP_MAP omits Hangul syllables, which decompose algorithmically.
+export const FLAG = { REMOVE: 1, CLEAN_SPACE: 2, CJK: 4, SPACE: 8, PUNCT: 16, STRIP_REMOVE: 32, STRIP_MAP: 64, LOWER_MAP: 128 } as const;
+export const FLAG_RUNS = ${JSON.stringify(runs.map(b36).join(','))};
+export const STRIP_MAP = ${JSON.stringify(stripEntries.join(','))};
+export const LOWER_MAP = ${JSON.stringify(lowerEntries.join(','))};
+`;
+  return { text, reorderable };
+}
+
+function encodeEntry(delta: number, cp: number, out: string): string {
+  const cps = Array.from(out, (ch) => (ch.codePointAt(0) as number) - cp);
+  return [delta, cps.length, ...cps].map(b36).join(',');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const t0 = performance.now();
+  const { text, reorderable } = buildTables();
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  if (process.argv.includes('--check')) {
+    const committed = readFileSync(OUT, 'utf8');
+    if (committed !== text) {
+      console.error(`${OUT} differs from a fresh build: run npx tsx scripts/make-unicode-tables.ts`);
+      process.exit(1);
+    }
+    console.log(`${OUT} is up to date (${secs} s)`);
+  } else {
+    writeFileSync(OUT, text);
+    console.log(`wrote ${OUT}: ${text.length} bytes in ${secs} s`);
+  }
+  console.log(`kept code points with canonical combining class > 1 under strip_accents: ${reorderable.length}` +
+    ` (${reorderable.slice(0, 40).map(hex).join(' ')}${reorderable.length > 40 ? ' …' : ''})`);
+}
