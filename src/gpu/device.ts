@@ -19,6 +19,16 @@ export interface GpuContext {
   lost: Promise<GPUDeviceLostInfo>;
   /** True when this context created the device, so dispose() of an owner may destroy it. */
   ownsDevice: boolean;
+  /**
+   * The GPU instance the adapter came from. Held so that it lives as long as the device: Dawn in Node tears the
+   * instance down when it is garbage-collected, after which pending GPU promises hang or crash the process.
+   */
+  instance?: GPU;
+}
+
+export interface DeviceOptions {
+  label?: string;
+  instance?: GPU;
 }
 
 export function adapterFacts(adapter: GPUAdapter): AdapterFacts {
@@ -35,7 +45,8 @@ export function adapterFacts(adapter: GPUAdapter): AdapterFacts {
 }
 
 /** Requests a device with shader-f16 (when present) and the adapter's largest buffer limits (BERT weights are big). */
-export async function requestDevice(adapter: GPUAdapter, label = 'bertgpu'): Promise<GpuContext> {
+export async function requestDevice(adapter: GPUAdapter, options: DeviceOptions = {}): Promise<GpuContext> {
+  const { label = 'bertgpu', instance } = options;
   const facts = adapterFacts(adapter);
   const requiredFeatures: GPUFeatureName[] = [];
   if (facts.hasF16) requiredFeatures.push('shader-f16');
@@ -54,7 +65,7 @@ export async function requestDevice(adapter: GPUAdapter, label = 'bertgpu'): Pro
       maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
     },
   });
-  return { device, adapter, facts, lost: device.lost, ownsDevice: true };
+  return { device, adapter, facts, lost: device.lost, ownsDevice: true, instance };
 }
 
 /** Wraps a device the caller owns; we never destroy it. */
@@ -68,5 +79,5 @@ export async function requestBrowserGpu(powerPreference: GPUPowerPreference = 'h
   if (!gpu) throw new Error('WebGPU is not available here (navigator.gpu is missing); use a browser with WebGPU enabled');
   const adapter = await gpu.requestAdapter({ powerPreference });
   if (!adapter) throw new Error('WebGPU is present but no adapter was found (navigator.gpu.requestAdapter() returned null)');
-  return requestDevice(adapter);
+  return requestDevice(adapter, { instance: gpu });
 }

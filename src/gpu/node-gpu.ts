@@ -32,14 +32,10 @@ export function findLavapipeIcd(): string | null {
   return null;
 }
 
-let globalsInstalled = false;
+// Dawn's enums and classes (GPUBufferUsage, GPUMapMode, …) are globals in browsers; WebGPU code expects them there.
+Object.assign(globalThis, globals);
 
 async function tryAdapter(powerPreference: GPUPowerPreference): Promise<{ gpu: GPU; adapter: GPUAdapter } | null> {
-  if (!globalsInstalled) {
-    // Dawn's constructors (GPUBufferUsage, …) are expected as globals by WebGPU code.
-    Object.assign(globalThis, globals);
-    globalsInstalled = true;
-  }
   const gpu = create([]) as GPU;
   const adapter = await gpu.requestAdapter({ powerPreference });
   return adapter ? { gpu, adapter } : null;

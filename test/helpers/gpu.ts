@@ -7,8 +7,8 @@ let shared: Promise<GpuContext> | null = null;
 
 export function getTestGpu(): Promise<GpuContext> {
   shared ??= (async () => {
-    const { adapter } = await requestNodeGpu();
-    return requestDevice(adapter, 'bertgpu-test');
+    const { gpu, adapter } = await requestNodeGpu();
+    return requestDevice(adapter, { label: 'bertgpu-test', instance: gpu });
   })();
   return shared;
 }

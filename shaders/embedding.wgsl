@@ -1,0 +1,74 @@
+// embedding: y[b·T + t] = LayerNorm(wordEmb[ids[b·T+t]] + posEmb[t + positionOffset] + typeEmb[typeIds[b·T+t]])
+//   ids, typeIds: (B·T) u32; wordEmb: (vocabSize, C); posEmb: (maxPositions, C); typeEmb: (typeVocabSize, C);
+//   gamma, beta: (C); y: (B·T, C). Position ids are arange(T) + positionOffset, as HF BERT builds them.
+// Threads: one workgroup of WG threads per token (workgroup_id.x + 65535·workgroup_id.y), striding over C.
+// Limits: ids are validated on the CPU before upload; here out-of-range indexes are clamped so a bad id can never
+//   read outside a buffer. T + positionOffset ≤ maxPositions is checked by the caller.
+// Numerics: as layernorm.wgsl (two-pass mean/variance, f32).
+
+override WG: u32 = 128u;
+
+struct Params {
+  rows: u32,
+  T: u32,
+  C: u32,
+  vocabSize: u32,
+  maxPositions: u32,
+  typeVocabSize: u32,
+  positionOffset: u32,
+  eps: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> ids: array<u32>;       // (B·T)
+@group(0) @binding(2) var<storage, read> typeIds: array<u32>;   // (B·T)
+@group(0) @binding(3) var<storage, read> wordEmb: array<f32>;   // (vocabSize, C)
+@group(0) @binding(4) var<storage, read> posEmb: array<f32>;    // (maxPositions, C)
+@group(0) @binding(5) var<storage, read> typeEmb: array<f32>;   // (typeVocabSize, C)
+@group(0) @binding(6) var<storage, read> gamma: array<f32>;     // (C)
+@group(0) @binding(7) var<storage, read> beta: array<f32>;      // (C)
+@group(0) @binding(8) var<storage, read_write> y: array<f32>;   // (B·T, C)
+
+var<workgroup> partial: array<f32, WG>;
+
+fn workgroupSum(v: f32, tid: u32) -> f32 {
+  partial[tid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
+    if (tid < stride) { partial[tid] += partial[tid + stride]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row = wg.x + wg.y * 65535u;
+  if (row >= params.rows) { return; }
+  let C = params.C;
+  let tid = lid.x;
+  let wordBase = min(ids[row], params.vocabSize - 1u) * C;
+  let posBase = min(row % params.T + params.positionOffset, params.maxPositions - 1u) * C;
+  let typeBase = min(typeIds[row], params.typeVocabSize - 1u) * C;
+  let outBase = row * C;
+
+  // The summed embedding is written to y first and normalised in place: each thread touches only its own columns.
+  var s = 0.0;
+  for (var c = tid; c < C; c += WG) {
+    let v = wordEmb[wordBase + c] + posEmb[posBase + c] + typeEmb[typeBase + c];
+    y[outBase + c] = v;
+    s += v;
+  }
+  let mean = workgroupSum(s, tid) / f32(C);
+  var sq = 0.0;
+  for (var c = tid; c < C; c += WG) {
+    let d = y[outBase + c] - mean;
+    sq += d * d;
+  }
+  let rstd = inverseSqrt(workgroupSum(sq, tid) / f32(C) + params.eps);
+  for (var c = tid; c < C; c += WG) {
+    y[outBase + c] = (y[outBase + c] - mean) * rstd * gamma[c] + beta[c];
+  }
+}

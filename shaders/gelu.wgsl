@@ -1,0 +1,27 @@
+// gelu: y[i] = GELU(x[i]) elementwise; ACT selects the form: 0 erf (HF "gelu"), 1 tanh (HF "gelu_new"), 2 ReLU.
+//   x, y: (n). Used where the GELU cannot be fused into a matmul epilogue.
+// Threads: one element per thread, WG threads per workgroup, workgroups laid out 2-D (x + 65535·y) for large n.
+// Numerics: see lib/erf.wgsl (prepended by the kernel descriptor).
+
+override WG: u32 = 256u;
+override ACT: u32 = 0u;
+
+struct Params {
+  n: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;        // (n)
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;  // (n)
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let i = (wg.x + wg.y * 65535u) * WG + lid.x;
+  if (i >= params.n) { return; }
+  let v = x[i];
+  switch ACT {
+    case 1u: { y[i] = geluTanh(v); }
+    case 2u: { y[i] = max(v, 0.0); }
+    default: { y[i] = geluErf(v); }
+  }
+}

@@ -1,0 +1,66 @@
+// layernorm: y = (v − mean(v)) / sqrt(var(v) + eps) · gamma + beta, with v = x (+ residual when HAS_RESIDUAL)
+//   x, residual, y: (rows, C); gamma, beta: (C); eps from the model config (BERT: 1e-12), passed as a uniform.
+// Threads: one workgroup of WG threads per row (workgroup_id.x + 65535·workgroup_id.y); each thread strides over C.
+// Numerics: two passes (mean, then mean of squared deviations: no cancellation), f32 tree reductions in workgroup
+//   memory; biased variance like PyTorch. Limits: rows ≤ 65535², any C ≥ 1.
+
+override WG: u32 = 128u;
+override HAS_RESIDUAL: bool = false;
+
+struct Params {
+  rows: u32,
+  C: u32,
+  eps: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;         // (rows, C)
+@group(0) @binding(2) var<storage, read> residual: array<f32>;  // (rows, C) when HAS_RESIDUAL, else any 4 bytes
+@group(0) @binding(3) var<storage, read> gamma: array<f32>;     // (C)
+@group(0) @binding(4) var<storage, read> beta: array<f32>;      // (C)
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;   // (rows, C)
+
+var<workgroup> partial: array<f32, WG>;
+
+fn inputAt(i: u32) -> f32 {
+  if (HAS_RESIDUAL) { return x[i] + residual[i]; }
+  return x[i];
+}
+
+// Sum of `v` over the workgroup; every thread gets the result.
+fn workgroupSum(v: f32, tid: u32) -> f32 {
+  partial[tid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
+    if (tid < stride) { partial[tid] += partial[tid + stride]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row = wg.x + wg.y * 65535u;
+  // Uniform control flow: the whole workgroup leaves together, before any barrier.
+  if (row >= params.rows) { return; }
+  let C = params.C;
+  let base = row * C;
+  let tid = lid.x;
+
+  var s = 0.0;
+  for (var c = tid; c < C; c += WG) { s += inputAt(base + c); }
+  let mean = workgroupSum(s, tid) / f32(C);
+
+  var sq = 0.0;
+  for (var c = tid; c < C; c += WG) {
+    let d = inputAt(base + c) - mean;
+    sq += d * d;
+  }
+  let rstd = inverseSqrt(workgroupSum(sq, tid) / f32(C) + params.eps);
+
+  for (var c = tid; c < C; c += WG) {
+    y[base + c] = (inputAt(base + c) - mean) * rstd * gamma[c] + beta[c];
+  }
+}

@@ -1,0 +1,52 @@
+// One descriptor per shader: its WGSL (plus the shared library files it declares) and the interface read from it.
+// The executor and the tests dispatch kernels only through these descriptors.
+import { reflectKernel, type KernelInterface } from './wgsl-reflect.ts';
+import { shaderLibs, shaderSources, type ShaderLib } from './shaders.ts';
+
+export type KernelName = keyof typeof shaderSources;
+
+export interface Kernel {
+  name: KernelName;
+  /** Complete module: the kernel file, then its library files (WGSL declarations are order-independent). */
+  code: string;
+  iface: KernelInterface;
+}
+
+// Which library files each kernel calls into; every other kernel is self-contained.
+const libsOf: Partial<Record<KernelName, ShaderLib[]>> = {
+  matmul: ['erf'],
+  gelu: ['erf'],
+};
+
+function makeKernel(name: KernelName): Kernel {
+  const main = shaderSources[name];
+  const code = [main, ...(libsOf[name] ?? []).map((lib) => shaderLibs[lib])].join('\n');
+  return { name, code, iface: reflectKernel(name, main) };
+}
+
+const kernelCache = new Map<KernelName, Kernel>();
+
+export function getKernel(name: KernelName): Kernel {
+  let k = kernelCache.get(name);
+  if (!k) {
+    if (!(name in shaderSources)) throw new Error(`unknown kernel '${String(name)}'`);
+    k = makeKernel(name);
+    kernelCache.set(name, k);
+  }
+  return k;
+}
+
+export const kernelNames = Object.keys(shaderSources) as KernelName[];
+
+/** Values of the `EPILOGUE` override of matmul.wgsl. */
+export const MatmulEpilogue = { none: 0, gelu: 1, residual: 2, geluTanh: 3, relu: 4 } as const;
+export type MatmulEpilogueName = keyof typeof MatmulEpilogue;
+
+/** Values of the `ACT` override of gelu.wgsl. */
+export const Activation = { gelu: 0, geluTanh: 1, relu: 2 } as const;
+
+/** Workgroup grid for kernels that take one workgroup per row (row = x + 65535·y). */
+export function rowGrid(rows: number): [number, number, number] {
+  if (rows <= 65535) return [Math.max(rows, 1), 1, 1];
+  return [65535, Math.ceil(rows / 65535), 1];
+}

@@ -1,0 +1,228 @@
+// Kernel checks shared by the Node (Dawn) and Chromium suites: each case runs one kernel on the GPU and compares it
+// with the naive float64 CPU reference in src/cpu/reference.ts.
+//
+// Tolerance (f32): |Δ| ≤ 1e-5·max(1, |ref|), i.e. atol = rtol = 1e-5. Inputs are scaled like BERT's (activations
+// O(1), weights ~ 1/√K), for which the f32 rounding of a K-term dot product grows like √K·ε·|partial sums| ≈ 1e-6 at
+// K = 3072, an order below the bound; a wrong index, a missing bias or tanh-GELU instead of erf (6e-4) is far above it.
+import * as ref from '../../src/cpu/reference.ts';
+import { runKernel } from '../../src/gpu/dispatch.ts';
+import { Activation, MatmulEpilogue, rowGrid, type MatmulEpilogueName } from '../../src/gpu/kernels.ts';
+import { expectClose, randomArray, seededRandom } from '../helpers/validate.ts';
+import { download, output, upload, type KernelEnv } from './env.ts';
+
+export const f32Tol = { atol: 1e-5, rtol: 1e-5 };
+
+export interface KernelCase {
+  name: string;
+  run(env: KernelEnv): Promise<void>;
+}
+
+type MatmulShape = [M: number, N: number, K: number, epilogue: MatmulEpilogueName];
+export const matmulShapes: MatmulShape[] = [
+  [1, 1, 1, 'none'],
+  [1, 768, 768, 'none'],
+  [7, 13, 5, 'gelu'],
+  [33, 65, 129, 'residual'],
+  [129, 30, 17, 'geluTanh'],
+  [3, 10, 6, 'relu'],
+  [128, 768, 768, 'none'],
+  [128, 3072, 768, 'gelu'],
+  [128, 768, 3072, 'residual'],
+];
+
+const cpuEpilogue: Record<MatmulEpilogueName, ((v: number) => number) | null> = {
+  none: (v) => v, gelu: ref.geluErf, geluTanh: ref.geluTanh, relu: ref.relu, residual: null,
+};
+
+function matmulCase([M, N, K, epi]: MatmulShape): KernelCase {
+  return {
+    name: `matmul M=${M} N=${N} K=${K} epilogue=${epi}`,
+    async run(env) {
+      const x = randomArray(M * K, M * 7 + K, 1);
+      const w = randomArray(N * K, N * 13 + K, 1 / Math.sqrt(K));
+      const b = randomArray(N, N + 3, 0.5);
+      const r = randomArray(M * N, M + N, 1);
+      const y = output(env, 'y', M * N);
+      await runKernel(env.device, env.pipelines, 'matmul', {
+        params: { M, N, K },
+        buffers: { x: upload(env, 'x', x), w: upload(env, 'w', w), b: upload(env, 'b', b), residual: upload(env, 'r', r), y },
+        overrides: { EPILOGUE: MatmulEpilogue[epi] },
+        grid: [Math.ceil(N / 32), Math.ceil(M / 32)],
+      });
+      const pre = ref.matmul(x, w, b, M, N, K);
+      const f = cpuEpilogue[epi];
+      const want = f ? pre.map(f) : ref.add(pre, r);
+      expectClose(this.name, await download(env, y, M * N), want, f32Tol);
+    },
+  };
+}
+
+type MatmulLnShape = [M: number, N: number, K: number];
+export const matmulLnShapes: MatmulLnShape[] = [[1, 1, 1], [1, 768, 768], [5, 13, 7], [129, 64, 33], [6, 30, 130], [128, 768, 3072]];
+
+function matmulLayernormCase([M, N, K]: MatmulLnShape): KernelCase {
+  return {
+    name: `matmulLayernorm M=${M} N=${N} K=${K}`,
+    async run(env) {
+      const eps = 1e-12;
+      const x = randomArray(M * K, K + 1, 1);
+      const w = randomArray(N * K, N + 2, 1 / Math.sqrt(K));
+      const b = randomArray(N, 5, 0.5);
+      const r = randomArray(M * N, 6, 1);
+      const g = randomArray(N, 7, 0.2).map((v) => 1 + v);
+      const be = randomArray(N, 8, 0.1);
+      const y = output(env, 'y', M * N);
+      await runKernel(env.device, env.pipelines, 'matmulLayernorm', {
+        params: { M, N, K, eps },
+        buffers: { x: upload(env, 'x', x), w: upload(env, 'w', w), b: upload(env, 'b', b), residual: upload(env, 'r', r),
+          gamma: upload(env, 'g', g), beta: upload(env, 'be', be), y },
+        grid: rowGrid(Math.ceil(M / 4)),
+      });
+      const want = ref.layerNorm(ref.add(ref.matmul(x, w, b, M, N, K), r), g, be, M, N, eps);
+      // N = 1 normalises a single value to exactly beta; LayerNorm itself amplifies rounding by rstd, which stays
+      // O(1) for these inputs.
+      expectClose(this.name, await download(env, y, M * N), want, f32Tol);
+    },
+  };
+}
+
+type LnShape = [rows: number, C: number, residual: boolean, eps: number];
+export const layernormShapes: LnShape[] = [
+  [1, 1, false, 1e-12], [1, 768, true, 1e-12], [7, 13, false, 1e-5], [129, 768, true, 1e-12], [33, 1000, false, 1e-12], [5, 3, true, 1e-12],
+];
+
+function layernormCase([rows, C, hasResidual, eps]: LnShape): KernelCase {
+  return {
+    name: `layernorm rows=${rows} C=${C} residual=${hasResidual} eps=${eps}`,
+    async run(env) {
+      const x = randomArray(rows * C, rows + C, 2);
+      const r = randomArray(rows * C, C, 1);
+      const g = randomArray(C, 3, 0.2).map((v) => 1 + v);
+      const be = randomArray(C, 4, 0.1);
+      const y = output(env, 'y', rows * C);
+      await runKernel(env.device, env.pipelines, 'layernorm', {
+        params: { rows, C, eps },
+        buffers: { x: upload(env, 'x', x), residual: upload(env, 'r', r), gamma: upload(env, 'g', g), beta: upload(env, 'be', be), y },
+        overrides: { HAS_RESIDUAL: hasResidual },
+        grid: rowGrid(rows),
+      });
+      const want = ref.layerNorm(hasResidual ? ref.add(x, r) : x, g, be, rows, C, eps);
+      expectClose(this.name, await download(env, y, rows * C), want, f32Tol);
+    },
+  };
+}
+
+type AttnShape = [B: number, T: number, NH: number, HS: number, padding: 'none' | 'tail' | 'allMaskedRow'];
+export const attentionShapes: AttnShape[] = [
+  [1, 1, 1, 4, 'none'], [2, 5, 2, 8, 'tail'], [1, 129, 2, 16, 'none'], [3, 17, 3, 12, 'allMaskedRow'],
+  [1, 9, 2, 6, 'tail'], [2, 128, 12, 64, 'tail'], [1, 40, 1, 128, 'none'],
+];
+
+function attentionCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
+  return {
+    name: `attention B=${B} T=${T} NH=${NH} HS=${HS} padding=${padding}`,
+    async run(env) {
+      const C = NH * HS;
+      const qkv = randomArray(B * T * 3 * C, B * T + C, 1.5);
+      const mask = new Uint32Array(B * T).fill(1);
+      const rand = seededRandom(T);
+      for (let b = 0; b < B; b++) {
+        if (padding === 'tail') {
+          const valid = 1 + Math.floor(rand() * T);
+          for (let t = valid; t < T; t++) mask[b * T + t] = 0;
+        }
+        if (padding === 'allMaskedRow' && b === 1) for (let t = 0; t < T; t++) mask[b * T + t] = 0;
+      }
+      const ctx = output(env, 'ctx', B * T * C);
+      await runKernel(env.device, env.pipelines, 'attention', {
+        params: { T, NH, HS },
+        buffers: { qkv: upload(env, 'qkv', qkv), mask: upload(env, 'mask', mask), ctx },
+        grid: [Math.ceil(T / 32), NH, B],
+      });
+      const got = await download(env, ctx, B * T * C);
+      expectClose(this.name, got, ref.attention(qkv, mask, B, T, NH, HS), f32Tol);
+      if (padding === 'allMaskedRow' && got.some((v) => Number.isNaN(v))) throw new Error('NaN in a fully masked row');
+    },
+  };
+}
+
+type EmbShape = [B: number, T: number, C: number, vocab: number, maxPos: number, types: number, offset: number];
+export const embeddingShapes: EmbShape[] = [
+  [1, 1, 8, 5, 4, 2, 0], [2, 5, 13, 30, 8, 2, 0], [1, 129, 64, 100, 130, 2, 0], [3, 7, 3, 11, 9, 1, 2],
+  [2, 128, 768, 1000, 512, 2, 0], [4, 3, 30, 50, 5, 3, 0],
+];
+
+function embeddingCase([B, T, C, vocab, maxPos, types, offset]: EmbShape): KernelCase {
+  return {
+    name: `embedding B=${B} T=${T} C=${C} vocab=${vocab} types=${types} positionOffset=${offset}`,
+    async run(env) {
+      const eps = 1e-12;
+      const rand = seededRandom(C + T);
+      const ids = Uint32Array.from({ length: B * T }, () => Math.floor(rand() * vocab));
+      const typeIds = Uint32Array.from({ length: B * T }, () => Math.floor(rand() * types));
+      const word = randomArray(vocab * C, 1, 1);
+      const pos = randomArray(maxPos * C, 2, 0.5);
+      const type = randomArray(types * C, 3, 0.5);
+      const g = randomArray(C, 4, 0.2).map((v) => 1 + v);
+      const be = randomArray(C, 5, 0.1);
+      const y = output(env, 'y', B * T * C);
+      await runKernel(env.device, env.pipelines, 'embedding', {
+        params: { rows: B * T, T, C, vocabSize: vocab, maxPositions: maxPos, typeVocabSize: types, positionOffset: offset, eps },
+        buffers: { ids: upload(env, 'ids', ids), typeIds: upload(env, 'typeIds', typeIds), wordEmb: upload(env, 'word', word),
+          posEmb: upload(env, 'pos', pos), typeEmb: upload(env, 'type', type), gamma: upload(env, 'g', g), beta: upload(env, 'be', be), y },
+        grid: rowGrid(B * T),
+      });
+      const want = ref.embedding(ids, typeIds, B, T, C, word, pos, type, g, be, eps, offset);
+      expectClose(this.name, await download(env, y, B * T * C), want, f32Tol);
+    },
+  };
+}
+
+type SoftmaxShape = [rows: number, N: number];
+export const softmaxShapes: SoftmaxShape[] = [[1, 1], [1, 768], [7, 13], [129, 3], [4, 1000], [3, 5]];
+
+function softmaxCase([rows, N]: SoftmaxShape): KernelCase {
+  return {
+    name: `softmax rows=${rows} N=${N}`,
+    async run(env) {
+      const x = randomArray(rows * N, rows * N, 20);
+      if (rows > 1) x.fill(-Infinity, N, 2 * N); // row 1 entirely −∞ → zeros, not NaN
+      const y = output(env, 'y', rows * N);
+      await runKernel(env.device, env.pipelines, 'softmax', {
+        params: { rows, N }, buffers: { x: upload(env, 'x', x), y }, grid: rowGrid(rows),
+      });
+      expectClose(this.name, await download(env, y, rows * N), ref.softmax(x, rows, N), f32Tol);
+    },
+  };
+}
+
+type GeluShape = [n: number, act: keyof typeof Activation, scale: number];
+export const geluShapes: GeluShape[] = [[1, 'gelu', 1], [13, 'gelu', 10], [4097, 'gelu', 6], [1000, 'geluTanh', 8], [77, 'relu', 3], [65535 * 64 + 100, 'gelu', 5]];  // the last needs a 2-D grid at WG = 64
+
+function geluCase([n, act, scale]: GeluShape): KernelCase {
+  return {
+    name: `gelu n=${n} act=${act} range=±${scale}`,
+    async run(env) {
+      const x = randomArray(n, n, scale);
+      const y = output(env, 'y', n);
+      const WG = 64;
+      const groups = Math.ceil(n / WG);
+      await runKernel(env.device, env.pipelines, 'gelu', {
+        params: { n }, buffers: { x: upload(env, 'x', x), y }, overrides: { ACT: Activation[act], WG },
+        grid: [Math.min(groups, 65535), Math.ceil(groups / 65535)],
+      });
+      const f = act === 'gelu' ? ref.geluErf : act === 'geluTanh' ? ref.geluTanh : ref.relu;
+      expectClose(this.name, await download(env, y, n), Array.from(x, f), f32Tol);
+    },
+  };
+}
+
+export const f32Cases: KernelCase[] = [
+  ...matmulShapes.map(matmulCase),
+  ...matmulLnShapes.map(matmulLayernormCase),
+  ...layernormShapes.map(layernormCase),
+  ...attentionShapes.map(attentionCase),
+  ...embeddingShapes.map(embeddingCase),
+  ...softmaxShapes.map(softmaxCase),
+  ...geluShapes.map(geluCase),
+];
