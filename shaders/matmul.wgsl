@@ -1,6 +1,8 @@
 // matmul: y = epilogue(x · wᵀ + b)
-//   x: (M, K) row-major activations; w: (N, K) PyTorch Linear weight [out, in] (no transposed copy); b: (N)
-//   epilogue (override EPILOGUE): 0 none, 1 GELU (erf), 2 + residual r (M, N), 3 GELU (tanh approx), 4 ReLU
+//   x: row m of the product is row m·xRowStep of x, rows of length K (xRowStep = 1: plain (M, K); xRowStep = T:
+//      the [CLS] row of each sequence, for the pooler); w: (N, K) PyTorch Linear weight [out, in] (no transposed
+//      copy); b: (N)
+//   epilogue (override EPILOGUE): 0 none, 1 GELU (erf), 2 + residual r (M, N), 3 GELU (tanh approx), 4 ReLU, 5 tanh
 //   y: (M, N)
 // Threads: a workgroup of TILE_ROWS_T × TILE_COLS_T threads; each thread owns a 4 × 4 register block of y
 //   (rows 4·ly .. 4·ly+3, cols 4·lx .. 4·lx+3 of the workgroup's tile). Register blocking without workgroup memory
@@ -17,10 +19,11 @@ struct Params {
   M: u32,
   N: u32,
   K: u32,
+  xRowStep: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;         // (M, K)
+@group(0) @binding(1) var<storage, read> x: array<f32>;         // ((M-1)·xRowStep + 1, K)
 @group(0) @binding(2) var<storage, read> w: array<f32>;         // (N, K)
 @group(0) @binding(3) var<storage, read> b: array<f32>;         // (N)
 @group(0) @binding(4) var<storage, read> residual: array<f32>;  // (M, N) when EPILOGUE == 2, else any 4 bytes
@@ -32,6 +35,7 @@ fn applyEpilogue(v: f32, idx: u32) -> f32 {
     case 2u: { return v + residual[idx]; }
     case 3u: { return geluTanh(v); }
     case 4u: { return max(v, 0.0); }
+    case 5u: { return tanh(v); }
     default: { return v; }
   }
 }
@@ -49,7 +53,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   var xBase: array<u32, 4>;
   var wBase: array<u32, 4>;
   for (var i = 0u; i < 4u; i++) {
-    xBase[i] = min(row0 + i, M - 1u) * K;
+    xBase[i] = min(row0 + i, M - 1u) * params.xRowStep * K;
     wBase[i] = min(col0 + i, N - 1u) * K;
   }
 

@@ -39,7 +39,7 @@ export function getKernel(name: KernelName): Kernel {
 export const kernelNames = Object.keys(shaderSources) as KernelName[];
 
 /** Values of the `EPILOGUE` override of matmul.wgsl. */
-export const MatmulEpilogue = { none: 0, gelu: 1, residual: 2, geluTanh: 3, relu: 4 } as const;
+export const MatmulEpilogue = { none: 0, gelu: 1, residual: 2, geluTanh: 3, relu: 4, tanh: 5 } as const;
 export type MatmulEpilogueName = keyof typeof MatmulEpilogue;
 
 /** Values of the `ACT` override of gelu.wgsl. */

@@ -17,7 +17,7 @@ export interface KernelCase {
   run(env: KernelEnv): Promise<void>;
 }
 
-type MatmulShape = [M: number, N: number, K: number, epilogue: MatmulEpilogueName];
+type MatmulShape = [M: number, N: number, K: number, epilogue: MatmulEpilogueName, xRowStep?: number];
 export const matmulShapes: MatmulShape[] = [
   [1, 1, 1, 'none'],
   [1, 768, 768, 'none'],
@@ -28,24 +28,29 @@ export const matmulShapes: MatmulShape[] = [
   [128, 768, 768, 'none'],
   [128, 3072, 768, 'gelu'],
   [128, 768, 3072, 'residual'],
+  [3, 768, 768, 'tanh', 128], // the pooler: [CLS] rows of 3 sequences of 128 tokens
+  [5, 7, 9, 'tanh', 3],
 ];
 
 const cpuEpilogue: Record<MatmulEpilogueName, ((v: number) => number) | null> = {
-  none: (v) => v, gelu: ref.geluErf, geluTanh: ref.geluTanh, relu: ref.relu, residual: null,
+  none: (v) => v, gelu: ref.geluErf, geluTanh: ref.geluTanh, relu: ref.relu, tanh: Math.tanh, residual: null,
 };
 
-function matmulCase([M, N, K, epi]: MatmulShape): KernelCase {
+function matmulCase([M, N, K, epi, xRowStep = 1]: MatmulShape): KernelCase {
   return {
-    name: `matmul M=${M} N=${N} K=${K} epilogue=${epi}`,
+    name: `matmul M=${M} N=${N} K=${K} epilogue=${epi} xRowStep=${xRowStep}`,
     async run(env) {
-      const x = randomArray(M * K, M * 7 + K, 1);
+      const xAll = randomArray(((M - 1) * xRowStep + 1) * K, M * 7 + K, 1);
+      // The rows the kernel should read, gathered on the CPU for the reference.
+      const x = new Float32Array(M * K);
+      for (let m = 0; m < M; m++) x.set(xAll.subarray(m * xRowStep * K, (m * xRowStep + 1) * K), m * K);
       const w = randomArray(N * K, N * 13 + K, 1 / Math.sqrt(K));
       const b = randomArray(N, N + 3, 0.5);
       const r = randomArray(M * N, M + N, 1);
       const y = output(env, 'y', M * N);
       await runKernel(env.device, env.pipelines, 'matmul', {
-        params: { M, N, K },
-        buffers: { x: upload(env, 'x', x), w: upload(env, 'w', w), b: upload(env, 'b', b), residual: upload(env, 'r', r), y },
+        params: { M, N, K, xRowStep },
+        buffers: { x: upload(env, 'x', xAll), w: upload(env, 'w', w), b: upload(env, 'b', b), residual: upload(env, 'r', r), y },
         overrides: { EPILOGUE: MatmulEpilogue[epi] },
         grid: [Math.ceil(N / 32), Math.ceil(M / 32)],
       });
