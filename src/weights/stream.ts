@@ -11,7 +11,7 @@ export interface LoadProgress {
   file: string;
   loadedBytes: number;
   totalBytes: number;
-  /** The tensor whose bytes were arriving at this point (null while the header is read). */
+  /** The tensor whose bytes arrived last (null until the first tensor byte). */
   tensor: string | null;
 }
 
@@ -124,6 +124,7 @@ export async function streamSafetensors(
   let index = 0; // next tensor in data order
   let current: { info: TensorInfo; converter: TensorConverter | null } | null = null;
   let srcStage: Uint8Array | null = null;
+  let lastTensor: string | null = null; // the tensor whose bytes arrived last, for progress events
 
   const gather = (): Uint8Array => {
     const out = new Uint8Array(prefixBytes);
@@ -165,6 +166,7 @@ export async function streamSafetensors(
       }
       const dataPos = pos + p - header!.dataStart;
       const take = Math.min(chunk.byteLength - p, current.info.end - dataPos);
+      lastTensor = current.info.name;
       if (current.converter) await current.converter.push(chunk.subarray(p, p + take));
       p += take;
       if (dataPos + take === current.info.end) {
@@ -176,7 +178,7 @@ export async function streamSafetensors(
 
   const report = () => {
     if (header && onProgress) {
-      onProgress({ file, loadedBytes: pos, totalBytes: header.dataStart + header.dataLength, tensor: current?.info.name ?? null });
+      onProgress({ file, loadedBytes: pos, totalBytes: header.dataStart + header.dataLength, tensor: lastTensor });
     }
   };
 
