@@ -17,9 +17,10 @@ export function bindKernel(
   pipelines: PipelineCache,
   name: KernelName,
   call: Pick<KernelCall, 'params' | 'buffers'>,
+  createBuffer: (d: GPUBufferDescriptor) => GPUBuffer = (d) => device.createBuffer(d),
 ): { bindGroup: GPUBindGroup; uniform: GPUBuffer } {
   const kernel = getKernel(name);
-  const uniform = device.createBuffer({
+  const uniform = createBuffer({
     label: `${name}.params`,
     size: kernel.iface.paramsSize,
     usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,

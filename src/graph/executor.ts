@@ -1,0 +1,75 @@
+// Runs a Plan: writes the inputs, records every step into one compute pass, copies the requested outputs to their
+// readback buffers and submits once. Runs of one plan are serialised (they share buffers); different plans may
+// overlap on the queue.
+import { f16BitsToNumber } from '../weights/dtypes.ts';
+import type { Plan } from './plan.ts';
+
+export type PlanInputs = Readonly<Record<string, Uint32Array | Int32Array>>;
+
+const chains = new WeakMap<Plan, Promise<unknown>>();
+
+export function runPlan(device: GPUDevice, plan: Plan, inputs: PlanInputs, outputs?: readonly string[]): Promise<Record<string, Float32Array>> {
+  const previous = chains.get(plan) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => runNow(device, plan, inputs, outputs));
+  chains.set(plan, run);
+  return run;
+}
+
+async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?: readonly string[]): Promise<Record<string, Float32Array>> {
+  const { graph } = plan;
+  for (const [name, id] of Object.entries(graph.inputs)) {
+    const data = inputs[name];
+    const decl = graph.tensors[id];
+    const n = decl.shape.reduce((a, b) => a * b, 1);
+    if (!data) throw new Error(`run: missing input '${name}'`);
+    if (data.length !== n) throw new Error(`run: input '${name}' has ${data.length} elements, the plan expects ${n} (${decl.shape.join('×')})`);
+    device.queue.writeBuffer(plan.buffers.get(id)!, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+  const names = wanted ?? Object.keys(graph.outputs);
+  for (const name of names) if (!(name in graph.outputs)) throw new Error(`run: unknown output '${name}' (have ${Object.keys(graph.outputs).join(', ')})`);
+
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  const encoder = device.createCommandEncoder({ label: 'forward' });
+  const pass = encoder.beginComputePass({ label: 'forward' });
+  for (const step of plan.steps) {
+    pass.setPipeline(step.pipeline);
+    pass.setBindGroup(0, step.bindGroup);
+    pass.dispatchWorkgroups(step.grid[0], step.grid[1], step.grid[2]);
+  }
+  pass.end();
+  for (const name of names) {
+    const src = plan.buffers.get(graph.outputs[name])!;
+    const dst = plan.staging.get(name)!;
+    encoder.copyBufferToBuffer(src, 0, dst, 0, dst.size);
+  }
+  device.queue.submit([encoder.finish()]);
+  const validation = await device.popErrorScope();
+  const oom = await device.popErrorScope();
+  if (validation || oom) throw new Error(`forward pass failed: ${(validation ?? oom)!.message}`);
+
+  const result: Record<string, Float32Array> = {};
+  for (const name of names) {
+    const staging = plan.staging.get(name)!;
+    const decl = graph.tensors[graph.outputs[name]];
+    await staging.mapAsync(GPUMapMode.READ);
+    try {
+      const bytes = staging.getMappedRange();
+      result[name] = decl.type === 'f16' ? f16ToF32(new Uint16Array(bytes, 0, bytes.byteLength >> 1)) : new Float32Array(bytes.slice(0));
+    } finally {
+      staging.unmap();
+    }
+  }
+  return result;
+}
+
+function f16ToF32(h: Uint16Array): Float32Array {
+  const out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) out[i] = f16BitsToNumber(h[i]);
+  return out;
+}
+
+/** Dispatches per forward (the executor records exactly one per step). */
+export function dispatchCount(plan: Plan): number {
+  return plan.steps.length;
+}

@@ -1,0 +1,71 @@
+// The closed set of graph ops. Each maps to one kernel dispatch; the executor switches over `kind` exhaustively.
+// Shapes are concrete: a graph is built for one (batch, sequence bucket), which is cheap (a few dozen objects).
+import type { MatmulEpilogueName } from '../gpu/kernels.ts';
+
+export type TensorId = number;
+export type ElementType = 'f32' | 'f16' | 'u32';
+export type TensorRole = 'input' | 'weight' | 'activation';
+
+export interface TensorDecl {
+  id: TensorId;
+  /** HF weight name for weights; a descriptive name (`layer.3.qkv`) for activations. */
+  name: string;
+  shape: readonly number[];
+  type: ElementType;
+  role: TensorRole;
+}
+
+/** word + position + token-type embedding gather, then LayerNorm. ids/typeIds: (B·T) → out: (B·T, C). */
+export interface EmbeddingOp {
+  kind: 'embedding';
+  ids: TensorId; typeIds: TensorId; wordEmb: TensorId; posEmb: TensorId; typeEmb: TensorId;
+  gamma: TensorId; beta: TensorId; out: TensorId;
+  B: number; T: number; C: number; vocabSize: number; maxPositions: number; typeVocabSize: number;
+  positionOffset: number; eps: number;
+}
+
+/** out = epilogue(x·wᵀ + b): x rows m·xRowStep, (M, K) → (M, N). */
+export interface MatmulOp {
+  kind: 'matmul';
+  x: TensorId; w: TensorId; b: TensorId; residual: TensorId | null; out: TensorId;
+  M: number; N: number; K: number; xRowStep: number; epilogue: MatmulEpilogueName;
+}
+
+/** out = LayerNorm(x·wᵀ + b + residual)·gamma + beta, (M, K) → (M, N). */
+export interface MatmulLayernormOp {
+  kind: 'matmulLayernorm';
+  x: TensorId; w: TensorId; b: TensorId; residual: TensorId; gamma: TensorId; beta: TensorId; out: TensorId;
+  M: number; N: number; K: number; eps: number;
+}
+
+/** Multi-head attention over packed QKV (B·T, 3C) with key-padding mask (B·T) → (B·T, C). */
+export interface AttentionOp {
+  kind: 'attention';
+  qkv: TensorId; mask: TensorId; out: TensorId;
+  B: number; T: number; NH: number; HS: number;
+}
+
+export type Op = EmbeddingOp | MatmulOp | MatmulLayernormOp | AttentionOp;
+
+/** Tensors an op reads, in binding order (null slots omitted). */
+export function opInputs(op: Op): TensorId[] {
+  switch (op.kind) {
+    case 'embedding': return [op.ids, op.typeIds, op.wordEmb, op.posEmb, op.typeEmb, op.gamma, op.beta];
+    case 'matmul': return op.residual === null ? [op.x, op.w, op.b] : [op.x, op.w, op.b, op.residual];
+    case 'matmulLayernorm': return [op.x, op.w, op.b, op.residual, op.gamma, op.beta];
+    case 'attention': return [op.qkv, op.mask];
+    default: return assertNever(op);
+  }
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unhandled op ${JSON.stringify(x)}`);
+}
+
+export interface Graph {
+  tensors: TensorDecl[];
+  ops: Op[];
+  /** Named graph inputs (written per call) and outputs (read back per call). */
+  inputs: Record<string, TensorId>;
+  outputs: Record<string, TensorId>;
+}

@@ -1,0 +1,151 @@
+// Build → plan → run. A Plan fixes everything for one graph (one batch size and sequence bucket): execution order,
+// activation buffers from a pooled arena sized by liveness, every pipeline (compiled together, asynchronously) and
+// every bind group and uniform buffer. Running a plan then only writes the inputs and records one compute pass.
+import type { BufferRegistry } from '../gpu/buffers.ts';
+import { bindKernel } from '../gpu/dispatch.ts';
+import type { KernelName } from '../gpu/kernels.ts';
+import type { PipelineCache } from '../gpu/pipelines.ts';
+import { lowerOp } from './lower.ts';
+import { opInputs, type Graph, type TensorDecl, type TensorId } from './ops.ts';
+
+export interface PlanContext {
+  device: GPUDevice;
+  pipelines: PipelineCache;
+  registry: BufferRegistry;
+  /** GPU buffer of a weight, by the name the graph declared. */
+  weight(name: string, decl: TensorDecl): GPUBuffer;
+  /** Kernel actually used for an op's kernel (f16 twins when the model runs in f16). */
+  kernelFor?(kernel: KernelName): KernelName;
+}
+
+export interface PlanStep {
+  kernel: KernelName;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  grid: readonly [number, number, number];
+}
+
+export interface Plan {
+  graph: Graph;
+  steps: PlanStep[];
+  /** Buffer of every non-weight tensor (inputs and activations). */
+  buffers: Map<TensorId, GPUBuffer>;
+  /** Bytes of the pooled activation arena (its peak: buffers are reused across ops once dead). */
+  arenaBytes: number;
+  /** Activation tensors vs arena buffers: how much the pool saved. */
+  activationCount: number;
+  arenaBufferCount: number;
+  /** MAP_READ buffer per graph output, reused by every run of this plan (runs are serialised). */
+  staging: Map<string, GPUBuffer>;
+  dispose(): void;
+}
+
+const bytesOf = (t: TensorDecl) => t.shape.reduce((a, b) => a * b, 1) * (t.type === 'f16' ? 2 : 4);
+const storageUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** Last op index reading each activation; graph outputs live to the end. */
+function lastUses(graph: Graph): Map<TensorId, number> {
+  const last = new Map<TensorId, number>();
+  graph.ops.forEach((op, i) => {
+    for (const id of opInputs(op)) last.set(id, i);
+  });
+  for (const id of Object.values(graph.outputs)) last.set(id, graph.ops.length);
+  return last;
+}
+
+/** Checks that every op reads only tensors that are inputs, weights or written by an earlier op. */
+function checkOrder(graph: Graph): void {
+  const ready = new Set<TensorId>(graph.tensors.filter((t) => t.role !== 'activation').map((t) => t.id));
+  graph.ops.forEach((op, i) => {
+    for (const id of opInputs(op)) {
+      if (!ready.has(id)) throw new Error(`graph: op ${i} (${op.kind}) reads ${graph.tensors[id].name} before it is written`);
+    }
+    if (ready.has(op.out) && graph.tensors[op.out].role !== 'activation') {
+      throw new Error(`graph: op ${i} (${op.kind}) writes ${graph.tensors[op.out].name}, which is not an activation`);
+    }
+    ready.add(op.out);
+  });
+}
+
+export async function createPlan(ctx: PlanContext, graph: Graph): Promise<Plan> {
+  checkOrder(graph);
+  const { registry } = ctx;
+  const owned: GPUBuffer[] = [];
+  const make = (label: string, size: number, usage = storageUsage()) => {
+    const b = registry.create({ label, size: Math.max(4, Math.ceil(size / 4) * 4), usage });
+    owned.push(b);
+    return b;
+  };
+  try {
+    const buffers = new Map<TensorId, GPUBuffer>();
+    for (const t of graph.tensors) if (t.role === 'input') buffers.set(t.id, make(t.name, bytesOf(t)));
+
+    // Greedy pooled assignment in execution order: an op's output takes the smallest free buffer that fits (or a new
+    // one), and only then are the buffers of inputs that die at this op released, so no op writes a buffer it reads.
+    const last = lastUses(graph);
+    const free: GPUBuffer[] = [];
+    const holder = new Map<GPUBuffer, TensorId>();
+    let arenaBytes = 0;
+    let arenaBufferCount = 0;
+    graph.ops.forEach((op, i) => {
+      const out = graph.tensors[op.out];
+      const need = bytesOf(out);
+      free.sort((a, b) => a.size - b.size);
+      const k = free.findIndex((b) => b.size >= need);
+      let buf: GPUBuffer;
+      if (k >= 0) buf = free.splice(k, 1)[0];
+      else {
+        buf = make(`arena.${arenaBufferCount++}`, need);
+        arenaBytes += buf.size;
+      }
+      buffers.set(out.id, buf);
+      holder.set(buf, out.id);
+      for (const id of new Set([...opInputs(op), op.out])) {
+        if (graph.tensors[id].role !== 'activation') continue;
+        if ((last.get(id) ?? -1) <= i && holder.get(buffers.get(id)!) === id) {
+          free.push(buffers.get(id)!);
+          holder.delete(buffers.get(id)!);
+        }
+      }
+    });
+
+    const bufferOf = (id: TensorId): GPUBuffer => {
+      const t = graph.tensors[id];
+      if (t.role === 'weight') return ctx.weight(t.name, t);
+      const b = buffers.get(id);
+      if (!b) throw new Error(`plan: no buffer for ${t.name}`);
+      return b;
+    };
+    const lowered = graph.ops.map((op) => lowerOp(op, bufferOf));
+    const kernelOf = (k: KernelName) => (ctx.kernelFor ? ctx.kernelFor(k) : k);
+    // Every pipeline of the plan at once: compilation overlaps instead of running kernel after kernel.
+    const pipelines = await Promise.all(lowered.map((l) => ctx.pipelines.get(kernelOf(l.kernel), l.call.overrides)));
+    const steps: PlanStep[] = lowered.map((l, i) => {
+      const kernel = kernelOf(l.kernel);
+      const { bindGroup, uniform } = bindKernel(ctx.device, ctx.pipelines, kernel, l.call, (d) => registry.create(d));
+      owned.push(uniform);
+      const [x, y = 1, z = 1] = l.call.grid;
+      return { kernel, pipeline: pipelines[i], bindGroup, grid: [x, y, z] as const };
+    });
+
+    const staging = new Map<string, GPUBuffer>();
+    for (const [name, id] of Object.entries(graph.outputs)) {
+      staging.set(name, make(`${name}.readback`, bytesOf(graph.tensors[id]), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
+    }
+
+    let disposed = false;
+    return {
+      graph, steps, buffers, arenaBytes, staging,
+      activationCount: graph.tensors.filter((t) => t.role === 'activation').length,
+      arenaBufferCount,
+      dispose() {
+        if (disposed) return;
+        disposed = true;
+        for (const b of owned) registry.destroy(b);
+      },
+    };
+  } catch (e) {
+    for (const b of owned) registry.destroy(b);
+    throw e;
+  }
+}

@@ -1,0 +1,201 @@
+// A loaded BERT on the GPU: weights (with Q|K|V fused once at load), a cache of Plans per (batch, sequence bucket),
+// and forward(), which pads a batch to its bucket, runs one submit and returns the raw head outputs.
+import { BufferRegistry } from '../gpu/buffers.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import type { KernelName } from '../gpu/kernels.ts';
+import { PipelineCache } from '../gpu/pipelines.ts';
+import { runPlan } from '../graph/executor.ts';
+import { createPlan, type Plan } from '../graph/plan.ts';
+import type { GpuWeights } from '../weights/gpu-weights.ts';
+import { buildBertGraph, qkvNames } from './bert.ts';
+import { headOf, type BertConfig, type BertHead } from './config.ts';
+
+export interface EncodedBatch {
+  /** (B·T) token ids, row-major; T is the longest sequence (padding on the right). */
+  inputIds: Int32Array | Uint32Array;
+  tokenTypeIds: Int32Array | Uint32Array;
+  attentionMask: Int32Array | Uint32Array;
+  B: number;
+  T: number;
+}
+
+export type BertOutputName = 'lastHiddenState' | 'poolerOutput' | 'logits';
+
+export interface BertOutputs {
+  B: number;
+  T: number;
+  /** (B, T, C) */
+  lastHiddenState?: Float32Array;
+  /** (B, C) */
+  poolerOutput?: Float32Array;
+  /** (B, L) */
+  logits?: Float32Array;
+}
+
+export interface BertModelOptions {
+  dtype?: 'f32' | 'f16';
+  /** Kernel to run for each kernel of the graph (f16 twins); identity for f32. */
+  kernelFor?: (k: KernelName) => KernelName;
+  /** Most plans kept (least recently used ones are disposed). */
+  maxPlans?: number;
+}
+
+/** Sequence buckets: a call pads to the smallest bucket ≥ its length (capped at max_position_embeddings). */
+export function sequenceBucket(T: number, maxPositions: number): number {
+  let b = 8;
+  while (b < T) b = b < 128 ? b * 2 : b + 64;
+  return Math.min(b, maxPositions);
+}
+
+export class BertModel {
+  readonly head: BertHead;
+  readonly hasPooler: boolean;
+  readonly pipelines: PipelineCache;
+  private readonly plans = new Map<string, Promise<Plan>>();
+  private disposed = false;
+  private readonly dtype: 'f32' | 'f16';
+
+  private constructor(
+    readonly gpu: GpuContext,
+    readonly config: BertConfig,
+    readonly weights: GpuWeights,
+    readonly registry: BufferRegistry,
+    private readonly options: BertModelOptions,
+  ) {
+    this.head = headOf(config);
+    this.hasPooler = weights.has('bert.pooler.dense.weight');
+    this.pipelines = new PipelineCache(gpu.device);
+    this.dtype = options.dtype ?? 'f32';
+  }
+
+  /**
+   * Takes ownership of weights loaded under canonical HF names (see src/weights/names.ts) and fuses each layer's
+   * query/key/value into one (3C, C) matrix, so the projection is one matmul; the separate tensors are freed.
+   */
+  static create(gpu: GpuContext, config: BertConfig, weights: GpuWeights, options: BertModelOptions = {}): BertModel {
+    const model = new BertModel(gpu, config, weights, weights.registry, options);
+    model.fuseQkv();
+    return model;
+  }
+
+  private fuseQkv(): void {
+    const { device } = this.gpu;
+    const encoder = device.createCommandEncoder({ label: 'fuse-qkv' });
+    const dead: string[] = [];
+    for (let l = 0; l < this.config.numHiddenLayers; l++) {
+      const p = `bert.encoder.layer.${l}.attention.self`;
+      const names = qkvNames(l);
+      for (const [suffix, fused] of [['weight', names.weight], ['bias', names.bias]] as const) {
+        const parts = ['query', 'key', 'value'].map((n) => this.weights.get(`${p}.${n}.${suffix}`));
+        const bytes = parts[0].byteLength;
+        // Buffer copies move 4-byte units; only f16 with an odd hidden size could break this.
+        if (bytes % 4 !== 0) throw new Error(`cannot fuse ${p}.*.${suffix}: ${bytes} bytes is not a multiple of 4 (use dtype f32)`);
+        const buffer = this.registry.create({ label: fused, size: Math.ceil((3 * bytes) / 4) * 4, usage: parts[0].buffer.usage });
+        parts.forEach((t, i) => encoder.copyBufferToBuffer(t.buffer, 0, buffer, i * bytes, bytes));
+        this.weights.tensors.set(fused, { ...parts[0], name: fused, shape: [3 * parts[0].shape[0], ...parts[0].shape.slice(1)], byteLength: 3 * bytes, buffer });
+        dead.push(...parts.map((t) => t.name));
+      }
+    }
+    device.queue.submit([encoder.finish()]);
+    for (const name of dead) {
+      this.registry.destroy(this.weights.get(name).buffer);
+      this.weights.tensors.delete(name);
+    }
+  }
+
+  private plan(B: number, T: number): Promise<Plan> {
+    const key = `${B}x${T}`;
+    let p = this.plans.get(key);
+    if (p) {
+      // Refresh recency (Map keeps insertion order).
+      this.plans.delete(key);
+      this.plans.set(key, p);
+      return p;
+    }
+    const graph = buildBertGraph(this.config, { B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler });
+    p = createPlan({
+      device: this.gpu.device,
+      pipelines: this.pipelines,
+      registry: this.registry,
+      weight: (name, decl) => {
+        const t = this.weights.get(name);
+        const want = decl.shape.join('×');
+        if (t.shape.join('×') !== want) throw new Error(`weight ${name} has shape ${t.shape.join('×')}, the graph needs ${want}`);
+        return t.buffer;
+      },
+      kernelFor: this.options.kernelFor,
+    }, graph);
+    this.plans.set(key, p);
+    p.catch(() => this.plans.delete(key));
+    const max = this.options.maxPlans ?? 8;
+    while (this.plans.size > max) {
+      const [oldKey, old] = this.plans.entries().next().value as [string, Promise<Plan>];
+      this.plans.delete(oldKey);
+      old.then((pl) => pl.dispose(), () => undefined);
+    }
+    return p;
+  }
+
+  /** Runs the encoder (and head) on a batch; returns the requested outputs cut back to the batch's own T. */
+  async forward(batch: EncodedBatch, outputs: readonly BertOutputName[] = this.head === 'sequence-classification' ? ['logits'] : ['lastHiddenState']): Promise<BertOutputs> {
+    if (this.disposed) throw new Error('BertModel: forward() after dispose()');
+    const { B, T } = batch;
+    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new Error(`forward: B and T must be positive integers, got B=${B} T=${T}`);
+    if (T > this.config.maxPositionEmbeddings) throw new Error(`forward: ${T} tokens exceed max_position_embeddings (${this.config.maxPositionEmbeddings}); truncate first`);
+    for (const key of ['inputIds', 'tokenTypeIds', 'attentionMask'] as const) {
+      if (batch[key]?.length !== B * T) throw new Error(`forward: ${key} must have B·T = ${B * T} elements, got ${batch[key]?.length}`);
+    }
+    checkRange('inputIds', batch.inputIds, this.config.vocabSize);
+    checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
+    const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
+    const plan = await this.plan(B, Tb);
+    const result = await runPlan(this.gpu.device, plan, {
+      inputIds: padRows(batch.inputIds, B, T, Tb, this.config.padTokenId),
+      tokenTypeIds: padRows(batch.tokenTypeIds, B, T, Tb, 0),
+      attentionMask: padRows(batch.attentionMask, B, T, Tb, 0),
+    }, outputs);
+    const out: BertOutputs = { B, T };
+    if (result.lastHiddenState) out.lastHiddenState = unpadRows(result.lastHiddenState, B, Tb, T, this.config.hiddenSize);
+    if (result.poolerOutput) out.poolerOutput = result.poolerOutput;
+    if (result.logits) out.logits = result.logits;
+    return out;
+  }
+
+  /** Plan facts for a batch shape (dispatches per forward, arena bytes), building the plan if needed. */
+  async planInfo(B: number, T: number): Promise<{ T: number; dispatches: number; arenaBytes: number; activations: number; arenaBuffers: number }> {
+    const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
+    const plan = await this.plan(B, Tb);
+    return { T: Tb, dispatches: plan.steps.length, arenaBytes: plan.arenaBytes, activations: plan.activationCount, arenaBuffers: plan.arenaBufferCount };
+  }
+
+  /** Frees every GPU buffer of this model (weights, plans); never destroys the device. Resolves when all are freed. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const plans = [...this.plans.values()];
+    this.plans.clear();
+    this.weights.dispose();
+    const settled = await Promise.allSettled(plans);
+    for (const r of settled) if (r.status === 'fulfilled') r.value.dispose();
+  }
+}
+
+function checkRange(name: string, values: ArrayLike<number>, limit: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= 0 && v < limit)) throw new Error(`forward: ${name}[${i}] = ${v} is outside [0, ${limit})`);
+  }
+}
+
+function padRows(src: ArrayLike<number>, B: number, T: number, Tb: number, fill: number): Uint32Array {
+  const out = new Uint32Array(B * Tb).fill(fill);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[b * Tb + t] = src[b * T + t];
+  return out;
+}
+
+function unpadRows(src: Float32Array, B: number, Tb: number, T: number, C: number): Float32Array {
+  if (Tb === T) return src;
+  const out = new Float32Array(B * T * C);
+  for (let b = 0; b < B; b++) out.set(src.subarray(b * Tb * C, (b * Tb + T) * C), b * T * C);
+  return out;
+}

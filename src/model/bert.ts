@@ -1,0 +1,106 @@
+// BERT as a graph, mirroring HF's module tree and weight names (BertModel / BertForSequenceClassification).
+//
+// Shape legend: B batch, T tokens per sequence (the bucket), C hidden size, NH heads, HS head size (C / NH),
+// I intermediate size, L labels. Activations are row-major (B·T, features).
+//
+// Per encoder layer: 5 dispatches —
+//   qkv  = x·Wqkvᵀ + bqkv                             (B·T, 3C)   matmul (Q|K|V fused at load, see bert-model.ts)
+//   ctx  = softmax(q·kᵀ/√HS + mask)·v                 (B·T, C)    attention
+//   h    = LayerNorm(ctx·Woᵀ + bo + x)                (B·T, C)    matmulLayernorm
+//   f    = act(h·W1ᵀ + b1)                            (B·T, I)    matmul, GELU epilogue
+//   x'   = LayerNorm(f·W2ᵀ + b2 + h)                  (B·T, C)    matmulLayernorm
+import type { MatmulEpilogueName } from '../gpu/kernels.ts';
+import { GraphBuilder } from '../graph/builder.ts';
+import type { ElementType, Graph, TensorId } from '../graph/ops.ts';
+import type { Activation, BertConfig, BertHead } from './config.ts';
+
+export interface BertGraphOptions {
+  B: number;
+  T: number;
+  /** Storage type of weights and activations. */
+  dtype: 'f32' | 'f16';
+  head: BertHead;
+  /** Whether the checkpoint has the pooler (sentence-embedding checkpoints may drop it). */
+  hasPooler: boolean;
+}
+
+/** Names of the fused Q|K|V weight and bias of a layer (made at load from HF's query/key/value tensors). */
+export function qkvNames(layer: number): { weight: string; bias: string } {
+  const p = `bert.encoder.layer.${layer}.attention.self.qkv`;
+  return { weight: `${p}.weight`, bias: `${p}.bias` };
+}
+
+const epilogueOf: Record<Activation, MatmulEpilogueName> = { gelu: 'gelu', gelu_tanh: 'geluTanh', relu: 'relu' };
+
+export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
+  const { B, T, dtype } = o;
+  const C = config.hiddenSize;
+  const I = config.intermediateSize;
+  const NH = config.numAttentionHeads;
+  const HS = config.headSize;
+  const eps = config.layerNormEps;
+  if (T > config.maxPositionEmbeddings) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${config.maxPositionEmbeddings}`);
+  const g = new GraphBuilder();
+  const w = (name: string, shape: number[], type: ElementType = dtype) => g.weight(name, shape, type);
+  const linear = (prefix: string, out: number, inp: number) => ({ w: w(`${prefix}.weight`, [out, inp]), b: w(`${prefix}.bias`, [out]) });
+  const ln = (prefix: string) => ({ gamma: w(`${prefix}.weight`, [C]), beta: w(`${prefix}.bias`, [C]) });
+  const act = (name: string, shape: number[]) => g.activation(name, shape, dtype);
+
+  const ids = g.input('inputIds', [B * T], 'u32');
+  const typeIds = g.input('tokenTypeIds', [B * T], 'u32');
+  const mask = g.input('attentionMask', [B * T], 'u32');
+
+  let x: TensorId = act('embeddings', [B * T, C]);
+  const embLn = ln('bert.embeddings.LayerNorm');
+  g.op({
+    kind: 'embedding', ids, typeIds, out: x, B, T, C, eps, positionOffset: 0,
+    vocabSize: config.vocabSize, maxPositions: config.maxPositionEmbeddings, typeVocabSize: config.typeVocabSize,
+    wordEmb: w('bert.embeddings.word_embeddings.weight', [config.vocabSize, C]),
+    posEmb: w('bert.embeddings.position_embeddings.weight', [config.maxPositionEmbeddings, C]),
+    typeEmb: w('bert.embeddings.token_type_embeddings.weight', [config.typeVocabSize, C]),
+    gamma: embLn.gamma, beta: embLn.beta,
+  });
+
+  for (let l = 0; l < config.numHiddenLayers; l++) {
+    const p = `bert.encoder.layer.${l}`;
+    const names = qkvNames(l);
+    const qkvW = { w: w(names.weight, [3 * C, C]), b: w(names.bias, [3 * C]) };
+    const qkv = act(`layer.${l}.qkv`, [B * T, 3 * C]);
+    g.op({ kind: 'matmul', x, w: qkvW.w, b: qkvW.b, residual: null, out: qkv, M: B * T, N: 3 * C, K: C, xRowStep: 1, epilogue: 'none' });
+
+    const ctx = act(`layer.${l}.context`, [B * T, C]);
+    g.op({ kind: 'attention', qkv, mask, out: ctx, B, T, NH, HS });
+
+    const attnOut = linear(`${p}.attention.output.dense`, C, C);
+    const attnLn = ln(`${p}.attention.output.LayerNorm`);
+    const h = act(`layer.${l}.attention.output`, [B * T, C]);
+    g.op({ kind: 'matmulLayernorm', x: ctx, w: attnOut.w, b: attnOut.b, residual: x, gamma: attnLn.gamma, beta: attnLn.beta, out: h, M: B * T, N: C, K: C, eps });
+
+    const inter = linear(`${p}.intermediate.dense`, I, C);
+    const f = act(`layer.${l}.intermediate`, [B * T, I]);
+    g.op({ kind: 'matmul', x: h, w: inter.w, b: inter.b, residual: null, out: f, M: B * T, N: I, K: C, xRowStep: 1, epilogue: epilogueOf[config.activation] });
+
+    const outDense = linear(`${p}.output.dense`, C, I);
+    const outLn = ln(`${p}.output.LayerNorm`);
+    const next = act(`layer.${l}.output`, [B * T, C]);
+    g.op({ kind: 'matmulLayernorm', x: f, w: outDense.w, b: outDense.b, residual: h, gamma: outLn.gamma, beta: outLn.beta, out: next, M: B * T, N: C, K: I, eps });
+    x = next;
+  }
+  g.output('lastHiddenState', x);
+
+  if (o.hasPooler || o.head === 'sequence-classification') {
+    if (!o.hasPooler) throw new Error('a sequence-classification model needs bert.pooler.dense weights');
+    const pool = linear('bert.pooler.dense', C, C);
+    const pooled = act('pooler', [B, C]);
+    // The pooler reads the [CLS] row of each sequence in place (row b·T of the hidden states).
+    g.op({ kind: 'matmul', x, w: pool.w, b: pool.b, residual: null, out: pooled, M: B, N: C, K: C, xRowStep: T, epilogue: 'tanh' });
+    g.output('poolerOutput', pooled);
+    if (o.head === 'sequence-classification') {
+      const cls = linear('classifier', config.numLabels, C);
+      const logits = act('logits', [B, config.numLabels]);
+      g.op({ kind: 'matmul', x: pooled, w: cls.w, b: cls.b, residual: null, out: logits, M: B, N: config.numLabels, K: C, xRowStep: 1, epilogue: 'none' });
+      g.output('logits', logits);
+    }
+  }
+  return g.build();
+}
