@@ -26,7 +26,7 @@ export interface ServerSwitches {
   delayMs: number;
   /** Omit Content-Length (the body is sent chunked). */
   contentLength: boolean;
-  /** Destroy the socket after this many body bytes, for the next `cutTimes` GET responses. */
+  /** Destroy the socket after this many body bytes, for the next `cutTimes` GET responses longer than that. */
   cutAfterBytes: number;
   cutTimes: number;
 }
@@ -125,7 +125,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, s: TestServer):
     res.end();
     return;
   }
-  const cut = sw.cutTimes > 0 && sw.cutAfterBytes >= 0 ? sw.cutAfterBytes : -1;
+  // Only bodies longer than the cut point count, so small files fetched alongside do not use up the cuts.
+  const cut = sw.cutTimes > 0 && sw.cutAfterBytes >= 0 && end - start > sw.cutAfterBytes ? sw.cutAfterBytes : -1;
   if (cut >= 0) sw.cutTimes--;
   let sent = 0;
   for await (const c of bodyChunks(file, start, end, sw.chunkBytes)) {
