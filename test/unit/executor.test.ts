@@ -1,0 +1,90 @@
+// Executor properties: padding never changes valid positions, plans are built once per (batch, bucket) and then
+// create no pipeline, bind group or buffer per forward, a layer is ≤ 6 dispatches, and the arena reuses buffers.
+import { describe, expect, it } from 'vitest';
+import { getTestGpu } from '../helpers/gpu.ts';
+import { expectClose } from '../helpers/validate.ts';
+import { batchOf, loadFixtureModel, readReference } from '../model/fixture.ts';
+
+describe('executor', () => {
+  it('a padded batch equals the unpadded single runs on valid positions', async () => {
+    const model = await loadFixtureModel(await getTestGpu(), 'tiny-bert');
+    try {
+      const c = readReference('tiny-bert').cases.find((x) => x.name === 'padded_batch')!;
+      const batch = await model.forward(batchOf(c), ['lastHiddenState', 'logits']);
+      const C = model.config.hiddenSize;
+      const L = model.config.numLabels;
+      for (let b = 0; b < c.inputIds.length; b++) {
+        const n = c.attentionMask[b].reduce((a, v) => a + v, 0);
+        const single = await model.forward({
+          B: 1, T: n,
+          inputIds: Int32Array.from(c.inputIds[b].slice(0, n)),
+          tokenTypeIds: Int32Array.from(c.tokenTypeIds[b].slice(0, n)),
+          attentionMask: Int32Array.from(c.attentionMask[b].slice(0, n)),
+        }, ['lastHiddenState', 'logits']);
+        const T = c.inputIds[0].length;
+        expectClose(`row ${b} hidden`, batch.lastHiddenState!.subarray(b * T * C, (b * T + n) * C), single.lastHiddenState!, { atol: 1e-5, rtol: 1e-5 });
+        expectClose(`row ${b} logits`, batch.logits!.subarray(b * L, (b + 1) * L), single.logits!, { atol: 1e-5, rtol: 1e-5 });
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('creates no pipeline, bind group or buffer after the first forward of a bucket (100 forwards)', async () => {
+    const gpu = await getTestGpu();
+    const model = await loadFixtureModel(gpu, 'tiny-bert');
+    const device = gpu.device;
+    const counts = { pipelines: 0, bindGroups: 0, buffers: 0 };
+    // Count at the device itself, whatever code path would create them.
+    const orig = { p: device.createComputePipeline, pa: device.createComputePipelineAsync, bg: device.createBindGroup, b: device.createBuffer };
+    device.createComputePipeline = function (d) { counts.pipelines++; return orig.p.call(this, d); };
+    device.createComputePipelineAsync = function (d) { counts.pipelines++; return orig.pa.call(this, d); };
+    device.createBindGroup = function (d) { counts.bindGroups++; return orig.bg.call(this, d); };
+    device.createBuffer = function (d) { counts.buffers++; return orig.b.call(this, d); };
+    try {
+      const c = readReference('tiny-bert').cases.find((x) => x.name === 'single')!;
+      const first = await model.forward(batchOf(c));
+      const afterFirst = { ...counts };
+      expect(afterFirst.pipelines).toBeGreaterThan(0);
+      expect(afterFirst.bindGroups).toBeGreaterThan(0);
+      for (let i = 0; i < 100; i++) {
+        const out = await model.forward(batchOf(c));
+        expect(out.logits).toEqual(first.logits);
+      }
+      expect(counts).toEqual(afterFirst);
+    } finally {
+      Object.assign(device, { createComputePipeline: orig.p, createComputePipelineAsync: orig.pa, createBindGroup: orig.bg, createBuffer: orig.b });
+      await model.dispose();
+    }
+  });
+
+  it('runs an encoder layer in ≤ 6 dispatches and pools activation buffers', async () => {
+    const model = await loadFixtureModel(await getTestGpu(), 'tiny-bert');
+    try {
+      const info = await model.planInfo(4, 16);
+      const L = model.config.numHiddenLayers;
+      // embedding + 5 per layer + pooler + classifier
+      expect(info.dispatches).toBe(1 + 5 * L + 2);
+      expect((info.dispatches - 3) / L).toBeLessThanOrEqual(6);
+      expect(info.arenaBuffers).toBeLessThan(info.activations);
+      expect(info.arenaBytes).toBeGreaterThan(0);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('rejects bad batches with errors that name the problem', async () => {
+    const model = await loadFixtureModel(await getTestGpu(), 'tiny-bert');
+    try {
+      const ok = { B: 1, T: 2, inputIds: Int32Array.of(2, 3), tokenTypeIds: Int32Array.of(0, 0), attentionMask: Int32Array.of(1, 1) };
+      await expect(model.forward({ ...ok, inputIds: Int32Array.of(2, 9999) })).rejects.toThrow(/inputIds\[1\] = 9999/);
+      await expect(model.forward({ ...ok, T: 3 })).rejects.toThrow(/inputIds must have B·T = 3/);
+      await expect(model.forward({ ...ok, T: 100, inputIds: new Int32Array(100), tokenTypeIds: new Int32Array(100), attentionMask: new Int32Array(100) }))
+        .rejects.toThrow(/exceed max_position_embeddings/);
+      await model.dispose();
+      await expect(model.forward(ok)).rejects.toThrow(/after dispose/);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
