@@ -1,0 +1,84 @@
+// config.json → BertConfig: the fixture configs parse to the values written in them, HF defaults fill missing keys,
+// and every invalid config is an error naming the key. expectedWeights is checked against the fixture checkpoint's
+// own header (names and shapes written by PyTorch, read here with JSON.parse).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectedWeights, headOf, parseBertConfig } from '../../src/model/config.ts';
+import { WeightsError } from '../../src/weights/errors.ts';
+
+const fixtures = join(import.meta.dirname, '../fixtures');
+const read = (f: string) => readFileSync(join(fixtures, f), 'utf8');
+
+describe('parseBertConfig', () => {
+  it('reads the tiny fixture', () => {
+    const c = parseBertConfig(read('tiny-bert/config.json'));
+    expect(c).toMatchObject({
+      modelType: 'bert', hiddenSize: 64, numHiddenLayers: 2, numAttentionHeads: 4, headSize: 16, intermediateSize: 256,
+      maxPositionEmbeddings: 64, typeVocabSize: 2, vocabSize: 344, layerNormEps: 1e-12, hiddenAct: 'gelu', activation: 'gelu',
+      padTokenId: 0, numLabels: 3, id2label: ['negative', 'neutral', 'positive'], problemType: null,
+    });
+    expect(c.label2id.get('positive')).toBe(2);
+    expect(headOf(c)).toBe('sequence-classification');
+  });
+
+  it('maps activations and problem types of the other fixtures', () => {
+    expect(parseBertConfig(read('tiny-bert-gelu-new/config.json')).activation).toBe('gelu_tanh');
+    const multi = parseBertConfig(read('tiny-bert-multilabel/config.json'));
+    expect(multi.problemType).toBe('multi_label_classification');
+    expect(parseBertConfig(read('tiny-bert-regression/config.json')).numLabels).toBe(1);
+  });
+
+  it('fills HF BertConfig defaults and LABEL_i names', () => {
+    const c = parseBertConfig({ model_type: 'bert', num_labels: 3 });
+    expect(c).toMatchObject({ hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 3072, vocabSize: 30522,
+      maxPositionEmbeddings: 512, typeVocabSize: 2, layerNormEps: 1e-12, activation: 'gelu', id2label: ['LABEL_0', 'LABEL_1', 'LABEL_2'] });
+    expect(parseBertConfig({ architectures: ['BertModel'] }).modelType).toBe('bert');
+  });
+
+  const bad: Array<[string, unknown, RegExp]> = [
+    ['not JSON', '{"hidden_size": ', /not valid JSON/],
+    ['array', '[1, 2]', /must be a JSON object, got an array/],
+    ['unknown model_type', { model_type: 'gpt2' }, /model_type "gpt2" is not supported \(supported: bert\)/],
+    ['non-BERT architectures without model_type', { architectures: ['GPT2LMHeadModel'] }, /supported model types: bert/],
+    ['heads do not divide hidden', { model_type: 'bert', hidden_size: 100, num_attention_heads: 12 }, /hidden_size 100 is not divisible by num_attention_heads 12/],
+    ['string size', { model_type: 'bert', hidden_size: '768' }, /"hidden_size" must be an integer ≥ 1, got "768"/],
+    ['zero layers', { model_type: 'bert', num_hidden_layers: 0 }, /"num_hidden_layers" must be an integer ≥ 1/],
+    ['activation', { model_type: 'bert', hidden_act: 'swish' }, /hidden_act "swish" is not supported \(supported: gelu, gelu_python, gelu_new/],
+    ['eps', { model_type: 'bert', layer_norm_eps: -1 }, /"layer_norm_eps" must be a positive number/],
+    ['relative positions', { model_type: 'bert', position_embedding_type: 'relative_key' }, /position_embedding_type "relative_key" is not supported/],
+    ['id2label gap', { model_type: 'bert', id2label: { 0: 'a', 2: 'b' } }, /id2label keys must be 0\.\.1, got "2"/],
+    ['num_labels disagrees', { model_type: 'bert', id2label: { 0: 'a' }, num_labels: 2 }, /num_labels 2 disagrees with id2label's 1 entries/],
+    ['problem type', { model_type: 'bert', problem_type: 'ranking' }, /problem_type "ranking" is not one of/],
+    ['pad outside vocab', { model_type: 'bert', vocab_size: 10, pad_token_id: 10 }, /pad_token_id 10 is outside the vocabulary/],
+  ];
+  for (const [what, input, message] of bad) {
+    it(`rejects: ${what}`, () => {
+      let err: unknown;
+      try {
+        parseBertConfig(input, 'm/config.json');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(WeightsError);
+      expect((err as WeightsError).code).toBe('config');
+      expect((err as Error).message).toMatch(/^m\/config\.json: /);
+      expect((err as Error).message).toMatch(message);
+    });
+  }
+});
+
+describe('expectedWeights', () => {
+  it('matches the names and shapes PyTorch wrote into the fixture checkpoint', () => {
+    const bytes = readFileSync(join(fixtures, 'tiny-bert/model.safetensors'));
+    const n = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { shape: number[] }>;
+    delete header.__metadata__;
+    const config = parseBertConfig(read('tiny-bert/config.json'));
+    const want = Object.fromEntries(Object.entries(header).map(([k, v]) => [k, v.shape]));
+    const got = Object.fromEntries(expectedWeights(config).map((w) => [w.name, w.shape]));
+    expect(got).toEqual(want);
+    expect(expectedWeights(config, 'base').filter((w) => w.optional).map((w) => w.name)).toEqual(['bert.pooler.dense.weight', 'bert.pooler.dense.bias']);
+    expect(expectedWeights(config, 'base').some((w) => w.name.startsWith('classifier'))).toBe(false);
+  });
+});
