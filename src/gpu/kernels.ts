@@ -16,6 +16,8 @@ export interface Kernel {
 const libsOf: Partial<Record<KernelName, ShaderLib[]>> = {
   matmul: ['erf'],
   gelu: ['erf'],
+  matmulF16: ['erf'],
+  geluF16: ['erf'],
 };
 
 function makeKernel(name: KernelName): Kernel {
@@ -37,6 +39,36 @@ export function getKernel(name: KernelName): Kernel {
 }
 
 export const kernelNames = Object.keys(shaderSources) as KernelName[];
+
+/**
+ * Each f32 kernel's f16-storage twin. A twin has the same bindings (names, order), Params fields and override names;
+ * every float storage buffer is f16 instead of f32, integer buffers (ids, mask) stay u32 and uniforms stay 32-bit.
+ * So an executor on an adapter with `shader-f16` swaps the name and nothing else (buffers sized 2 bytes/element).
+ */
+const f16Twins = {
+  matmul: 'matmulF16',
+  matmulLayernorm: 'matmulLayernormF16',
+  layernorm: 'layernormF16',
+  attention: 'attentionF16',
+  embedding: 'embeddingF16',
+  gelu: 'geluF16',
+  softmax: 'softmaxF16',
+} as const satisfies Partial<Record<KernelName, KernelName>>;
+
+/** The f16-storage twin of an f32 kernel, or null when it has none (then the f32 kernel is the only path). */
+export function f16Variant(name: KernelName): KernelName | null {
+  return (f16Twins as Partial<Record<KernelName, KernelName>>)[name] ?? null;
+}
+
+/** The kernel to run for `name` on an adapter with or without `shader-f16`: the f16 twin when both exist. */
+export function selectKernel(name: KernelName, hasF16: boolean): KernelName {
+  return (hasF16 && f16Variant(name)) || name;
+}
+
+/** True for kernels that need the `shader-f16` feature (the twins above). */
+export function needsF16(name: KernelName): boolean {
+  return Object.values(f16Twins).includes(name as (typeof f16Twins)[keyof typeof f16Twins]);
+}
 
 /** Values of the `EPILOGUE` override of matmul.wgsl. */
 export const MatmulEpilogue = { none: 0, gelu: 1, residual: 2, geluTanh: 3, relu: 4, tanh: 5 } as const;

@@ -8,6 +8,14 @@ import attention from '../../shaders/attention.wgsl?raw';
 import embedding from '../../shaders/embedding.wgsl?raw';
 import gelu from '../../shaders/gelu.wgsl?raw';
 import softmax from '../../shaders/softmax.wgsl?raw';
+import matmulF16 from '../../shaders/matmul_f16.wgsl?raw';
+import matmulLayernormF16 from '../../shaders/matmul_layernorm_f16.wgsl?raw';
+import layernormF16 from '../../shaders/layernorm_f16.wgsl?raw';
+import attentionF16 from '../../shaders/attention_f16.wgsl?raw';
+import embeddingF16 from '../../shaders/embedding_f16.wgsl?raw';
+import geluF16 from '../../shaders/gelu_f16.wgsl?raw';
+import softmaxF16 from '../../shaders/softmax_f16.wgsl?raw';
+import matmulNaive from '../../shaders/matmul_naive.wgsl?raw';
 
 export const shaderLibs = { erf: erfLib } as const;
 export type ShaderLib = keyof typeof shaderLibs;
@@ -20,4 +28,14 @@ export const shaderSources = {
   embedding,
   gelu,
   softmax,
+  // f16-storage twins (need the adapter's shader-f16): same bindings, Params and overrides as the f32 kernel.
+  matmulF16,
+  matmulLayernormF16,
+  layernormF16,
+  attentionF16,
+  embeddingF16,
+  geluF16,
+  softmaxF16,
+  // Benchmark baseline only (scripts/bench-kernels.ts).
+  matmulNaive,
 } as const;

@@ -1,0 +1,76 @@
+enable f16;
+// embedding_f16: y[b·T + t] = LayerNorm(wordEmb[ids[b·T+t]] + posEmb[t + positionOffset] + typeEmb[typeIds[b·T+t]]),
+//   f16 storage — the twin of embedding.wgsl (same bindings, Params, overrides).
+//   ids, typeIds: (B·T) u32; wordEmb: (vocabSize, C), posEmb: (maxPositions, C), typeEmb: (typeVocabSize, C),
+//   gamma, beta: (C), y: (B·T, C) all f16; eps (f32) from the config.
+// Threads: one workgroup of WG threads per token (workgroup_id.x + 65535·workgroup_id.y), striding over C.
+// Limits: out-of-range ids are clamped (the CPU validates them first); T + positionOffset ≤ maxPositions is checked
+//   by the caller.
+// Numerics: the f32 twin parks the summed embedding in y between passes; here that would round it to f16, so each
+//   pass re-gathers the three rows (three loads, no extra rounding). Sums and two-pass mean/variance in f32; one
+//   f16 rounding of the output (relative ≤ 2⁻¹¹).
+
+override WG: u32 = 128u;
+
+struct Params {
+  rows: u32,
+  T: u32,
+  C: u32,
+  vocabSize: u32,
+  maxPositions: u32,
+  typeVocabSize: u32,
+  positionOffset: u32,
+  eps: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> ids: array<u32>;       // (B·T)
+@group(0) @binding(2) var<storage, read> typeIds: array<u32>;   // (B·T)
+@group(0) @binding(3) var<storage, read> wordEmb: array<f16>;   // (vocabSize, C)
+@group(0) @binding(4) var<storage, read> posEmb: array<f16>;    // (maxPositions, C)
+@group(0) @binding(5) var<storage, read> typeEmb: array<f16>;   // (typeVocabSize, C)
+@group(0) @binding(6) var<storage, read> gamma: array<f16>;     // (C)
+@group(0) @binding(7) var<storage, read> beta: array<f16>;      // (C)
+@group(0) @binding(8) var<storage, read_write> y: array<f16>;   // (B·T, C)
+
+var<workgroup> partial: array<f32, WG>;
+
+fn workgroupSum(v: f32, tid: u32) -> f32 {
+  partial[tid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
+    if (tid < stride) { partial[tid] += partial[tid + stride]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row = wg.x + wg.y * 65535u;
+  if (row >= params.rows) { return; }
+  let C = params.C;
+  let tid = lid.x;
+  let wordBase = min(ids[row], params.vocabSize - 1u) * C;
+  let posBase = min(row % params.T + params.positionOffset, params.maxPositions - 1u) * C;
+  let typeBase = min(typeIds[row], params.typeVocabSize - 1u) * C;
+  let outBase = row * C;
+
+  var s = 0.0;
+  for (var c = tid; c < C; c += WG) {
+    s += f32(wordEmb[wordBase + c]) + f32(posEmb[posBase + c]) + f32(typeEmb[typeBase + c]);
+  }
+  let mean = workgroupSum(s, tid) / f32(C);
+  var sq = 0.0;
+  for (var c = tid; c < C; c += WG) {
+    let d = f32(wordEmb[wordBase + c]) + f32(posEmb[posBase + c]) + f32(typeEmb[typeBase + c]) - mean;
+    sq += d * d;
+  }
+  let rstd = inverseSqrt(workgroupSum(sq, tid) / f32(C) + params.eps);
+  for (var c = tid; c < C; c += WG) {
+    let v = f32(wordEmb[wordBase + c]) + f32(posEmb[posBase + c]) + f32(typeEmb[typeBase + c]);
+    y[outBase + c] = f16((v - mean) * rstd * f32(gamma[c]) + f32(beta[c]));
+  }
+}

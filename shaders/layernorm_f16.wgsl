@@ -1,0 +1,69 @@
+enable f16;
+// layernorm_f16: y = (v − mean(v)) / sqrt(var(v) + eps) · gamma + beta, v = x (+ residual when HAS_RESIDUAL), f16
+//   storage — the twin of layernorm.wgsl (same bindings, Params, overrides).
+//   x, residual, y: (rows, C) f16; gamma, beta: (C) f16; eps (f32) from the model config (BERT: 1e-12).
+// Threads: one workgroup of WG threads per row (workgroup_id.x + 65535·workgroup_id.y); each thread strides over C.
+// Numerics: inputs widened to f32; x + residual is recomputed in f32 in each pass (never stored as f16); two-pass
+//   mean / variance with f32 tree reductions, biased variance like PyTorch; one f16 rounding of the output.
+// Limits: rows ≤ 65535², any C ≥ 1.
+
+override WG: u32 = 128u;
+override HAS_RESIDUAL: bool = false;
+
+struct Params {
+  rows: u32,
+  C: u32,
+  eps: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f16>;         // (rows, C)
+@group(0) @binding(2) var<storage, read> residual: array<f16>;  // (rows, C) when HAS_RESIDUAL, else any 4 bytes
+@group(0) @binding(3) var<storage, read> gamma: array<f16>;     // (C)
+@group(0) @binding(4) var<storage, read> beta: array<f16>;      // (C)
+@group(0) @binding(5) var<storage, read_write> y: array<f16>;   // (rows, C)
+
+var<workgroup> partial: array<f32, WG>;
+
+fn inputAt(i: u32) -> f32 {
+  if (HAS_RESIDUAL) { return f32(x[i]) + f32(residual[i]); }
+  return f32(x[i]);
+}
+
+// Sum of `v` over the workgroup; every thread gets the result.
+fn workgroupSum(v: f32, tid: u32) -> f32 {
+  partial[tid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
+    if (tid < stride) { partial[tid] += partial[tid + stride]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row = wg.x + wg.y * 65535u;
+  // Uniform control flow: the whole workgroup leaves together, before any barrier.
+  if (row >= params.rows) { return; }
+  let C = params.C;
+  let base = row * C;
+  let tid = lid.x;
+
+  var s = 0.0;
+  for (var c = tid; c < C; c += WG) { s += inputAt(base + c); }
+  let mean = workgroupSum(s, tid) / f32(C);
+
+  var sq = 0.0;
+  for (var c = tid; c < C; c += WG) {
+    let d = inputAt(base + c) - mean;
+    sq += d * d;
+  }
+  let rstd = inverseSqrt(workgroupSum(sq, tid) / f32(C) + params.eps);
+
+  for (var c = tid; c < C; c += WG) {
+    y[base + c] = f16((inputAt(base + c) - mean) * rstd * f32(gamma[c]) + f32(beta[c]));
+  }
+}

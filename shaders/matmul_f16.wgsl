@@ -1,0 +1,77 @@
+enable f16;
+// matmul_f16: y = epilogue(x · wᵀ + b), f16 storage — the twin of matmul.wgsl (same bindings, Params, overrides)
+//   x: row m of the product is row m·xRowStep of x, rows of length K; w: (N, K) PyTorch [out, in]; b: (N)
+//   epilogue (override EPILOGUE): 0 none, 1 GELU (erf), 2 + residual r (M, N), 3 GELU (tanh approx), 4 ReLU, 5 tanh
+//   y: (M, N). Every float buffer is f16 (weights and activations); only the uniform is 32-bit.
+// Threads: a workgroup of TILE_ROWS_T × TILE_COLS_T threads; each thread owns a 4 × 4 register block of y
+//   (rows 4·ly .. 4·ly+3, cols 4·lx .. 4·lx+3 of the workgroup's tile), exactly as matmul.wgsl.
+// Limits: any M, N, K ≥ 1 (edges clamped on read, masked on write); M, N ≤ 65535 · tile; |y| ≤ 65504 (f16 max).
+// Numerics: every f16 value is widened to f32 on load; products, the K-order sum, bias, residual and the epilogue
+//   (lib/erf.wgsl, f32) are all f32; the only f16 rounding is the final store (relative error ≤ 2⁻¹¹).
+
+override TILE_ROWS_T: u32 = 8u;   // threads along M; the tile covers 4·TILE_ROWS_T rows
+override TILE_COLS_T: u32 = 8u;   // threads along N; the tile covers 4·TILE_COLS_T cols
+override EPILOGUE: u32 = 0u;
+
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  xRowStep: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f16>;         // ((M-1)·xRowStep + 1, K)
+@group(0) @binding(2) var<storage, read> w: array<f16>;         // (N, K)
+@group(0) @binding(3) var<storage, read> b: array<f16>;         // (N)
+@group(0) @binding(4) var<storage, read> residual: array<f16>;  // (M, N) when EPILOGUE == 2, else any 4 bytes
+@group(0) @binding(5) var<storage, read_write> y: array<f16>;   // (M, N)
+
+fn applyEpilogue(v: f32, idx: u32) -> f32 {
+  switch EPILOGUE {
+    case 1u: { return geluErf(v); }
+    case 2u: { return v + f32(residual[idx]); }
+    case 3u: { return geluTanh(v); }
+    case 4u: { return max(v, 0.0); }
+    case 5u: { return tanh(v); }
+    default: { return v; }
+  }
+}
+
+@compute @workgroup_size(TILE_COLS_T, TILE_ROWS_T, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let M = params.M;
+  let N = params.N;
+  let K = params.K;
+  let row0 = wg.y * TILE_ROWS_T * 4u + lid.y * 4u;
+  let col0 = wg.x * TILE_COLS_T * 4u + lid.x * 4u;
+  if (row0 >= M || col0 >= N) { return; }
+
+  // Clamped row/col bases: out-of-range lanes read a valid row and their results are never written.
+  var xBase = array<u32, 4>();
+  var wBase = array<u32, 4>();
+  for (var i = 0u; i < 4u; i++) {
+    xBase[i] = min(row0 + i, M - 1u) * params.xRowStep * K;
+    wBase[i] = min(col0 + i, N - 1u) * K;
+  }
+
+  var acc = array<vec4<f32>, 4>();  // explicit zero: Dawn/lavapipe did not re-zero a bare `var acc: array<…>;` in a loop body
+  for (var k = 0u; k < K; k++) {
+    let wv = vec4<f32>(vec4<f16>(w[wBase[0] + k], w[wBase[1] + k], w[wBase[2] + k], w[wBase[3] + k]));
+    acc[0] += f32(x[xBase[0] + k]) * wv;
+    acc[1] += f32(x[xBase[1] + k]) * wv;
+    acc[2] += f32(x[xBase[2] + k]) * wv;
+    acc[3] += f32(x[xBase[3] + k]) * wv;
+  }
+
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + i;
+    if (row >= M) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let col = col0 + j;
+      if (col >= N) { break; }
+      let idx = row * N + col;
+      y[idx] = f16(applyEpilogue(acc[i][j] + f32(b[col]), idx));
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// matmul_naive: y = x · wᵀ + b — the BENCHMARK BASELINE for matmul.wgsl (scripts/bench-kernels.ts), not used by the
+//   model. x: (M, K); w: (N, K) PyTorch [out, in]; b: (N); y: (M, N).
+// Threads: one thread per output element: global_invocation_id.x = column n, .y = row m, in WG_X × WG_Y workgroups.
+//   Each thread reads a full row of x and of w (no reuse across threads beyond what the caches give), which is the
+//   "obvious" kernel the register-blocked one has to beat.
+// Limits: any M, N, K ≥ 1; M, N ≤ 65535 · WG.
+// Numerics: f32 accumulation in K order (the same order as matmul.wgsl).
+
+override WG_X: u32 = 16u;
+override WG_Y: u32 = 16u;
+
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;         // (M, K)
+@group(0) @binding(2) var<storage, read> w: array<f32>;         // (N, K)
+@group(0) @binding(3) var<storage, read> b: array<f32>;         // (N)
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;   // (M, N)
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n = gid.x;
+  let m = gid.y;
+  if (m >= params.M || n >= params.N) { return; }
+  let K = params.K;
+  var s = 0.0;
+  for (var k = 0u; k < K; k++) { s += x[m * K + k] * w[n * K + k]; }
+  y[m * params.N + n] = s + b[n];
+}
