@@ -6,9 +6,9 @@ import type { KernelName } from '../gpu/kernels.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { runPlan } from '../graph/executor.ts';
 import { createPlan, type Plan } from '../graph/plan.ts';
-import type { GpuWeights } from '../weights/gpu-weights.ts';
+import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
 import { buildBertGraph, qkvNames } from './bert.ts';
-import { headOf, type BertConfig, type BertHead } from './config.ts';
+import { expectedWeights, type BertConfig, type BertHead } from './config.ts';
 
 export interface EncodedBatch {
   /** (B·T) token ids, row-major; T is the longest sequence (padding on the right). */
@@ -47,59 +47,87 @@ export function sequenceBucket(T: number, maxPositions: number): number {
   return Math.min(b, maxPositions);
 }
 
+/** Weights as loadBertWeights (src/hub/model.ts) returns them: GPU tensors plus canonical-name access. */
+export interface LoadedBertWeights {
+  config: BertConfig;
+  head: BertHead;
+  weights: GpuWeights;
+  reader: { has(name: string): boolean; get(name: string): GpuTensor };
+}
+
 export class BertModel {
+  readonly config: BertConfig;
   readonly head: BertHead;
   readonly hasPooler: boolean;
+  readonly weights: GpuWeights;
+  readonly registry: BufferRegistry;
   readonly pipelines: PipelineCache;
+  /** Canonical HF name (plus the fused `…attention.self.qkv.*`) → tensor. */
+  private readonly tensors = new Map<string, GpuTensor>();
   private readonly plans = new Map<string, Promise<Plan>>();
   private disposed = false;
   private readonly dtype: 'f32' | 'f16';
 
-  private constructor(
-    readonly gpu: GpuContext,
-    readonly config: BertConfig,
-    readonly weights: GpuWeights,
-    readonly registry: BufferRegistry,
-    private readonly options: BertModelOptions,
-  ) {
-    this.head = headOf(config);
-    this.hasPooler = weights.has('bert.pooler.dense.weight');
+  private constructor(readonly gpu: GpuContext, loaded: LoadedBertWeights, private readonly options: BertModelOptions) {
+    this.config = loaded.config;
+    this.head = loaded.head;
+    this.weights = loaded.weights;
+    this.registry = loaded.weights.registry;
+    this.hasPooler = loaded.reader.has('bert.pooler.dense.weight');
     this.pipelines = new PipelineCache(gpu.device);
     this.dtype = options.dtype ?? 'f32';
+    for (const w of expectedWeights(this.config, this.head)) {
+      if (loaded.reader.has(w.name)) this.tensors.set(w.name, loaded.reader.get(w.name));
+    }
   }
 
   /**
-   * Takes ownership of weights loaded under canonical HF names (see src/weights/names.ts) and fuses each layer's
-   * query/key/value into one (3C, C) matrix, so the projection is one matmul; the separate tensors are freed.
+   * Takes ownership of the loaded weights and fuses each layer's query/key/value into one (3C, C) matrix, so the
+   * projection is one matmul; the separate tensors are freed.
    */
-  static create(gpu: GpuContext, config: BertConfig, weights: GpuWeights, options: BertModelOptions = {}): BertModel {
-    const model = new BertModel(gpu, config, weights, weights.registry, options);
-    model.fuseQkv();
+  static create(gpu: GpuContext, loaded: LoadedBertWeights, options: BertModelOptions = {}): BertModel {
+    const model = new BertModel(gpu, loaded, options);
+    try {
+      model.fuseQkv();
+    } catch (e) {
+      loaded.weights.dispose();
+      throw e;
+    }
     return model;
+  }
+
+  private tensor(name: string): GpuTensor {
+    const t = this.tensors.get(name);
+    if (!t) throw new Error(`weights: no tensor "${name}" in this model`);
+    return t;
   }
 
   private fuseQkv(): void {
     const { device } = this.gpu;
     const encoder = device.createCommandEncoder({ label: 'fuse-qkv' });
-    const dead: string[] = [];
+    const dead: GpuTensor[] = [];
     for (let l = 0; l < this.config.numHiddenLayers; l++) {
       const p = `bert.encoder.layer.${l}.attention.self`;
       const names = qkvNames(l);
       for (const [suffix, fused] of [['weight', names.weight], ['bias', names.bias]] as const) {
-        const parts = ['query', 'key', 'value'].map((n) => this.weights.get(`${p}.${n}.${suffix}`));
+        const parts = ['query', 'key', 'value'].map((n) => this.tensor(`${p}.${n}.${suffix}`));
         const bytes = parts[0].byteLength;
         // Buffer copies move 4-byte units; only f16 with an odd hidden size could break this.
         if (bytes % 4 !== 0) throw new Error(`cannot fuse ${p}.*.${suffix}: ${bytes} bytes is not a multiple of 4 (use dtype f32)`);
         const buffer = this.registry.create({ label: fused, size: Math.ceil((3 * bytes) / 4) * 4, usage: parts[0].buffer.usage });
         parts.forEach((t, i) => encoder.copyBufferToBuffer(t.buffer, 0, buffer, i * bytes, bytes));
-        this.weights.tensors.set(fused, { ...parts[0], name: fused, shape: [3 * parts[0].shape[0], ...parts[0].shape.slice(1)], byteLength: 3 * bytes, buffer });
-        dead.push(...parts.map((t) => t.name));
+        const tensor: GpuTensor = { ...parts[0], name: fused, shape: [3 * parts[0].shape[0], ...parts[0].shape.slice(1)], byteLength: 3 * bytes, buffer };
+        this.weights.add(tensor, 'fused-qkv');
+        this.tensors.set(fused, tensor);
+        dead.push(...parts);
+        ['query', 'key', 'value'].forEach((n) => this.tensors.delete(`${p}.${n}.${suffix}`));
       }
     }
     device.queue.submit([encoder.finish()]);
-    for (const name of dead) {
-      this.registry.destroy(this.weights.get(name).buffer);
-      this.weights.tensors.delete(name);
+    // Destroying a buffer after submit is safe: WebGPU keeps it alive until the copies that use it have run.
+    for (const t of dead) {
+      this.registry.destroy(t.buffer);
+      this.weights.tensors.delete(t.name);
     }
   }
 
@@ -118,7 +146,7 @@ export class BertModel {
       pipelines: this.pipelines,
       registry: this.registry,
       weight: (name, decl) => {
-        const t = this.weights.get(name);
+        const t = this.tensor(name);
         const want = decl.shape.join('×');
         if (t.shape.join('×') !== want) throw new Error(`weight ${name} has shape ${t.shape.join('×')}, the graph needs ${want}`);
         return t.buffer;

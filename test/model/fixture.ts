@@ -3,10 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BufferRegistry } from '../../src/gpu/buffers.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
+import { loadBertWeights, openModel } from '../../src/hub/model.ts';
+import { dirProvider } from '../../src/hub/node-files.ts';
 import { BertModel, type BertModelOptions, type EncodedBatch } from '../../src/model/bert-model.ts';
-import { parseBertConfig } from '../../src/model/config.ts';
-import { loadSafetensorsToGpu } from '../../src/weights/gpu-weights.ts';
-import { fileSource } from '../../src/weights/node-source.ts';
 
 export const fixturesDir = join(import.meta.dirname, '..', 'fixtures');
 
@@ -43,11 +42,9 @@ export function batchOf(c: RefCase): EncodedBatch {
 }
 
 export async function loadFixtureModel(gpu: GpuContext, model: string, options: BertModelOptions & { storage?: 'f32' | 'f16' } = {}): Promise<BertModel> {
-  const dir = join(fixturesDir, model);
-  const config = parseBertConfig(readFileSync(join(dir, 'config.json'), 'utf8'), `${model}/config.json`);
-  const registry = new BufferRegistry(gpu.device);
-  const { weights } = await loadSafetensorsToGpu(fileSource(join(dir, 'model.safetensors')), registry, { storage: options.storage ?? 'f32' });
-  return BertModel.create(gpu, config, weights, options);
+  const files = await openModel(dirProvider(join(fixturesDir, model)));
+  const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), { storage: options.storage ?? 'f32' });
+  return BertModel.create(gpu, loaded, options);
 }
 
 /** Hidden states at valid positions only (padding rows are not meaningful), flattened. */
