@@ -8,6 +8,8 @@
 //   strip_accents         → NFD then drop Mn: removed | replaced by a string | kept
 //   lowercase             → replaced by a string | kept
 // and BertPreTokenizer on "a" + c + "b": split away (whitespace) | isolated (punctuation) | part of the word.
+// NFD also reorders combining marks by canonical class, which is not per character: the Rust NFD's decompositions
+// of code points holding a mark and the order of the classes (probed by pairs) are stored for that path.
 //
 //   npx tsx scripts/make-unicode-tables.ts            writes the table file
 //   npx tsx scripts/make-unicode-tables.ts --check    fails if the committed file differs from a fresh build
@@ -15,9 +17,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { bertNormalizer, bertPreTokenizer, nfdNormalizer } from 'tokenizers';
 
-// Flag bits; keep in sync with src/tokenizer/unicode.ts (which imports them from the generated file).
+// Flag bits, written into the generated file (FLAG) that src/tokenizer/unicode.ts reads.
 export const F = {
-  REMOVE: 1, CLEAN_SPACE: 2, CJK: 4, SPACE: 8, PUNCT: 16, STRIP_REMOVE: 32, STRIP_MAP: 64, LOWER_MAP: 128,
+  REMOVE: 1, CLEAN_SPACE: 2, CJK: 4, SPACE: 8, PUNCT: 16, STRIP_REMOVE: 32, STRIP_MAP: 64, LOWER_MAP: 128, CCC: 256,
 } as const;
 
 const HANGUL_FIRST = 0xac00;
@@ -94,28 +96,79 @@ function hex(cp: number): string {
 
 const b36 = (n: number): string => n.toString(36);
 
-/** Builds the generated file's text. Also counts code points whose NFD canonical reordering could matter (see docs). */
-export function buildTables(): { text: string; reorderable: number[] } {
+const reorders = (a: string, b: string): boolean => nfd.normalizeString(a + b) === b + a && a !== b;
+
+/**
+ * Canonical combining classes as the Rust NFD uses them, as ranks (only their order matters): a code point has a
+ * nonzero class when NFD moves it past U+0334 (class 1) or U+0301 (class 230) moves past it; the classes are then
+ * ordered by asking NFD to reorder pairs. Returns code point → rank (1…), for code points that are their own NFD.
+ */
+export function combiningRanks(): Map<number, number> {
+  const marks: string[] = [];
+  for (let cp = 0x300; cp <= 0x10ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const c = String.fromCodePoint(cp);
+    if (nfd.normalizeString(c) !== c) continue;
+    if (reorders(c, '\u0334') || reorders('\u0301', c) || c === '\u0334' || c === '\u0301') marks.push(c);
+  }
+  // a before b when NFD would move a behind b (a has the higher class).
+  marks.sort((a, b) => (reorders(a, b) ? 1 : reorders(b, a) ? -1 : 0));
+  const ranks = new Map<number, number>();
+  let rank = 1;
+  marks.forEach((c, i) => {
+    if (i > 0) {
+      if (reorders(marks[i - 1], c)) throw new Error('combining classes are not a total order');
+      if (reorders(c, marks[i - 1])) rank++;
+    }
+    ranks.set(c.codePointAt(0) as number, rank);
+  });
+  return ranks;
+}
+
+/** Builds the generated file's text. */
+export function buildTables(): { text: string; marks: number } {
   const runs: number[] = [];
   let runFlags = -1;
   let runStart = 0;
   const stripEntries: string[] = [];
   const lowerEntries: string[] = [];
+  const nfdEntries: string[] = [];
   let lastStrip = 0;
   let lastLower = 0;
-  const reorderable: number[] = [];
+  let lastNfd = 0;
   const fffd = classifyCodePoint(0xfffd).flags;
+  const ranks = combiningRanks();
+  const rankEntries: string[] = [];
+  let lastRank = 0;
+  for (const [cp, rank] of [...ranks].sort((a, b) => a[0] - b[0])) {
+    rankEntries.push(b36(cp - lastRank), b36(rank));
+    lastRank = cp;
+  }
 
   for (let cp = 0; cp <= 0x10ffff; cp++) {
     const isSurrogate = cp >= 0xd800 && cp <= 0xdfff;
     // Lone surrogates reach the Rust side as U+FFFD (N-API's UTF-8 conversion); the runtime maps them the same way.
     const k: Classified = isSurrogate ? { flags: fffd } : classifyCodePoint(cp);
+    if (!isSurrogate) {
+      // NFD sorts combining marks by class, and HF's alignments then follow positions, not characters: code points
+      // whose decomposition holds a nonzero class take the exact (buffered) path at run time.
+      const c = String.fromCodePoint(cp);
+      const d = nfd.normalizeString(c);
+      if (Array.from(d).some((p) => ranks.has(p.codePointAt(0) as number))) {
+        k.flags |= F.CCC;
+        if (d !== c) {
+          nfdEntries.push(encodeEntry(cp - lastNfd, cp, d));
+          lastNfd = cp;
+        }
+      }
+    }
     if (k.flags !== runFlags) {
       if (runFlags >= 0) runs.push(cp - runStart, runFlags);
       runFlags = k.flags;
       runStart = cp;
     }
-    if (k.strip !== undefined) {
+    // Code points on the CCC path get strip_accents from NFD_MAP (decomposition minus Mn), so they need no entry.
+    if (k.strip !== undefined && (k.flags & F.CCC) === 0) {
       const isHangul = cp >= HANGUL_FIRST && cp <= HANGUL_LAST;
       if (isHangul && k.strip !== hangulDecomposition(cp)) throw new Error(`Hangul U+${hex(cp)} is not algorithmic`);
       if (!isHangul) {
@@ -127,13 +180,6 @@ export function buildTables(): { text: string; reorderable: number[] } {
       lowerEntries.push(encodeEntry(cp - lastLower, cp, k.lower));
       lastLower = cp;
     }
-    // NFD sorts combining marks by canonical combining class. After Mn are dropped, only kept marks with ccc > 0
-    // could still be reordered among themselves; count them so the docs can say how large that corner is.
-    // (Decomposable code points are covered through their components, which are probed themselves.)
-    if (!isSurrogate && (k.flags & (F.STRIP_REMOVE | F.STRIP_MAP)) === 0 && cp > 0x7f) {
-      const c = String.fromCodePoint(cp);
-      if (nfd.normalizeString(`${c}\u0334`) !== `${c}\u0334`) reorderable.push(cp);
-    }
   }
   runs.push(0x110000 - runStart, runFlags);
 
@@ -144,14 +190,17 @@ export function buildTables(): { text: string; reorderable: number[] } {
 // Character classes exactly as the Rust BertNormalizer / BertPreTokenizer see them (their Unicode tables, not ICU's).
 //
 // FLAG_RUNS: base-36 pairs "length,flags" covering U+0000..U+10FFFF in order (surrogates carry U+FFFD's flags).
-// STRIP_MAP / LOWER_MAP: base-36 entries "cpDelta,n,out1-cp,...,outN-cp" (cpDelta from the previous entry's cp);
-// STRIP_MAP omits Hangul syllables, which decompose algorithmically.
-export const FLAG = { REMOVE: 1, CLEAN_SPACE: 2, CJK: 4, SPACE: 8, PUNCT: 16, STRIP_REMOVE: 32, STRIP_MAP: 64, LOWER_MAP: 128 } as const;
+// STRIP_MAP / LOWER_MAP / NFD_MAP: base-36 entries "cpDelta,n,out1-cp,...,outN-cp" (cpDelta from the previous entry);
+// STRIP_MAP omits Hangul syllables (algorithmic) and code points with the CCC flag (see NFD_MAP). NFD_MAP only lists decompositions that hold a
+// combining mark. CCC_RANKS: base-36 pairs "cpDelta,rank": the order of canonical combining classes (0 when absent).
+export const FLAG = { REMOVE: 1, CLEAN_SPACE: 2, CJK: 4, SPACE: 8, PUNCT: 16, STRIP_REMOVE: 32, STRIP_MAP: 64, LOWER_MAP: 128, CCC: 256 } as const;
 export const FLAG_RUNS = ${JSON.stringify(runs.map(b36).join(','))};
 export const STRIP_MAP = ${JSON.stringify(stripEntries.join(','))};
 export const LOWER_MAP = ${JSON.stringify(lowerEntries.join(','))};
+export const NFD_MAP = ${JSON.stringify(nfdEntries.join(','))};
+export const CCC_RANKS = ${JSON.stringify(rankEntries.join(','))};
 `;
-  return { text, reorderable };
+  return { text, marks: ranks.size };
 }
 
 function encodeEntry(delta: number, cp: number, out: string): string {
@@ -161,7 +210,7 @@ function encodeEntry(delta: number, cp: number, out: string): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const t0 = performance.now();
-  const { text, reorderable } = buildTables();
+  const { text, marks } = buildTables();
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   if (process.argv.includes('--check')) {
     const committed = readFileSync(OUT, 'utf8');
@@ -169,11 +218,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       console.error(`${OUT} differs from a fresh build: run npx tsx scripts/make-unicode-tables.ts`);
       process.exit(1);
     }
-    console.log(`${OUT} is up to date (${secs} s)`);
+    console.log(`${OUT} is up to date (${secs} s, ${marks} combining marks)`);
   } else {
     writeFileSync(OUT, text);
-    console.log(`wrote ${OUT}: ${text.length} bytes in ${secs} s`);
+    console.log(`wrote ${OUT}: ${text.length} bytes in ${secs} s, ${marks} combining marks`);
   }
-  console.log(`kept code points with canonical combining class > 1 under strip_accents: ${reorderable.length}` +
-    ` (${reorderable.slice(0, 40).map(hex).join(' ')}${reorderable.length > 40 ? ' …' : ''})`);
 }

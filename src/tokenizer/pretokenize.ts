@@ -7,7 +7,7 @@
 // original character's UTF-16 span. A token's offsets are then (span of its first char).start, (span of its last
 // char).end — what HF's alignments give.
 import type { NormalizerSpec } from './config.ts';
-import { FLAG, charFlags, lowercaseOf, stripAccentsOf } from './unicode.ts';
+import { FLAG, charFlags, combiningRank, decompositionOf, lowercaseOf, stripAccentsOf } from './unicode.ts';
 import type { WordPiece } from './wordpiece.ts';
 
 /** Tokens of one text (no template tokens yet): ids, flat UTF-16 offsets, word index per token. */
@@ -19,7 +19,7 @@ export interface SequenceTokens {
   added: number[];
 }
 
-const { REMOVE, CLEAN_SPACE, CJK, SPACE, PUNCT, STRIP_REMOVE, STRIP_MAP, LOWER_MAP } = FLAG;
+const { REMOVE, CLEAN_SPACE, CJK, SPACE, PUNCT, STRIP_REMOVE, STRIP_MAP, LOWER_MAP, CCC } = FLAG;
 
 /** Reused word buffers: code points and their original spans. Grown on demand (a 1 MB word is fine). */
 let cps: Int32Array = new Int32Array(256);
@@ -38,10 +38,27 @@ function grow(): void {
   ends = g(ends);
 }
 
+/**
+ * A run of combining marks (nonzero canonical class) waiting for NFD's canonical reordering. HF's alignments follow
+ * positions: after the stable sort by class, the k-th element that consumed an input character takes the span of the
+ * k-th consumed character, and an inserted element (the tail of a decomposition) the span consumed just before it.
+ */
+interface MarkRun {
+  chars: number[];
+  inserted: boolean[];
+  starts: number[];
+  ends: number[];
+  ranks: number[];
+}
+
 export class SegmentEncoder {
   private n = 0;
   private out!: SequenceTokens;
   private word = 0;
+  private readonly run: MarkRun = { chars: [], inserted: [], starts: [], ends: [], ranks: [] };
+  /** Span of the last character NFD consumed, for inserted marks at the head of a run. */
+  private lastStart = 0;
+  private lastEnd = 0;
 
   constructor(private readonly norm: NormalizerSpec | null, private readonly model: WordPiece) {}
 
@@ -54,7 +71,11 @@ export class SegmentEncoder {
     const clean = norm !== null && norm.cleanText;
     const chinese = norm !== null && norm.handleChineseChars;
     const transform = norm !== null && (norm.stripAccents || norm.lowercase);
+    const nfd = norm !== null && norm.stripAccents;
     const changeMask = norm === null ? 0 : (norm.stripAccents ? STRIP_REMOVE | STRIP_MAP : 0) | (norm.lowercase ? LOWER_MAP : 0);
+    // HF's segment starts with no consumed character: an inserted head gets the empty span at the segment start.
+    this.lastStart = from;
+    this.lastEnd = from;
     for (let i = from; i < to; ) {
       let cp = text.charCodeAt(i);
       let next = i + 1;
@@ -68,8 +89,21 @@ export class SegmentEncoder {
         }
       }
       const f = charFlags(cp);
-      if (clean && (f & (REMOVE | CLEAN_SPACE)) !== 0) {
-        if ((f & CLEAN_SPACE) !== 0) this.flush();
+      if (clean && (f & REMOVE) !== 0) {
+        // Removed before NFD runs, so it neither consumes nor ends a run of marks.
+        i = next;
+        continue;
+      }
+      if (nfd && (f & CCC) !== 0) {
+        this.decomposed(cp, i, next);
+        i = next;
+        continue;
+      }
+      if (this.run.chars.length !== 0) this.flushRun();
+      this.lastStart = i;
+      this.lastEnd = next;
+      if (clean && (f & CLEAN_SPACE) !== 0) {
+        this.flush();
       } else if (chinese && (f & CJK) !== 0) {
         this.flush();
         if (transform && (f & changeMask) !== 0) this.transformed(cp, f, i, next);
@@ -82,8 +116,64 @@ export class SegmentEncoder {
       }
       i = next;
     }
+    if (this.run.chars.length !== 0) this.flushRun();
     this.flush();
     return this.word;
+  }
+
+  /** NFD of a character that is or holds a combining mark: starters go straight on, marks join the run. */
+  private decomposed(cp: number, s: number, e: number): void {
+    const parts = decompositionOf(cp);
+    for (let k = 0; k < parts.length; k++) {
+      const c = parts[k];
+      const rank = combiningRank(c);
+      if (rank === 0) {
+        if (this.run.chars.length !== 0) this.flushRun();
+        this.lastStart = s;
+        this.lastEnd = e;
+        this.afterNfd(c, s, e);
+      } else {
+        const r = this.run;
+        r.chars.push(c);
+        r.inserted.push(k > 0);
+        r.starts.push(s);
+        r.ends.push(e);
+        r.ranks.push(rank);
+      }
+    }
+  }
+
+  private flushRun(): void {
+    const r = this.run;
+    const order = r.chars.map((_, i) => i).sort((a, b) => r.ranks[a] - r.ranks[b] || a - b);
+    // Spans of the consuming elements in input order, handed out again in sorted order (positional alignment).
+    const consumed: number[] = [];
+    for (let i = 0; i < r.chars.length; i++) if (!r.inserted[i]) consumed.push(i);
+    let q = 0;
+    for (const i of order) {
+      if (!r.inserted[i]) {
+        const j = consumed[q++];
+        this.lastStart = r.starts[j];
+        this.lastEnd = r.ends[j];
+      }
+      this.afterNfd(r.chars[i], this.lastStart, this.lastEnd);
+    }
+    r.chars.length = 0;
+    r.inserted.length = 0;
+    r.starts.length = 0;
+    r.ends.length = 0;
+    r.ranks.length = 0;
+  }
+
+  /** The rest of strip_accents (drop Mn) and lowercase for one NFD output character. */
+  private afterNfd(c: number, s: number, e: number): void {
+    const g = charFlags(c);
+    if ((g & STRIP_REMOVE) !== 0) return;
+    if ((this.norm as NormalizerSpec).lowercase && (g & LOWER_MAP) !== 0) {
+      for (const d of lowercaseOf(c)) this.push(d, charFlags(d), s, e);
+    } else {
+      this.push(c, g, s, e);
+    }
   }
 
   /** strip_accents then lowercase, each output character split/appended on its own flags. */

@@ -1,13 +1,13 @@
 // Character lookups over the generated tables (unicode-tables.ts, copied from the HF Rust tokenizer's own answers).
-// The BMP is expanded into a 64 KiB flag array at load (the hot path is one typed-array read); astral code points are
+// The BMP is expanded into a 128 KiB flag array at load (the hot path is one typed-array read); astral code points are
 // found by binary search over the run starts. The two maps are small (a few thousand entries) and built lazily.
-import { FLAG, FLAG_RUNS, LOWER_MAP, STRIP_MAP } from './unicode-tables.ts';
+import { CCC_RANKS, FLAG, FLAG_RUNS, LOWER_MAP, NFD_MAP, STRIP_MAP } from './unicode-tables.ts';
 
 export { FLAG };
 
-const bmpFlags = new Uint8Array(0x10000);
+const bmpFlags = new Uint16Array(0x10000);
 let astralStarts: Uint32Array;
-let astralFlags: Uint8Array;
+let astralFlags: Uint16Array;
 
 (function decodeRuns(): void {
   const nums = FLAG_RUNS.split(',').map((s) => parseInt(s, 36));
@@ -27,7 +27,7 @@ let astralFlags: Uint8Array;
   }
   if (cp !== 0x110000) throw new Error(`unicode-tables: runs cover ${cp} code points, want 0x110000`);
   astralStarts = Uint32Array.from(starts);
-  astralFlags = Uint8Array.from(flags);
+  astralFlags = Uint16Array.from(flags);
 })();
 
 /** FLAG bits of a code point as the Rust tokenizer classifies it (lone surrogates count as U+FFFD). */
@@ -45,6 +45,8 @@ export function charFlags(cp: number): number {
 
 type CodePointMap = Map<number, number[]>;
 let stripMap: CodePointMap | undefined;
+let nfdMap: CodePointMap | undefined;
+let cccRanks: Map<number, number> | undefined;
 let lowerMap: CodePointMap | undefined;
 
 function decodeMap(encoded: string): CodePointMap {
@@ -87,4 +89,24 @@ export function lowercaseOf(cp: number): readonly number[] {
   const out = lowerMap.get(cp);
   if (out === undefined) throw new Error(`unicode-tables: no lowercase entry for U+${cp.toString(16)}`);
   return out;
+}
+
+/** Rust's full NFD of a code point whose flags have CCC (a decomposition holding a combining mark, or the mark). */
+export function decompositionOf(cp: number): readonly number[] {
+  nfdMap ??= decodeMap(NFD_MAP);
+  return nfdMap.get(cp) ?? [cp];
+}
+
+/** Order of the canonical combining class of a code point as Rust's NFD sorts them; 0 for starters. */
+export function combiningRank(cp: number): number {
+  if (cccRanks === undefined) {
+    cccRanks = new Map();
+    const nums = CCC_RANKS.split(',').map((s) => parseInt(s, 36));
+    let cp0 = 0;
+    for (let i = 0; i < nums.length; i += 2) {
+      cp0 += nums[i];
+      cccRanks.set(cp0, nums[i + 1]);
+    }
+  }
+  return cccRanks.get(cp) ?? 0;
 }

