@@ -55,7 +55,9 @@ async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?
     await staging.mapAsync(GPUMapMode.READ);
     try {
       const bytes = staging.getMappedRange();
-      result[name] = decl.type === 'f16' ? f16ToF32(new Uint16Array(bytes, 0, bytes.byteLength >> 1)) : new Float32Array(bytes.slice(0));
+      // The staging buffer is padded to 4 bytes; the element count comes from the tensor's shape.
+      const n = decl.shape.reduce((a, b) => a * b, 1);
+      result[name] = decl.type === 'f16' ? f16ToF32(new Uint16Array(bytes, 0, n)) : new Float32Array(bytes.slice(0, n * 4));
     } finally {
       staging.unmap();
     }

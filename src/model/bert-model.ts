@@ -2,7 +2,7 @@
 // and forward(), which pads a batch to its bucket, runs one submit and returns the raw head outputs.
 import { BufferRegistry } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import type { KernelName } from '../gpu/kernels.ts';
+import { f16Variant, type KernelName } from '../gpu/kernels.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { runPlan } from '../graph/executor.ts';
 import { createPlan, type Plan } from '../graph/plan.ts';
@@ -33,11 +33,17 @@ export interface BertOutputs {
 }
 
 export interface BertModelOptions {
+  /** Storage of weights and activations (accumulation is always f32). f16 needs the adapter's shader-f16. */
   dtype?: 'f32' | 'f16';
-  /** Kernel to run for each kernel of the graph (f16 twins); identity for f32. */
-  kernelFor?: (k: KernelName) => KernelName;
   /** Most plans kept (least recently used ones are disposed). */
   maxPlans?: number;
+}
+
+/** The f16 twin of every kernel the graph uses; a kernel without one is a bug, reported by name. */
+function f16Kernel(k: KernelName): KernelName {
+  const twin = f16Variant(k);
+  if (!twin) throw new Error(`kernel ${k} has no f16 variant`);
+  return twin;
 }
 
 /** Sequence buckets: a call pads to the smallest bucket ≥ its length (capped at max_position_embeddings). */
@@ -76,6 +82,9 @@ export class BertModel {
     this.hasPooler = loaded.reader.has('bert.pooler.dense.weight');
     this.pipelines = new PipelineCache(gpu.device);
     this.dtype = options.dtype ?? 'f32';
+    if (this.dtype === 'f16' && !gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32'");
+    const storage = loaded.weights.tensors.values().next().value?.dtype;
+    if (storage && storage !== this.dtype) throw new Error(`weights were loaded as ${storage} but the model runs in ${this.dtype}`);
     for (const w of expectedWeights(this.config, this.head)) {
       if (loaded.reader.has(w.name)) this.tensors.set(w.name, loaded.reader.get(w.name));
     }
@@ -151,7 +160,7 @@ export class BertModel {
         if (t.shape.join('×') !== want) throw new Error(`weight ${name} has shape ${t.shape.join('×')}, the graph needs ${want}`);
         return t.buffer;
       },
-      kernelFor: this.options.kernelFor,
+      kernelFor: this.dtype === 'f16' ? f16Kernel : undefined,
     }, graph);
     this.plans.set(key, p);
     p.catch(() => this.plans.delete(key));

@@ -41,9 +41,9 @@ export function batchOf(c: RefCase): EncodedBatch {
   };
 }
 
-export async function loadFixtureModel(gpu: GpuContext, model: string, options: BertModelOptions & { storage?: 'f32' | 'f16' } = {}): Promise<BertModel> {
+export async function loadFixtureModel(gpu: GpuContext, model: string, options: BertModelOptions = {}): Promise<BertModel> {
   const files = await openModel(dirProvider(join(fixturesDir, model)));
-  const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), { storage: options.storage ?? 'f32' });
+  const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), { storage: options.dtype ?? 'f32' });
   return BertModel.create(gpu, loaded, options);
 }
 
