@@ -1,0 +1,97 @@
+// npm run bench:load — weight-loading throughput from a local HTTP server, next to a plain fetch() of the same bytes
+// in the same process, runs alternated, medians reported (software adapters are noisy). Target: load/fetch ≥ 0.8.
+// Usage: tsx scripts/bench-load.ts [sizeMiB=192] [rounds=5]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BufferRegistry } from '../src/gpu/buffers.ts';
+import { requestDevice } from '../src/gpu/device.ts';
+import { requestNodeGpu } from '../src/gpu/node-gpu.ts';
+import { readSafetensors } from '../src/weights/cpu-reader.ts';
+import { loadSafetensorsToGpu } from '../src/weights/gpu-weights.ts';
+import { urlSource } from '../src/weights/url-source.ts';
+import { startServer } from '../test/helpers/http-server.ts';
+import { concatBytes, headerBytes } from '../test/helpers/safetensors-writer.ts';
+
+const sizeMiB = Number(process.argv[2] ?? 192);
+const rounds = Number(process.argv[3] ?? 5);
+const MiB = 1 << 20;
+
+function checkpoint(): Uint8Array {
+  // BERT-like mix: one large embedding-sized tensor, the rest 4 MiB and small bias-sized ones.
+  const entries: { name: string; dtype: string; shape: number[]; byteLength: number }[] = [
+    { name: 'embeddings', dtype: 'F32', shape: [8192, 1024], byteLength: 32 * MiB },
+  ];
+  let bytes = 32 * MiB;
+  for (let k = 0; bytes < sizeMiB * MiB; k++) {
+    entries.push({ name: `w${k}`, dtype: 'F32', shape: [1024, 1024], byteLength: 4 * MiB });
+    entries.push({ name: `b${k}`, dtype: 'F32', shape: [1024], byteLength: 4096 });
+    bytes += 4 * MiB + 4096;
+  }
+  const data = new Uint8Array(bytes);
+  const f = new Float32Array(data.buffer);
+  for (let i = 0; i < f.length; i++) f[i] = (i % 4099) / 4099;
+  return concatBytes([headerBytes(entries), data]);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bertgpu-bench-load-'));
+  const path = join(dir, 'model.safetensors');
+  const file = checkpoint();
+  writeFileSync(path, file);
+  const total = file.byteLength;
+  const server = await startServer({ '/model.safetensors': { body: { path } } }, { chunkBytes: 256 * 1024 });
+  const url = `${server.url}/model.safetensors`;
+  const { adapter, driver } = await requestNodeGpu();
+  const gpu = await requestDevice(adapter, 'bench-load');
+  const registry = new BufferRegistry(gpu.device);
+
+  const runs: Record<string, () => Promise<void>> = {
+    'plain fetch (discard)': async () => {
+      const res = await fetch(url);
+      const reader = res.body!.getReader();
+      while (!(await reader.read()).done);
+    },
+    'load → GPU f32': async () => {
+      const { weights } = await loadSafetensorsToGpu(urlSource(url), registry, { storage: 'f32' });
+      weights.dispose();
+    },
+    'load → GPU f16': async () => {
+      const { weights } = await loadSafetensorsToGpu(urlSource(url), registry, { storage: 'f16' });
+      weights.dispose();
+    },
+    'read → CPU f32': async () => {
+      await readSafetensors(urlSource(url));
+    },
+  };
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+  for (const run of Object.values(runs)) await run(); // warm-up: JIT, pipelines, page cache
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, run] of Object.entries(runs)) {
+      const t0 = performance.now();
+      await run();
+      times[name].push((performance.now() - t0) / 1000);
+    }
+  }
+  const fetchRate = total / MiB / median(times['plain fetch (discard)']);
+  console.log(`bench:load — ${(total / MiB).toFixed(0)} MiB checkpoint from ${server.url}, ${rounds} rounds alternated, medians; adapter: ${driver} ` +
+    `(${gpu.facts.description || gpu.facts.vendor})`);
+  console.log('| path | median s | MiB/s | vs plain fetch |');
+  console.log('|---|---|---|---|');
+  for (const [name, ts] of Object.entries(times)) {
+    const rate = total / MiB / median(ts);
+    console.log(`| ${name} | ${median(ts).toFixed(3)} | ${rate.toFixed(0)} | ${(rate / fetchRate).toFixed(2)} |`);
+  }
+  const ratio = (total / MiB / median(times['load → GPU f32'])) / fetchRate;
+  console.log(`load → GPU f32 / plain fetch = ${ratio.toFixed(2)} (target ≥ 0.8): ${ratio >= 0.8 ? 'met' : 'NOT met'}`);
+  if (registry.liveCount !== 0) throw new Error(`${registry.liveCount} buffers leaked`);
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
