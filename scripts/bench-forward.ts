@@ -1,0 +1,123 @@
+// npm run bench — forward latency, ours vs transformers.js (ONNX Runtime) on the same weights, in one process run.
+// Models: the tiny fixture, and random MiniLM-shaped (384×6) and BERT-base-shaped (768×12) HF checkpoints made by
+// scripts/make-fixtures --bench-only into .cache/models (made here when missing; needs python3-torch).
+// Sides run alternately, round after round, so machine noise hits both; we print medians and ratios.
+//
+// usage: npm run bench [-- --models tiny,minilm,base --batches 1,8 --tokens 128 --rounds N --no-webgpu]
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { requestDevice } from '../src/gpu/device.ts';
+import { findLavapipeIcd, requestNodeGpu } from '../src/gpu/node-gpu.ts';
+import { dirProvider } from '../src/hub/node-files.ts';
+import { loadBert } from '../src/model/load.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const models: Record<string, string> = {
+  tiny: join(root, 'test/fixtures/tiny-bert'),
+  minilm: join(root, '.cache/models/minilm-random'),
+  base: join(root, '.cache/models/base-random'),
+};
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'tiny,minilm,base' },
+    batches: { type: 'string', default: '1,8' },
+    tokens: { type: 'string', default: '128' },
+    rounds: { type: 'string' },
+    'no-webgpu': { type: 'boolean', default: false },
+    f16: { type: 'boolean', default: true },
+  },
+});
+
+// transformers.js's WebGPU EP (its own Dawn inside onnxruntime-node) finds the adapter through VK_DRIVER_FILES;
+// point both sides at the same software driver when there is no real GPU.
+const icd = findLavapipeIcd();
+if (!process.env.VK_DRIVER_FILES && icd) process.env.VK_DRIVER_FILES = icd;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+async function main() {
+  const wanted = args.models!.split(',');
+  for (const m of wanted) if (!models[m]) throw new Error(`unknown model '${m}' (tiny, minilm, base)`);
+  if (wanted.some((m) => m !== 'tiny' && !existsSync(join(models[m], 'model.safetensors')))) {
+    console.log('making the benchmark models (scripts/make-fixtures --bench-only; needs python3-torch) …');
+    execFileSync(join(root, 'scripts/make-fixtures'), ['--bench-only'], { stdio: 'inherit' });
+  }
+  const { gpu, adapter, driver } = await requestNodeGpu();
+  const ctx = await requestDevice(adapter, { label: 'bench', instance: gpu });
+  const tjs = await import('@huggingface/transformers');
+  tjs.env.allowRemoteModels = false;
+  console.log(`adapter: ${ctx.facts.description} (${driver}${ctx.facts.isFallbackAdapter ? ', software' : ''}); f16: ${ctx.facts.hasF16}`);
+  console.log('forward latency, median of N alternating rounds; batch is sequences × tokens\n');
+  const header = ['model', 'batch', 'ours f32', ...(args.f16 && ctx.facts.hasF16 ? ['ours f16'] : []), 'tjs cpu', ...(args['no-webgpu'] ? [] : ['tjs webgpu']), 'f32 vs webgpu', 'dispatches', 'peak GPU MB', 'N'];
+  const rows: string[][] = [header];
+
+  for (const name of wanted) {
+    const dir = models[name];
+    const ours = await loadBert(ctx, dirProvider(dir));
+    const ours16 = args.f16 && ctx.facts.hasF16 ? await loadBert(ctx, dirProvider(dir), { dtype: 'f16' }) : null;
+    tjs.env.localModelPath = resolve(dir, '..') + '/';
+    const folder = dir.split('/').pop()!;
+    const cpu = await tjs.AutoModelForSequenceClassification.from_pretrained(folder, { dtype: 'fp32', device: 'cpu' });
+    let webgpu: Awaited<ReturnType<typeof tjs.AutoModelForSequenceClassification.from_pretrained>> | null = null;
+    if (!args['no-webgpu']) {
+      try {
+        webgpu = await tjs.AutoModelForSequenceClassification.from_pretrained(folder, { dtype: 'fp32', device: 'webgpu' });
+      } catch (e) {
+        console.log(`transformers.js webgpu unavailable for ${name}: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    const T = Math.min(Number(args.tokens), ours.model.config.maxPositionEmbeddings);
+    for (const B of args.batches!.split(',').map(Number)) {
+      const V = ours.model.config.vocabSize;
+      const ids = Int32Array.from({ length: B * T }, (_, i) => (i % T === 0 ? 2 : 5 + ((i * 7919) % (V - 5))));
+      const batch = { B, T, inputIds: ids, tokenTypeIds: new Int32Array(B * T), attentionMask: new Int32Array(B * T).fill(1) };
+      const t64 = (a: Int32Array) => new tjs.Tensor('int64', BigInt64Array.from(a, BigInt), [B, T]);
+      const feeds = { input_ids: t64(ids), attention_mask: t64(batch.attentionMask), token_type_ids: t64(batch.tokenTypeIds) };
+      const sides: Array<[string, () => Promise<unknown>]> = [
+        ['ours f32', () => ours.model.forward(batch)],
+        ...(ours16 ? [['ours f16', () => ours16.model.forward(batch)] as [string, () => Promise<unknown>]] : []),
+        ['tjs cpu', () => cpu(feeds)],
+        ...(webgpu ? [['tjs webgpu', () => webgpu!(feeds)] as [string, () => Promise<unknown>]] : []),
+      ];
+      const flops = 2 * B * T * ours.model.config.numHiddenLayers * (4 * ours.model.config.hiddenSize ** 2 + 2 * ours.model.config.hiddenSize * ours.model.config.intermediateSize);
+      const rounds = args.rounds ? Number(args.rounds) : flops > 5e10 ? 3 : flops > 5e9 ? 5 : 15;
+      const times = new Map<string, number[]>(sides.map(([n]) => [n, []]));
+      for (const [, f] of sides) await f(); // warm-up: plans, pipelines, ORT sessions
+      for (let r = 0; r < rounds; r++) {
+        for (const [n, f] of sides) {
+          const t0 = performance.now();
+          await f();
+          times.get(n)!.push(performance.now() - t0);
+        }
+      }
+      const med = (n: string) => (times.has(n) ? median(times.get(n)!) : NaN);
+      const info = await ours.model.planInfo(B, T);
+      const peakMb = (ours.model.weights.byteLength + info.arenaBytes) / 2 ** 20;
+      rows.push([
+        name, `${B}×${T}`, fmt(med('ours f32')), ...(ours16 ? [fmt(med('ours f16'))] : []), fmt(med('tjs cpu')),
+        ...(args['no-webgpu'] ? [] : [webgpu ? fmt(med('tjs webgpu')) : 'n/a']),
+        webgpu ? `${(med('tjs webgpu') / med('ours f32')).toFixed(2)}× faster` : 'n/a',
+        String(info.dispatches), peakMb.toFixed(1), String(rounds),
+      ]);
+      printTable(rows);
+    }
+    await ours.model.dispose();
+    await ours16?.model.dispose();
+    await cpu.dispose();
+    await webgpu?.dispose();
+  }
+}
+
+let printed = 0;
+function printTable(rows: string[][]) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+  if (printed === 0) console.log(line(rows[0]));
+  for (const r of rows.slice(Math.max(1, printed))) console.log(line(r));
+  printed = rows.length;
+}
+
+await main();
