@@ -44,8 +44,8 @@ async function main(): Promise<void> {
   const total = file.byteLength;
   const server = await startServer({ '/model.safetensors': { body: { path } } }, { chunkBytes: 256 * 1024 });
   const url = `${server.url}/model.safetensors`;
-  const { adapter, driver } = await requestNodeGpu();
-  const gpu = await requestDevice(adapter, 'bench-load');
+  const { gpu: instance, adapter, driver } = await requestNodeGpu();
+  const gpu = await requestDevice(adapter, { label: 'bench-load', instance });
   const registry = new BufferRegistry(gpu.device);
 
   const runs: Record<string, () => Promise<void>> = {
@@ -53,6 +53,10 @@ async function main(): Promise<void> {
       const res = await fetch(url);
       const reader = res.body!.getReader();
       while (!(await reader.read()).done);
+    },
+    'plain fetch → arrayBuffer (bytes kept)': async () => {
+      const res = await fetch(url);
+      await res.arrayBuffer();
     },
     'load → GPU f32': async () => {
       const { weights } = await loadSafetensorsToGpu(urlSource(url), registry, { storage: 'f32' });
@@ -84,8 +88,16 @@ async function main(): Promise<void> {
     const rate = total / MiB / median(ts);
     console.log(`| ${name} | ${median(ts).toFixed(3)} | ${rate.toFixed(0)} | ${(rate / fetchRate).toFixed(2)} |`);
   }
-  const ratio = (total / MiB / median(times['load → GPU f32'])) / fetchRate;
-  console.log(`load → GPU f32 / plain fetch = ${ratio.toFixed(2)} (target ≥ 0.8): ${ratio >= 0.8 ? 'met' : 'NOT met'}`);
+  const load = total / MiB / median(times['load → GPU f32']);
+  const keep = total / MiB / median(times['plain fetch → arrayBuffer (bytes kept)']);
+  // Placing the bytes anywhere new (GPU buffers, or one ArrayBuffer) costs first-touch page faults that a discarding
+  // fetch never pays; on slow VMs that alone is ~200 MB/s. Measured here so the ratio can be read against it.
+  const t0 = performance.now();
+  new Uint8Array(total).fill(1);
+  const touch = total / MiB / ((performance.now() - t0) / 1000);
+  console.log(`fresh-memory touch (new Uint8Array(${(total / MiB).toFixed(0)} MiB).fill): ${touch.toFixed(0)} MiB/s`);
+  console.log(`load → GPU f32 / plain fetch (discard) = ${(load / fetchRate).toFixed(2)}; / plain fetch → arrayBuffer = ${(load / keep).toFixed(2)} ` +
+    `(target ≥ 0.8): ${load / fetchRate >= 0.8 ? 'met' : load / keep >= 0.8 ? 'met against the bytes-kept fetch only' : 'NOT met'}`);
   if (registry.liveCount !== 0) throw new Error(`${registry.liveCount} buffers leaked`);
   await server.close();
   rmSync(dir, { recursive: true, force: true });

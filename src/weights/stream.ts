@@ -80,7 +80,8 @@ class TensorConverter {
   private async flush(): Promise<void> {
     const count = this.srcFill / DTYPE_BYTES[this.info.dtype];
     const outBytes = count * STORAGE_BYTES[this.storage];
-    const overflow = convertElements(this.info.dtype, this.storage, this.src, this.dst, count);
+    // Same dtype in and out: the bytes were gathered straight into the output block.
+    const overflow = this.src === this.dst ? -1 : convertElements(this.info.dtype, this.storage, this.src, this.dst, count);
     if (overflow >= 0) {
       throw new WeightsError('f16-range', `${this.file}: tensor "${this.info.name}": element ${this.index + overflow} is outside the f16 range ` +
         '(±65504); load it as f32', this.file, this.info.name);
@@ -145,9 +146,10 @@ export async function streamSafetensors(
         if (!FLOAT_DTYPES.has(info.dtype)) {
           throw new WeightsError('dtype', `${file}: tensor "${info.name}" has dtype ${info.dtype}, which cannot be loaded as ${storage}`, file, info.name);
         }
+        const identity = (info.dtype === 'F32' && storage === 'f32') || (info.dtype === 'F16' && storage === 'f16');
         const srcBytes = elementsPerBlock * DTYPE_BYTES[info.dtype];
-        if (!srcStage || srcStage.byteLength !== srcBytes) srcStage = new Uint8Array(srcBytes);
-        converter = new TensorConverter(file, info, storage, await openSink(info), srcStage, dst);
+        if (!identity && (!srcStage || srcStage.byteLength !== srcBytes)) srcStage = new Uint8Array(srcBytes);
+        converter = new TensorConverter(file, info, storage, await openSink(info), identity ? dst : srcStage!, dst);
       }
       if (info.end === info.begin) {
         await converter?.finish();
