@@ -1,11 +1,11 @@
 // Kernel benchmark: `npm run bench:kernels`. Times each kernel alone on the Node adapter (lavapipe after set-up) at
-// BERT-base sizes and prints one table: matmul GFLOP/s for the register-blocked kernel (f32, and f16 storage when the
-// adapter has shader-f16) next to the naive one-thread-per-output baseline, then attention, layernorm and the fused
-// matmul+LayerNorm at T = 128 and 512 (B = 1, 12 heads × 64).
-// Method: one warm-up dispatch (also compiles the pipeline), then RUNS (default 7, env BENCH_RUNS) dispatches, each
-// its own submit awaited with onSubmittedWorkDone; the table shows medians. With timestamp-query the time is the
-// GPU's own (pass begin → end), else wall time around submit + onSubmittedWorkDone. Software adapters are noisy
-// (see shared/ENVIRONMENT.md): the kernels of one shape run back to back, and only medians are quoted.
+// BERT-base sizes and prints one table: matmul GFLOP/s of the register-blocked kernels (f32 and, when the adapter
+// has shader-f16, f16 storage; scalar and vec4 loads) next to the naive one-thread-per-output baseline, then
+// attention, layernorm and the fused matmul+LayerNorm at T = 128 and 512 (B = 1, 12 heads × 64).
+// Method: the variants of one shape take turns: one warm-up round (also compiles the pipelines), then RUNS rounds
+// (default 7, env BENCH_RUNS), each dispatch its own submit awaited with onSubmittedWorkDone; medians are shown.
+// With timestamp-query the time is the GPU's own (pass begin → end), else wall time around submit +
+// onSubmittedWorkDone. Software adapters are noisy (shared/ENVIRONMENT.md), hence the turns and the medians.
 // Before timing, each matmul shape's outputs are compared with the f32 register-blocked result, so the benchmark
 // never compares a fast wrong kernel with a slow right one.
 import { bindKernel } from '../src/gpu/dispatch.ts';
@@ -59,42 +59,53 @@ interface Call {
   grid: [number, number?, number?];
 }
 
-/** Median milliseconds of one dispatch of `name`. */
-async function time(name: KernelName, call: Call): Promise<number> {
-  const pipeline = await pipelines.get(name, call.overrides);
-  const { bindGroup, uniform } = bindKernel(device, pipelines, name, call);
-  const samples: number[] = [];
+/** One dispatch of a prepared kernel, timed (GPU timestamps when available, else wall clock). */
+async function dispatchOnce(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, grid: Call['grid']): Promise<number> {
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass(timestamps
+    ? { timestampWrites: { querySet: timestamps.set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } }
+    : {});
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
+  pass.end();
+  if (timestamps) {
+    encoder.resolveQuerySet(timestamps.set, 0, 2, timestamps.resolve, 0);
+    encoder.copyBufferToBuffer(timestamps.resolve, 0, timestamps.read, 0, 16);
+  }
+  const t0 = performance.now();
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  let ms = performance.now() - t0;
+  if (timestamps) {
+    await timestamps.read.mapAsync(GPUMapMode.READ);
+    const [begin, end] = new BigInt64Array(timestamps.read.getMappedRange());
+    timestamps.read.unmap();
+    if (end > begin) ms = Number(end - begin) / 1e6;
+  }
+  return ms;
+}
+
+/**
+ * Median milliseconds of one dispatch of each kernel. The kernels take turns (round-robin, after one warm-up
+ * round), so a burst of load from other processes on a shared machine hits all of them alike.
+ */
+async function timeAll(kernels: Array<[KernelName, Call]>): Promise<number[]> {
+  const prepared = await Promise.all(kernels.map(async ([name, call]) => ({
+    name, grid: call.grid, pipeline: await pipelines.get(name, call.overrides), ...bindKernel(device, pipelines, name, call),
+  })));
+  const samples: number[][] = prepared.map(() => []);
   device.pushErrorScope('validation');
   for (let run = -1; run < RUNS; run++) {
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass(timestamps
-      ? { timestampWrites: { querySet: timestamps.set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } }
-      : {});
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(call.grid[0], call.grid[1] ?? 1, call.grid[2] ?? 1);
-    pass.end();
-    if (timestamps) {
-      encoder.resolveQuerySet(timestamps.set, 0, 2, timestamps.resolve, 0);
-      encoder.copyBufferToBuffer(timestamps.resolve, 0, timestamps.read, 0, 16);
+    for (const [i, k] of prepared.entries()) {
+      const ms = await dispatchOnce(k.pipeline, k.bindGroup, k.grid);
+      if (run >= 0) samples[i].push(ms);
     }
-    const t0 = performance.now();
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    let ms = performance.now() - t0;
-    if (timestamps) {
-      await timestamps.read.mapAsync(GPUMapMode.READ);
-      const [begin, end] = new BigInt64Array(timestamps.read.getMappedRange());
-      timestamps.read.unmap();
-      if (end > begin) ms = Number(end - begin) / 1e6;
-    }
-    if (run >= 0) samples.push(ms);
   }
   const err = await device.popErrorScope();
-  uniform.destroy();
-  if (err) throw new Error(`bench ${name}: ${err.message}`);
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
+  for (const k of prepared) k.uniform.destroy();
+  if (err) throw new Error(`bench ${prepared.map((k) => k.name).join(', ')}: ${err.message}`);
+  return samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]);
 }
 
 async function readFloats(b: GPUBuffer, n: number, f16: boolean): Promise<Float32Array> {
@@ -128,17 +139,23 @@ for (const [M, N, K, what] of want('matmul') ? matmulShapes : []) {
   const variants: Array<[KernelName, boolean, string]> = [
     ['matmulNaive', false, 'naive f32 (baseline)'],
     ['matmul', false, 'register-blocked f32'],
-    ...(facts.hasF16 ? [['matmulF16', true, 'register-blocked f16'] as [KernelName, boolean, string]] : []),
+    ['matmulVec4', false, 'reg-blocked vec4 f32'],
+    ...(facts.hasF16 ? [
+      ['matmulF16', true, 'register-blocked f16'],
+      ['matmulVec4F16', true, 'reg-blocked vec4 f16'],
+    ] as Array<[KernelName, boolean, string]> : []),
   ];
-  const results: Array<{ label: string; t: number; y: Float32Array }> = [];
-  for (const [name, f16, label] of variants) {
+  const calls = variants.map(([name, f16]): [KernelName, Call] => {
     const y = out(M * N, f16);
-    const call: Call = name === 'matmulNaive'
+    return [name, name === 'matmulNaive'
       ? { params: { M, N, K }, buffers: { x: buf(x, f16), w: buf(w, f16), b: buf(b, f16), y }, grid: [Math.ceil(N / 16), Math.ceil(M / 16)] }
       : { params: { M, N, K, xRowStep: 1 }, buffers: { x: buf(x, f16), w: buf(w, f16), b: buf(b, f16), residual: buf(new Float32Array(1), f16), y },
-        overrides: { EPILOGUE: 0 }, grid: [Math.ceil(N / 32), Math.ceil(M / 32)] };
-    results.push({ label, t: await time(name, call), y: await readFloats(y, M * N, f16) });
-  }
+        overrides: { EPILOGUE: 0 }, grid: [Math.ceil(N / 32), Math.ceil(M / 32)] }];
+  });
+  const times = await timeAll(calls);
+  const results = await Promise.all(variants.map(async ([, f16, label], i) => ({
+    label, t: times[i], y: await readFloats(calls[i][1].buffers.y, M * N, f16),
+  })));
   const [naive, blocked] = results;
   for (const { label, t, y } of results) {
     const diff = y === blocked.y ? '(reference)' : maxRelDiff(y, blocked.y).toExponential(1);
@@ -155,34 +172,30 @@ for (const T of [128, 512]) {
   const qkv = randomArray(T * 3 * C, 4, 1.5);
   const mask = new Uint32Array(T).fill(1);
   const attnFlop = 4 * NH * T * T * HS; // QKᵀ and P·V
-  for (const f16 of want('attention') ? f16Kinds : []) {
-    const t = await time(f16 ? 'attentionF16' : 'attention', {
-      params: { T, NH, HS }, buffers: { qkv: buf(qkv, f16), mask: buf(mask, false), ctx: out(T * C, f16) }, grid: [Math.ceil(T / 32), NH, 1],
-    });
-    row('attention', `B=1 T=${T} 12×64`, f16 ? 'f16' : 'f32', ms(t), (attnFlop / t / 1e6).toFixed(2), '', '');
-  }
+  const kinds = (group: string) => (want(group) ? f16Kinds : []);
+  const dt = (f16: boolean) => (f16 ? 'f16' : 'f32');
+  const attn = await timeAll(kinds('attention').map((f16): [KernelName, Call] => [f16 ? 'attentionF16' : 'attention', {
+    params: { T, NH, HS }, buffers: { qkv: buf(qkv, f16), mask: buf(mask, false), ctx: out(T * C, f16) }, grid: [Math.ceil(T / 32), NH, 1],
+  }]));
+  kinds('attention').forEach((f16, i) => row('attention', `B=1 T=${T} 12×64`, dt(f16), ms(attn[i]), (attnFlop / attn[i] / 1e6).toFixed(2), '', ''));
   buffers.destroyAll();
   const x = randomArray(T * C, 5, 2);
   const r = randomArray(T * C, 6, 1);
   const g = randomArray(C, 7, 0.2).map((v) => 1 + v);
   const be = randomArray(C, 8, 0.1);
-  for (const f16 of want('layernorm') ? f16Kinds : []) {
-    const t = await time(f16 ? 'layernormF16' : 'layernorm', {
-      params: { rows: T, C, eps: 1e-12 }, overrides: { HAS_RESIDUAL: true }, grid: rowGrid(T),
-      buffers: { x: buf(x, f16), residual: buf(r, f16), gamma: buf(g, f16), beta: buf(be, f16), y: out(T * C, f16) },
-    });
-    row('layernorm +residual', `rows=${T} C=768`, f16 ? 'f16' : 'f32', ms(t), '', '', '');
-  }
+  const ln = await timeAll(kinds('layernorm').map((f16): [KernelName, Call] => [f16 ? 'layernormF16' : 'layernorm', {
+    params: { rows: T, C, eps: 1e-12 }, overrides: { HAS_RESIDUAL: true }, grid: rowGrid(T),
+    buffers: { x: buf(x, f16), residual: buf(r, f16), gamma: buf(g, f16), beta: buf(be, f16), y: out(T * C, f16) },
+  }]));
+  kinds('layernorm').forEach((f16, i) => row('layernorm +residual', `rows=${T} C=768`, dt(f16), ms(ln[i]), '', '', ''));
   for (const K of want('matmulLayernorm') ? [768, 3072] : []) {
     const xk = randomArray(T * K, 9, 1);
     const w = randomArray(C * K, 10, 1 / Math.sqrt(K));
-    for (const f16 of f16Kinds) {
-      const t = await time(f16 ? 'matmulLayernormF16' : 'matmulLayernorm', {
-        params: { M: T, N: C, K, eps: 1e-12 }, grid: rowGrid(Math.ceil(T / 4)),
-        buffers: { x: buf(xk, f16), w: buf(w, f16), b: buf(be, f16), residual: buf(r, f16), gamma: buf(g, f16), beta: buf(be, f16), y: out(T * C, f16) },
-      });
-      row('matmulLayernorm', `[${T}×${K}]·[768×${K}]ᵀ`, f16 ? 'f16' : 'f32', ms(t), (2 * T * C * K / t / 1e6).toFixed(2), '', '');
-    }
+    const mln = await timeAll(f16Kinds.map((f16): [KernelName, Call] => [f16 ? 'matmulLayernormF16' : 'matmulLayernorm', {
+      params: { M: T, N: C, K, eps: 1e-12 }, grid: rowGrid(Math.ceil(T / 4)),
+      buffers: { x: buf(xk, f16), w: buf(w, f16), b: buf(be, f16), residual: buf(r, f16), gamma: buf(g, f16), beta: buf(be, f16), y: out(T * C, f16) },
+    }]));
+    f16Kinds.forEach((f16, i) => row('matmulLayernorm', `[${T}×${K}]·[768×${K}]ᵀ`, dt(f16), ms(mln[i]), (2 * T * C * K / mln[i] / 1e6).toFixed(2), '', ''));
   }
   buffers.destroyAll();
 }

@@ -15,6 +15,8 @@ import attentionF16 from '../../shaders/attention_f16.wgsl?raw';
 import embeddingF16 from '../../shaders/embedding_f16.wgsl?raw';
 import geluF16 from '../../shaders/gelu_f16.wgsl?raw';
 import softmaxF16 from '../../shaders/softmax_f16.wgsl?raw';
+import matmulVec4 from '../../shaders/matmul_vec4.wgsl?raw';
+import matmulVec4F16 from '../../shaders/matmul_vec4_f16.wgsl?raw';
 import matmulNaive from '../../shaders/matmul_naive.wgsl?raw';
 
 export const shaderLibs = { erf: erfLib } as const;
@@ -36,6 +38,9 @@ export const shaderSources = {
   embeddingF16,
   geluF16,
   softmaxF16,
+  // matmul reading x and w as vec4 (K % 4 == 0): same interface as matmul.
+  matmulVec4,
+  matmulVec4F16,
   // Benchmark baseline only (scripts/bench-kernels.ts).
   matmulNaive,
 } as const;

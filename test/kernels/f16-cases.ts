@@ -61,9 +61,15 @@ const cpuEpilogue: Record<MatmulEpilogueName, ((v: number) => number) | null> = 
   none: (v) => v, gelu: ref.geluErf, geluTanh: ref.geluTanh, relu: ref.relu, tanh: Math.tanh, residual: null,
 };
 
-function matmulCase([M, N, K, epi, xRowStep = 1]: MatmulShape): KernelCase {
+// matmulVec4F16 (K % 4 == 0 only): the same checks at K multiples of 4, including BERT-base and the pooler.
+export const matmulVec4F16Shapes: MatmulShape[] = [
+  [1, 4, 4, 'none'], [7, 13, 8, 'residual'], [33, 65, 132, 'gelu'], [129, 30, 20, 'geluTanh'], [5, 7, 12, 'relu', 3],
+  [128, 768, 768, 'none'], [128, 3072, 768, 'gelu'], [128, 768, 3072, 'residual'], [3, 768, 768, 'tanh', 128],
+];
+
+function matmulCase([M, N, K, epi, xRowStep = 1]: MatmulShape, kernel: 'matmulF16' | 'matmulVec4F16' = 'matmulF16'): KernelCase {
   return {
-    name: `matmulF16 M=${M} N=${N} K=${K} epilogue=${epi} xRowStep=${xRowStep}`,
+    name: `${kernel} M=${M} N=${N} K=${K} epilogue=${epi} xRowStep=${xRowStep}`,
     async run(env) {
       const xAll = halfArray(((M - 1) * xRowStep + 1) * K, M * 7 + K, 1);
       const x = new Float32Array(M * K);
@@ -72,7 +78,7 @@ function matmulCase([M, N, K, epi, xRowStep = 1]: MatmulShape): KernelCase {
       const b = halfArray(N, N + 3, 0.5);
       const r = halfArray(M * N, M + N, 1);
       const y = out16(env, M * N);
-      await runKernel(env.device, env.pipelines, 'matmulF16', {
+      await runKernel(env.device, env.pipelines, kernel, {
         params: { M, N, K, xRowStep },
         buffers: { x: upload16(env, 'x', xAll), w: upload16(env, 'w', w), b: upload16(env, 'b', b), residual: upload16(env, 'r', r), y },
         overrides: { EPILOGUE: MatmulEpilogue[epi] },
@@ -266,7 +272,8 @@ function geluCase([n, act, scale]: GeluShape): KernelCase {
 }
 
 export const f16Cases: KernelCase[] = [
-  ...matmulF16Shapes.map(matmulCase),
+  ...matmulF16Shapes.map((s) => matmulCase(s)),
+  ...matmulVec4F16Shapes.map((s) => matmulCase(s, 'matmulVec4F16')),
   ...matmulLnF16Shapes.map(matmulLayernormCase),
   ...layernormF16Shapes.map(layernormCase),
   ...attentionF16Shapes.map(attentionCase),
@@ -277,5 +284,5 @@ export const f16Cases: KernelCase[] = [
 
 /** The kernels these cases exercise (the unit test checks that every f16 twin is covered). */
 export const f16KernelsCovered: KernelName[] = [
-  'matmulF16', 'matmulLayernormF16', 'layernormF16', 'attentionF16', 'embeddingF16', 'softmaxF16', 'geluF16',
+  'matmulF16', 'matmulVec4F16', 'matmulLayernormF16', 'layernormF16', 'attentionF16', 'embeddingF16', 'softmaxF16', 'geluF16',
 ];

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { kernelEnv, type KernelEnv } from '../kernels/env.ts';
 import { f16Cases, f16KernelsCovered } from '../kernels/f16-cases.ts';
-import { f16Variant, getKernel, kernelNames, needsF16, selectKernel } from '../../src/gpu/kernels.ts';
+import { f16Variant, getKernel, kernelNames, matmulKernel, needsF16, selectKernel } from '../../src/gpu/kernels.ts';
 import { shaderSources } from '../../src/gpu/shaders.ts';
 import { fromF16Bits, roundToF16, toF16Bits } from '../../src/gpu/f16.ts';
 
@@ -15,7 +15,7 @@ async function getEnv(): Promise<KernelEnv> {
 const overrideNames = (src: string) => [...src.matchAll(/^override\s+(\w+)/gm)].map((m) => m[1]);
 // Element type of each binding in order: f32 / f16 / u32 / the uniform struct.
 const bindingTypes = (src: string) =>
-  [...src.matchAll(/@binding\(\d+\)\s*var(?:<[^>]*>)?\s+\w+\s*:\s*(?:array<(\w+)>|(\w+))/g)].map((m) => m[1] ?? m[2]);
+  [...src.matchAll(/@binding\(\d+\)\s*var(?:<[^>]*>)?\s+\w+\s*:\s*(?:array<([\w<>]+)>|(\w+))/g)].map((m) => m[1] ?? m[2]);
 
 describe('f16 twins: same interface as the f32 kernels', () => {
   const twins = kernelNames.flatMap((name) => {
@@ -33,11 +33,14 @@ describe('f16 twins: same interface as the f32 kernels', () => {
     }
     expect(f16Variant('matmulNaive')).toBeNull();
     expect(selectKernel('matmulNaive', true)).toBe('matmulNaive');
+    expect([matmulKernel(768, false), matmulKernel(768, true), matmulKernel(30, false), matmulKernel(30, true)])
+      .toEqual(['matmulVec4', 'matmulVec4F16', 'matmul', 'matmulF16']);
   });
 
   for (const [f32, f16] of [
     ['matmul', 'matmulF16'], ['matmulLayernorm', 'matmulLayernormF16'], ['layernorm', 'layernormF16'],
     ['attention', 'attentionF16'], ['embedding', 'embeddingF16'], ['gelu', 'geluF16'], ['softmax', 'softmaxF16'],
+    ['matmulVec4', 'matmulVec4F16'],
   ] as const) {
     it(`${f16} has ${f32}'s bindings, Params and overrides; f32 storage becomes f16, u32 stays`, () => {
       const a = getKernel(f32).iface;
@@ -46,7 +49,7 @@ describe('f16 twins: same interface as the f32 kernels', () => {
       expect(b.params).toEqual(a.params);
       expect(b.paramsSize).toBe(a.paramsSize);
       expect(overrideNames(shaderSources[f16])).toEqual(overrideNames(shaderSources[f32]));
-      expect(bindingTypes(shaderSources[f16])).toEqual(bindingTypes(shaderSources[f32]).map((t) => (t === 'f32' ? 'f16' : t)));
+      expect(bindingTypes(shaderSources[f16])).toEqual(bindingTypes(shaderSources[f32]).map((t) => t.replace('f32', 'f16')));
       expect(shaderSources[f16].split('\n')[0]).toBe('enable f16;');
     });
   }
