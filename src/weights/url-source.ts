@@ -77,14 +77,25 @@ export function urlSource(url: string, options: UrlSourceOptions = {}): UrlSourc
     return new WeightsError('http', `${name}: HTTP ${status} ${statusText}`, name);
   }
 
+  /** fetch, with a network failure (refused, DNS, TLS) turned into an error that names the file and the cause. */
+  async function fetchOrExplain(init: RequestInit): Promise<Response> {
+    try {
+      return await doFetch(url, init);
+    } catch (e) {
+      if (init.signal?.aborted) throw abortError(init.signal);
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new WeightsError('http', `${name}: cannot fetch ${url} (${cause?.code ?? cause?.message ?? (e as Error).message})`, name);
+    }
+  }
+
   async function meta(signal?: AbortSignal): Promise<UrlMeta> {
     // The Hub answers a LFS file with a redirect that carries X-Linked-Etag/X-Linked-Size; read them from the redirect
     // when the platform lets us see it (Node), else follow it (browsers return an opaque redirect).
-    let res = await doFetch(url, { method: 'HEAD', headers: baseHeaders, redirect: 'manual', signal });
+    let res = await fetchOrExplain({ method: 'HEAD', headers: baseHeaders, redirect: 'manual', signal });
     const linkedEtag = unquote(res.headers.get('x-linked-etag'));
     const linkedSize = res.headers.get('x-linked-size');
     if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
-      res = await doFetch(url, { method: 'HEAD', headers: baseHeaders, signal });
+      res = await fetchOrExplain({ method: 'HEAD', headers: baseHeaders, signal });
     }
     if (!res.ok) throw httpError(res.status, res.statusText);
     const length = linkedSize ?? res.headers.get('content-length');

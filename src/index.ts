@@ -1,0 +1,11 @@
+// Public exports of bertgpu (browser entry; Node: 'bertgpu/node').
+export { pipeline } from './pipeline.ts';
+export type { PipelineOptions, Task } from './pipeline.ts';
+export type { TextClassificationPipeline, FeatureExtractionPipeline } from './runtime/callable.ts';
+export type { PipelineInfo, RuntimeStats } from './runtime/runtime.ts';
+export type { ModelInput } from './runtime/environment.ts';
+export type { ClassificationInput, ClassificationOptions, LabelScore } from './tasks/text-classification.ts';
+export type { EmbeddingOutput, FeatureExtractionOptions } from './tasks/feature-extraction.ts';
+export type { LoadProgress } from './weights/stream.ts';
+export { BertTokenizer, TokenizerClient } from './tokenizer/index.ts';
+export type * from './tokenizer/types.ts';

@@ -1,0 +1,129 @@
+// Dynamic micro-batching: calls that arrive while the GPU is busy (or within the same task tick) are packed into one
+// forward, up to maxBatch sequences, padded to the longest. Each call gets back exactly its own rows.
+import type { Encoding } from '../tokenizer/types.ts';
+
+export interface RowOutput {
+  /** (L) for classification models. */
+  logits?: Float32Array;
+  /** (n, C): the row's own n tokens (no padding). */
+  lastHiddenState?: Float32Array;
+}
+
+export interface ForwardBatch {
+  B: number;
+  T: number;
+  inputIds: Int32Array;
+  tokenTypeIds: Int32Array;
+  attentionMask: Int32Array;
+}
+
+/** Runs one padded batch; returns logits (B, L) and/or hidden states (B, T, C). */
+export type ForwardFn = (batch: ForwardBatch) => Promise<{ logits?: Float32Array; lastHiddenState?: Float32Array }>;
+
+interface Job {
+  rows: Encoding[];
+  results: RowOutput[];
+  remaining: number;
+  resolve(r: RowOutput[]): void;
+  reject(e: unknown): void;
+  signal?: AbortSignal;
+  done: boolean;
+}
+
+export interface BatcherStats {
+  calls: number;
+  rows: number;
+  forwards: number;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
+}
+
+export class MicroBatcher {
+  private readonly queue: Array<{ job: Job; index: number }> = [];
+  private running = false;
+  private scheduled = false;
+  readonly stats: BatcherStats = { calls: 0, rows: 0, forwards: 0 };
+
+  constructor(private readonly forward: ForwardFn, private readonly maxBatch: number, private readonly widths: { L: number; C: number }) {}
+
+  submit(rows: Encoding[], signal?: AbortSignal): Promise<RowOutput[]> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise<RowOutput[]>((resolve, reject) => {
+      const job: Job = { rows, results: new Array(rows.length), remaining: rows.length, resolve, reject, signal, done: false };
+      this.stats.calls++;
+      this.stats.rows += rows.length;
+      rows.forEach((_, index) => this.queue.push({ job, index }));
+      signal?.addEventListener('abort', () => this.fail(job, abortReason(signal)), { once: true });
+      this.schedule();
+    });
+  }
+
+  private fail(job: Job, error: unknown): void {
+    if (job.done) return;
+    job.done = true;
+    // Its queued rows are dropped; rows already in a forward finish and are ignored.
+    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].job === job) this.queue.splice(i, 1);
+    job.reject(error);
+  }
+
+  private schedule(): void {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    // A macrotask, so that calls made in the same tick (e.g. Promise.all over 200 inputs) join one batch.
+    setTimeout(() => {
+      this.scheduled = false;
+      void this.drain();
+    }, 0);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const slice = this.queue.splice(0, this.maxBatch);
+        await this.runSlice(slice);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runSlice(slice: Array<{ job: Job; index: number }>): Promise<void> {
+    const B = slice.length;
+    const lengths = slice.map(({ job, index }) => job.rows[index].ids.length);
+    const T = Math.max(...lengths);
+    const batch: ForwardBatch = {
+      B, T, inputIds: new Int32Array(B * T), tokenTypeIds: new Int32Array(B * T), attentionMask: new Int32Array(B * T),
+    };
+    slice.forEach(({ job, index }, b) => {
+      const e = job.rows[index];
+      batch.inputIds.set(e.ids, b * T);
+      batch.tokenTypeIds.set(e.tokenTypeIds, b * T);
+      batch.attentionMask.set(e.attentionMask, b * T);
+    });
+    let out: Awaited<ReturnType<ForwardFn>>;
+    try {
+      this.stats.forwards++;
+      out = await this.forward(batch);
+    } catch (e) {
+      for (const { job } of slice) this.fail(job, e);
+      return;
+    }
+    const { L, C } = this.widths;
+    slice.forEach(({ job, index }, b) => {
+      if (job.done) return;
+      const row: RowOutput = {};
+      if (out.logits) row.logits = out.logits.slice(b * L, (b + 1) * L);
+      if (out.lastHiddenState) row.lastHiddenState = out.lastHiddenState.slice(b * T * C, (b * T + lengths[b]) * C);
+      job.results[index] = row;
+      if (--job.remaining === 0) {
+        job.done = true;
+        job.resolve(job.results);
+      }
+    });
+  }
+}

@@ -1,0 +1,44 @@
+// The object pipeline() returns: callable like transformers.js (`await classifier(text)`), plus dispose(), info,
+// loss() and stats(). Wraps either an in-thread Runtime or the Worker proxy (same interface).
+import type { Labels } from '../model/heads.ts';
+import type { EmbeddingOutput, FeatureExtractionOptions } from '../tasks/feature-extraction.ts';
+import type { ClassificationInput, ClassificationOptions, LabelScore } from '../tasks/text-classification.ts';
+import type { PipelineInfo, RuntimeStats } from './runtime.ts';
+
+export interface RuntimeLike {
+  readonly info: PipelineInfo;
+  run(inputs: unknown, options?: unknown): Promise<unknown>;
+  loss(inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }): Promise<number>;
+  stats(): Promise<RuntimeStats>;
+  dispose(): Promise<void>;
+}
+
+interface PipelineBase {
+  readonly info: PipelineInfo;
+  /** Calls, rows, forwards (micro-batching), live GPU buffers and bytes. */
+  stats(): Promise<RuntimeStats>;
+  /** Frees the model's GPU memory (and the Worker); later calls reject. Never destroys a device you passed in. */
+  dispose(): Promise<void>;
+}
+
+export interface TextClassificationPipeline extends PipelineBase {
+  (inputs: ClassificationInput, options?: ClassificationOptions): Promise<LabelScore[]>;
+  (inputs: ClassificationInput[], options?: ClassificationOptions): Promise<LabelScore[][]>;
+  /** HF's outputs.loss for these inputs and labels (class ids, multi-hot rows, or regression targets). */
+  loss(inputs: ClassificationInput | ClassificationInput[], labels: Labels, options?: { signal?: AbortSignal }): Promise<number>;
+}
+
+export interface FeatureExtractionPipeline extends PipelineBase {
+  (inputs: string | string[], options?: FeatureExtractionOptions): Promise<EmbeddingOutput>;
+}
+
+export function makeCallable(rt: RuntimeLike): TextClassificationPipeline & FeatureExtractionPipeline {
+  const fn = ((inputs: unknown, options?: unknown) => rt.run(inputs, options)) as TextClassificationPipeline & FeatureExtractionPipeline;
+  Object.defineProperties(fn, {
+    info: { get: () => rt.info, enumerable: true },
+    loss: { value: (inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }) => rt.loss(inputs, labels, options) },
+    stats: { value: () => rt.stats() },
+    dispose: { value: () => rt.dispose() },
+  });
+  return fn;
+}

@@ -1,0 +1,74 @@
+// dtype 'auto': f16 storage halves memory and bandwidth, but only where the adapter has shader-f16 and the model
+// survives the rounding. We load both, run a fixed probe through each, and keep f16 only if it gives the same top
+// label and hidden states with cosine ≥ 0.999 against f32. The choice and the measured numbers are reported.
+import type { GpuContext } from '../gpu/device.ts';
+import type { LoadedBert } from '../model/load.ts';
+
+export interface DtypeChoice {
+  dtype: 'f32' | 'f16';
+  reason: string;
+}
+
+export const PROBE_TEXT = 'The quick brown fox jumps over the lazy dog, 1234 times! 我爱北京。';
+const MIN_COSINE = 0.999;
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  return ab / Math.sqrt(aa * bb);
+}
+
+const argmax = (x: Float32Array) => x.indexOf(Math.max(...x));
+
+async function probe(loaded: LoadedBert) {
+  const e = loaded.tokenizer.encode(PROBE_TEXT, null, { truncation: { maxLength: loaded.maxLength } });
+  const head = loaded.model.head === 'sequence-classification';
+  return loaded.model.forward(
+    { B: 1, T: e.ids.length, inputIds: e.ids, tokenTypeIds: e.tokenTypeIds, attentionMask: e.attentionMask },
+    head ? ['lastHiddenState', 'logits'] : ['lastHiddenState'],
+  );
+}
+
+export async function chooseDtype(
+  gpu: GpuContext,
+  requested: 'f32' | 'f16' | 'auto',
+  load: (dtype: 'f32' | 'f16', part: { index: number; of: number }) => Promise<LoadedBert>,
+): Promise<{ loaded: LoadedBert; choice: DtypeChoice }> {
+  if (requested === 'f32') return { loaded: await load('f32', { index: 0, of: 1 }), choice: { dtype: 'f32', reason: 'requested' } };
+  if (requested === 'f16') {
+    if (!gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32' or 'auto'");
+    return { loaded: await load('f16', { index: 0, of: 1 }), choice: { dtype: 'f16', reason: 'requested' } };
+  }
+  if (!gpu.facts.hasF16) {
+    return { loaded: await load('f32', { index: 0, of: 1 }), choice: { dtype: 'f32', reason: 'auto: the adapter has no shader-f16' } };
+  }
+  const f32 = await load('f32', { index: 0, of: 2 });
+  let f16: LoadedBert;
+  try {
+    f16 = await load('f16', { index: 1, of: 2 });
+  } catch (e) {
+    await f32.model.dispose();
+    throw e;
+  }
+  try {
+    const [a, b] = [await probe(f32), await probe(f16)];
+    const cos = cosine(a.lastHiddenState!, b.lastHiddenState!);
+    const sameLabel = !a.logits || argmax(a.logits) === argmax(b.logits!);
+    if (cos >= MIN_COSINE && sameLabel) {
+      await f32.model.dispose();
+      return { loaded: f16, choice: { dtype: 'f16', reason: `auto: f16 probe agrees with f32 (cosine ${cos.toFixed(5)}${a.logits ? ', same top label' : ''})` } };
+    }
+    await f16.model.dispose();
+    return { loaded: f32, choice: { dtype: 'f32', reason: `auto: f16 probe disagrees with f32 (cosine ${cos.toFixed(5)}${sameLabel ? '' : ', different top label'})` } };
+  } catch (e) {
+    await f32.model.dispose();
+    await f16.model.dispose();
+    throw e;
+  }
+}

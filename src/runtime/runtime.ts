@@ -1,0 +1,197 @@
+// The runtime behind a pipeline: model + tokenizer on one GPU device, a micro-batcher in front of the encoder, the
+// task's pre/post-processing, f16 selection for dtype 'auto', and recovery from a lost device. Runs wherever the GPU
+// is: in a Worker (the browser default) or in-thread.
+import { wrapDevice, type GpuContext } from '../gpu/device.ts';
+import type { FileProvider } from '../hub/files.ts';
+import { sequenceClassificationLoss, type Labels } from '../model/heads.ts';
+import { loadBert, type LoadedBert } from '../model/load.ts';
+import { checkFeatureOptions, finishFeatures, prepareFeatures, type EmbeddingOutput } from '../tasks/feature-extraction.ts';
+import {
+  checkClassificationOptions, finishClassification, normalizeInputs, prepareClassification, type LabelScore,
+} from '../tasks/text-classification.ts';
+import type { LoadProgress } from '../weights/stream.ts';
+import { MicroBatcher } from './batcher.ts';
+import { isFileProvider, type Environment, type ModelInput, type ProviderOptions } from './environment.ts';
+import { chooseDtype, type DtypeChoice } from './dtype.ts';
+
+export type Task = 'text-classification' | 'feature-extraction';
+export const TASKS: readonly Task[] = ['text-classification', 'feature-extraction'];
+
+export interface PipelineOptions extends ProviderOptions {
+  onProgress?: (p: LoadProgress) => void;
+  signal?: AbortSignal;
+  /** 'auto' (default) uses f16 storage when the adapter has shader-f16 and a probe agrees with f32. */
+  dtype?: 'f32' | 'f16' | 'auto';
+  /** Browser: run in a dedicated Worker (default true). Ignored in Node. */
+  worker?: boolean;
+  /** Bring your own device (never destroyed by bertgpu). */
+  device?: GPUDevice;
+  adapter?: GPUAdapter;
+  /** Most sequences per forward when calls are micro-batched (default 32). */
+  maxBatchSize?: number;
+}
+
+export interface PipelineInfo {
+  task: Task;
+  model: string;
+  dtype: 'f32' | 'f16';
+  dtypeReason: string;
+  adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean; hasF16: boolean };
+  maxLength: number;
+  labels: string[];
+  hiddenSize: number;
+}
+
+export interface RuntimeStats {
+  calls: number;
+  rows: number;
+  forwards: number;
+  liveBuffers: number;
+  liveBytes: number;
+  deviceRestarts: number;
+}
+
+export function checkTask(task: unknown): Task {
+  if (!TASKS.includes(task as Task)) throw new TypeError(`unknown task ${JSON.stringify(task)}; supported: ${TASKS.join(', ')}`);
+  return task as Task;
+}
+
+export class Runtime {
+  private loaded!: LoadedBert;
+  private batcher!: MicroBatcher;
+  private gpu!: GpuContext;
+  private lostReason: string | null = null;
+  private disposed = false;
+  private restarts = 0;
+  private dtypeChoice!: DtypeChoice;
+
+  private constructor(
+    readonly task: Task,
+    private readonly env: Environment,
+    private readonly provider: FileProvider,
+    private readonly options: PipelineOptions,
+  ) {}
+
+  static async create(env: Environment, task: unknown, model: ModelInput, options: PipelineOptions = {}): Promise<Runtime> {
+    const t = checkTask(task);
+    if (model === null || model === undefined || (typeof model === 'string' && model.trim() === '')) {
+      throw new TypeError('model must be a Hub id, a URL, a folder path or the files of a model folder');
+    }
+    if (options.maxBatchSize !== undefined && !(Number.isInteger(options.maxBatchSize) && options.maxBatchSize >= 1)) {
+      throw new TypeError('maxBatchSize must be a positive integer');
+    }
+    if (options.dtype !== undefined && !['f32', 'f16', 'auto'].includes(options.dtype)) throw new TypeError(`dtype must be 'f32', 'f16' or 'auto'`);
+    options.signal?.throwIfAborted();
+    const provider = isFileProvider(model) ? model : env.provider(model, options);
+    const rt = new Runtime(t, env, provider, options);
+    await rt.start();
+    return rt;
+  }
+
+  private async start(): Promise<void> {
+    const o = this.options;
+    this.gpu = o.device ? wrapDevice(o.device, o.adapter ?? ({ features: o.device.features, info: o.device.adapterInfo } as unknown as GPUAdapter)) : await this.env.createGpu();
+    try {
+      // With dtype 'auto' the weights are read twice (f32, then f16); progress spans both so it stays monotone.
+      const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(this.gpu, this.provider, {
+        dtype, signal: o.signal,
+        onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, loadedBytes: part.index * p.totalBytes + p.loadedBytes, totalBytes: part.of * p.totalBytes })),
+      });
+      const { loaded, choice } = await chooseDtype(this.gpu, o.dtype ?? 'auto', load);
+      this.loaded = loaded;
+      this.dtypeChoice = choice;
+      if (this.task === 'text-classification' && loaded.model.head !== 'sequence-classification') {
+        await loaded.model.dispose();
+        throw new Error(`${loaded.files.label} is not a sequence-classification model (architectures: ${loaded.model.config.architectures.join(', ') || 'none'}); use 'feature-extraction'`);
+      }
+    } catch (e) {
+      if (this.gpu.ownsDevice) this.gpu.device.destroy();
+      throw e;
+    }
+    const { config } = this.loaded.model;
+    const output = this.task === 'text-classification' ? 'logits' : 'lastHiddenState';
+    this.batcher = new MicroBatcher((b) => this.loaded.model.forward(b, [output]), this.options.maxBatchSize ?? 32, { L: config.numLabels, C: config.hiddenSize });
+    const gpu = this.gpu;
+    void gpu.lost.then((info) => {
+      if (this.gpu === gpu && !this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  /** After a device loss: a new device and the weights again (from the cache), or a clear error. */
+  private async recover(): Promise<void> {
+    const reason = this.lostReason!;
+    if (!this.gpu.ownsDevice) throw new Error(`the GPU device was lost (${reason}); it belongs to the caller, so create a new pipeline with a new device`);
+    this.lostReason = null;
+    this.restarts++;
+    try {
+      await this.start();
+    } catch (e) {
+      this.lostReason = reason;
+      throw new Error(`the GPU device was lost (${reason}) and could not be restored: ${(e as Error).message}`);
+    }
+  }
+
+  private async ready(): Promise<void> {
+    if (this.disposed) throw new Error('this pipeline was disposed; create a new one');
+    if (this.lostReason !== null) await this.recover();
+  }
+
+  get info(): PipelineInfo {
+    const { model, files, maxLength } = this.loaded;
+    const f = this.gpu.facts;
+    return {
+      task: this.task, model: files.label, dtype: this.dtypeChoice.dtype, dtypeReason: this.dtypeChoice.reason,
+      adapter: { vendor: f.vendor, architecture: f.architecture, description: f.description, isFallbackAdapter: f.isFallbackAdapter, hasF16: f.hasF16 },
+      maxLength, labels: [...model.config.id2label], hiddenSize: model.config.hiddenSize,
+    };
+  }
+
+  get stats(): RuntimeStats {
+    const r = this.loaded.model.registry;
+    return { ...this.batcher.stats, liveBuffers: r.liveCount, liveBytes: r.liveBytes, deviceRestarts: this.restarts };
+  }
+
+  /** The device in use (tests simulate a loss with it). */
+  get device(): GPUDevice {
+    return this.gpu.device;
+  }
+
+  async run(inputs: unknown, options?: unknown): Promise<LabelScore[] | LabelScore[][] | EmbeddingOutput> {
+    await this.ready();
+    const { tokenizer, maxLength, model } = this.loaded;
+    if (this.task === 'text-classification') {
+      const o = checkClassificationOptions(options);
+      const prepared = prepareClassification(tokenizer, maxLength, inputs, o);
+      const rows = await this.batcher.submit(prepared.rows, o.signal);
+      return finishClassification(model.config, prepared, rows.map((r) => r.logits!), o);
+    }
+    const o = checkFeatureOptions(options);
+    const texts = typeof inputs === 'string' ? [inputs] : inputs;
+    if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== 'string')) {
+      throw new TypeError(`inputs must be a string or a non-empty array of strings, got ${inputs === null ? 'null' : Array.isArray(inputs) ? 'an array with non-strings' : typeof inputs}`);
+    }
+    const rows = await this.batcher.submit(prepareFeatures(tokenizer, maxLength, texts), o.signal);
+    return finishFeatures(rows.map((r) => r.lastHiddenState!), model.config.hiddenSize, o);
+  }
+
+  /** HF's `outputs.loss` for labelled inputs (text-classification only); truncation as in run(). */
+  async loss(inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }): Promise<number> {
+    await this.ready();
+    if (this.task !== 'text-classification') throw new Error('loss() needs a text-classification pipeline');
+    const { tokenizer, maxLength, model } = this.loaded;
+    const items = normalizeInputs(inputs).items;
+    const prepared = prepareClassification(tokenizer, maxLength, items, {});
+    const rows = await this.batcher.submit(prepared.rows, options?.signal);
+    const L = model.config.numLabels;
+    const logits = new Float32Array(items.length * L);
+    rows.forEach((r, i) => logits.set(r.logits!, i * L));
+    return sequenceClassificationLoss(model.config, logits, items.length, labels).loss;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.loaded.model.dispose();
+    if (this.gpu.ownsDevice) this.gpu.device.destroy();
+  }
+}

@@ -1,0 +1,77 @@
+// The runtime Worker: owns the GPU device, weights and tokenizer; the page talks to it through worker-client.ts.
+// Never lets an error escape: every failure becomes an error message for the request that caused it.
+import { browserCacheIfAvailable } from './browser-cache-env.ts';
+import { browserEnvironment } from './browser-env.ts';
+import { serializeError, type FromWorker, type ToWorker } from './protocol.ts';
+import { Runtime } from './runtime.ts';
+
+const scope = self as unknown as { onmessage: ((ev: MessageEvent<ToWorker>) => void) | null; postMessage(m: FromWorker, transfer?: Transferable[]): void };
+let runtime: Runtime | null = null;
+const controllers = new Map<number, AbortController>();
+
+function transferables(value: unknown): Transferable[] {
+  if (value && typeof value === 'object' && 'data' in value && (value as { data: unknown }).data instanceof Float32Array) {
+    return [((value as { data: Float32Array }).data).buffer];
+  }
+  return [];
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  const reply = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
+  try {
+    switch (msg.type) {
+      case 'create': {
+        if (runtime) throw new Error('this Worker already holds a pipeline');
+        const controller = new AbortController();
+        controllers.set(msg.id, controller);
+        runtime = await Runtime.create(browserEnvironment(await browserCacheIfAvailable()), msg.task, msg.model, {
+          ...msg.options, signal: controller.signal, onProgress: (progress) => reply({ id: msg.id, type: 'progress', progress }),
+        });
+        reply({ id: msg.id, type: 'created', info: runtime.info });
+        return;
+      }
+      case 'run': {
+        const rt = need();
+        const controller = new AbortController();
+        controllers.set(msg.id, controller);
+        const options = msg.options && typeof msg.options === 'object' ? { ...(msg.options as object), signal: controller.signal } : { signal: controller.signal };
+        const value = await rt.run(msg.inputs, msg.options === undefined ? { signal: controller.signal } : options);
+        reply({ id: msg.id, type: 'result', value, info: rt.info }, transferables(value));
+        return;
+      }
+      case 'loss': {
+        const controller = new AbortController();
+        controllers.set(msg.id, controller);
+        const value = await need().loss(msg.inputs, msg.labels as number[], { signal: controller.signal });
+        reply({ id: msg.id, type: 'result', value });
+        return;
+      }
+      case 'stats':
+        reply({ id: msg.id, type: 'result', value: need().stats });
+        return;
+      case 'abort':
+        controllers.get(msg.target)?.abort(new DOMException('The operation was aborted', 'AbortError'));
+        return;
+      case 'dispose':
+        await runtime?.dispose();
+        runtime = null;
+        reply({ id: msg.id, type: 'result', value: null });
+        return;
+      default:
+        throw new TypeError(`unknown message type ${JSON.stringify((msg as { type?: unknown }).type)}`);
+    }
+  } catch (e) {
+    reply({ id: msg.id, type: 'error', error: serializeError(e) });
+  } finally {
+    controllers.delete(msg.id);
+  }
+}
+
+function need(): Runtime {
+  if (!runtime) throw new Error('this pipeline was disposed; create a new one');
+  return runtime;
+}
+
+scope.onmessage = (ev) => {
+  void handle(ev.data);
+};

@@ -1,0 +1,59 @@
+// feature-extraction: texts → hidden states → pooled (mean over real tokens, or [CLS]) and optionally L2-normalised
+// embeddings, as { data: Float32Array, dims } like transformers.js's Tensor. pooling 'none' returns (B, T, C) padded
+// with zeros to the longest input.
+import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
+import type { Encoding } from '../tokenizer/types.ts';
+import { normalize, type Pooling } from './pooling.ts';
+
+export interface FeatureExtractionOptions {
+  /** 'mean' (over real tokens only), 'cls', or 'none' (per-token states); default 'none' as transformers.js. */
+  pooling?: Pooling;
+  /** L2-normalise each pooled vector (default false). */
+  normalize?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface EmbeddingOutput {
+  data: Float32Array;
+  dims: number[];
+}
+
+export function checkFeatureOptions(options: unknown): FeatureExtractionOptions {
+  if (options === undefined) return {};
+  if (!options || typeof options !== 'object' || Array.isArray(options)) throw new TypeError('options must be an object');
+  const o = options as FeatureExtractionOptions;
+  if (o.pooling !== undefined && !['mean', 'cls', 'none'].includes(o.pooling)) throw new TypeError(`pooling must be 'mean', 'cls' or 'none', got ${String(o.pooling)}`);
+  if (o.normalize !== undefined && typeof o.normalize !== 'boolean') throw new TypeError('normalize must be a boolean');
+  if (o.normalize && (o.pooling ?? 'none') === 'none') throw new TypeError("normalize needs pooling 'mean' or 'cls'");
+  return o;
+}
+
+export function prepareFeatures(tokenizer: BertTokenizer, maxLength: number, texts: string[]): Encoding[] {
+  return texts.map((t) => tokenizer.encode(t, null, { truncation: { maxLength } }));
+}
+
+/** hidden[i]: (n_i, C) states of input i's own tokens. */
+export function finishFeatures(hidden: Float32Array[], C: number, options: FeatureExtractionOptions): EmbeddingOutput {
+  const pooling = options.pooling ?? 'none';
+  const B = hidden.length;
+  if (pooling === 'none') {
+    const T = Math.max(...hidden.map((h) => h.length / C));
+    const data = new Float32Array(B * T * C);
+    hidden.forEach((h, b) => data.set(h, b * T * C));
+    return { data, dims: [B, T, C] };
+  }
+  const data = new Float32Array(B * C);
+  hidden.forEach((h, b) => {
+    const n = h.length / C;
+    const v = new Float32Array(C);
+    if (pooling === 'cls') v.set(h.subarray(0, C));
+    else {
+      const acc = new Float64Array(C);
+      for (let t = 0; t < n; t++) for (let c = 0; c < C; c++) acc[c] += h[t * C + c];
+      for (let c = 0; c < C; c++) v[c] = acc[c] / n;
+    }
+    if (options.normalize) normalize(v);
+    data.set(v, b * C);
+  });
+  return { data, dims: [B, C] };
+}

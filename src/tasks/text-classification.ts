@@ -1,0 +1,104 @@
+// text-classification: inputs → token rows (truncated, or overlapping windows) → logits → [{ label, score }].
+// Output shape follows transformers.js: one input gives an array of { label, score } (topK of them); an array of
+// inputs gives one such array per input.
+import { applyScore, defaultScoreFunction, problemTypeOf, type ScoreFunction } from '../model/heads.ts';
+import type { BertConfig } from '../model/config.ts';
+import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
+import type { Encoding } from '../tokenizer/types.ts';
+
+export type ClassificationInput = string | { text: string; textPair?: string };
+
+export interface ClassificationOptions {
+  /** How many labels to return, best first (default 1; null or Infinity for all). */
+  topK?: number | null;
+  /** Default from the model: softmax (single-label), sigmoid (multi-label), none (regression). */
+  functionToApply?: ScoreFunction;
+  /**
+   * Long inputs: `true` (default) truncates to the model's length; `{ window: { stride } }` classifies overlapping
+   * windows of the whole text (stride = tokens shared by neighbouring windows) and averages their logits.
+   */
+  truncation?: boolean | { window: { stride: number } };
+  signal?: AbortSignal;
+}
+
+export interface LabelScore {
+  label: string;
+  score: number;
+}
+
+export interface PreparedInputs {
+  /** Every token row to run, in order. */
+  rows: Encoding[];
+  /** For each input, the rows (windows) that belong to it. */
+  groups: number[][];
+  single: boolean;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'string' ? `a string` : typeof v;
+}
+
+/** Checks and normalises inputs: a text, a { text, textPair } pair, or a non-empty array of those. */
+export function normalizeInputs(inputs: unknown, what = 'inputs'): { items: Array<{ text: string; textPair?: string }>; single: boolean } {
+  const one = (v: unknown, where: string) => {
+    if (typeof v === 'string') return { text: v };
+    if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { text?: unknown }).text === 'string') {
+      const pair = (v as { textPair?: unknown }).textPair;
+      if (pair !== undefined && pair !== null && typeof pair !== 'string') throw new TypeError(`${where}.textPair must be a string, got ${describe(pair)}`);
+      return pair == null ? { text: (v as { text: string }).text } : { text: (v as { text: string }).text, textPair: pair };
+    }
+    throw new TypeError(`${where} must be a string or { text, textPair }, got ${describe(v)}`);
+  };
+  if (Array.isArray(inputs)) {
+    if (inputs.length === 0) throw new TypeError(`${what} is an empty array; give at least one text`);
+    return { items: inputs.map((v, i) => one(v, `${what}[${i}]`)), single: false };
+  }
+  return { items: [one(inputs, what)], single: true };
+}
+
+export function prepareClassification(tokenizer: BertTokenizer, maxLength: number, inputs: unknown, options: ClassificationOptions): PreparedInputs {
+  const { items, single } = normalizeInputs(inputs);
+  const truncation = options.truncation ?? true;
+  const window = typeof truncation === 'object' && truncation !== null ? truncation.window : null;
+  if (truncation !== true && !window) throw new TypeError("truncation must be true or { window: { stride } }");
+  if (window && !(Number.isInteger(window.stride) && window.stride >= 0)) throw new TypeError('truncation.window.stride must be an integer ≥ 0');
+  const rows: Encoding[] = [];
+  const groups: number[][] = [];
+  for (const item of items) {
+    const e = window
+      ? tokenizer.encode(item.text, item.textPair ?? null, { truncation: { maxLength, stride: window.stride, fullOverflow: true }, returnOverflowing: true })
+      : tokenizer.encode(item.text, item.textPair ?? null, { truncation: { maxLength } });
+    const windows = window ? [e, ...e.overflowing] : [e];
+    groups.push(windows.map((w) => rows.push(w) - 1));
+  }
+  return { rows, groups, single };
+}
+
+export function checkClassificationOptions(options: unknown): ClassificationOptions {
+  if (options === undefined) return {};
+  if (!options || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const o = options as ClassificationOptions;
+  if (o.topK !== undefined && o.topK !== null && !(o.topK === Infinity || (Number.isInteger(o.topK) && o.topK >= 1))) {
+    throw new TypeError(`topK must be a positive integer, Infinity or null, got ${String(o.topK)}`);
+  }
+  if (o.functionToApply !== undefined && !['softmax', 'sigmoid', 'none'].includes(o.functionToApply)) {
+    throw new TypeError(`functionToApply must be 'softmax', 'sigmoid' or 'none', got ${String(o.functionToApply)}`);
+  }
+  return o;
+}
+
+/** Mean of each group's logits, then the score function and top-k. */
+export function finishClassification(config: BertConfig, prepared: PreparedInputs, logits: Float32Array[], options: ClassificationOptions): LabelScore[] | LabelScore[][] {
+  const fn = options.functionToApply ?? defaultScoreFunction(problemTypeOf(config));
+  const k = options.topK === undefined ? 1 : (options.topK ?? Infinity);
+  const L = config.numLabels;
+  const results = prepared.groups.map((group) => {
+    const mean = new Float64Array(L);
+    for (const r of group) for (let j = 0; j < L; j++) mean[j] += logits[r][j] / group.length;
+    const scores = applyScore(mean, fn);
+    return scores.map((score, i) => ({ label: config.id2label[i], score })).sort((a, b) => b.score - a.score).slice(0, k);
+  });
+  return prepared.single ? results[0] : results;
+}
