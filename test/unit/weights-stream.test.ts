@@ -11,7 +11,7 @@ import { readSafetensorsHeader } from '../../src/weights/stream.ts';
 import { urlSource } from '../../src/weights/url-source.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { setFile, startServer, type TestServer } from '../helpers/http-server.ts';
-import { exactF16Bits, writeSafetensors } from '../helpers/safetensors-writer.ts';
+import { exactF16Bits, rawSafetensors, writeSafetensors } from '../helpers/safetensors-writer.ts';
 
 const n = 3000; // 12 KB per F32 tensor: many chunks, several staging blocks
 const a = Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i) * 3));
@@ -141,6 +141,40 @@ describe('streaming upload over HTTP', () => {
     const err = await load.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WeightsError);
     expect((err as WeightsError).code).toBe('changed');
+    expect(registry.liveCount).toBe(0);
+  });
+
+  it('reads the header alone with two small Range requests', async () => {
+    Object.assign(server.switches, { range: true, chunkBytes: 4096, delayMs: 0, contentLength: true, cutTimes: 0 });
+    server.log.length = 0;
+    const header = await readSafetensorsHeader(urlSource(`${server.url}/m.safetensors`));
+    const gets = server.log.filter((r) => r.method === 'GET').map((r) => r.range);
+    expect(gets).toEqual(['bytes=0-7', `bytes=8-${header.dataStart - 1}`]);
+  });
+
+  it('refuses f16 storage for a value beyond ±65504, naming tensor and element, with nothing left allocated', async () => {
+    const registry = new BufferRegistry(gpu.device);
+    setFile(server, '/big-values.safetensors', writeSafetensors([
+      { name: 'ok', dtype: 'F32', shape: [4], data: [1, 2, 3, 4] },
+      { name: 'huge', dtype: 'F32', shape: [3], data: [1, 70000, 2] },
+    ]));
+    const err = await loadSafetensorsToGpu(urlSource(`${server.url}/big-values.safetensors`), registry, { storage: 'f16' }).catch((e: unknown) => e);
+    expect((err as WeightsError).code).toBe('f16-range');
+    expect((err as Error).message).toMatch(/tensor "huge": element 1 is outside the f16 range/);
+    expect(registry.liveCount).toBe(0);
+  });
+
+  it("refuses a tensor larger than the device's maxBufferSize before allocating it", async () => {
+    const registry = new BufferRegistry(gpu.device);
+    const rows = Math.ceil(gpu.device.limits.maxBufferSize / 4 / 1024) + 1;
+    // Header only, length unknown (a chunked download): the size check happens when the tensor's bytes begin.
+    const json = JSON.stringify({ small: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, giant: { dtype: 'F32', shape: [rows, 1024], data_offsets: [4, 4 + rows * 4096] } });
+    setFile(server, '/giant.safetensors', rawSafetensors(json, new Uint8Array(4 + 65536)));
+    Object.assign(server.switches, { contentLength: false });
+    const err = await loadSafetensorsToGpu(urlSource(`${server.url}/giant.safetensors`), registry).catch((e: unknown) => e);
+    Object.assign(server.switches, { contentLength: true });
+    expect((err as WeightsError).code).toBe('buffer-limit');
+    expect((err as Error).message).toMatch(/tensor "giant" needs \d+ bytes as f32, over this device's maxBufferSize/);
     expect(registry.liveCount).toBe(0);
   });
 });
