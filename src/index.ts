@@ -2,7 +2,7 @@
 export { pipeline } from './pipeline.ts';
 export type { PipelineOptions, Task } from './pipeline.ts';
 export type { TextClassificationPipeline, FeatureExtractionPipeline } from './runtime/callable.ts';
-export type { PipelineInfo, RuntimeStats } from './runtime/runtime.ts';
+export type { InspectResult, PipelineInfo, RuntimeStats } from './runtime/runtime.ts';
 export type { ModelInput } from './runtime/environment.ts';
 export type { ClassificationInput, ClassificationOptions, LabelScore } from './tasks/text-classification.ts';
 export type { EmbeddingOutput, FeatureExtractionOptions } from './tasks/feature-extraction.ts';

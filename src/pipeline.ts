@@ -18,6 +18,7 @@ export function inThread(rt: Runtime): RuntimeLike {
     run: (inputs, options) => rt.run(inputs, options),
     loss: (inputs, labels, options) => rt.loss(inputs, labels, options),
     stats: async () => rt.stats,
+    inspect: (input, options) => rt.inspect(input, options),
     dispose: () => rt.dispose(),
   };
 }

@@ -114,6 +114,28 @@ export function attention(qkv: ArrayLike<number>, mask: ArrayLike<number>, B: nu
   return ctx;
 }
 
+/** Attention probabilities (B, NH, T, T) over the packed QKV projection, 0 for masked keys. */
+export function attentionProbs(qkv: ArrayLike<number>, mask: ArrayLike<number>, B: number, T: number, NH: number, HS: number): Float64Array {
+  const C = NH * HS;
+  const out = new Float64Array(B * NH * T * T);
+  const scale = 1 / Math.sqrt(HS);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < NH; h++) {
+      for (let i = 0; i < T; i++) {
+        const scores = new Float64Array(T).fill(-Infinity);
+        for (let j = 0; j < T; j++) {
+          if (!mask[b * T + j]) continue;
+          let s = 0;
+          for (let d = 0; d < HS; d++) s += qkv[(b * T + i) * 3 * C + h * HS + d] * qkv[(b * T + j) * 3 * C + C + h * HS + d];
+          scores[j] = s * scale;
+        }
+        out.set(softmax(scores, 1, T), ((b * NH + h) * T + i) * T);
+      }
+    }
+  }
+  return out;
+}
+
 /** Word + position + token-type embedding gather followed by LayerNorm. */
 export function embedding(
   ids: ArrayLike<number>, typeIds: ArrayLike<number>, B: number, T: number, C: number,

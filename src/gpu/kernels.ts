@@ -56,6 +56,7 @@ const f16Twins = {
   gelu: 'geluF16',
   softmax: 'softmaxF16',
   matmulVec4: 'matmulVec4F16',
+  attentionProbs: 'attentionProbsF16',
 } as const satisfies Partial<Record<KernelName, KernelName>>;
 
 /** The f16-storage twin of an f32 kernel, or null when it has none (then the f32 kernel is the only path). */

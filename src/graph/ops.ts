@@ -45,7 +45,14 @@ export interface AttentionOp {
   B: number; T: number; NH: number; HS: number;
 }
 
-export type Op = EmbeddingOp | MatmulOp | MatmulLayernormOp | AttentionOp;
+/** Attention probabilities of one layer (B, NH, T, T), a debug output for inspect(); always f32. */
+export interface AttentionProbsOp {
+  kind: 'attentionProbs';
+  qkv: TensorId; mask: TensorId; out: TensorId;
+  B: number; T: number; NH: number; HS: number;
+}
+
+export type Op = EmbeddingOp | MatmulOp | MatmulLayernormOp | AttentionOp | AttentionProbsOp;
 
 /** Tensors an op reads, in binding order (null slots omitted). */
 export function opInputs(op: Op): TensorId[] {
@@ -53,7 +60,8 @@ export function opInputs(op: Op): TensorId[] {
     case 'embedding': return [op.ids, op.typeIds, op.wordEmb, op.posEmb, op.typeEmb, op.gamma, op.beta];
     case 'matmul': return op.residual === null ? [op.x, op.w, op.b] : [op.x, op.w, op.b, op.residual];
     case 'matmulLayernorm': return [op.x, op.w, op.b, op.residual, op.gamma, op.beta];
-    case 'attention': return [op.qkv, op.mask];
+    case 'attention':
+    case 'attentionProbs': return [op.qkv, op.mask];
     default: return assertNever(op);
   }
 }

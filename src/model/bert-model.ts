@@ -19,7 +19,7 @@ export interface EncodedBatch {
   T: number;
 }
 
-export type BertOutputName = 'lastHiddenState' | 'poolerOutput' | 'logits';
+export type BertOutputName = 'lastHiddenState' | 'poolerOutput' | 'logits' | 'attentions';
 
 export interface BertOutputs {
   B: number;
@@ -30,6 +30,8 @@ export interface BertOutputs {
   poolerOutput?: Float32Array;
   /** (B, L) */
   logits?: Float32Array;
+  /** (B, NH, T, T) attention probabilities of the requested layer. */
+  attentions?: Float32Array;
 }
 
 export interface BertModelOptions {
@@ -140,8 +142,8 @@ export class BertModel {
     }
   }
 
-  private plan(B: number, T: number): Promise<Plan> {
-    const key = `${B}x${T}`;
+  private plan(B: number, T: number, attentionLayer?: number): Promise<Plan> {
+    const key = `${B}x${T}${attentionLayer === undefined ? '' : `@${attentionLayer}`}`;
     let p = this.plans.get(key);
     if (p) {
       // Refresh recency (Map keeps insertion order).
@@ -149,7 +151,7 @@ export class BertModel {
       this.plans.set(key, p);
       return p;
     }
-    const graph = buildBertGraph(this.config, { B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler });
+    const graph = buildBertGraph(this.config, { B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler, attentionLayer });
     p = createPlan({
       device: this.gpu.device,
       pipelines: this.pipelines,
@@ -173,8 +175,11 @@ export class BertModel {
     return p;
   }
 
-  /** Runs the encoder (and head) on a batch; returns the requested outputs cut back to the batch's own T. */
-  async forward(batch: EncodedBatch, outputs: readonly BertOutputName[] = this.head === 'sequence-classification' ? ['logits'] : ['lastHiddenState']): Promise<BertOutputs> {
+  /**
+   * Runs the encoder (and head) on a batch; returns the requested outputs cut back to the batch's own T.
+   * 'attentions' needs `attentionLayer` (a debug output with its own plan).
+   */
+  async forward(batch: EncodedBatch, outputs: readonly BertOutputName[] = this.head === 'sequence-classification' ? ['logits'] : ['lastHiddenState'], attentionLayer?: number): Promise<BertOutputs> {
     if (this.disposed) throw new Error('BertModel: forward() after dispose()');
     const { B, T } = batch;
     if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new Error(`forward: B and T must be positive integers, got B=${B} T=${T}`);
@@ -184,8 +189,9 @@ export class BertModel {
     }
     checkRange('inputIds', batch.inputIds, this.config.vocabSize);
     checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
+    if (outputs.includes('attentions') !== (attentionLayer !== undefined)) throw new Error("forward: the 'attentions' output and attentionLayer go together");
     const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
-    const plan = await this.plan(B, Tb);
+    const plan = await this.plan(B, Tb, attentionLayer);
     const result = await runPlan(this.gpu.device, plan, {
       inputIds: padRows(batch.inputIds, B, T, Tb, this.config.padTokenId),
       tokenTypeIds: padRows(batch.tokenTypeIds, B, T, Tb, 0),
@@ -195,6 +201,7 @@ export class BertModel {
     if (result.lastHiddenState) out.lastHiddenState = unpadRows(result.lastHiddenState, B, Tb, T, this.config.hiddenSize);
     if (result.poolerOutput) out.poolerOutput = result.poolerOutput;
     if (result.logits) out.logits = result.logits;
+    if (result.attentions) out.attentions = unpadAttention(result.attentions, B * this.config.numAttentionHeads, Tb, T);
     return out;
   }
 
@@ -227,6 +234,14 @@ function checkRange(name: string, values: ArrayLike<number>, limit: number): voi
 function padRows(src: ArrayLike<number>, B: number, T: number, Tb: number, fill: number): Uint32Array {
   const out = new Uint32Array(B * Tb).fill(fill);
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[b * Tb + t] = src[b * T + t];
+  return out;
+}
+
+/** (BH, Tb, Tb) → (BH, T, T): drop padded query rows and key columns. */
+function unpadAttention(src: Float32Array, BH: number, Tb: number, T: number): Float32Array {
+  if (Tb === T) return src;
+  const out = new Float32Array(BH * T * T);
+  for (let p = 0; p < BH; p++) for (let i = 0; i < T; i++) out.set(src.subarray((p * Tb + i) * Tb, (p * Tb + i) * Tb + T), (p * T + i) * T);
   return out;
 }
 

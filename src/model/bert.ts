@@ -22,6 +22,8 @@ export interface BertGraphOptions {
   head: BertHead;
   /** Whether the checkpoint has the pooler (sentence-embedding checkpoints may drop it). */
   hasPooler: boolean;
+  /** Also output this layer's attention probabilities as `attentions` (B, NH, T, T), f32 (inspect()). */
+  attentionLayer?: number;
 }
 
 /** Names of the fused Q|K|V weight and bias of a layer (made at load from HF's query/key/value tensors). */
@@ -39,6 +41,9 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
   const NH = config.numAttentionHeads;
   const HS = config.headSize;
   const eps = config.layerNormEps;
+  if (o.attentionLayer !== undefined && !(Number.isInteger(o.attentionLayer) && o.attentionLayer >= 0 && o.attentionLayer < config.numHiddenLayers)) {
+    throw new RangeError(`attention layer must be an integer in [0, ${config.numHiddenLayers}), got ${o.attentionLayer}`);
+  }
   if (T > config.maxPositionEmbeddings) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${config.maxPositionEmbeddings}`);
   const g = new GraphBuilder();
   const w = (name: string, shape: number[], type: ElementType = dtype) => g.weight(name, shape, type);
@@ -68,6 +73,11 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
     const qkv = act(`layer.${l}.qkv`, [B * T, 3 * C]);
     g.op({ kind: 'matmul', x, w: qkvW.w, b: qkvW.b, residual: null, out: qkv, M: B * T, N: 3 * C, K: C, xRowStep: 1, epilogue: 'none' });
 
+    if (o.attentionLayer === l) {
+      const probs = g.activation(`layer.${l}.attentionProbs`, [B, NH, T, T], 'f32');
+      g.op({ kind: 'attentionProbs', qkv, mask, out: probs, B, T, NH, HS });
+      g.output('attentions', probs);
+    }
     const ctx = act(`layer.${l}.context`, [B * T, C]);
     g.op({ kind: 'attention', qkv, mask, out: ctx, B, T, NH, HS });
 

@@ -3,13 +3,14 @@
 import type { Labels } from '../model/heads.ts';
 import type { EmbeddingOutput, FeatureExtractionOptions } from '../tasks/feature-extraction.ts';
 import type { ClassificationInput, ClassificationOptions, LabelScore } from '../tasks/text-classification.ts';
-import type { PipelineInfo, RuntimeStats } from './runtime.ts';
+import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
 export interface RuntimeLike {
   readonly info: PipelineInfo;
   run(inputs: unknown, options?: unknown): Promise<unknown>;
   loss(inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }): Promise<number>;
   stats(): Promise<RuntimeStats>;
+  inspect(input: unknown, options?: { layer?: number }): Promise<InspectResult>;
   dispose(): Promise<void>;
 }
 
@@ -19,6 +20,8 @@ interface PipelineBase {
   stats(): Promise<RuntimeStats>;
   /** Frees the model's GPU memory (and the Worker); later calls reject. Never destroys a device you passed in. */
   dispose(): Promise<void>;
+  /** One input with a layer's attention probabilities, its tokens, scores and timings (default: the last layer). */
+  inspect(input: ClassificationInput, options?: { layer?: number }): Promise<InspectResult>;
 }
 
 export interface TextClassificationPipeline extends PipelineBase {
@@ -38,6 +41,7 @@ export function makeCallable(rt: RuntimeLike): TextClassificationPipeline & Feat
     info: { get: () => rt.info, enumerable: true },
     loss: { value: (inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }) => rt.loss(inputs, labels, options) },
     stats: { value: () => rt.stats() },
+    inspect: { value: (input: unknown, options?: { layer?: number }) => rt.inspect(input, options) },
     dispose: { value: () => rt.dispose() },
   });
   return fn;

@@ -17,6 +17,7 @@ export type ToWorker =
   | { id: number; type: 'run'; inputs: unknown; options: unknown }
   | { id: number; type: 'loss'; inputs: unknown; labels: unknown }
   | { id: number; type: 'stats' }
+  | { id: number; type: 'inspect'; input: unknown; options: { layer?: number } | undefined }
   | { id: number; type: 'abort'; target: number }
   | { id: number; type: 'dispose' };
 

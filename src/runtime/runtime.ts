@@ -42,6 +42,19 @@ export interface PipelineInfo {
   hiddenSize: number;
 }
 
+export interface InspectResult {
+  /** The tokens as the model saw them ([CLS] … [SEP]). */
+  tokens: string[];
+  layer: number;
+  numLayers: number;
+  numHeads: number;
+  /** (numHeads, T, T): row i is query token i's attention over the keys. */
+  attentions: Float32Array;
+  /** All labels, best first (text-classification; empty for feature-extraction). */
+  scores: LabelScore[];
+  timings: { tokenizeMs: number; gpuMs: number; totalMs: number };
+}
+
 export interface RuntimeStats {
   calls: number;
   rows: number;
@@ -172,6 +185,38 @@ export class Runtime {
     }
     const rows = await this.batcher.submit(prepareFeatures(tokenizer, maxLength, texts), o.signal);
     return finishFeatures(rows.map((r) => r.lastHiddenState!), model.config.hiddenSize, o);
+  }
+
+  /**
+   * One input through the model with one layer's attention probabilities (the demo's heatmap), the tokens as the
+   * model saw them, the scores (classification) and timings. Runs outside the micro-batcher, with its own plan.
+   */
+  async inspect(input: unknown, options: { layer?: number } = {}): Promise<InspectResult> {
+    await this.ready();
+    const t0 = performance.now();
+    const { tokenizer, maxLength, model } = this.loaded;
+    const { config } = model;
+    const layer = options?.layer ?? config.numHiddenLayers - 1;
+    if (!Number.isInteger(layer) || layer < 0 || layer >= config.numHiddenLayers) {
+      throw new RangeError(`layer must be an integer in [0, ${config.numHiddenLayers}), got ${String(layer)}`);
+    }
+    const prepared = prepareClassification(tokenizer, maxLength, input, {});
+    if (!prepared.single) throw new TypeError('inspect() takes one input, not an array');
+    const e = prepared.rows[0];
+    const t1 = performance.now();
+    const classification = this.task === 'text-classification';
+    const out = await model.forward(
+      { B: 1, T: e.ids.length, inputIds: e.ids, tokenTypeIds: e.tokenTypeIds, attentionMask: e.attentionMask },
+      [classification ? 'logits' : 'lastHiddenState', 'attentions'], layer,
+    );
+    const t2 = performance.now();
+    const scores = classification ? finishClassification(config, prepared, [out.logits!], { topK: null }) as LabelScore[] : [];
+    return {
+      tokens: Array.from(e.ids, (id) => tokenizer.idToToken(id) ?? `[${id}]`),
+      layer, numLayers: config.numHiddenLayers, numHeads: config.numAttentionHeads,
+      attentions: out.attentions!, scores,
+      timings: { tokenizeMs: t1 - t0, gpuMs: t2 - t1, totalMs: performance.now() - t0 },
+    };
   }
 
   /** HF's `outputs.loss` for labelled inputs (text-classification only); truncation as in run(). */

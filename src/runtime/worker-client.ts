@@ -4,7 +4,7 @@ import type { Labels } from '../model/heads.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import type { RuntimeLike } from './callable.ts';
 import { reviveError, type FromWorker, type ToWorker, type WorkerPipelineOptions } from './protocol.ts';
-import type { PipelineInfo, RuntimeStats } from './runtime.ts';
+import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; onProgress?: (p: LoadProgress) => void };
 type Outgoing = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
@@ -93,6 +93,10 @@ export class WorkerRuntime implements RuntimeLike {
 
   loss(inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }): Promise<number> {
     return this.request({ type: 'loss', inputs, labels }, options?.signal) as Promise<number>;
+  }
+
+  inspect(input: unknown, options?: { layer?: number }): Promise<InspectResult> {
+    return this.request({ type: 'inspect', input, options }) as Promise<InspectResult>;
   }
 
   stats(): Promise<RuntimeStats> {

@@ -46,6 +46,11 @@ async function handle(msg: ToWorker): Promise<void> {
         reply({ id: msg.id, type: 'result', value });
         return;
       }
+      case 'inspect': {
+        const value = await need().inspect(msg.input, msg.options);
+        reply({ id: msg.id, type: 'result', value }, [value.attentions.buffer]);
+        return;
+      }
       case 'stats':
         reply({ id: msg.id, type: 'result', value: need().stats });
         return;

@@ -24,6 +24,10 @@ describe('pipeline in Chromium (Worker)', () => {
         const r = await classify(input(c), { topK: null });
         expectClose(c.name, labels.map((l) => r.find((x) => x.label === l)!.score), softmax(c.logits.data), { atol: 1e-4, rtol: 0 });
       }
+      const ins = await classify.inspect(cases[0].text[0], { layer: 0 });
+      const T = ins.tokens.length;
+      expect(ins.attentions.length).toBe(ins.numHeads * T * T);
+      expect(ins.attentions.subarray(0, T).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       const before = await classify.stats();
       const calls = Array.from({ length: 200 }, (_, i) => cases[i % cases.length]);
       const results = await Promise.all(calls.map((c) => classify(input(c), { topK: null })));

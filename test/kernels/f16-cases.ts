@@ -21,7 +21,7 @@ import { runKernel } from '../../src/gpu/dispatch.ts';
 import { fromF16Bits, toF16Bits } from '../../src/gpu/f16.ts';
 import { Activation, MatmulEpilogue, rowGrid, type KernelName, type MatmulEpilogueName } from '../../src/gpu/kernels.ts';
 import { expectClose, randomArray, seededRandom, type Tolerance } from '../helpers/validate.ts';
-import { output, upload, type KernelEnv } from './env.ts';
+import { download, output, upload, type KernelEnv } from './env.ts';
 import type { KernelCase } from './f32-cases.ts';
 
 const U16 = 2 ** -11;
@@ -199,6 +199,29 @@ function attentionCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
   };
 }
 
+// attentionProbsF16 reads f16 qkv and writes f32 probabilities: the only rounding is of the inputs (done here on the
+// CPU too), so the f32 tolerance applies.
+function attentionProbsCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
+  return {
+    name: `attentionProbsF16 B=${B} T=${T} NH=${NH} HS=${HS} padding=${padding}`,
+    async run(env) {
+      const C = NH * HS;
+      const qkv = halfArray(B * T * 3 * C, B * T + C + 1, 1.5);
+      const mask = new Uint32Array(B * T).fill(1);
+      for (let b = 0; b < B; b++) {
+        if (padding === 'tail') for (let t = Math.ceil(T / 2); t < T; t++) mask[b * T + t] = 0;
+        if (padding === 'allMaskedRow' && b === 1) for (let t = 0; t < T; t++) mask[b * T + t] = 0;
+      }
+      const probs = output(env, 'probs', B * NH * T * T);
+      await runKernel(env.device, env.pipelines, 'attentionProbsF16', {
+        params: { T, NH, HS }, buffers: { qkv: upload16(env, 'qkv', qkv), mask: upload(env, 'mask', mask), probs },
+        grid: [Math.ceil(T / 32), NH, B],
+      });
+      expectClose(this.name, await download(env, probs, B * NH * T * T), ref.attentionProbs(qkv.v, mask, B, T, NH, HS), { atol: 1e-5, rtol: 1e-5 });
+    },
+  };
+}
+
 type EmbShape = [B: number, T: number, C: number, vocab: number, maxPos: number, types: number, offset: number];
 export const embeddingF16Shapes: EmbShape[] = [
   [1, 1, 8, 5, 4, 2, 0], [2, 5, 13, 30, 8, 2, 0], [1, 129, 64, 100, 130, 2, 0], [3, 7, 3, 11, 9, 1, 2],
@@ -277,6 +300,7 @@ export const f16Cases: KernelCase[] = [
   ...matmulLnF16Shapes.map(matmulLayernormCase),
   ...layernormF16Shapes.map(layernormCase),
   ...attentionF16Shapes.map(attentionCase),
+  ...attentionF16Shapes.filter(([, T]) => T <= 129).map(attentionProbsCase),
   ...embeddingF16Shapes.map(embeddingCase),
   ...softmaxF16Shapes.map(softmaxCase),
   ...geluF16Shapes.map(geluCase),
@@ -284,5 +308,5 @@ export const f16Cases: KernelCase[] = [
 
 /** The kernels these cases exercise (the unit test checks that every f16 twin is covered). */
 export const f16KernelsCovered: KernelName[] = [
-  'matmulF16', 'matmulVec4F16', 'matmulLayernormF16', 'layernormF16', 'attentionF16', 'embeddingF16', 'softmaxF16', 'geluF16',
+  'matmulF16', 'matmulVec4F16', 'matmulLayernormF16', 'layernormF16', 'attentionF16', 'embeddingF16', 'softmaxF16', 'geluF16', 'attentionProbsF16',
 ];

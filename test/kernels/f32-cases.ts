@@ -151,6 +151,27 @@ function attentionCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
   };
 }
 
+function attentionProbsCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
+  return {
+    name: `attentionProbs B=${B} T=${T} NH=${NH} HS=${HS} padding=${padding}`,
+    async run(env) {
+      const C = NH * HS;
+      const qkv = randomArray(B * T * 3 * C, B + T + C, 1.5);
+      const mask = new Uint32Array(B * T).fill(1);
+      for (let b = 0; b < B; b++) {
+        if (padding === 'tail') for (let t = Math.ceil(T / 2); t < T; t++) mask[b * T + t] = 0;
+        if (padding === 'allMaskedRow' && b === 1) for (let t = 0; t < T; t++) mask[b * T + t] = 0;
+      }
+      const probs = output(env, 'probs', B * NH * T * T);
+      await runKernel(env.device, env.pipelines, 'attentionProbs', {
+        params: { T, NH, HS }, buffers: { qkv: upload(env, 'qkv', qkv), mask: upload(env, 'mask', mask), probs },
+        grid: [Math.ceil(T / 32), NH, B],
+      });
+      expectClose(this.name, await download(env, probs, B * NH * T * T), ref.attentionProbs(qkv, mask, B, T, NH, HS), f32Tol);
+    },
+  };
+}
+
 type EmbShape = [B: number, T: number, C: number, vocab: number, maxPos: number, types: number, offset: number];
 export const embeddingShapes: EmbShape[] = [
   [1, 1, 8, 5, 4, 2, 0], [2, 5, 13, 30, 8, 2, 0], [1, 129, 64, 100, 130, 2, 0], [3, 7, 3, 11, 9, 1, 2],
@@ -227,6 +248,7 @@ export const f32Cases: KernelCase[] = [
   ...matmulLnShapes.map(matmulLayernormCase),
   ...layernormShapes.map(layernormCase),
   ...attentionShapes.map(attentionCase),
+  ...attentionShapes.filter(([, T]) => T <= 129).map(attentionProbsCase),
   ...embeddingShapes.map(embeddingCase),
   ...softmaxShapes.map(softmaxCase),
   ...geluShapes.map(geluCase),

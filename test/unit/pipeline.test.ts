@@ -76,6 +76,24 @@ describe('text-classification pipeline (Node)', async () => {
     expect(r[0].score).toBeGreaterThan(0);
   });
 
+  it('inspect(): the tokens the HF tokenizer gives, attention rows that are distributions, scores, timings', async () => {
+    const c = singles.find((x) => x.name === 'single')! as (typeof singles)[number] & { tokens: string[][] };
+    for (const layer of [0, 1]) {
+      const r = await classify.inspect(c.text[0], { layer });
+      expect(r.tokens).toEqual(c.tokens[0]);
+      const T = r.tokens.length;
+      expect(r.attentions.length).toBe(r.numHeads * T * T);
+      for (let row = 0; row < r.numHeads * T; row++) {
+        const sum = r.attentions.subarray(row * T, (row + 1) * T).reduce((a, b) => a + b, 0);
+        expect(sum).toBeCloseTo(1, 5);
+      }
+      expectClose('inspect scores', labels.map((l) => r.scores.find((x) => x.label === l)!.score), softmax(c.logits.data), { atol: 1e-4, rtol: 0 });
+      expect(r.timings.totalMs).toBeGreaterThanOrEqual(r.timings.gpuMs);
+    }
+    await expect(classify.inspect('x', { layer: 2 })).rejects.toThrow(RangeError);
+    await expect(classify.inspect(['a', 'b'])).rejects.toThrow(/one input/);
+  });
+
   it('long inputs: windows average the logits of overlapping windows', async () => {
     const long = singles.find((c) => c.name === 'truncated')!.text[0].repeat(3);
     const truncated = await classify(long, { topK: null });
