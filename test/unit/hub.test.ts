@@ -119,6 +119,27 @@ describe('loading a model folder', () => {
     expect(registry.liveCount).toBe(0);
   });
 
+  it('abort during the second shard frees the first shard\'s buffers too', async () => {
+    const registry = new BufferRegistry(gpu.device);
+    const files = await openModel(httpProvider('org/sharded', { endpoint: server.url }));
+    const firstShard = await files.weightFiles[0].source.size();
+    Object.assign(server.switches, { chunkBytes: 4096, delayMs: 2 });
+    const controller = new AbortController();
+    let peak = 0;
+    const load = loadBertWeights(files, registry, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        peak = Math.max(peak, registry.liveCount);
+        if (p.loadedBytes > firstShard! + 8192) controller.abort();
+      },
+    });
+    const err = await load.catch((e: unknown) => e);
+    Object.assign(server.switches, { chunkBytes: 64 * 1024, delayMs: 0 });
+    expect((err as Error).name).toBe('AbortError');
+    expect(peak).toBeGreaterThan(10);
+    expect(registry.liveCount).toBe(0);
+  });
+
   it('loads a local directory (Node) and dropped File objects (browser API)', async () => {
     const registry = new BufferRegistry(gpu.device);
     const fromDir = await loadBertWeights(await openModel(openProvider(fixture, { cacheDir: false })), registry);
