@@ -11,5 +11,5 @@ if (existsSync(source)) {
   register('../scripts/wgsl-hooks.mjs', import.meta.url);
   await import(source.href);
 } else {
-  await import(new URL('../dist/cli.js', import.meta.url).href);
+  await import(new URL('../dist/node/cli.js', import.meta.url).href);
 }

@@ -1,4 +1,4 @@
-// Public exports of bertgpu (browser entry; Node: 'bertgpu/node').
+// Public exports of bertgpu (browser entry). Node: 'bertgpu/node'; the tokenizer alone: 'bertgpu/tokenizer'.
 export { pipeline } from './pipeline.ts';
 export type { PipelineOptions, Task } from './pipeline.ts';
 export type { TextClassificationPipeline, FeatureExtractionPipeline } from './runtime/callable.ts';
@@ -7,5 +7,3 @@ export type { ModelInput } from './runtime/environment.ts';
 export type { ClassificationInput, ClassificationOptions, LabelScore } from './tasks/text-classification.ts';
 export type { EmbeddingOutput, FeatureExtractionOptions } from './tasks/feature-extraction.ts';
 export type { LoadProgress } from './weights/stream.ts';
-export { BertTokenizer, TokenizerClient } from './tokenizer/index.ts';
-export type * from './tokenizer/types.ts';

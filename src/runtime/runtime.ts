@@ -14,8 +14,9 @@ import { MicroBatcher } from './batcher.ts';
 import { isFileProvider, type Environment, type ModelInput, type ProviderOptions } from './environment.ts';
 import { chooseDtype, type DtypeChoice } from './dtype.ts';
 
-export type Task = 'text-classification' | 'feature-extraction';
-export const TASKS: readonly Task[] = ['text-classification', 'feature-extraction'];
+import { checkTask, type Task } from './tasks.ts';
+
+export type { Task };
 
 export interface PipelineOptions extends ProviderOptions {
   onProgress?: (p: LoadProgress) => void;
@@ -62,11 +63,6 @@ export interface RuntimeStats {
   liveBuffers: number;
   liveBytes: number;
   deviceRestarts: number;
-}
-
-export function checkTask(task: unknown): Task {
-  if (!TASKS.includes(task as Task)) throw new TypeError(`unknown task ${JSON.stringify(task)}; supported: ${TASKS.join(', ')}`);
-  return task as Task;
 }
 
 export class Runtime {

@@ -91,7 +91,7 @@ describe('text-classification pipeline (Node)', async () => {
       expect(r.timings.totalMs).toBeGreaterThanOrEqual(r.timings.gpuMs);
     }
     await expect(classify.inspect('x', { layer: 2 })).rejects.toThrow(RangeError);
-    await expect(classify.inspect(['a', 'b'])).rejects.toThrow(/one input/);
+    await expect(classify.inspect(['a', 'b'] as unknown as string)).rejects.toThrow(/one input/);
   });
 
   it('long inputs: windows average the logits of overlapping windows', async () => {

@@ -1,0 +1,28 @@
+// The runtime in the calling thread (Node, a Worker of the app's own, or worker: false in a page). Loaded lazily by
+// the browser entry, so the default Worker path does not ship the runtime twice.
+import type { RuntimeLike } from './callable.ts';
+import type { Environment, ModelInput } from './environment.ts';
+import { browserCacheIfAvailable } from './browser-cache-env.ts';
+import { browserEnvironment } from './browser-env.ts';
+import { Runtime, type PipelineOptions } from './runtime.ts';
+
+export function inThread(rt: Runtime): RuntimeLike {
+  return {
+    get info() {
+      return rt.info;
+    },
+    run: (inputs, options) => rt.run(inputs, options),
+    loss: (inputs, labels, options) => rt.loss(inputs, labels, options),
+    stats: async () => rt.stats,
+    inspect: (input, options) => rt.inspect(input, options),
+    dispose: () => rt.dispose(),
+  };
+}
+
+export async function createInThread(env: Environment, task: unknown, model: ModelInput, options: PipelineOptions): Promise<RuntimeLike> {
+  return inThread(await Runtime.create(env, task, model, options));
+}
+
+export async function createBrowserInThread(task: unknown, model: ModelInput, options: PipelineOptions): Promise<RuntimeLike> {
+  return createInThread(browserEnvironment(await browserCacheIfAvailable()), task, model, options);
+}
