@@ -1,0 +1,29 @@
+// The demo's entry: checks for WebGPU (or explains its absence), wires the four sections together, and loads the
+// bundled test model so the page does something without any input.
+import { BatchPanel } from './batch-panel.ts';
+import { ClassifyPanel } from './classify-panel.ts';
+import { InsightPanel } from './insight-panel.ts';
+import { BUNDLED_NAME, bundledModelUrl, ModelPicker, type LoadedModel } from './model-picker.ts';
+import { explainMissingWebGpu, hasWebGpu } from './webgpu-support.ts';
+
+function start(): void {
+  // A file dropped anywhere but the drop zone would make the browser navigate to it and lose the page.
+  for (const type of ['dragover', 'drop'] as const) window.addEventListener(type, (ev) => ev.preventDefault());
+
+  const insight = new InsightPanel();
+  const batch = new BatchPanel();
+  const classify = new ClassifyPanel((input) => {
+    if (input === null) insight.clear();
+    else void insight.show(input);
+  });
+  const picker = new ModelPicker((model: LoadedModel | null) => {
+    insight.setModel(model);
+    batch.setModel(model);
+    classify.setModel(model);
+  });
+  document.body.dataset.ready = 'true';
+  void picker.load(bundledModelUrl(), BUNDLED_NAME, true);
+}
+
+if (hasWebGpu()) start();
+else explainMissingWebGpu();
