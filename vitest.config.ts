@@ -33,6 +33,18 @@ export default defineConfig({
           },
         },
       },
+      {
+        // The demo site driven by playwright-core from Node: builds it (Vite JS API), serves it, and compares the
+        // page with the CLI. Slow on SwiftShader, hence the long timeouts.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

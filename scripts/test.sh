@@ -6,3 +6,4 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 npx tsc --noEmit -p tsconfig.json
 npx vitest run --project unit
 npx vitest run --project browser
+npx vitest run --project e2e
