@@ -18,6 +18,8 @@ import softmaxF16 from '../../shaders/softmax_f16.wgsl?raw';
 import matmulVec4 from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulVec4F16 from '../../shaders/matmul_vec4_f16.wgsl?raw';
 import matmulNaive from '../../shaders/matmul_naive.wgsl?raw';
+import attentionVec4 from '../../shaders/attention_vec4.wgsl?raw';
+import matmulLayernormVec4 from '../../shaders/matmul_layernorm_vec4.wgsl?raw';
 import attentionProbs from '../../shaders/attention_probs.wgsl?raw';
 import attentionProbsF16 from '../../shaders/attention_probs_f16.wgsl?raw';
 
@@ -43,6 +45,9 @@ export const shaderSources = {
   // matmul reading x and w as vec4 (K % 4 == 0): same interface as matmul.
   matmulVec4,
   matmulVec4F16,
+  // vec4 variants for HS % 4 == 0 / K % 4 == 0 (f32 storage): same Params and binding names.
+  attentionVec4,
+  matmulLayernormVec4,
   // Attention probabilities of one layer, a debug output (inspect()); the f16 twin reads f16 qkv, writes f32.
   attentionProbs,
   attentionProbsF16,

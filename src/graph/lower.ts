@@ -11,14 +11,21 @@ export interface LoweredOp {
 
 // Tile of matmul.wgsl with its default overrides: 8 × 8 threads, each 4 × 4 outputs.
 const MATMUL_TILE = 32;
+// Rows per workgroup of matmul_layernorm_vec4.wgsl with its default overrides (4 · TR, TR = 4).
+const MATMUL_LN_VEC4_ROWS = 16;
 // Queries per attention workgroup (attention.wgsl's QB default).
 const ATTENTION_QB = 32;
 
-export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer): LoweredOp {
+/**
+ * Kernel choice: the f16-storage twins when the model runs in f16, and vec4 variants where the shapes allow (K or HS
+ * a multiple of 4; measured 1.2–3× faster on lavapipe). Every variant has the same Params and binding names.
+ */
+export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 'f16' = 'f32'): LoweredOp {
+  const f16 = dtype === 'f16';
   switch (op.kind) {
     case 'embedding':
       return {
-        kernel: 'embedding',
+        kernel: f16 ? 'embeddingF16' : 'embedding',
         call: {
           params: { rows: op.B * op.T, T: op.T, C: op.C, vocabSize: op.vocabSize, maxPositions: op.maxPositions,
             typeVocabSize: op.typeVocabSize, positionOffset: op.positionOffset, eps: op.eps },
@@ -29,8 +36,7 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer): LoweredOp {
       };
     case 'matmul':
       return {
-        // vec4 loads when rows are 16-byte aligned (K % 4 == 0): same interface, measured 1.2–2× faster on lavapipe.
-        kernel: op.K % 4 === 0 ? 'matmulVec4' : 'matmul',
+        kernel: op.K % 4 === 0 ? (f16 ? 'matmulVec4F16' : 'matmulVec4') : (f16 ? 'matmulF16' : 'matmul'),
         call: {
           params: { M: op.M, N: op.N, K: op.K, xRowStep: op.xRowStep },
           // Without a residual epilogue the binding is unused; the bias buffer stands in (read-only aliasing is legal).
@@ -39,19 +45,21 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer): LoweredOp {
           grid: [Math.ceil(op.N / MATMUL_TILE), Math.ceil(op.M / MATMUL_TILE)],
         },
       };
-    case 'matmulLayernorm':
+    case 'matmulLayernorm': {
+      const vec4 = !f16 && op.K % 4 === 0;
       return {
-        kernel: 'matmulLayernorm',
+        kernel: vec4 ? 'matmulLayernormVec4' : f16 ? 'matmulLayernormF16' : 'matmulLayernorm',
         call: {
           params: { M: op.M, N: op.N, K: op.K, eps: op.eps },
           buffers: { x: buf(op.x), w: buf(op.w), b: buf(op.b), residual: buf(op.residual), gamma: buf(op.gamma),
             beta: buf(op.beta), y: buf(op.out) },
-          grid: rowGrid(Math.ceil(op.M / 4)),
+          grid: rowGrid(Math.ceil(op.M / (vec4 ? MATMUL_LN_VEC4_ROWS : 4))),
         },
       };
+    }
     case 'attention':
       return {
-        kernel: 'attention',
+        kernel: f16 ? 'attentionF16' : op.HS % 4 === 0 ? 'attentionVec4' : 'attention',
         call: {
           params: { T: op.T, NH: op.NH, HS: op.HS },
           buffers: { qkv: buf(op.qkv), mask: buf(op.mask), ctx: buf(op.out) },
@@ -60,7 +68,7 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer): LoweredOp {
       };
     case 'attentionProbs':
       return {
-        kernel: 'attentionProbs',
+        kernel: f16 ? 'attentionProbsF16' : 'attentionProbs',
         call: {
           params: { T: op.T, NH: op.NH, HS: op.HS },
           buffers: { qkv: buf(op.qkv), mask: buf(op.mask), probs: buf(op.out) },

@@ -14,8 +14,8 @@ export interface PlanContext {
   registry: BufferRegistry;
   /** GPU buffer of a weight, by the name the graph declared. */
   weight(name: string, decl: TensorDecl): GPUBuffer;
-  /** Kernel actually used for an op's kernel (f16 twins when the model runs in f16). */
-  kernelFor?(kernel: KernelName): KernelName;
+  /** Storage of weights and activations: picks the kernels (f16 twins) in lowerOp. */
+  dtype?: 'f32' | 'f16';
 }
 
 export interface PlanStep {
@@ -116,12 +116,11 @@ export async function createPlan(ctx: PlanContext, graph: Graph): Promise<Plan> 
       if (!b) throw new Error(`plan: no buffer for ${t.name}`);
       return b;
     };
-    const lowered = graph.ops.map((op) => lowerOp(op, bufferOf));
-    const kernelOf = (k: KernelName) => (ctx.kernelFor ? ctx.kernelFor(k) : k);
+    const lowered = graph.ops.map((op) => lowerOp(op, bufferOf, ctx.dtype));
     // Every pipeline of the plan at once: compilation overlaps instead of running kernel after kernel.
-    const pipelines = await Promise.all(lowered.map((l) => ctx.pipelines.get(kernelOf(l.kernel), l.call.overrides)));
+    const pipelines = await Promise.all(lowered.map((l) => ctx.pipelines.get(l.kernel, l.call.overrides)));
     const steps: PlanStep[] = lowered.map((l, i) => {
-      const kernel = kernelOf(l.kernel);
+      const kernel = l.kernel;
       const { bindGroup, uniform } = bindKernel(ctx.device, ctx.pipelines, kernel, l.call, (d) => registry.create(d));
       owned.push(uniform);
       const [x, y = 1, z = 1] = l.call.grid;

@@ -2,7 +2,6 @@
 // and forward(), which pads a batch to its bucket, runs one submit and returns the raw head outputs.
 import { BufferRegistry } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import { f16Variant, type KernelName } from '../gpu/kernels.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { runPlan } from '../graph/executor.ts';
 import { createPlan, type Plan } from '../graph/plan.ts';
@@ -41,12 +40,6 @@ export interface BertModelOptions {
   maxPlans?: number;
 }
 
-/** The f16 twin of every kernel the graph uses; a kernel without one is a bug, reported by name. */
-function f16Kernel(k: KernelName): KernelName {
-  const twin = f16Variant(k);
-  if (!twin) throw new Error(`kernel ${k} has no f16 variant`);
-  return twin;
-}
 
 /** Sequence buckets: a call pads to the smallest bucket ≥ its length (capped at max_position_embeddings). */
 export function sequenceBucket(T: number, maxPositions: number): number {
@@ -162,7 +155,7 @@ export class BertModel {
         if (t.shape.join('×') !== want) throw new Error(`weight ${name} has shape ${t.shape.join('×')}, the graph needs ${want}`);
         return t.buffer;
       },
-      kernelFor: this.dtype === 'f16' ? f16Kernel : undefined,
+      dtype: this.dtype,
     }, graph);
     this.plans.set(key, p);
     p.catch(() => this.plans.delete(key));

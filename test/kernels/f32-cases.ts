@@ -65,9 +65,10 @@ function matmulCase([M, N, K, epi, xRowStep = 1]: MatmulShape): KernelCase {
 type MatmulLnShape = [M: number, N: number, K: number];
 export const matmulLnShapes: MatmulLnShape[] = [[1, 1, 1], [1, 768, 768], [5, 13, 7], [129, 64, 33], [6, 30, 130], [128, 768, 3072]];
 
-function matmulLayernormCase([M, N, K]: MatmulLnShape): KernelCase {
+// matmulLayernormVec4 (K % 4 == 0) owns 16 rows per workgroup (4 · TR with TR = 4), the scalar kernel 4.
+function matmulLayernormCase([M, N, K]: MatmulLnShape, kernel: 'matmulLayernorm' | 'matmulLayernormVec4' = 'matmulLayernorm'): KernelCase {
   return {
-    name: `matmulLayernorm M=${M} N=${N} K=${K}`,
+    name: `${kernel} M=${M} N=${N} K=${K}`,
     async run(env) {
       const eps = 1e-12;
       const x = randomArray(M * K, K + 1, 1);
@@ -77,11 +78,11 @@ function matmulLayernormCase([M, N, K]: MatmulLnShape): KernelCase {
       const g = randomArray(N, 7, 0.2).map((v) => 1 + v);
       const be = randomArray(N, 8, 0.1);
       const y = output(env, 'y', M * N);
-      await runKernel(env.device, env.pipelines, 'matmulLayernorm', {
+      await runKernel(env.device, env.pipelines, kernel, {
         params: { M, N, K, eps },
         buffers: { x: upload(env, 'x', x), w: upload(env, 'w', w), b: upload(env, 'b', b), residual: upload(env, 'r', r),
           gamma: upload(env, 'g', g), beta: upload(env, 'be', be), y },
-        grid: rowGrid(Math.ceil(M / 4)),
+        grid: rowGrid(Math.ceil(M / (kernel === 'matmulLayernorm' ? 4 : 16))),
       });
       const want = ref.layerNorm(ref.add(ref.matmul(x, w, b, M, N, K), r), g, be, M, N, eps);
       // N = 1 normalises a single value to exactly beta; LayerNorm itself amplifies rounding by rstd, which stays
@@ -123,9 +124,9 @@ export const attentionShapes: AttnShape[] = [
   [1, 9, 2, 6, 'tail'], [2, 128, 12, 64, 'tail'], [1, 40, 1, 128, 'none'],
 ];
 
-function attentionCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
+function attentionCase([B, T, NH, HS, padding]: AttnShape, kernel: 'attention' | 'attentionVec4' = 'attention'): KernelCase {
   return {
-    name: `attention B=${B} T=${T} NH=${NH} HS=${HS} padding=${padding}`,
+    name: `${kernel} B=${B} T=${T} NH=${NH} HS=${HS} padding=${padding}`,
     async run(env) {
       const C = NH * HS;
       const qkv = randomArray(B * T * 3 * C, B * T + C, 1.5);
@@ -139,7 +140,7 @@ function attentionCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
         if (padding === 'allMaskedRow' && b === 1) for (let t = 0; t < T; t++) mask[b * T + t] = 0;
       }
       const ctx = output(env, 'ctx', B * T * C);
-      await runKernel(env.device, env.pipelines, 'attention', {
+      await runKernel(env.device, env.pipelines, kernel, {
         params: { T, NH, HS },
         buffers: { qkv: upload(env, 'qkv', qkv), mask: upload(env, 'mask', mask), ctx },
         grid: [Math.ceil(T / 32), NH, B],
@@ -245,9 +246,11 @@ function geluCase([n, act, scale]: GeluShape): KernelCase {
 
 export const f32Cases: KernelCase[] = [
   ...matmulShapes.map(matmulCase),
-  ...matmulLnShapes.map(matmulLayernormCase),
+  ...matmulLnShapes.map((sh) => matmulLayernormCase(sh)),
+  ...[...matmulLnShapes.filter(([, , K]) => K % 4 === 0), [1, 4, 4], [17, 100, 8], [129, 768, 768]].map((sh) => matmulLayernormCase(sh as MatmulLnShape, 'matmulLayernormVec4')),
   ...layernormShapes.map(layernormCase),
-  ...attentionShapes.map(attentionCase),
+  ...attentionShapes.map((sh) => attentionCase(sh)),
+  ...attentionShapes.filter(([, , , HS]) => HS % 4 === 0).map((sh) => attentionCase(sh, 'attentionVec4')),
   ...attentionShapes.filter(([, T]) => T <= 129).map(attentionProbsCase),
   ...embeddingShapes.map(embeddingCase),
   ...softmaxShapes.map(softmaxCase),
