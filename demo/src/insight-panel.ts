@@ -31,7 +31,12 @@ export class InsightPanel {
     this.canvas.addEventListener('mousemove', (ev) => this.pointAt(ev.offsetX, ev.offsetY));
     this.canvas.addEventListener('keydown', (ev) => this.onKey(ev));
     // The highlighted cell is only drawn while the canvas has keyboard focus.
-    this.canvas.addEventListener('focus', () => this.draw());
+    this.canvas.addEventListener('focus', () => {
+      if (!this.result) return;
+      this.focusCell ??= { row: 0, col: 0 };
+      this.draw();
+      this.describeCell(this.focusCell);
+    });
     this.canvas.addEventListener('blur', () => this.draw());
     this.renderFacts();
   }
@@ -127,7 +132,7 @@ export class InsightPanel {
     ev.preventDefault(); // arrows move the cell, not the page
     const T = r.tokens.length;
     const c = this.focusCell ?? { row: 0, col: 0 };
-    this.focusCell = this.focusCell ? { row: clamp(c.row + d[0], T), col: clamp(c.col + d[1], T) } : c;
+    this.focusCell = { row: clamp(c.row + d[0], T), col: clamp(c.col + d[1], T) };
     this.draw();
     this.describeCell(this.focusCell);
   }

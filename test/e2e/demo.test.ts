@@ -93,6 +93,10 @@ describe('demo site (vite build, served from a sub-path)', () => {
       await page.selectOption('#head', '1');
       await page.waitForFunction(() => /head 2,/.test(document.getElementById('heatmap')!.getAttribute('aria-label') ?? ''));
       expect((await paint()).url).not.toBe(first.url);
+      // The canvas reads out by keyboard too: arrows move a highlighted cell.
+      await page.focus('#heatmap');
+      await page.keyboard.press('ArrowRight');
+      expect(await page.textContent('#heatmap-readout')).toMatch(/^\[CLS\] \(#1\) → the \(#2\): 0\.\d{4}$/);
 
       // Batch: the same three inputs as lines; the table and the downloaded CSV carry the CLI's scores.
       await page.fill('#batch-input', cases.map(cliInput).join('\n'));
@@ -240,6 +244,35 @@ describe('demo site (vite build, served from a sub-path)', () => {
       expect(await page.evaluate(() => document.activeElement!.id)).toBe('load-bundled');
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.body.dataset.modelLoads === '2', null, { timeout: 120_000 });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a local folder loads through the folder picker and through a drop', async () => {
+    const { context, page, errors } = await openPage(browser!);
+    try {
+      await page.goto(siteUrl);
+      await waitForModel(page);
+      // <input webkitdirectory>: Playwright hands the folder over as the browser would.
+      await page.setInputFiles('#folder-input', bundledModelDir);
+      await page.waitForFunction(() => document.body.dataset.modelLoads === '2', null, { timeout: 120_000 });
+      expect(await page.textContent('#model-status')).toMatch(/^Loaded tiny-bert-random \(\d+ files\)/);
+      expect(maxDiff(await waitForLabels(page, cases[0].text), expected[0].scores)).toBeLessThanOrEqual(TOL);
+
+      // A drop of the model's files (a synthetic drop carries files, not a directory entry).
+      await page.evaluate(async (base) => {
+        const dt = new DataTransfer();
+        for (const name of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+          dt.items.add(new File([await (await fetch(`${base}models/tiny-bert-random/${name}`)).blob()], name));
+        }
+        document.getElementById('drop-zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, siteUrl);
+      await page.waitForFunction(() => document.body.dataset.modelLoads === '3', null, { timeout: 120_000 });
+      expect(await page.textContent('#model-status')).toMatch(/^Loaded 6 dropped files/);
+      await page.fill('#text', cases[1].text);
+      expect(maxDiff(await waitForLabels(page, cases[1].text), expected[1].scores)).toBeLessThanOrEqual(TOL); // as typed
       expect(errors).toEqual([]);
     } finally {
       await context.close();
