@@ -68,8 +68,6 @@ export interface GpuLoadOptions extends Omit<StreamOptions, 'storage'> {
   usage?: GPUBufferUsageFlags;
   /** Add to an existing set (sharded checkpoints); on failure only this call's buffers are freed. */
   into?: GpuWeights;
-  /** Wait for the GPU queue after this many bytes written, so driver staging memory stays bounded (default 64 MiB). */
-  drainBytes?: number;
 }
 
 /** Loads a safetensors source onto the GPU. Resolves with the tensors and the header. */
@@ -83,10 +81,8 @@ export async function loadSafetensorsToGpu(
   const storage = options.storage ?? 'f32';
   const device = registry.device;
   const usage = options.usage ?? GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-  const drainBytes = options.drainBytes ?? 64 << 20;
   const weights = options.into ?? new GpuWeights(registry);
   const created: GpuTensor[] = [];
-  let sinceDrain = 0;
   const file = source.name;
 
   const openSink = (info: TensorInfo): TensorSink => {
@@ -96,26 +92,18 @@ export async function loadSafetensorsToGpu(
       throw new WeightsError('buffer-limit', `${file}: tensor "${info.name}" needs ${size} bytes as ${storage}, over this device's ` +
         `maxBufferSize (${device.limits.maxBufferSize})`, file, info.name);
     }
-    const buffer = registry.create({ label: info.name, size, usage });
+    // Mapped at creation: bytes are copied once, straight into the buffer's memory, as they arrive — no staging copy
+    // through queue.writeBuffer and no queue round trips. Unmapped when the tensor is complete.
+    const buffer = registry.create({ label: info.name, size, usage, mappedAtCreation: true });
     const tensor: GpuTensor = { name: info.name, shape: info.shape, dtype: storage, sourceDtype: info.dtype, byteLength, buffer };
     created.push(tensor);
+    const mapped = new Uint8Array(buffer.getMappedRange());
     return {
-      async write(offset, block) {
-        // writeBuffer needs a 4-byte multiple; only a tensor's last block can be ragged, and the buffer is padded.
-        if (block.byteLength % 4 === 0) {
-          device.queue.writeBuffer(buffer, offset, block.buffer, block.byteOffset, block.byteLength);
-        } else {
-          const padded = new Uint8Array(Math.ceil(block.byteLength / 4) * 4);
-          padded.set(block);
-          device.queue.writeBuffer(buffer, offset, padded);
-        }
-        sinceDrain += block.byteLength;
-        if (sinceDrain >= drainBytes) {
-          sinceDrain = 0;
-          await device.queue.onSubmittedWorkDone();
-        }
+      write(offset, block) {
+        mapped.set(block, offset);
       },
       end() {
+        buffer.unmap();
         weights.add(tensor, file);
       },
     };
@@ -124,8 +112,6 @@ export async function loadSafetensorsToGpu(
   try {
     const header = await streamSafetensors(source, openSink, { ...options, storage });
     for (const [k, v] of header.metadata) weights.metadata.set(k, v);
-    // Writes are queued; make sure they reached the buffers before anyone reads them.
-    await device.queue.onSubmittedWorkDone();
     return { weights, header };
   } catch (e) {
     for (const t of created) {
