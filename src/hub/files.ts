@@ -35,7 +35,8 @@ export function httpProvider(model: string | ModelRef, options: HttpProviderOpti
     let s = sources.get(name);
     if (!s) {
       const url = fileUrl(ref, name);
-      const remote = urlSource(url, { ...options, name: `${label}/${name}` });
+      // Folder URLs may end with '/': name files without a doubled slash.
+      const remote = urlSource(url, { ...options, name: `${label.replace(/\/+$/, '')}/${name}` });
       s = options.cache ? cachedSource(remote, options.cache, { model: label, file: name, immutable: isImmutableRevision(ref) }) : remote;
       sources.set(name, s);
     }
