@@ -35,6 +35,13 @@ describe('pipeline in Chromium (Worker)', () => {
       const after = await classify.stats();
       expect(after.calls - before.calls).toBe(200);
       expect(after.forwards - before.forwards).toBeLessThan(200);
+      // 800 more (1 000 in all): the plan cache is bounded, so live GPU buffers stop growing after the first waves.
+      const live: number[] = [];
+      for (let wave = 0; wave < 8; wave++) {
+        await Promise.all(Array.from({ length: 100 }, (_, j) => classify(input(cases[(wave + j) % cases.length]))));
+        live.push((await classify.stats()).liveBuffers);
+      }
+      expect(Math.max(...live.slice(4))).toBeLessThanOrEqual(Math.max(...live.slice(0, 4)));
     } finally {
       await classify.dispose();
     }
