@@ -84,28 +84,22 @@ export function softmax(x: ArrayLike<number>, rows: number, N: number): Float64A
 }
 
 /**
- * Multi-head attention over the packed QKV projection: qkv (B·T, 3C) → ctx (B·T, C), key-padding mask (B·T).
- * Scores are computed in full (T × T), softmax over unmasked keys; a query with no valid key gets zeros.
+ * Multi-head attention over the packed QKV projection: qkv (B·T, 3C) → ctx (B·T, C), key-padding mask (B·T):
+ * the probabilities of attentionProbs() times V; a query with no valid key gets zeros.
  */
 export function attention(qkv: ArrayLike<number>, mask: ArrayLike<number>, B: number, T: number, NH: number, HS: number): Float64Array {
   const C = NH * HS;
+  const probs = attentionProbs(qkv, mask, B, T, NH, HS);
   const ctx = new Float64Array(B * T * C);
-  const scale = 1 / Math.sqrt(HS);
-  const at = (b: number, t: number, part: number, h: number, d: number) => qkv[(b * T + t) * 3 * C + part * C + h * HS + d];
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < NH; h++) {
       for (let i = 0; i < T; i++) {
-        const scores = new Float64Array(T).fill(-Infinity);
-        for (let j = 0; j < T; j++) {
-          if (!mask[b * T + j]) continue;
-          let s = 0;
-          for (let d = 0; d < HS; d++) s += at(b, i, 0, h, d) * at(b, j, 1, h, d);
-          scores[j] = s * scale;
-        }
-        const p = softmax(scores, 1, T);
         for (let d = 0; d < HS; d++) {
           let s = 0;
-          for (let j = 0; j < T; j++) if (p[j] !== 0) s += p[j] * at(b, j, 2, h, d);
+          for (let j = 0; j < T; j++) {
+            const p = probs[((b * NH + h) * T + i) * T + j];
+            if (p !== 0) s += p * qkv[(b * T + j) * 3 * C + 2 * C + h * HS + d];
+          }
           ctx[(b * T + i) * C + h * HS + d] = s;
         }
       }
