@@ -13,7 +13,8 @@ export interface AdapterFacts {
 
 export interface GpuContext {
   device: GPUDevice;
-  adapter: GPUAdapter;
+  /** The adapter, when we requested the device (absent for a device the caller passed in). */
+  adapter?: GPUAdapter;
   facts: AdapterFacts;
   /** Resolves with the reason when the device is lost (destroy() or a driver fault). */
   lost: Promise<GPUDeviceLostInfo>;
@@ -32,15 +33,19 @@ export interface DeviceOptions {
 }
 
 export function adapterFacts(adapter: GPUAdapter): AdapterFacts {
-  const info = adapter.info;
+  return factsOf(adapter.features, adapter.info);
+}
+
+/** Facts from a feature set and adapter info: the adapter's, or a device's (what it was created with). */
+function factsOf(features: GPUSupportedFeatures, info: GPUAdapterInfo | undefined): AdapterFacts {
   return {
     vendor: info?.vendor ?? '',
     architecture: info?.architecture ?? '',
     description: info?.description ?? '',
     isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter),
-    hasF16: adapter.features.has('shader-f16'),
-    hasSubgroups: adapter.features.has('subgroups'),
-    hasTimestamps: adapter.features.has('timestamp-query'),
+    hasF16: features.has('shader-f16'),
+    hasSubgroups: features.has('subgroups'),
+    hasTimestamps: features.has('timestamp-query'),
   };
 }
 
@@ -68,9 +73,12 @@ export async function requestDevice(adapter: GPUAdapter, options: DeviceOptions 
   return { device, adapter, facts, lost: device.lost, ownsDevice: true, instance };
 }
 
-/** Wraps a device the caller owns; we never destroy it. */
-export function wrapDevice(device: GPUDevice, adapter: GPUAdapter): GpuContext {
-  return { device, adapter, facts: adapterFacts(adapter), lost: device.lost, ownsDevice: false };
+/**
+ * Wraps a device the caller owns; we never destroy it. Its facts come from the device itself: f16 kernels run only
+ * if the device was created with shader-f16, whatever the adapter offers.
+ */
+export function wrapDevice(device: GPUDevice): GpuContext {
+  return { device, facts: factsOf(device.features, device.adapterInfo), lost: device.lost, ownsDevice: false };
 }
 
 /** Browser/Worker: navigator.gpu → device, or a clear error when WebGPU is missing. */

@@ -25,9 +25,8 @@ export interface PipelineOptions extends ProviderOptions {
   dtype?: 'f32' | 'f16' | 'auto';
   /** Browser: run in a dedicated Worker (default true). Ignored in Node. */
   worker?: boolean;
-  /** Bring your own device (never destroyed by bertgpu). */
+  /** Bring your own device (never destroyed by bertgpu; f16 is used only if it was created with shader-f16). */
   device?: GPUDevice;
-  adapter?: GPUAdapter;
   /** Most sequences per forward when calls are micro-batched (default 32). */
   maxBatchSize?: number;
 }
@@ -99,7 +98,7 @@ export class Runtime {
 
   private async start(): Promise<void> {
     const o = this.options;
-    this.gpu = o.device ? wrapDevice(o.device, o.adapter ?? ({ features: o.device.features, info: o.device.adapterInfo } as unknown as GPUAdapter)) : await this.env.createGpu();
+    this.gpu = o.device ? wrapDevice(o.device) : await this.env.createGpu();
     try {
       // With dtype 'auto' the weights are read twice (f32, then f16); progress spans both so it stays monotone.
       const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(this.gpu, this.provider, {

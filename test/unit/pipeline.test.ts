@@ -174,6 +174,27 @@ describe('pipeline lifecycle', () => {
     }
   });
 
+  it("a caller's own device is used, never destroyed, and its loss is reported instead of repaired", async () => {
+    const { requestNodeGpu } = await import('../../src/gpu/node-gpu.ts');
+    const { requestDevice } = await import('../../src/gpu/device.ts');
+    const own = await requestNodeGpu();
+    const mine = await requestDevice(own.adapter, { label: 'callers-device', instance: own.gpu });
+    const p = await pipeline('text-classification', tiny, { device: mine.device, dtype: 'f32' });
+    const c = singles[0];
+    const r = await p(c.text[0], { topK: null });
+    expectClose('own device', labels.map((l) => r.find((x) => x.label === l)!.score), softmax(c.logits.data), { atol: 1e-4, rtol: 0 });
+    await p.dispose();
+    // Still alive: a buffer can be created and the device was not lost.
+    const probe = mine.device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE });
+    probe.destroy();
+    const lostYet = await Promise.race([mine.device.lost.then(() => true), new Promise((r) => setTimeout(() => r(false), 50))]);
+    expect(lostYet).toBe(false);
+    const q = await pipeline('text-classification', tiny, { device: mine.device, dtype: 'f32' });
+    mine.device.destroy();
+    await new Promise((res) => setTimeout(res, 50));
+    await expect(q('hello')).rejects.toThrow(/belongs to the caller/);
+  });
+
   it('bad pipeline arguments reject clearly', async () => {
     await expect(pipeline('fill-mask' as 'text-classification', tiny)).rejects.toThrow(/unknown task "fill-mask"; supported: text-classification, feature-extraction/);
     await expect(pipeline('text-classification', '')).rejects.toThrow(/model must be/);
