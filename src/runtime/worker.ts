@@ -34,8 +34,11 @@ async function handle(msg: ToWorker): Promise<void> {
         const rt = need();
         const controller = new AbortController();
         controllers.set(msg.id, controller);
-        const options = msg.options && typeof msg.options === 'object' ? { ...(msg.options as object), signal: controller.signal } : { signal: controller.signal };
-        const value = await rt.run(msg.inputs, msg.options === undefined ? { signal: controller.signal } : options);
+        // The call's options plus this request's signal; anything that is not an options object goes through as it
+        // is, so the runtime rejects it with its own message.
+        const plain = !!msg.options && typeof msg.options === 'object' && !Array.isArray(msg.options);
+        const options = msg.options === undefined ? { signal: controller.signal } : plain ? { ...(msg.options as object), signal: controller.signal } : msg.options;
+        const value = await rt.run(msg.inputs, options);
         reply({ id: msg.id, type: 'result', value, info: rt.info }, transferables(value));
         return;
       }
