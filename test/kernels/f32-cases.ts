@@ -247,7 +247,7 @@ function geluCase([n, act, scale]: GeluShape): KernelCase {
 export const f32Cases: KernelCase[] = [
   ...matmulShapes.map(matmulCase),
   ...matmulLnShapes.map((sh) => matmulLayernormCase(sh)),
-  ...[...matmulLnShapes.filter(([, , K]) => K % 4 === 0), [1, 4, 4], [17, 100, 8], [129, 768, 768]].map((sh) => matmulLayernormCase(sh as MatmulLnShape, 'matmulLayernormVec4')),
+  ...[...matmulLnShapes.filter(([, , K]) => K % 4 === 0), [1, 4, 4], [17, 100, 8], [3, 13, 20], [129, 768, 768]].map((sh) => matmulLayernormCase(sh as MatmulLnShape, 'matmulLayernormVec4')),
   ...layernormShapes.map(layernormCase),
   ...attentionShapes.map((sh) => attentionCase(sh)),
   ...attentionShapes.filter(([, , , HS]) => HS % 4 === 0).map((sh) => attentionCase(sh, 'attentionVec4')),
