@@ -42,7 +42,9 @@ async function main() {
   const wanted = args.models!.split(',');
   for (const m of wanted) if (!models[m]) throw new Error(`unknown model '${m}' (tiny, minilm, base)`);
   if (wanted.some((m) => m !== 'tiny' && !existsSync(join(models[m], 'model.safetensors')))) {
-    console.log('making the benchmark models (scripts/make-fixtures --bench-only; needs python3-torch) …');
+    console.log('making the benchmark models (scripts/make-fixtures --bench-only, with Debian python3-torch) …');
+    // Set-up installs python3-torch only when asked (the tests never need it): ask now.
+    execFileSync('bash', [join(root, 'scripts/setup.sh')], { stdio: 'inherit', env: { ...process.env, BERTGPU_SETUP_TORCH: '1' } });
     execFileSync(join(root, 'scripts/make-fixtures'), ['--bench-only'], { stdio: 'inherit' });
   }
   const { gpu, adapter, driver } = await requestNodeGpu();
