@@ -71,6 +71,7 @@ export class Runtime {
   private lostReason: string | null = null;
   private disposed = false;
   private restarts = 0;
+  private recovering: Promise<void> | null = null;
   private dtypeChoice!: DtypeChoice;
 
   private constructor(
@@ -141,7 +142,9 @@ export class Runtime {
 
   private async ready(): Promise<void> {
     if (this.disposed) throw new Error('this pipeline was disposed; create a new one');
-    if (this.lostReason !== null) await this.recover();
+    // Calls that arrive together after a loss share one recovery instead of racing the half-rebuilt runtime.
+    if (this.lostReason !== null) this.recovering ??= this.recover().finally(() => { this.recovering = null; });
+    if (this.recovering) await this.recovering;
   }
 
   get info(): PipelineInfo {
