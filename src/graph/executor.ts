@@ -15,6 +15,11 @@ export function runPlan(device: GPUDevice, plan: Plan, inputs: PlanInputs, outpu
   return run;
 }
 
+/** Resolves when every run queued on this plan so far has finished (its buffers may then be freed). */
+export function whenIdle(plan: Plan): Promise<void> {
+  return (chains.get(plan) ?? Promise.resolve()).then(() => undefined, () => undefined);
+}
+
 async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?: readonly string[]): Promise<Record<string, Float32Array>> {
   const { graph } = plan;
   for (const [name, id] of Object.entries(graph.inputs)) {

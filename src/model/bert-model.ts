@@ -3,7 +3,7 @@
 import { BufferRegistry } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
-import { runPlan } from '../graph/executor.ts';
+import { runPlan, whenIdle } from '../graph/executor.ts';
 import { createPlan, type Plan } from '../graph/plan.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
 import { buildBertGraph, qkvNames } from './bert.ts';
@@ -163,7 +163,8 @@ export class BertModel {
     while (this.plans.size > max) {
       const [oldKey, old] = this.plans.entries().next().value as [string, Promise<Plan>];
       this.plans.delete(oldKey);
-      old.then((pl) => pl.dispose(), () => undefined);
+      // A run may still be using the evicted plan's buffers: free them once its queue is idle.
+      old.then((pl) => whenIdle(pl).then(() => pl.dispose()), () => undefined);
     }
     return p;
   }
@@ -211,10 +212,13 @@ export class BertModel {
     this.disposed = true;
     const plans = [...this.plans.values()];
     this.plans.clear();
+    // Runs already queued finish first: their plans and the weights are freed only once the queue is idle.
+    const ready = (await Promise.allSettled(plans)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    await Promise.all(ready.map(whenIdle));
+    for (const plan of ready) plan.dispose();
     this.weights.dispose();
-    const settled = await Promise.allSettled(plans);
-    for (const r of settled) if (r.status === 'fulfilled') r.value.dispose();
   }
+
 }
 
 function checkRange(name: string, values: ArrayLike<number>, limit: number): void {

@@ -73,6 +73,16 @@ describe('executor', () => {
     }
   });
 
+  it('dispose() during a forward lets it finish, then frees every buffer', async () => {
+    const model = await loadFixtureModel(await getTestGpu(), 'tiny-bert');
+    const c = readReference('tiny-bert').cases.find((x) => x.name === 'single')!;
+    await model.forward(batchOf(c)); // plan built
+    const running = model.forward(batchOf(c));
+    await model.dispose();
+    expectClose('logits', (await running).logits!, c.logits.data, { atol: 1e-4, rtol: 0 });
+    expect(model.registry.liveCount).toBe(0);
+  });
+
   it('rejects bad batches with errors that name the problem', async () => {
     const model = await loadFixtureModel(await getTestGpu(), 'tiny-bert');
     try {
