@@ -33,19 +33,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> beta: array<f16>;      // (C)
 @group(0) @binding(8) var<storage, read_write> y: array<f16>;   // (B·T, C)
 
-var<workgroup> partial: array<f32, WG>;
-
-fn workgroupSum(v: f32, tid: u32) -> f32 {
-  partial[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] += partial[tid + stride]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
+// The reduction and its workgroup memory (`partial`) come from lib/workgroup_sum.wgsl, appended by the descriptor.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

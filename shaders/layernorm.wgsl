@@ -20,24 +20,11 @@ struct Params {
 @group(0) @binding(4) var<storage, read> beta: array<f32>;      // (C)
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;   // (rows, C)
 
-var<workgroup> partial: array<f32, WG>;
+// The reduction and its workgroup memory (`partial`) come from lib/workgroup_sum.wgsl, appended by the descriptor.
 
 fn inputAt(i: u32) -> f32 {
   if (HAS_RESIDUAL) { return x[i] + residual[i]; }
   return x[i];
-}
-
-// Sum of `v` over the workgroup; every thread gets the result.
-fn workgroupSum(v: f32, tid: u32) -> f32 {
-  partial[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] += partial[tid + stride]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
 }
 
 @compute @workgroup_size(WG)

@@ -32,20 +32,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read> beta: array<f16>;      // (N)
 @group(0) @binding(7) var<storage, read_write> y: array<f16>;   // (M, N)
 
-var<workgroup> partial: array<vec4<f32>, WG>;
-
-// Per-row sums of the 4 rows over the workgroup; every thread gets the result.
-fn workgroupSum4(v: vec4<f32>, tid: u32) -> vec4<f32> {
-  partial[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] += partial[tid + stride]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
+// The reduction and its workgroup memory (`partial`) come from lib/workgroup_sum4.wgsl, appended by the descriptor.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -20,6 +20,12 @@ const libsOf: Partial<Record<KernelName, ShaderLib[]>> = {
   geluF16: ['erf'],
   matmulVec4: ['erf'],
   matmulVec4F16: ['erf'],
+  layernorm: ['workgroupSum'],
+  layernormF16: ['workgroupSum'],
+  embedding: ['workgroupSum'],
+  embeddingF16: ['workgroupSum'],
+  matmulLayernorm: ['workgroupSum4'],
+  matmulLayernormF16: ['workgroupSum4'],
 };
 
 function makeKernel(name: KernelName): Kernel {

@@ -1,6 +1,8 @@
 // The WGSL sources, imported as strings: Vite's `?raw` in the browser build and in Vitest; in Node scripts the
 // loader in scripts/wgsl-loader.mjs gives the same default export.
 import erfLib from '../../shaders/lib/erf.wgsl?raw';
+import workgroupSumLib from '../../shaders/lib/workgroup_sum.wgsl?raw';
+import workgroupSum4Lib from '../../shaders/lib/workgroup_sum4.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
 import matmulLayernorm from '../../shaders/matmul_layernorm.wgsl?raw';
 import layernorm from '../../shaders/layernorm.wgsl?raw';
@@ -23,7 +25,7 @@ import matmulLayernormVec4 from '../../shaders/matmul_layernorm_vec4.wgsl?raw';
 import attentionProbs from '../../shaders/attention_probs.wgsl?raw';
 import attentionProbsF16 from '../../shaders/attention_probs_f16.wgsl?raw';
 
-export const shaderLibs = { erf: erfLib } as const;
+export const shaderLibs = { erf: erfLib, workgroupSum: workgroupSumLib, workgroupSum4: workgroupSum4Lib } as const;
 export type ShaderLib = keyof typeof shaderLibs;
 
 export const shaderSources = {
