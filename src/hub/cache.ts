@@ -117,6 +117,8 @@ export function cachedSource(remote: UrlSource, cache: FileCache, options: Cache
       }
       await writer.commit();
       ok = true;
+      // The entry exists now: the next full read (a reload, the second load of dtype 'auto') must find it.
+      resolved = null;
     } finally {
       if (!ok) await writer.abandon();
     }

@@ -75,6 +75,17 @@ describe('download cache (Node)', () => {
     expect(registry.liveCount).toBe(0);
   });
 
+  it('one provider loading twice (dtype auto, device-loss recovery) downloads the weights once', async () => {
+    serveRepo('org/twice');
+    const registry = new BufferRegistry(gpu.device);
+    server.log.length = 0;
+    const files = await openModel(openProvider('org/twice', { endpoint: server.url, retries: 0, retryDelayMs: 1 }));
+    (await loadBertWeights(files, registry)).dispose();
+    (await loadBertWeights(files, registry, { storage: 'f16' })).dispose();
+    expect(gets('model.safetensors').filter((r) => r.path.startsWith('/lfs/')).length).toBe(1);
+    expect(registry.liveCount).toBe(0);
+  });
+
   it('an interrupted download leaves no entry, and the next load resumes with Range', async () => {
     serveRepo('org/resume');
     const registry = new BufferRegistry(gpu.device);
