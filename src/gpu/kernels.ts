@@ -1,6 +1,6 @@
 // One descriptor per shader: its WGSL (plus the shared library files it declares) and the interface read from it.
 // The executor and the tests dispatch kernels only through these descriptors.
-import { reflectKernel, type KernelInterface } from './wgsl-reflect.ts';
+import { readConstU32, reflectKernel, type KernelInterface } from './wgsl-reflect.ts';
 import { shaderLibs, shaderSources, type ShaderLib } from './shaders.ts';
 
 export type KernelName = keyof typeof shaderSources;
@@ -47,6 +47,9 @@ export function getKernel(name: KernelName): Kernel {
 }
 
 export const kernelNames = Object.keys(shaderSources) as KernelName[];
+
+/** Largest head size the attention kernels hold in registers (their MAX_HS). */
+export const maxHeadSize = readConstU32('attention', shaderSources.attention, 'MAX_HS');
 
 /**
  * Each f32 kernel's f16-storage twin. A twin has the same bindings (names, order), Params fields and override names;

@@ -74,3 +74,10 @@ export function packParams(kernel: string, iface: KernelInterface, values: Reado
   }
   return buf;
 }
+
+/** The value of a module-scope `const NAME: u32 = 128u;` (limits the TS side checks without restating them). */
+export function readConstU32(kernel: string, source: string, name: string): number {
+  const m = new RegExp(`const\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u?\\s*;`).exec(source);
+  if (!m) throw new Error(`kernel ${kernel}: no 'const ${name}: u32' found`);
+  return Number(m[1]);
+}

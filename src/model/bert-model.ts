@@ -90,14 +90,14 @@ export class BertModel {
    * projection is one matmul; the separate tensors are freed.
    */
   static create(gpu: GpuContext, loaded: LoadedBertWeights, options: BertModelOptions = {}): BertModel {
-    const model = new BertModel(gpu, loaded, options);
     try {
+      const model = new BertModel(gpu, loaded, options);
       model.fuseQkv();
+      return model;
     } catch (e) {
       loaded.weights.dispose();
       throw e;
     }
-    return model;
   }
 
   private tensor(name: string): GpuTensor {

@@ -9,7 +9,7 @@
 //   h    = LayerNorm(ctx·Woᵀ + bo + x)                (B·T, C)    matmulLayernorm
 //   f    = act(h·W1ᵀ + b1)                            (B·T, I)    matmul, GELU epilogue
 //   x'   = LayerNorm(f·W2ᵀ + b2 + h)                  (B·T, C)    matmulLayernorm
-import type { MatmulEpilogueName } from '../gpu/kernels.ts';
+import { maxHeadSize, type MatmulEpilogueName } from '../gpu/kernels.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import type { ElementType, Graph, TensorId } from '../graph/ops.ts';
 import type { Activation, BertConfig, BertHead } from './config.ts';
@@ -34,7 +34,16 @@ export function qkvNames(layer: number): { weight: string; bias: string } {
 
 const epilogueOf: Record<Activation, MatmulEpilogueName> = { gelu: 'gelu', gelu_tanh: 'geluTanh', relu: 'relu' };
 
+/** Throws when a valid HF config describes a model these kernels cannot run (checked before any weight is read). */
+export function assertRunnable(config: BertConfig): void {
+  if (config.headSize > maxHeadSize) {
+    throw new Error(`head size ${config.headSize} (hidden_size ${config.hiddenSize} / num_attention_heads ${config.numAttentionHeads}) ` +
+      `is over the attention kernel's limit of ${maxHeadSize}`);
+  }
+}
+
 export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
+  assertRunnable(config);
   const { B, T, dtype } = o;
   const C = config.hiddenSize;
   const I = config.intermediateSize;

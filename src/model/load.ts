@@ -6,6 +6,7 @@ import type { FileProvider } from '../hub/files.ts';
 import { loadBertWeights, openModel, type ModelFiles } from '../hub/model.ts';
 import { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { LoadProgress } from '../weights/stream.ts';
+import { assertRunnable } from './bert.ts';
 import { BertModel, type BertModelOptions } from './bert-model.ts';
 
 export interface LoadedBert {
@@ -32,6 +33,9 @@ export function tokenizerFromFiles(files: ModelFiles): BertTokenizer {
 
 export async function loadBert(gpu: GpuContext, provider: FileProvider, options: LoadBertOptions = {}): Promise<LoadedBert> {
   const files = await openModel(provider, options.signal);
+  // Fail before streaming any weight: kernel limits, and f16 on an adapter without shader-f16.
+  assertRunnable(files.config);
+  if (options.dtype === 'f16' && !gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32'");
   const tokenizer = tokenizerFromFiles(files);
   if (tokenizer.vocabSize > files.config.vocabSize) {
     throw new Error(`${files.label}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${files.config.vocabSize}`);

@@ -83,6 +83,16 @@ describe('executor', () => {
     expect(model.registry.liveCount).toBe(0);
   });
 
+  it('refuses a head size over the attention kernels\' limit before reading weights', async () => {
+    const { parseBertConfig } = await import('../../src/model/config.ts');
+    const { assertRunnable } = await import('../../src/model/bert.ts');
+    const { maxHeadSize } = await import('../../src/gpu/kernels.ts');
+    expect(maxHeadSize).toBe(128);
+    const config = parseBertConfig({ model_type: 'bert', hidden_size: 1024, num_attention_heads: 4 });
+    expect(() => assertRunnable(config)).toThrow(/head size 256 \(hidden_size 1024 \/ num_attention_heads 4\) is over the attention kernel's limit of 128/);
+    expect(() => assertRunnable(parseBertConfig({ model_type: 'bert', hidden_size: 1024, num_attention_heads: 8 }))).not.toThrow();
+  });
+
   it('rejects bad batches with errors that name the problem', async () => {
     const model = await loadFixtureModel(await getTestGpu(), 'tiny-bert');
     try {
