@@ -10,7 +10,7 @@ export interface PipelineStats {
 }
 
 export class PipelineCache {
-  private readonly modules = new Map<KernelName, GPUShaderModule>();
+  private readonly modules = new Map<KernelName, Promise<GPUShaderModule>>();
   private readonly layouts = new Map<KernelName, GPUBindGroupLayout>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   readonly stats: PipelineStats = { pipelinesCreated: 0, modulesCreated: 0 };
@@ -34,19 +34,23 @@ export class PipelineCache {
     return layout;
   }
 
-  private async module(kernel: Kernel): Promise<GPUShaderModule> {
+  /** The compiled module, checked once; concurrent callers share the check (a WGSL error reaches each of them). */
+  private module(kernel: Kernel): Promise<GPUShaderModule> {
     let mod = this.modules.get(kernel.name);
     if (!mod) {
-      mod = this.device.createShaderModule({ label: kernel.name, code: kernel.code });
+      mod = (async () => {
+        const m = this.device.createShaderModule({ label: kernel.name, code: kernel.code });
+        this.stats.modulesCreated++;
+        const info = await m.getCompilationInfo();
+        const errors = info.messages.filter((x) => x.type === 'error');
+        if (errors.length > 0) {
+          const text = errors.map((x) => `  line ${x.lineNum}:${x.linePos} ${x.message}`).join('\n');
+          throw new Error(`WGSL compilation failed for kernel '${kernel.name}':\n${text}`);
+        }
+        return m;
+      })();
       this.modules.set(kernel.name, mod);
-      this.stats.modulesCreated++;
-      const info = await mod.getCompilationInfo();
-      const errors = info.messages.filter((m) => m.type === 'error');
-      if (errors.length > 0) {
-        this.modules.delete(kernel.name);
-        const text = errors.map((m) => `  line ${m.lineNum}:${m.linePos} ${m.message}`).join('\n');
-        throw new Error(`WGSL compilation failed for kernel '${kernel.name}':\n${text}`);
-      }
+      mod.catch(() => this.modules.delete(kernel.name));
     }
     return mod;
   }
@@ -68,22 +72,22 @@ export class PipelineCache {
     const module = await this.module(kernel);
     const constants: Record<string, number> = {};
     for (const [k, v] of Object.entries(overrides)) constants[k] = Number(v);
+    const what = `kernel '${name}' ${JSON.stringify(overrides)}`;
+    // The layout is validated synchronously: push and pop around it with no await between, so concurrent work on the
+    // device cannot interleave with this scope. The async creation reports its own errors by rejecting.
     this.device.pushErrorScope('validation');
+    const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.bindGroupLayout(name)] });
+    const layoutError = this.device.popErrorScope();
     let pipeline: GPUComputePipeline;
     try {
-      const descriptor: GPUComputePipelineDescriptor = {
-        label: `${name}${JSON.stringify(overrides)}`,
-        layout: this.device.createPipelineLayout({ bindGroupLayouts: [this.bindGroupLayout(name)] }),
-        compute: { module, entryPoint: 'main', constants },
-      };
-      pipeline = await this.device.createComputePipelineAsync(descriptor);
+      pipeline = await this.device.createComputePipelineAsync({ label: `${name}${JSON.stringify(overrides)}`, layout, compute: { module, entryPoint: 'main', constants } });
     } catch (e) {
-      await this.device.popErrorScope();
-      throw new Error(`pipeline creation failed for kernel '${name}' ${JSON.stringify(overrides)}: ${(e as Error).message}`);
+      throw new Error(`pipeline creation failed for ${what}: ${(e as Error).message}`);
     }
-    const err = await this.device.popErrorScope();
-    if (err) throw new Error(`pipeline creation failed for kernel '${name}' ${JSON.stringify(overrides)}: ${err.message}`);
+    const err = await layoutError;
+    if (err) throw new Error(`pipeline layout invalid for ${what}: ${err.message}`);
     this.stats.pipelinesCreated++;
     return pipeline;
   }
+
 }

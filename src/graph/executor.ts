@@ -49,8 +49,10 @@ async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?
     encoder.copyBufferToBuffer(src, 0, dst, 0, dst.size);
   }
   device.queue.submit([encoder.finish()]);
-  const validation = await device.popErrorScope();
-  const oom = await device.popErrorScope();
+  // Both scopes are popped before any await: the device's scope stack is shared with concurrent work (another plan,
+  // a pipeline being compiled), which must not push or pop between our push and pop.
+  const scopes = [device.popErrorScope(), device.popErrorScope()];
+  const [validation, oom] = await Promise.all(scopes);
   if (validation || oom) throw new Error(`forward pass failed: ${(validation ?? oom)!.message}`);
 
   const result: Record<string, Float32Array> = {};
