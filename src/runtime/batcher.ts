@@ -52,11 +52,19 @@ export class MicroBatcher {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (rows.length === 0) return Promise.resolve([]);
     return new Promise<RowOutput[]>((resolve, reject) => {
-      const job: Job = { rows, results: new Array(rows.length), remaining: rows.length, resolve, reject, signal, done: false };
+      // The abort listener goes when the job settles: a long-lived signal shared by many calls must not keep their
+      // results alive.
+      const onAbort = () => this.fail(job, abortReason(signal!));
+      const settle = () => signal?.removeEventListener('abort', onAbort);
+      const job: Job = {
+        rows, results: new Array(rows.length), remaining: rows.length, signal, done: false,
+        resolve: (r) => { settle(); resolve(r); },
+        reject: (e) => { settle(); reject(e); },
+      };
       this.stats.calls++;
       this.stats.rows += rows.length;
       rows.forEach((_, index) => this.queue.push({ job, index }));
-      signal?.addEventListener('abort', () => this.fail(job, abortReason(signal)), { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.schedule();
     });
   }

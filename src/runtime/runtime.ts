@@ -93,22 +93,28 @@ export class Runtime {
     options.signal?.throwIfAborted();
     const provider = isFileProvider(model) ? model : env.provider(model, options);
     const rt = new Runtime(t, env, provider, options);
-    await rt.start();
+    await rt.start(options.signal);
     return rt;
   }
 
-  private async start(): Promise<void> {
+  /** Device, weights, batcher. `signal` is the creation's: a later rebuild after a device loss is not tied to it. */
+  private async start(signal?: AbortSignal): Promise<void> {
     const o = this.options;
     this.gpu = o.device ? wrapDevice(o.device) : await this.env.createGpu();
     try {
       // With dtype 'auto' the weights are read twice (f32, then f16); progress spans both so it stays monotone.
       const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(this.gpu, this.provider, {
-        dtype, signal: o.signal,
+        dtype, signal,
         onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, loadedBytes: part.index * p.totalBytes + p.loadedBytes, totalBytes: part.of * p.totalBytes })),
       });
       const { loaded, choice } = await chooseDtype(this.gpu, o.dtype ?? 'auto', load);
       this.loaded = loaded;
       this.dtypeChoice = choice;
+      if (this.disposed) {
+        // dispose() ran while a rebuild was loading: free what it made.
+        await loaded.model.dispose();
+        throw new Error('this pipeline was disposed; create a new one');
+      }
       if (this.task === 'text-classification' && loaded.model.head !== 'sequence-classification') {
         await loaded.model.dispose();
         throw new Error(`${loaded.files.label} is not a sequence-classification model (architectures: ${loaded.model.config.architectures.join(', ') || 'none'}); use 'feature-extraction'`);
@@ -234,6 +240,8 @@ export class Runtime {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    // A rebuild in flight sees `disposed` when its load ends and frees what it made; wait for it.
+    await this.recovering?.catch(() => undefined);
     await this.loaded.model.dispose();
     if (this.gpu.ownsDevice) this.gpu.device.destroy();
   }

@@ -17,6 +17,8 @@ export class WorkerRuntime implements RuntimeLike {
 
   private constructor(private readonly worker: Worker) {
     worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
+    // A message that cannot be deserialised would leave its request pending for ever: fail everything instead.
+    worker.onmessageerror = () => this.failAll(new Error('the bertgpu Worker sent a message that could not be read'));
     worker.onerror = (ev) => {
       ev.preventDefault?.();
       this.failAll(new Error(`the bertgpu Worker failed: ${ev.message || 'script error (could it load?)'}`));
@@ -61,12 +63,19 @@ export class WorkerRuntime implements RuntimeLike {
     if (signal?.aborted) return Promise.reject(signal.reason ?? new DOMException('The operation was aborted', 'AbortError'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
-      signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         if (!this.pending.delete(id)) return;
         this.worker.postMessage({ id: this.nextId++, type: 'abort', target: id } satisfies ToWorker);
-        reject(signal.reason ?? new DOMException('The operation was aborted', 'AbortError'));
-      }, { once: true });
+        reject(signal!.reason ?? new DOMException('The operation was aborted', 'AbortError'));
+      };
+      // The listener goes with the request, so a signal shared by many calls does not keep them alive.
+      const settle = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (v) => { settle(); resolve(v); },
+        reject: (e) => { settle(); reject(e); },
+        onProgress,
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
         this.worker.postMessage({ ...msg, id } as ToWorker);
       } catch (e) {

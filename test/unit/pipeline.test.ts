@@ -94,6 +94,13 @@ describe('text-classification pipeline (Node)', async () => {
     await expect(classify.inspect(['a', 'b'] as unknown as string)).rejects.toThrow(/one input/);
   });
 
+  it('a signal shared by many calls keeps no listener once they are done', async () => {
+    const { getEventListeners } = await import('node:events');
+    const shared = new AbortController();
+    await Promise.all(Array.from({ length: 20 }, () => classify('hello', { signal: shared.signal })));
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+  });
+
   it('long inputs: windows average the logits of overlapping windows', async () => {
     const long = singles.find((c) => c.name === 'truncated')!.text[0].repeat(3);
     const truncated = await classify(long, { topK: null });
@@ -161,7 +168,10 @@ describe('pipeline lifecycle', () => {
   it('recovers from a lost device: the next call rebuilds it and re-uploads the weights', async () => {
     const { Runtime } = await import('../../src/runtime/runtime.ts');
     const { nodeEnvironment } = await import('../../src/runtime/node-env.ts');
-    const rt = await Runtime.create(nodeEnvironment, 'text-classification', tiny, { dtype: 'f32' });
+    // The creation's signal aborts later (a load timeout, say): a rebuild after a device loss must not inherit it.
+    const creation = new AbortController();
+    const rt = await Runtime.create(nodeEnvironment, 'text-classification', tiny, { dtype: 'f32', signal: creation.signal });
+    creation.abort();
     try {
       const c = singles[0];
       rt.device.destroy();
