@@ -37,6 +37,8 @@ export interface Plan {
   arenaBufferCount: number;
   /** MAP_READ buffer per graph output, reused by every run of this plan (runs are serialised). */
   staging: Map<string, GPUBuffer>;
+  /** GPU buffers this plan owns (arena, inputs, uniforms, readback); 0 once disposed. */
+  readonly bufferCount: number;
   dispose(): void;
 }
 
@@ -137,6 +139,9 @@ export async function createPlan(ctx: PlanContext, graph: Graph): Promise<Plan> 
       graph, steps, buffers, arenaBytes, staging,
       activationCount: graph.tensors.filter((t) => t.role === 'activation').length,
       arenaBufferCount,
+      get bufferCount() {
+        return disposed ? 0 : owned.length;
+      },
       dispose() {
         if (disposed) return;
         disposed = true;

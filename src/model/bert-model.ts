@@ -66,6 +66,8 @@ export class BertModel {
   /** Canonical HF name (plus the fused `…attention.self.qkv.*`) → tensor. */
   private readonly tensors = new Map<string, GpuTensor>();
   private readonly plans = new Map<string, Promise<Plan>>();
+  /** Every plan built and not yet freed (cached, or evicted and waiting for its runs). */
+  private readonly livePlans = new Set<Plan>();
   private disposed = false;
   private readonly dtype: 'f32' | 'f16';
 
@@ -158,13 +160,13 @@ export class BertModel {
       dtype: this.dtype,
     }, graph);
     this.plans.set(key, p);
-    p.catch(() => this.plans.delete(key));
+    p.then((pl) => this.livePlans.add(pl), () => this.plans.delete(key));
     const max = this.options.maxPlans ?? 8;
     while (this.plans.size > max) {
       const [oldKey, old] = this.plans.entries().next().value as [string, Promise<Plan>];
       this.plans.delete(oldKey);
       // A run may still be using the evicted plan's buffers: free them once its queue is idle.
-      old.then((pl) => whenIdle(pl).then(() => pl.dispose()), () => undefined);
+      old.then((pl) => whenIdle(pl).then(() => this.freePlan(pl)), () => undefined);
     }
     return p;
   }
@@ -199,6 +201,18 @@ export class BertModel {
     return out;
   }
 
+  private freePlan(plan: Plan): void {
+    plan.dispose();
+    this.livePlans.delete(plan);
+  }
+
+  /** Plans alive and the GPU buffers they hold: with the weights, every buffer this model has. */
+  get planStats(): { plans: number; planBuffers: number } {
+    let planBuffers = 0;
+    for (const p of this.livePlans) planBuffers += p.bufferCount;
+    return { plans: this.livePlans.size, planBuffers };
+  }
+
   /** Plan facts for a batch shape (dispatches per forward, arena bytes), building the plan if needed. */
   async planInfo(B: number, T: number): Promise<{ T: number; dispatches: number; arenaBytes: number; activations: number; arenaBuffers: number }> {
     const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
@@ -215,7 +229,7 @@ export class BertModel {
     // Runs already queued finish first: their plans and the weights are freed only once the queue is idle.
     const ready = (await Promise.allSettled(plans)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     await Promise.all(ready.map(whenIdle));
-    for (const plan of ready) plan.dispose();
+    for (const plan of ready) this.freePlan(plan);
     this.weights.dispose();
   }
 

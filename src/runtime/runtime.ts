@@ -59,8 +59,13 @@ export interface RuntimeStats {
   calls: number;
   rows: number;
   forwards: number;
+  /** Every GPU buffer the model holds = weight buffers + plan buffers. */
   liveBuffers: number;
   liveBytes: number;
+  weightBuffers: number;
+  /** Cached execution plans (at most 8: least recently used ones are freed) and the buffers they hold. */
+  plans: number;
+  planBuffers: number;
   deviceRestarts: number;
 }
 
@@ -165,7 +170,11 @@ export class Runtime {
 
   get stats(): RuntimeStats {
     const r = this.loaded.model.registry;
-    return { ...this.batcher.stats, liveBuffers: r.liveCount, liveBytes: r.liveBytes, deviceRestarts: this.restarts };
+    const { model } = this.loaded;
+    return {
+      ...this.batcher.stats, liveBuffers: r.liveCount, liveBytes: r.liveBytes, weightBuffers: model.weights.tensors.size,
+      ...model.planStats, deviceRestarts: this.restarts,
+    };
   }
 
   /** The device in use (tests simulate a loss with it). */

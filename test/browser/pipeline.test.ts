@@ -35,13 +35,14 @@ describe('pipeline in Chromium (Worker)', () => {
       const after = await classify.stats();
       expect(after.calls - before.calls).toBe(200);
       expect(after.forwards - before.forwards).toBeLessThan(200);
-      // 800 more (1 000 in all): the plan cache is bounded, so live GPU buffers stop growing after the first waves.
-      const live: number[] = [];
+      // 800 more (1 000 in all): every live buffer is a weight or belongs to one of at most 8 cached plans.
       for (let wave = 0; wave < 8; wave++) {
         await Promise.all(Array.from({ length: 100 }, (_, j) => classify(input(cases[(wave + j) % cases.length]))));
-        live.push((await classify.stats()).liveBuffers);
+        const s = await classify.stats();
+        expect(s.weightBuffers).toBe(after.weightBuffers);
+        expect(s.plans).toBeLessThanOrEqual(8);
+        expect(s.liveBuffers).toBe(s.weightBuffers + s.planBuffers);
       }
-      expect(Math.max(...live.slice(4))).toBeLessThanOrEqual(Math.max(...live.slice(0, 4)));
     } finally {
       await classify.dispose();
     }
