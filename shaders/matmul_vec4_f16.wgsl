@@ -34,7 +34,7 @@ fn applyEpilogue(v: f32, idx: u32) -> f32 {
     case 2u: { return v + f32(residual[idx]); }
     case 3u: { return geluTanh(v); }
     case 4u: { return max(v, 0.0); }
-    case 5u: { return tanh(v); }
+    case 5u: { return tanhStable(v); }
     default: { return v; }
   }
 }

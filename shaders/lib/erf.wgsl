@@ -26,10 +26,13 @@ fn geluErf(x: f32) -> f32 {
   return 0.5 * x * (1.0 + erf32(x * 0.7071067811865476));
 }
 
-fn geluTanh(x: f32) -> f32 {
-  // tanh written through exp of a non-positive argument so large |u| cannot overflow to inf/inf.
-  let u = 0.7978845608028654 * (x + 0.044715 * x * x * x);
+// tanh through exp of a non-positive argument: large |u| cannot overflow to inf/inf (WGSL's builtin tanh is only
+// as precise as sinh/cosh, which some backends compute as a NaN-prone quotient). Also the pooler's epilogue.
+fn tanhStable(u: f32) -> f32 {
   let e = exp(-2.0 * abs(u));
-  let t = sign(u) * (1.0 - e) / (1.0 + e);
-  return 0.5 * x * (1.0 + t);
+  return sign(u) * (1.0 - e) / (1.0 + e);
+}
+
+fn geluTanh(x: f32) -> f32 {
+  return 0.5 * x * (1.0 + tanhStable(0.7978845608028654 * (x + 0.044715 * x * x * x)));
 }

@@ -9,11 +9,15 @@ export interface LoweredOp {
   call: KernelCall;
 }
 
-// Tile of matmul.wgsl with its default overrides: 8 × 8 threads, each 4 × 4 outputs.
-const MATMUL_TILE = 32;
-// Rows per workgroup of matmul_layernorm_vec4.wgsl with its default overrides (4 · TR, TR = 4).
-const MATMUL_LN_VEC4_ROWS = 16;
-// Queries per attention workgroup (attention.wgsl's QB default).
+// Workgroup shapes are set here and passed as overrides, so the grids below and the kernels cannot disagree.
+// matmul*: TILE_ROWS_T × TILE_COLS_T threads, each 4 × 4 outputs → a 32 × 32 tile.
+const MATMUL_THREADS = 8;
+const MATMUL_TILE = 4 * MATMUL_THREADS;
+// matmul_layernorm_vec4: TC × TR threads own 4 · TR rows.
+const LN_VEC4_TC = 16;
+const LN_VEC4_TR = 4;
+const MATMUL_LN_VEC4_ROWS = 4 * LN_VEC4_TR;
+// attention*: QB queries per workgroup.
 const ATTENTION_QB = 32;
 
 /**
@@ -41,7 +45,7 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' |
           params: { M: op.M, N: op.N, K: op.K, xRowStep: op.xRowStep },
           // Without a residual epilogue the binding is unused; the bias buffer stands in (read-only aliasing is legal).
           buffers: { x: buf(op.x), w: buf(op.w), b: buf(op.b), residual: buf(op.residual ?? op.b), y: buf(op.out) },
-          overrides: { EPILOGUE: MatmulEpilogue[op.epilogue] },
+          overrides: { EPILOGUE: MatmulEpilogue[op.epilogue], TILE_ROWS_T: MATMUL_THREADS, TILE_COLS_T: MATMUL_THREADS },
           grid: [Math.ceil(op.N / MATMUL_TILE), Math.ceil(op.M / MATMUL_TILE)],
         },
       };
@@ -53,6 +57,8 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' |
           params: { M: op.M, N: op.N, K: op.K, eps: op.eps },
           buffers: { x: buf(op.x), w: buf(op.w), b: buf(op.b), residual: buf(op.residual), gamma: buf(op.gamma),
             beta: buf(op.beta), y: buf(op.out) },
+          // The scalar kernel owns 4 rows per workgroup whatever its WG.
+          overrides: vec4 ? { TC: LN_VEC4_TC, TR: LN_VEC4_TR } : {},
           grid: rowGrid(Math.ceil(op.M / (vec4 ? MATMUL_LN_VEC4_ROWS : 4))),
         },
       };
@@ -63,6 +69,7 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' |
         call: {
           params: { T: op.T, NH: op.NH, HS: op.HS },
           buffers: { qkv: buf(op.qkv), mask: buf(op.mask), ctx: buf(op.out) },
+          overrides: { QB: ATTENTION_QB },
           grid: [Math.ceil(op.T / ATTENTION_QB), op.NH, op.B],
         },
       };
@@ -72,6 +79,7 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' |
         call: {
           params: { T: op.T, NH: op.NH, HS: op.HS },
           buffers: { qkv: buf(op.qkv), mask: buf(op.mask), probs: buf(op.out) },
+          overrides: { QB: ATTENTION_QB },
           grid: [Math.ceil(op.T / ATTENTION_QB), op.NH, op.B],
         },
       };

@@ -187,6 +187,8 @@ export class BertModel {
     checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
     if (outputs.includes('attentions') !== (attentionLayer !== undefined)) throw new Error("forward: the 'attentions' output and attentionLayer go together");
     const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
+    const maxB = this.maxBatchFor(Tb, attentionLayer !== undefined);
+    if (B > maxB) return this.forwardInParts(batch, maxB, outputs, attentionLayer);
     const plan = await this.plan(B, Tb, attentionLayer);
     const result = await runPlan(this.gpu.device, plan, {
       inputIds: padRows(batch.inputIds, B, T, Tb, this.config.padTokenId),
@@ -198,6 +200,47 @@ export class BertModel {
     if (result.poolerOutput) out.poolerOutput = result.poolerOutput;
     if (result.logits) out.logits = result.logits;
     if (result.attentions) out.attentions = unpadAttention(result.attentions, B * this.config.numAttentionHeads, Tb, T);
+    return out;
+  }
+
+  /**
+   * Most sequences per forward at bucket Tb such that every activation fits one storage binding of this device
+   * (the widest is (B·T, max(3C, I)); with inspect(), the (B, NH, T, T) attention probabilities).
+   */
+  private maxBatchFor(Tb: number, withAttentions: boolean): number {
+    const c = this.config;
+    const bytes = this.dtype === 'f16' ? 2 : 4;
+    const perSequence = Math.max(Tb * Math.max(3 * c.hiddenSize, c.intermediateSize) * bytes, withAttentions ? c.numAttentionHeads * Tb * Tb * 4 : 0);
+    const limit = Math.min(this.gpu.device.limits.maxStorageBufferBindingSize, this.gpu.device.limits.maxBufferSize);
+    const maxB = Math.floor(limit / perSequence);
+    if (maxB < 1) throw new Error(`forward: one sequence of ${Tb} tokens needs ${perSequence} bytes of activations, over this device's storage binding limit (${limit})`);
+    return maxB;
+  }
+
+  /** A batch too large for the device's binding limit, run as consecutive parts and joined. */
+  private async forwardInParts(batch: EncodedBatch, maxB: number, outputs: readonly BertOutputName[], attentionLayer?: number): Promise<BertOutputs> {
+    const { B, T } = batch;
+    const parts: BertOutputs[] = [];
+    for (let b0 = 0; b0 < B; b0 += maxB) {
+      const n = Math.min(maxB, B - b0);
+      const slice = (a: Int32Array | Uint32Array) => a.subarray(b0 * T, (b0 + n) * T);
+      parts.push(await this.forward({ B: n, T, inputIds: slice(batch.inputIds), tokenTypeIds: slice(batch.tokenTypeIds), attentionMask: slice(batch.attentionMask) }, outputs, attentionLayer));
+    }
+    const join = (key: 'lastHiddenState' | 'poolerOutput' | 'logits' | 'attentions'): Float32Array | undefined => {
+      if (!parts[0][key]) return undefined;
+      const out = new Float32Array(parts.reduce((a, p) => a + p[key]!.length, 0));
+      let o = 0;
+      for (const p of parts) {
+        out.set(p[key]!, o);
+        o += p[key]!.length;
+      }
+      return out;
+    };
+    const out: BertOutputs = { B, T };
+    for (const key of ['lastHiddenState', 'poolerOutput', 'logits', 'attentions'] as const) {
+      const joined = join(key);
+      if (joined) out[key] = joined;
+    }
     return out;
   }
 
@@ -226,10 +269,12 @@ export class BertModel {
     this.disposed = true;
     const plans = [...this.plans.values()];
     this.plans.clear();
-    // Runs already queued finish first: their plans and the weights are freed only once the queue is idle.
-    const ready = (await Promise.allSettled(plans)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    await Promise.all(ready.map(whenIdle));
-    for (const plan of ready) this.freePlan(plan);
+    // Runs already queued finish first — on cached plans and on evicted ones still draining — then plans and weights
+    // are freed.
+    await Promise.allSettled(plans);
+    const all = [...this.livePlans];
+    await Promise.all(all.map(whenIdle));
+    for (const plan of all) this.freePlan(plan);
     this.weights.dispose();
   }
 

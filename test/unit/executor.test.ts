@@ -93,6 +93,22 @@ describe('executor', () => {
     expect(() => assertRunnable(parseBertConfig({ model_type: 'bert', hidden_size: 1024, num_attention_heads: 8 }))).not.toThrow();
   });
 
+  it('a batch over the device binding limit runs in parts that join to the same outputs', async () => {
+    const model = await loadFixtureModel(await getTestGpu(), 'tiny-bert');
+    try {
+      const c = readReference('tiny-bert').cases.find((x) => x.name === 'padded_batch')!;
+      const outputs = ['lastHiddenState', 'poolerOutput', 'logits'] as const;
+      const whole = await model.forward(batchOf(c), outputs);
+      // As if the device allowed only 3 sequences per binding (a real limit needs a model far larger than tiny-bert).
+      (model as unknown as { maxBatchFor: () => number }).maxBatchFor = () => 3;
+      const parts = await model.forward(batchOf(c), outputs);
+      for (const key of outputs) expectClose(key, parts[key]!, whole[key]!, { atol: 1e-6, rtol: 1e-6 });
+      expectClose('logits vs PyTorch', parts.logits!, c.logits.data, { atol: 1e-4, rtol: 0 });
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('rejects bad batches with errors that name the problem', async () => {
     const model = await loadFixtureModel(await getTestGpu(), 'tiny-bert');
     try {
