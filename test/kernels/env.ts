@@ -2,6 +2,7 @@
 import { BufferRegistry, readBuffer } from '../../src/gpu/buffers.ts';
 import { PipelineCache } from '../../src/gpu/pipelines.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
+import { seededRandom } from '../helpers/validate.ts';
 
 export interface KernelEnv {
   device: GPUDevice;
@@ -32,4 +33,23 @@ export function output(env: KernelEnv, label: string, elements: number, bytesPer
 
 export async function download(env: KernelEnv, buffer: GPUBuffer, elements: number): Promise<Float32Array> {
   return new Float32Array(await readBuffer(env.device, buffer, elements * 4));
+}
+
+export type Padding = 'none' | 'tail' | 'allMaskedRow';
+
+/**
+ * Key-padding mask (B·T), 1 = real token: 'tail' pads each row after a seeded random length ≥ 1, 'allMaskedRow'
+ * masks all of row 1 (its queries must come out as zeros, not NaN).
+ */
+export function keyPaddingMask(B: number, T: number, padding: Padding): Uint32Array {
+  const mask = new Uint32Array(B * T).fill(1);
+  const rand = seededRandom(T);
+  for (let b = 0; b < B; b++) {
+    if (padding === 'tail') {
+      const valid = 1 + Math.floor(rand() * T);
+      for (let t = valid; t < T; t++) mask[b * T + t] = 0;
+    }
+    if (padding === 'allMaskedRow' && b === 1) for (let t = 0; t < T; t++) mask[b * T + t] = 0;
+  }
+  return mask;
 }

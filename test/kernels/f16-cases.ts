@@ -21,7 +21,7 @@ import { runKernel } from '../../src/gpu/dispatch.ts';
 import { fromF16Bits, toF16Bits } from '../../src/gpu/f16.ts';
 import { Activation, MatmulEpilogue, rowGrid, type KernelName, type MatmulEpilogueName } from '../../src/gpu/kernels.ts';
 import { expectClose, randomArray, seededRandom, type Tolerance } from '../helpers/validate.ts';
-import { download, output, upload, type KernelEnv } from './env.ts';
+import { download, keyPaddingMask, output, upload, type KernelEnv, type Padding } from './env.ts';
 import type { KernelCase } from './f32-cases.ts';
 
 const U16 = 2 ** -11;
@@ -165,7 +165,7 @@ function layernormCase([rows, C, hasResidual, eps]: LnShape): KernelCase {
   };
 }
 
-type AttnShape = [B: number, T: number, NH: number, HS: number, padding: 'none' | 'tail' | 'allMaskedRow'];
+type AttnShape = [B: number, T: number, NH: number, HS: number, padding: Padding];
 export const attentionF16Shapes: AttnShape[] = [
   [1, 1, 1, 4, 'none'], [2, 5, 2, 8, 'tail'], [1, 129, 2, 16, 'none'], [3, 17, 3, 12, 'allMaskedRow'],
   [1, 9, 2, 6, 'tail'], [2, 128, 12, 64, 'tail'], [1, 40, 1, 128, 'none'],
@@ -177,15 +177,7 @@ function attentionCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
     async run(env) {
       const C = NH * HS;
       const qkv = halfArray(B * T * 3 * C, B * T + C, 1.5);
-      const mask = new Uint32Array(B * T).fill(1);
-      const rand = seededRandom(T);
-      for (let b = 0; b < B; b++) {
-        if (padding === 'tail') {
-          const valid = 1 + Math.floor(rand() * T);
-          for (let t = valid; t < T; t++) mask[b * T + t] = 0;
-        }
-        if (padding === 'allMaskedRow' && b === 1) for (let t = 0; t < T; t++) mask[b * T + t] = 0;
-      }
+      const mask = keyPaddingMask(B, T, padding);
       const ctx = out16(env, B * T * C);
       await runKernel(env.device, env.pipelines, 'attentionF16', {
         params: { T, NH, HS },
@@ -207,11 +199,7 @@ function attentionProbsCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
     async run(env) {
       const C = NH * HS;
       const qkv = halfArray(B * T * 3 * C, B * T + C + 1, 1.5);
-      const mask = new Uint32Array(B * T).fill(1);
-      for (let b = 0; b < B; b++) {
-        if (padding === 'tail') for (let t = Math.ceil(T / 2); t < T; t++) mask[b * T + t] = 0;
-        if (padding === 'allMaskedRow' && b === 1) for (let t = 0; t < T; t++) mask[b * T + t] = 0;
-      }
+      const mask = keyPaddingMask(B, T, padding);
       const probs = output(env, 'probs', B * NH * T * T);
       await runKernel(env.device, env.pipelines, 'attentionProbsF16', {
         params: { T, NH, HS }, buffers: { qkv: upload16(env, 'qkv', qkv), mask: upload(env, 'mask', mask), probs },

@@ -8,7 +8,7 @@ import * as ref from '../../src/cpu/reference.ts';
 import { runKernel } from '../../src/gpu/dispatch.ts';
 import { Activation, MatmulEpilogue, rowGrid, type MatmulEpilogueName } from '../../src/gpu/kernels.ts';
 import { expectClose, randomArray, seededRandom } from '../helpers/validate.ts';
-import { download, output, upload, type KernelEnv } from './env.ts';
+import { download, keyPaddingMask, output, upload, type KernelEnv, type Padding } from './env.ts';
 
 export const f32Tol = { atol: 1e-5, rtol: 1e-5 };
 
@@ -118,7 +118,7 @@ function layernormCase([rows, C, hasResidual, eps]: LnShape): KernelCase {
   };
 }
 
-type AttnShape = [B: number, T: number, NH: number, HS: number, padding: 'none' | 'tail' | 'allMaskedRow'];
+type AttnShape = [B: number, T: number, NH: number, HS: number, padding: Padding];
 export const attentionShapes: AttnShape[] = [
   [1, 1, 1, 4, 'none'], [2, 5, 2, 8, 'tail'], [1, 129, 2, 16, 'none'], [3, 17, 3, 12, 'allMaskedRow'],
   [1, 9, 2, 6, 'tail'], [2, 128, 12, 64, 'tail'], [1, 40, 1, 128, 'none'],
@@ -130,15 +130,7 @@ function attentionCase([B, T, NH, HS, padding]: AttnShape, kernel: 'attention' |
     async run(env) {
       const C = NH * HS;
       const qkv = randomArray(B * T * 3 * C, B * T + C, 1.5);
-      const mask = new Uint32Array(B * T).fill(1);
-      const rand = seededRandom(T);
-      for (let b = 0; b < B; b++) {
-        if (padding === 'tail') {
-          const valid = 1 + Math.floor(rand() * T);
-          for (let t = valid; t < T; t++) mask[b * T + t] = 0;
-        }
-        if (padding === 'allMaskedRow' && b === 1) for (let t = 0; t < T; t++) mask[b * T + t] = 0;
-      }
+      const mask = keyPaddingMask(B, T, padding);
       const ctx = output(env, 'ctx', B * T * C);
       await runKernel(env.device, env.pipelines, kernel, {
         params: { T, NH, HS },
@@ -158,11 +150,7 @@ function attentionProbsCase([B, T, NH, HS, padding]: AttnShape): KernelCase {
     async run(env) {
       const C = NH * HS;
       const qkv = randomArray(B * T * 3 * C, B + T + C, 1.5);
-      const mask = new Uint32Array(B * T).fill(1);
-      for (let b = 0; b < B; b++) {
-        if (padding === 'tail') for (let t = Math.ceil(T / 2); t < T; t++) mask[b * T + t] = 0;
-        if (padding === 'allMaskedRow' && b === 1) for (let t = 0; t < T; t++) mask[b * T + t] = 0;
-      }
+      const mask = keyPaddingMask(B, T, padding);
       const probs = output(env, 'probs', B * NH * T * T);
       await runKernel(env.device, env.pipelines, 'attentionProbs', {
         params: { T, NH, HS }, buffers: { qkv: upload(env, 'qkv', qkv), mask: upload(env, 'mask', mask), probs },
