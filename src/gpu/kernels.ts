@@ -73,20 +73,6 @@ export function f16Variant(name: KernelName): KernelName | null {
   return (f16Twins as Partial<Record<KernelName, KernelName>>)[name] ?? null;
 }
 
-/** The kernel to run for `name` on an adapter with or without `shader-f16`: the f16 twin when both exist. */
-export function selectKernel(name: KernelName, hasF16: boolean): KernelName {
-  return (hasF16 && f16Variant(name)) || name;
-}
-
-/**
- * The matmul kernel for a reduction length K: the vec4 variant (x and w read 16 B / 8 B at a time, measured 1.2–2×
- * faster on lavapipe by bench:kernels) when K % 4 == 0, else the scalar one; f16 storage when the adapter has it.
- * All four share one interface (Params, binding names and order, overrides).
- */
-export function matmulKernel(K: number, hasF16: boolean): KernelName {
-  return selectKernel(K % 4 === 0 ? 'matmulVec4' : 'matmul', hasF16);
-}
-
 /** True for kernels that need the `shader-f16` feature (the twins above). */
 export function needsF16(name: KernelName): boolean {
   return Object.values(f16Twins).includes(name as (typeof f16Twins)[keyof typeof f16Twins]);

@@ -1,7 +1,7 @@
 // Runs a Plan: writes the inputs, records every step into one compute pass, copies the requested outputs to their
 // readback buffers and submits once. Runs of one plan are serialised (they share buffers); different plans may
 // overlap on the queue.
-import { f16BitsToNumber } from '../weights/dtypes.ts';
+import { fromF16Bits } from '../gpu/f16.ts';
 import type { Plan } from './plan.ts';
 
 export type PlanInputs = Readonly<Record<string, Uint32Array | Int32Array>>;
@@ -64,7 +64,7 @@ async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?
       const bytes = staging.getMappedRange();
       // The staging buffer is padded to 4 bytes; the element count comes from the tensor's shape.
       const n = decl.shape.reduce((a, b) => a * b, 1);
-      result[name] = decl.type === 'f16' ? f16ToF32(new Uint16Array(bytes, 0, n)) : new Float32Array(bytes.slice(0, n * 4));
+      result[name] = decl.type === 'f16' ? fromF16Bits(new Uint16Array(bytes, 0, n)) : new Float32Array(bytes.slice(0, n * 4));
     } finally {
       staging.unmap();
     }
@@ -72,13 +72,3 @@ async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?
   return result;
 }
 
-function f16ToF32(h: Uint16Array): Float32Array {
-  const out = new Float32Array(h.length);
-  for (let i = 0; i < h.length; i++) out[i] = f16BitsToNumber(h[i]);
-  return out;
-}
-
-/** Dispatches per forward (the executor records exactly one per step). */
-export function dispatchCount(plan: Plan): number {
-  return plan.steps.length;
-}

@@ -88,7 +88,3 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' |
   }
 }
 
-/** The tensor an op writes. */
-export function opOutput(op: Op): TensorId {
-  return op.out;
-}

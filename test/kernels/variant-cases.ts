@@ -1,6 +1,5 @@
 // Checks of the f32 matmul variants against the float64 CPU reference, with the f32 tolerance of f32-cases.ts
-// (|Δ| ≤ 1e-5·max(1, |ref|), argued there): matmulVec4 (the K % 4 == 0 fast path, which the executor picks through
-// matmulKernel) and matmulNaive (the benchmark baseline — checked so bench:kernels never times a wrong kernel).
+// (|Δ| ≤ 1e-5·max(1, |ref|), argued there): matmulVec4 (the K % 4 == 0 fast path, which lowerOp picks) and matmulNaive (the benchmark baseline — checked so bench:kernels never times a wrong kernel).
 import * as ref from '../../src/cpu/reference.ts';
 import { runKernel } from '../../src/gpu/dispatch.ts';
 import { MatmulEpilogue, type MatmulEpilogueName } from '../../src/gpu/kernels.ts';
