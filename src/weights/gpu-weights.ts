@@ -71,6 +71,13 @@ export interface GpuLoadOptions extends Omit<StreamOptions, 'storage'> {
   usage?: GPUBufferUsageFlags;
   /** Add to an existing set (sharded checkpoints); on failure only this call's buffers are freed. */
   into?: GpuWeights;
+  /**
+   * How bytes reach the buffers (default 'write'). 'write': queue.writeBuffer per block. 'mapped': buffers mapped at
+   * creation, filled, unmapped. Dawn in Node writes host-visible memory directly on writeBuffer, while a mapping is a
+   * staging buffer copied again at unmap, so 'write' touches the weight memory once instead of twice (`npm run
+   * bench:load` compares both).
+   */
+  upload?: 'write' | 'mapped';
 }
 
 /** Loads a safetensors source onto the GPU. Resolves with the tensors and the header. */
@@ -82,16 +89,19 @@ export async function loadSafetensorsToGpu(
   if (!source || typeof source.read !== 'function') throw new WeightsError('bad-argument', 'loadSafetensorsToGpu: source must be a ByteSource');
   if (!registry || typeof registry.create !== 'function') throw new WeightsError('bad-argument', `${source.name}: loadSafetensorsToGpu needs a BufferRegistry`, source.name);
   const storage = options.storage ?? 'f32';
+  const upload = options.upload ?? 'write';
+  if (upload !== 'write' && upload !== 'mapped') {
+    throw new WeightsError('bad-argument', `${source.name}: upload must be 'write' or 'mapped', got ${JSON.stringify(upload)}`, source.name);
+  }
   const device = registry.device;
   const usage = options.usage ?? GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   const weights = options.into ?? new GpuWeights(registry);
   const created: GpuTensor[] = [];
   const file = source.name;
 
-  // Bytes go up with queue.writeBuffer as each block arrives. On UMA and software adapters this writes the weight
-  // memory once (a buffer mapped at creation is a staging buffer, then a second copy at unmap: measured 1.3–1.7×
-  // slower by `npm run bench:load`). Dawn holds each written block until the GPU has copied it, so every
-  // FLUSH_BYTES the pending writes are submitted and the previous batch awaited: native staging stays at two batches.
+  // Two ways up, chosen by `upload` (see GpuLoadOptions). Either way each block is written as it arrives.
+  // 'write': queue.writeBuffer. Dawn holds each written block until the GPU has copied it, so every FLUSH_BYTES the
+  // pending writes are submitted and the previous batch awaited: native staging stays at two batches.
   let pendingBytes = 0;
   let inFlight: Promise<void> = Promise.resolve();
   const flush = async (): Promise<void> => {
@@ -101,6 +111,33 @@ export async function loadSafetensorsToGpu(
     inFlight = device.queue.onSubmittedWorkDone();
     await previous;
   };
+  const writeSink = (buffer: GPUBuffer, done: () => void): TensorSink => ({
+    async write(offset, block) {
+      if (block.byteLength % 4 !== 0) {
+        // Only a tensor's last block can be ragged (an odd count of f16 values); writeBuffer wants whole words.
+        const padded = new Uint8Array(Math.ceil(block.byteLength / 4) * 4);
+        padded.set(block);
+        block = padded;
+      }
+      device.queue.writeBuffer(buffer, offset, block.buffer, block.byteOffset, block.byteLength);
+      pendingBytes += block.byteLength;
+      if (pendingBytes >= FLUSH_BYTES) await flush();
+    },
+    end: done,
+  });
+  // 'mapped': the buffer is mapped at creation, blocks are copied into the mapping, unmapped when complete.
+  const mappedSink = (buffer: GPUBuffer, done: () => void): TensorSink => {
+    const mapped = new Uint8Array(buffer.getMappedRange());
+    return {
+      write(offset, block) {
+        mapped.set(block, offset);
+      },
+      end() {
+        buffer.unmap();
+        done();
+      },
+    };
+  };
 
   const openSink = (info: TensorInfo): TensorSink => {
     const byteLength = info.numel * STORAGE_BYTES[storage];
@@ -109,25 +146,11 @@ export async function loadSafetensorsToGpu(
       throw new WeightsError('buffer-limit', `${file}: tensor "${info.name}" needs ${size} bytes as ${storage}, over this device's ` +
         `maxBufferSize (${device.limits.maxBufferSize})`, file, info.name);
     }
-    const buffer = registry.create({ label: info.name, size, usage: usage | GPUBufferUsage.COPY_DST });
+    const buffer = registry.create({ label: info.name, size, usage: usage | GPUBufferUsage.COPY_DST, mappedAtCreation: upload === 'mapped' });
     const tensor: GpuTensor = { name: info.name, shape: info.shape, dtype: storage, sourceDtype: info.dtype, byteLength, buffer };
     created.push(tensor);
-    return {
-      async write(offset, block) {
-        if (block.byteLength % 4 !== 0) {
-          // Only a tensor's last block can be ragged (an odd count of f16 values); writeBuffer wants whole words.
-          const padded = new Uint8Array(Math.ceil(block.byteLength / 4) * 4);
-          padded.set(block);
-          block = padded;
-        }
-        device.queue.writeBuffer(buffer, offset, block.buffer, block.byteOffset, block.byteLength);
-        pendingBytes += block.byteLength;
-        if (pendingBytes >= FLUSH_BYTES) await flush();
-      },
-      end() {
-        weights.add(tensor, file);
-      },
-    };
+    const done = () => weights.add(tensor, file);
+    return upload === 'mapped' ? mappedSink(buffer, done) : writeSink(buffer, done);
   };
 
   try {

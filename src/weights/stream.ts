@@ -15,7 +15,10 @@ export interface LoadProgress {
   tensor: string | null;
 }
 
-/** Receives one tensor's converted bytes, in order, in blocks whose sizes are multiples of 4 (except the last). */
+/**
+ * Receives one tensor's converted bytes, in order, in blocks whose sizes are multiples of 4 (except the last). A block
+ * is only valid during the call (it may be a reused staging block or a view of the network chunk): copy it.
+ */
 export interface TensorSink {
   write(byteOffset: number, block: Uint8Array): void | Promise<void>;
   end(): void | Promise<void>;
@@ -46,6 +49,9 @@ export async function readSafetensorsHeader(source: ByteSource, signal?: AbortSi
   return parseHeader(source.name, header, size);
 }
 
+/** Incoming pieces at least this long skip the staging block when no conversion is needed (fewer, larger writes otherwise). */
+const DIRECT_MIN_BYTES = 16 * 1024;
+
 /** Converts one tensor's incoming source bytes into storage-dtype blocks for its sink. */
 class TensorConverter {
   private srcFill = 0;
@@ -63,6 +69,17 @@ class TensorConverter {
 
   async push(bytes: Uint8Array): Promise<void> {
     let p = 0;
+    if (this.src === this.dst && this.srcFill === 0) {
+      // Same dtype in and out, nothing staged: hand the incoming bytes straight to the sink (whole 4-byte words;
+      // a ragged tail is staged below). Saves a copy of every byte on the usual path, F32 → f32.
+      const direct = bytes.byteLength - (bytes.byteLength % 4);
+      if (direct >= DIRECT_MIN_BYTES) {
+        await this.sink.write(this.outOffset, bytes.subarray(0, direct));
+        this.outOffset += direct;
+        this.index += direct / DTYPE_BYTES[this.info.dtype];
+        p = direct;
+      }
+    }
     while (p < bytes.byteLength) {
       const take = Math.min(this.src.byteLength - this.srcFill, bytes.byteLength - p);
       this.src.set(bytes.subarray(p, p + take), this.srcFill);

@@ -115,6 +115,41 @@ describe('streaming upload over HTTP', () => {
     weights.dispose();
   });
 
+  it('loads big tensors exactly through both upload paths when network chunks split words (direct and staged bytes)', async () => {
+    // 20 003-byte chunks: ≥ the size that skips the staging block, and never a whole number of 4-byte words, so each
+    // tensor alternates between pieces written straight from the chunk and ragged tails that go through staging.
+    Object.assign(server.switches, { range: true, chunkBytes: 20_003, delayMs: 0, contentLength: true, cutTimes: 0 });
+    const big32 = Array.from({ length: 40_000 }, (_, i) => Math.fround(Math.cos(i) * 7));
+    const big16 = Array.from({ length: 30_001 }, (_, i) => h[i % h.length]); // odd count: a ragged last block in f16
+    const bigB = Array.from({ length: 20_000 }, (_, i) => b[i % b.length]);
+    setFile(server, '/big.safetensors', writeSafetensors([
+      { name: 'x32', dtype: 'F32', shape: [big32.length], data: big32 },
+      { name: 'x16', dtype: 'F16', shape: [big16.length], data: big16 },
+      { name: 'xb', dtype: 'BF16', shape: [bigB.length], data: bigB },
+    ]));
+    for (const upload of ['write', 'mapped'] as const) {
+      const registry = new BufferRegistry(gpu.device);
+      const f32 = (await loadSafetensorsToGpu(urlSource(`${server.url}/big.safetensors`), registry, { upload })).weights;
+      expect(await values(f32, 'x32')).toEqual(big32);
+      expect(await values(f32, 'x16')).toEqual(big16);
+      expect(await values(f32, 'xb')).toEqual(bigB);
+      f32.dispose();
+      const f16 = (await loadSafetensorsToGpu(urlSource(`${server.url}/big.safetensors`), registry, { upload, storage: 'f16' })).weights;
+      expect(await values(f16, 'x16')).toEqual(big16.map(exactF16Bits));
+      expect(await values(f16, 'xb')).toEqual(bigB.map(exactF16Bits));
+      f16.dispose();
+      expect(registry.liveCount).toBe(0);
+    }
+  });
+
+  it('refuses an unknown upload mode before creating anything', async () => {
+    const registry = new BufferRegistry(gpu.device);
+    const err = await loadSafetensorsToGpu(urlSource(`${server.url}/m.safetensors`), registry, { upload: 'copy' as 'write' }).catch((e: unknown) => e);
+    expect((err as WeightsError).code).toBe('bad-argument');
+    expect((err as Error).message).toMatch(/upload must be 'write' or 'mapped', got "copy"/);
+    expect(registry.liveCount).toBe(0);
+  });
+
   it('abort stops the download and frees every buffer created so far', async () => {
     Object.assign(server.switches, { range: true, chunkBytes: 500, delayMs: 5, contentLength: true, cutTimes: 0 });
     const registry = new BufferRegistry(gpu.device);
