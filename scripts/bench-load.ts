@@ -18,6 +18,7 @@ import { urlSource } from '../src/weights/url-source.ts';
 import { chromiumPath } from '../test/helpers/chromium.ts';
 import { startServer } from '../test/helpers/http-server.ts';
 import { benchLoadInChromium } from './bench-load-chromium.ts';
+import { fetchDiscard, fetchIntoOneBuffer } from './bench-load-page/plain-fetch.ts';
 import { concatBytes, headerBytes } from '../test/helpers/safetensors-writer.ts';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -65,28 +66,12 @@ async function main(): Promise<void> {
   const layout = header.tensors.map((t) => ({ offset: header.dataStart + t.begin, bytes: t.end - t.begin }));
 
   const runs: Record<string, () => Promise<void>> = {
-    'plain fetch (discard)': async () => {
-      const res = await fetch(url);
-      const reader = res.body!.getReader();
-      while (!(await reader.read()).done);
-    },
+    'plain fetch (discard)': () => fetchDiscard(url),
     'plain fetch → arrayBuffer (bytes kept)': async () => {
-      const res = await fetch(url);
-      await res.arrayBuffer();
+      await (await fetch(url)).arrayBuffer();
     },
-    // The least a fetch can do and still keep the bytes: each chunk copied once into one buffer of the file's size.
-    // That is what the loader does too (each block written once into weight memory), so this is the like-for-like
-    // baseline; undici's arrayBuffer() above gathers the chunks and copies them again.
     'plain fetch → one preallocated buffer (bytes kept)': async () => {
-      const res = await fetch(url);
-      const into = new Uint8Array(Number(res.headers.get('content-length')));
-      const reader = res.body!.getReader();
-      for (let o = 0; ; ) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        into.set(value, o);
-        o += value.byteLength;
-      }
+      await fetchIntoOneBuffer(url);
     },
     'load → GPU f32': async () => {
       const { weights } = await loadSafetensorsToGpu(urlSource(url), registry, { storage: 'f32' });

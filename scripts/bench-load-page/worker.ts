@@ -5,34 +5,26 @@ import { BufferRegistry } from '../../src/gpu/buffers.ts';
 import { requestBrowserGpu } from '../../src/gpu/device.ts';
 import { loadSafetensorsToGpu } from '../../src/weights/gpu-weights.ts';
 import { urlSource } from '../../src/weights/url-source.ts';
+import { fetchDiscard, fetchIntoOneBuffer } from './plain-fetch.ts';
+
+// Every request no-store, so no run is served from Chromium's HTTP cache.
+const noStore: RequestInit = { cache: 'no-store' };
 
 async function measure(url: string, rounds: number) {
   const gpu = await requestBrowserGpu();
   const registry = new BufferRegistry(gpu.device);
   const load = async (upload: 'write' | 'mapped') => {
-    // no-store like the plain fetches, so no run is served from Chromium's HTTP cache.
-    const source = urlSource(url, { fetch: (input, init) => fetch(input, { ...init, cache: 'no-store' }) });
+    const source = urlSource(url, { fetch: (input, init) => fetch(input, { ...init, ...noStore }) });
     const { weights } = await loadSafetensorsToGpu(source, registry, { storage: 'f32', upload });
     weights.dispose();
   };
   const runs: Record<string, () => Promise<void>> = {
-    'plain fetch (discard)': async () => {
-      const reader = (await fetch(url, { cache: 'no-store' })).body!.getReader();
-      while (!(await reader.read()).done);
-    },
+    'plain fetch (discard)': () => fetchDiscard(url, noStore),
     'plain fetch → arrayBuffer (bytes kept)': async () => {
-      await (await fetch(url, { cache: 'no-store' })).arrayBuffer();
+      await (await fetch(url, noStore)).arrayBuffer();
     },
     'plain fetch → one preallocated buffer (bytes kept)': async () => {
-      const res = await fetch(url, { cache: 'no-store' });
-      const into = new Uint8Array(Number(res.headers.get('content-length')));
-      const reader = res.body!.getReader();
-      for (let o = 0; ; ) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        into.set(value, o);
-        o += value.byteLength;
-      }
+      await fetchIntoOneBuffer(url, noStore);
     },
     'load → GPU f32': () => load('write'),
     'load → GPU f32, mapped at creation': () => load('mapped'),
