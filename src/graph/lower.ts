@@ -63,6 +63,17 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' |
         },
       };
     }
+    case 'layernorm':
+      return {
+        kernel: f16 ? 'layernormF16' : 'layernorm',
+        call: {
+          params: { rows: op.rows, C: op.C, eps: op.eps },
+          // No residual: the binding is unused, x stands in (read-only aliasing is legal).
+          buffers: { x: buf(op.x), residual: buf(op.x), gamma: buf(op.gamma), beta: buf(op.beta), y: buf(op.out) },
+          overrides: { HAS_RESIDUAL: false },
+          grid: rowGrid(op.rows),
+        },
+      };
     case 'attention':
       return {
         kernel: f16 ? 'attentionF16' : op.HS % 4 === 0 ? 'attentionVec4' : 'attention',

@@ -38,6 +38,13 @@ export interface MatmulLayernormOp {
   M: number; N: number; K: number; eps: number;
 }
 
+/** out = LayerNorm(x)·gamma + beta, (rows, C) → (rows, C) (the masked-LM head's transform; encoder LayerNorms are fused). */
+export interface LayernormOp {
+  kind: 'layernorm';
+  x: TensorId; gamma: TensorId; beta: TensorId; out: TensorId;
+  rows: number; C: number; eps: number;
+}
+
 /** Multi-head attention over packed QKV (B·T, 3C) with key-padding mask (B·T) → (B·T, C). */
 export interface AttentionOp {
   kind: 'attention';
@@ -52,7 +59,7 @@ export interface AttentionProbsOp {
   B: number; T: number; NH: number; HS: number;
 }
 
-export type Op = EmbeddingOp | MatmulOp | MatmulLayernormOp | AttentionOp | AttentionProbsOp;
+export type Op = EmbeddingOp | MatmulOp | MatmulLayernormOp | LayernormOp | AttentionOp | AttentionProbsOp;
 
 /** Tensors an op reads, in binding order (null slots omitted). */
 export function opInputs(op: Op): TensorId[] {
@@ -60,6 +67,7 @@ export function opInputs(op: Op): TensorId[] {
     case 'embedding': return [op.ids, op.typeIds, op.wordEmb, op.posEmb, op.typeEmb, op.gamma, op.beta];
     case 'matmul': return op.residual === null ? [op.x, op.w, op.b] : [op.x, op.w, op.b, op.residual];
     case 'matmulLayernorm': return [op.x, op.w, op.b, op.residual, op.gamma, op.beta];
+    case 'layernorm': return [op.x, op.gamma, op.beta];
     case 'attention':
     case 'attentionProbs': return [op.qkv, op.mask];
     default: return assertNever(op);

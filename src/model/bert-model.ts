@@ -7,7 +7,7 @@ import { runPlan, whenIdle } from '../graph/executor.ts';
 import { createPlan, type Plan } from '../graph/plan.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
 import { buildBertGraph, qkvNames } from './bert.ts';
-import { expectedWeights, type BertConfig, type BertHead } from './config.ts';
+import { expectedWeights, hasMaskedLmHead, type BertConfig, type BertHead } from './config.ts';
 
 export interface EncodedBatch {
   /** (B·T) token ids, row-major; T is the longest sequence (padding on the right). */
@@ -18,7 +18,7 @@ export interface EncodedBatch {
   T: number;
 }
 
-export type BertOutputName = 'lastHiddenState' | 'poolerOutput' | 'logits' | 'attentions';
+export type BertOutputName = 'lastHiddenState' | 'poolerOutput' | 'logits' | 'attentions' | 'mlmLogits' | 'nspLogits';
 
 export interface BertOutputs {
   B: number;
@@ -31,6 +31,10 @@ export interface BertOutputs {
   logits?: Float32Array;
   /** (B, NH, T, T) attention probabilities of the requested layer. */
   attentions?: Float32Array;
+  /** (B, T, V) masked-LM prediction scores (masked-lm and pretraining heads). */
+  mlmLogits?: Float32Array;
+  /** (B, 2) next-sentence scores: index 0 "B follows A", 1 "B is random" (pretraining and next-sentence heads). */
+  nspLogits?: Float32Array;
 }
 
 export interface BertModelOptions {
@@ -146,7 +150,10 @@ export class BertModel {
       this.plans.set(key, p);
       return p;
     }
-    const graph = buildBertGraph(this.config, { B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler, attentionLayer });
+    const graph = buildBertGraph(this.config, {
+      B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler, attentionLayer,
+      untiedDecoder: this.tensors.has('cls.predictions.decoder.weight'),
+    });
     p = createPlan({
       device: this.gpu.device,
       pipelines: this.pipelines,
@@ -175,7 +182,7 @@ export class BertModel {
    * Runs the encoder (and head) on a batch; returns the requested outputs cut back to the batch's own T.
    * 'attentions' needs `attentionLayer` (a debug output with its own plan).
    */
-  async forward(batch: EncodedBatch, outputs: readonly BertOutputName[] = this.head === 'sequence-classification' ? ['logits'] : ['lastHiddenState'], attentionLayer?: number): Promise<BertOutputs> {
+  async forward(batch: EncodedBatch, outputs: readonly BertOutputName[] = defaultOutputs(this.head), attentionLayer?: number): Promise<BertOutputs> {
     if (this.disposed) throw new Error('BertModel: forward() after dispose()');
     const { B, T } = batch;
     if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new Error(`forward: B and T must be positive integers, got B=${B} T=${T}`);
@@ -200,17 +207,21 @@ export class BertModel {
     if (result.poolerOutput) out.poolerOutput = result.poolerOutput;
     if (result.logits) out.logits = result.logits;
     if (result.attentions) out.attentions = unpadAttention(result.attentions, B * this.config.numAttentionHeads, Tb, T);
+    if (result.mlmLogits) out.mlmLogits = unpadRows(result.mlmLogits, B, Tb, T, this.config.vocabSize);
+    if (result.nspLogits) out.nspLogits = result.nspLogits;
     return out;
   }
 
   /**
    * Most sequences per forward at bucket Tb such that every activation fits one storage binding of this device
-   * (the widest is (B·T, max(3C, I)); with inspect(), the (B, NH, T, T) attention probabilities).
+   * (the widest is (B·T, max(3C, I)), or (B·T, V) with a masked-LM head; with inspect(), the (B, NH, T, T)
+   * attention probabilities).
    */
   private maxBatchFor(Tb: number, withAttentions: boolean): number {
     const c = this.config;
     const bytes = this.dtype === 'f16' ? 2 : 4;
-    const perSequence = Math.max(Tb * Math.max(3 * c.hiddenSize, c.intermediateSize) * bytes, withAttentions ? c.numAttentionHeads * Tb * Tb * 4 : 0);
+    const widest = Math.max(3 * c.hiddenSize, c.intermediateSize, hasMaskedLmHead(this.head) ? c.vocabSize : 0);
+    const perSequence = Math.max(Tb * widest * bytes, withAttentions ? c.numAttentionHeads * Tb * Tb * 4 : 0);
     const limit = Math.min(this.gpu.device.limits.maxStorageBufferBindingSize, this.gpu.device.limits.maxBufferSize);
     const maxB = Math.floor(limit / perSequence);
     if (maxB < 1) throw new Error(`forward: one sequence of ${Tb} tokens needs ${perSequence} bytes of activations, over this device's storage binding limit (${limit})`);
@@ -226,7 +237,7 @@ export class BertModel {
       const slice = (a: Int32Array | Uint32Array) => a.subarray(b0 * T, (b0 + n) * T);
       parts.push(await this.forward({ B: n, T, inputIds: slice(batch.inputIds), tokenTypeIds: slice(batch.tokenTypeIds), attentionMask: slice(batch.attentionMask) }, outputs, attentionLayer));
     }
-    const join = (key: 'lastHiddenState' | 'poolerOutput' | 'logits' | 'attentions'): Float32Array | undefined => {
+    const join = (key: Exclude<keyof BertOutputs, 'B' | 'T'>): Float32Array | undefined => {
       if (!parts[0][key]) return undefined;
       const out = new Float32Array(parts.reduce((a, p) => a + p[key]!.length, 0));
       let o = 0;
@@ -237,7 +248,7 @@ export class BertModel {
       return out;
     };
     const out: BertOutputs = { B, T };
-    for (const key of ['lastHiddenState', 'poolerOutput', 'logits', 'attentions'] as const) {
+    for (const key of ['lastHiddenState', 'poolerOutput', 'logits', 'attentions', 'mlmLogits', 'nspLogits'] as const) {
       const joined = join(key);
       if (joined) out[key] = joined;
     }
@@ -278,6 +289,14 @@ export class BertModel {
     this.weights.dispose();
   }
 
+}
+
+/** What forward() returns when not told: the head's scores, or the hidden states of a base model. */
+function defaultOutputs(head: BertHead): BertOutputName[] {
+  if (head === 'sequence-classification') return ['logits'];
+  if (hasMaskedLmHead(head)) return ['mlmLogits'];
+  if (head === 'next-sentence') return ['nspLogits'];
+  return ['lastHiddenState'];
 }
 
 function checkRange(name: string, values: ArrayLike<number>, limit: number): void {

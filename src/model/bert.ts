@@ -1,4 +1,5 @@
-// BERT as a graph, mirroring HF's module tree and weight names (BertModel / BertForSequenceClassification).
+// BERT as a graph, mirroring HF's module tree and weight names (BertModel, BertForSequenceClassification,
+// BertForMaskedLM, BertForPreTraining, BertForNextSentencePrediction).
 //
 // Shape legend: B batch, T tokens per sequence (the bucket), C hidden size, NH heads, HS head size (C / NH),
 // I intermediate size, L labels. Activations are row-major (B·T, features).
@@ -12,7 +13,7 @@
 import { maxHeadSize, type MatmulEpilogueName } from '../gpu/kernels.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import type { ElementType, Graph, TensorId } from '../graph/ops.ts';
-import type { Activation, BertConfig, BertHead } from './config.ts';
+import { hasMaskedLmHead, hasNextSentenceHead, type Activation, type BertConfig, type BertHead } from './config.ts';
 
 export interface BertGraphOptions {
   B: number;
@@ -24,6 +25,8 @@ export interface BertGraphOptions {
   hasPooler: boolean;
   /** Also output this layer's attention probabilities as `attentions` (B, NH, T, T), f32 (inspect()). */
   attentionLayer?: number;
+  /** The masked-LM decoder has its own weight (else it is tied to the word embeddings, as HF saves it). */
+  untiedDecoder?: boolean;
 }
 
 /** Names of the fused Q|K|V weight and bias of a layer (made at load from HF's query/key/value tensors). */
@@ -107,8 +110,25 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
   }
   g.output('lastHiddenState', x);
 
-  if (o.hasPooler || o.head === 'sequence-classification') {
-    if (!o.hasPooler) throw new Error('a sequence-classification model needs bert.pooler.dense weights');
+  if (hasMaskedLmHead(o.head)) {
+    // HF's BertLMPredictionHead: act(h·Wtᵀ + bt) → LayerNorm → ·Eᵀ + bias, E the (tied) word embeddings. Every row is
+    // predicted; fill-mask reads the [MASK] rows.
+    const V = config.vocabSize;
+    const t = linear('cls.predictions.transform.dense', C, C);
+    const tLn = { gamma: w('cls.predictions.transform.LayerNorm.weight', [C]), beta: w('cls.predictions.transform.LayerNorm.bias', [C]) };
+    const transformed = act('mlm.transform', [B * T, C]);
+    g.op({ kind: 'matmul', x, w: t.w, b: t.b, residual: null, out: transformed, M: B * T, N: C, K: C, xRowStep: 1, epilogue: epilogueOf[config.activation] });
+    const normed = act('mlm.transform.norm', [B * T, C]);
+    g.op({ kind: 'layernorm', x: transformed, gamma: tLn.gamma, beta: tLn.beta, out: normed, rows: B * T, C, eps });
+    const decoder = w(o.untiedDecoder ? 'cls.predictions.decoder.weight' : 'bert.embeddings.word_embeddings.weight', [V, C]);
+    const scores = act('mlmLogits', [B * T, V]);
+    g.op({ kind: 'matmul', x: normed, w: decoder, b: w('cls.predictions.bias', [V]), residual: null, out: scores, M: B * T, N: V, K: C, xRowStep: 1, epilogue: 'none' });
+    g.output('mlmLogits', scores);
+  }
+
+  const needsPooler = o.head === 'sequence-classification' || hasNextSentenceHead(o.head);
+  if (o.hasPooler || needsPooler) {
+    if (!o.hasPooler) throw new Error(`a ${o.head} model needs bert.pooler.dense weights`);
     const pool = linear('bert.pooler.dense', C, C);
     const pooled = act('pooler', [B, C]);
     // The pooler reads the [CLS] row of each sequence in place (row b·T of the hidden states).
@@ -119,6 +139,12 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
       const logits = act('logits', [B, config.numLabels]);
       g.op({ kind: 'matmul', x: pooled, w: cls.w, b: cls.b, residual: null, out: logits, M: B, N: config.numLabels, K: C, xRowStep: 1, epilogue: 'none' });
       g.output('logits', logits);
+    }
+    if (hasNextSentenceHead(o.head)) {
+      const nsp = linear('cls.seq_relationship', 2, C);
+      const nspLogits = act('nspLogits', [B, 2]);
+      g.op({ kind: 'matmul', x: pooled, w: nsp.w, b: nsp.b, residual: null, out: nspLogits, M: B, N: 2, K: C, xRowStep: 1, epilogue: 'none' });
+      g.output('nspLogits', nspLogits);
     }
   }
   return g.build();

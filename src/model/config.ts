@@ -160,11 +160,33 @@ function parseLabels(file: string, c: Json): { id2label: string[]; label2id: Map
   return { id2label, label2id };
 }
 
-export type BertHead = 'base' | 'sequence-classification';
+/**
+ * The head a checkpoint carries. 'masked-lm' (BertForMaskedLM) and 'pretraining' (BertForPreTraining: masked-LM and
+ * next-sentence heads) fill in [MASK]s; 'next-sentence' (BertForNextSentencePrediction) has the NSP head only.
+ */
+export type BertHead = 'base' | 'sequence-classification' | 'masked-lm' | 'pretraining' | 'next-sentence';
 
-/** The head a checkpoint was saved with, from `architectures` (anything but sequence classification runs as a base model). */
+const HEAD_OF_ARCHITECTURE: Record<string, BertHead> = {
+  BertForSequenceClassification: 'sequence-classification',
+  BertForMaskedLM: 'masked-lm',
+  BertForPreTraining: 'pretraining',
+  BertForNextSentencePrediction: 'next-sentence',
+};
+
+/** The head a checkpoint was saved with, from `architectures` (anything else runs as a base model). */
 export function headOf(config: BertConfig): BertHead {
-  return config.architectures.includes('BertForSequenceClassification') ? 'sequence-classification' : 'base';
+  for (const a of config.architectures) if (Object.hasOwn(HEAD_OF_ARCHITECTURE, a)) return HEAD_OF_ARCHITECTURE[a];
+  return 'base';
+}
+
+/** Whether the head predicts tokens (fill-mask). */
+export function hasMaskedLmHead(head: BertHead): boolean {
+  return head === 'masked-lm' || head === 'pretraining';
+}
+
+/** Whether the head has the next-sentence classifier (cls.seq_relationship). */
+export function hasNextSentenceHead(head: BertHead): boolean {
+  return head === 'pretraining' || head === 'next-sentence';
 }
 
 export interface ExpectedWeight {
@@ -175,7 +197,7 @@ export interface ExpectedWeight {
   optional: boolean;
 }
 
-/** Every weight a BertModel / BertForSequenceClassification with this config has, with its PyTorch [out, in] shape. */
+/** Every weight a BertModel / BertFor* with this config and head has, with its PyTorch [out, in] shape. */
 export function expectedWeights(config: BertConfig, head: BertHead = headOf(config)): ExpectedWeight[] {
   const C = config.hiddenSize;
   const I = config.intermediateSize;
@@ -204,7 +226,17 @@ export function expectedWeights(config: BertConfig, head: BertHead = headOf(conf
     linear(`${p}.output.dense`, C, I);
     layerNorm(`${p}.output.LayerNorm`);
   }
-  linear('bert.pooler.dense', C, C, head === 'base');
+  // The pooler feeds the sequence classifier and the NSP head; other heads may come without it.
+  linear('bert.pooler.dense', C, C, head === 'base' || head === 'masked-lm');
   if (head === 'sequence-classification') linear('classifier', config.numLabels, C);
+  if (hasMaskedLmHead(head)) {
+    linear('cls.predictions.transform.dense', C, C);
+    add('cls.predictions.transform.LayerNorm.weight', [C]);
+    add('cls.predictions.transform.LayerNorm.bias', [C]);
+    add('cls.predictions.bias', [config.vocabSize]);
+    // Tied to the word embeddings: HF leaves the copy out of safetensors files; an untied checkpoint has its own.
+    add('cls.predictions.decoder.weight', [config.vocabSize, C], true);
+  }
+  if (hasNextSentenceHead(head)) linear('cls.seq_relationship', 2, C);
   return out;
 }

@@ -30,6 +30,9 @@ export function candidateNames(canonical: string): string[] {
   return out;
 }
 
+/** A weight HF ties to another, by the name of its other copy. */
+const TIED_COPY: Record<string, string> = { 'bert.embeddings.word_embeddings.weight': 'cls.predictions.decoder.weight' };
+
 const fmt = (shape: number[]) => `[${shape.join(', ')}]`;
 
 /** Matches checkpoint tensors to the expected weights; throws naming the first missing or mis-shaped tensor. */
@@ -39,7 +42,10 @@ export function planWeightNames(available: Map<string, AvailableTensor>, expecte
   const used = new Set<string>();
   for (const want of expected) {
     const candidates = candidateNames(want.name);
-    const found = candidates.filter((n) => available.has(n));
+    let found = candidates.filter((n) => available.has(n));
+    // Tied weights are saved once under either name; a file that kept only the decoder's copy still has the embeddings.
+    const tied = TIED_COPY[want.name];
+    if (found.length === 0 && tied !== undefined && available.has(tied)) found = [tied];
     if (found.length === 0) {
       if (want.optional) continue;
       const also = candidates.length > 1 ? ` (also looked for ${candidates.slice(1).map((c) => `"${c}"`).join(', ')})` : '';

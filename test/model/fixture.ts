@@ -30,7 +30,7 @@ export function readReference(model: string): Reference {
   return JSON.parse(readFileSync(join(fixturesDir, model, 'reference.json'), 'utf8')) as Reference;
 }
 
-export function batchOf(c: RefCase): EncodedBatch {
+export function batchOf(c: Pick<RefCase, 'inputIds' | 'tokenTypeIds' | 'attentionMask'>): EncodedBatch {
   const B = c.inputIds.length;
   const T = c.inputIds[0].length;
   return {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectedWeights, headOf, parseBertConfig } from '../../src/model/config.ts';
+import { planWeightNames } from '../../src/weights/names.ts';
 import { WeightsError } from '../../src/weights/errors.ts';
 
 const fixtures = join(import.meta.dirname, '../fixtures');
@@ -80,5 +81,35 @@ describe('expectedWeights', () => {
     expect(got).toEqual(want);
     expect(expectedWeights(config, 'base').filter((w) => w.optional).map((w) => w.name)).toEqual(['bert.pooler.dense.weight', 'bert.pooler.dense.bias']);
     expect(expectedWeights(config, 'base').some((w) => w.name.startsWith('classifier'))).toBe(false);
+  });
+});
+
+describe('pre-training heads (tiny-bert-mlm, BertForPreTraining)', () => {
+  const bytes = readFileSync(join(fixtures, 'tiny-bert-mlm/model.safetensors'));
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { shape: number[] }>;
+  delete header.__metadata__;
+  const config = parseBertConfig(read('tiny-bert-mlm/config.json'));
+
+  it('the head comes from architectures, and expectedWeights names what PyTorch wrote (decoder tied, so absent)', () => {
+    expect(headOf(config)).toBe('pretraining');
+    expect(headOf({ ...config, architectures: ['BertForMaskedLM'] })).toBe('masked-lm');
+    expect(headOf({ ...config, architectures: ['BertForNextSentencePrediction'] })).toBe('next-sentence');
+    const required = Object.fromEntries(expectedWeights(config).filter((w) => !w.optional).map((w) => [w.name, w.shape]));
+    expect(required).toEqual(Object.fromEntries(Object.entries(header).map(([k, v]) => [k, v.shape])));
+    expect(expectedWeights(config).filter((w) => w.optional).map((w) => w.name)).toEqual(['cls.predictions.decoder.weight']);
+    expect(expectedWeights(config, 'masked-lm').some((w) => w.name.startsWith('cls.seq_relationship'))).toBe(false);
+  });
+
+  it('a file that kept only the decoder copy of the tied embeddings still loads them from it', () => {
+    const available = new Map(Object.entries(header).map(([k, v]) => [k, { shape: v.shape, file: 'model.safetensors' }]));
+    const embeddings = available.get('bert.embeddings.word_embeddings.weight')!;
+    available.delete('bert.embeddings.word_embeddings.weight');
+    available.set('cls.predictions.decoder.weight', embeddings);
+    const plan = planWeightNames(available, expectedWeights(config));
+    expect(plan.map.get('bert.embeddings.word_embeddings.weight')).toBe('cls.predictions.decoder.weight');
+    expect(plan.map.get('cls.predictions.decoder.weight')).toBe('cls.predictions.decoder.weight');
+    available.delete('cls.predictions.decoder.weight');
+    expect(() => planWeightNames(available, expectedWeights(config))).toThrow(/missing tensor "bert.embeddings.word_embeddings.weight"/);
   });
 });
