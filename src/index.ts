@@ -1,9 +1,11 @@
 // Public exports of bertgpu (browser entry). Node: 'bertgpu/node'; the tokenizer alone: 'bertgpu/tokenizer'.
 export { pipeline } from './pipeline.ts';
 export type { PipelineOptions, Task } from './pipeline.ts';
-export type { TextClassificationPipeline, FeatureExtractionPipeline } from './runtime/callable.ts';
+export type { TextClassificationPipeline, FeatureExtractionPipeline, FillMaskPipeline, NextSentencePipeline } from './runtime/callable.ts';
 export type { InspectResult, PipelineInfo, RuntimeStats } from './runtime/runtime.ts';
 export type { ModelInput } from './runtime/environment.ts';
 export type { ClassificationInput, ClassificationOptions, LabelScore } from './tasks/text-classification.ts';
 export type { EmbeddingOutput, FeatureExtractionOptions } from './tasks/feature-extraction.ts';
+export type { FillMaskOptions, FillMaskPrediction, FillMaskResult } from './tasks/fill-mask.ts';
+export type { NextSentenceOptions } from './tasks/next-sentence.ts';
 export type { LoadProgress } from './weights/stream.ts';

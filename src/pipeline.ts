@@ -1,7 +1,7 @@
 // pipeline(task, model, options): the public entry, shaped like transformers.js. In a browser page the runtime runs
 // in a dedicated module Worker (the page keeps a thin proxy); elsewhere (inside a Worker, or with worker: false) it
 // runs in-thread, loaded on demand. Node uses the 'bertgpu/node' entry: this API on Dawn with local folders.
-import { makeCallable, type FeatureExtractionPipeline, type TextClassificationPipeline } from './runtime/callable.ts';
+import { makeCallable, type FeatureExtractionPipeline, type FillMaskPipeline, type NextSentencePipeline, type TextClassificationPipeline } from './runtime/callable.ts';
 import type { ModelInput } from './runtime/environment.ts';
 import type { PipelineOptions } from './runtime/runtime.ts';
 import { checkTask, type Task } from './runtime/tasks.ts';
@@ -13,7 +13,9 @@ const onMainThread = () => typeof window !== 'undefined' && typeof document !== 
 
 export function pipeline(task: 'text-classification', model: ModelInput, options?: PipelineOptions): Promise<TextClassificationPipeline>;
 export function pipeline(task: 'feature-extraction', model: ModelInput, options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
-export async function pipeline(task: Task, model: ModelInput, options: PipelineOptions = {}): Promise<TextClassificationPipeline | FeatureExtractionPipeline> {
+export function pipeline(task: 'fill-mask', model: ModelInput, options?: PipelineOptions): Promise<FillMaskPipeline>;
+export function pipeline(task: 'next-sentence-prediction', model: ModelInput, options?: PipelineOptions): Promise<NextSentencePipeline>;
+export async function pipeline(task: Task, model: ModelInput, options: PipelineOptions = {}): Promise<TextClassificationPipeline | FeatureExtractionPipeline | FillMaskPipeline | NextSentencePipeline> {
   checkTask(task);
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   const useWorker = options.worker !== false && !options.device && onMainThread();

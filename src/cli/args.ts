@@ -14,6 +14,8 @@ commands:
       token ids, type ids, attention mask and offsets (special tokens added, truncated to the model's length)
   embed --model M [--json] [--pooling mean|cls] [--normalize] [--file F | TEXT...]
       sentence embeddings (mean pooling excludes padding)
+  fill-mask --model M [--json] [--top-k K] [--file F | TEXT...]
+      the likeliest tokens for each [MASK] (default 5; needs a BertForMaskedLM or BertForPreTraining model)
   info
       the WebGPU adapter bertgpu runs on
 
@@ -23,8 +25,8 @@ commands:
   --dtype f32|f16  weight and activation storage (default f32)
   --endpoint URL   Hub endpoint for ids (default https://huggingface.co); --no-cache skips the download cache`;
 
-export type Command = 'classify' | 'tokenize' | 'embed' | 'info';
-const commands: readonly Command[] = ['classify', 'tokenize', 'embed', 'info'];
+export type Command = 'classify' | 'tokenize' | 'embed' | 'fill-mask' | 'info';
+const commands: readonly Command[] = ['classify', 'tokenize', 'embed', 'fill-mask', 'info'];
 
 export interface CliOptions {
   command: Command;
@@ -100,6 +102,6 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   if (!o.model) throw new UsageError(`${o.command} needs --model (a model folder, URL or Hub id)`);
   if (o.file !== undefined && o.texts.length) throw new UsageError('give inputs either with --file or as arguments, not both');
   if (o.file === undefined && o.texts.length === 0) throw new UsageError(`${o.command} needs input: TEXT arguments or --file F`);
-  if (o.command !== 'classify' && o.topK !== undefined) throw new UsageError('--top-k applies to classify only');
+  if (o.command !== 'classify' && o.command !== 'fill-mask' && o.topK !== undefined) throw new UsageError('--top-k applies to classify and fill-mask only');
   return o;
 }

@@ -12,7 +12,7 @@ import type { CliInput } from './inputs.ts';
 
 export type Out = (line: string) => void;
 
-function provider(o: CliOptions) {
+export function provider(o: CliOptions) {
   return openProvider(o.model!, { endpoint: o.endpoint, cacheDir: o.cache ? undefined : false });
 }
 

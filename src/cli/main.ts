@@ -3,6 +3,7 @@ import { requestDevice } from '../gpu/device.ts';
 import { requestNodeGpu } from '../gpu/node-gpu.ts';
 import { UsageError, parseCli, usage } from './args.ts';
 import { classify, embed, info, tokenize } from './commands.ts';
+import { fillMask } from './fill-mask.ts';
 import { readInputs } from './inputs.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const ctx = await requestDevice(adapter, { label: 'bertgpu-cli', instance: gpu });
     if (o.command === 'info') info(ctx, driver, o, out);
     else if (o.command === 'classify') await classify(ctx, o, inputs, out);
+    else if (o.command === 'fill-mask') await fillMask(ctx, o, inputs, out);
     else await embed(ctx, o, inputs, out);
     return 0;
   } catch (e) {

@@ -7,6 +7,8 @@ export interface RowOutput {
   logits?: Float32Array;
   /** (n, C): the row's own n tokens (no padding). */
   lastHiddenState?: Float32Array;
+  /** (n, V): masked-LM scores of the row's own n tokens. */
+  mlmLogits?: Float32Array;
 }
 
 export interface ForwardBatch {
@@ -17,8 +19,8 @@ export interface ForwardBatch {
   attentionMask: Int32Array;
 }
 
-/** Runs one padded batch; returns logits (B, L) and/or hidden states (B, T, C). */
-export type ForwardFn = (batch: ForwardBatch) => Promise<{ logits?: Float32Array; lastHiddenState?: Float32Array }>;
+/** Runs one padded batch; returns logits (B, L), hidden states (B, T, C) and/or masked-LM scores (B, T, V). */
+export type ForwardFn = (batch: ForwardBatch) => Promise<{ logits?: Float32Array; lastHiddenState?: Float32Array; mlmLogits?: Float32Array }>;
 
 interface Job {
   rows: Encoding[];
@@ -46,7 +48,7 @@ export class MicroBatcher {
   private scheduled = false;
   readonly stats: BatcherStats = { calls: 0, rows: 0, forwards: 0 };
 
-  constructor(private readonly forward: ForwardFn, private readonly maxBatch: number, private readonly widths: { L: number; C: number }) {}
+  constructor(private readonly forward: ForwardFn, private readonly maxBatch: number, private readonly widths: { L: number; C: number; V: number }) {}
 
   submit(rows: Encoding[], signal?: AbortSignal): Promise<RowOutput[]> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
@@ -121,12 +123,13 @@ export class MicroBatcher {
       for (const { job } of slice) this.fail(job, e);
       return;
     }
-    const { L, C } = this.widths;
+    const { L, C, V } = this.widths;
     slice.forEach(({ job, index }, b) => {
       if (job.done) return;
       const row: RowOutput = {};
       if (out.logits) row.logits = out.logits.slice(b * L, (b + 1) * L);
       if (out.lastHiddenState) row.lastHiddenState = out.lastHiddenState.slice(b * T * C, (b * T + lengths[b]) * C);
+      if (out.mlmLogits) row.mlmLogits = out.mlmLogits.slice(b * T * V, (b * T + lengths[b]) * V);
       job.results[index] = row;
       if (--job.remaining === 0) {
         job.done = true;

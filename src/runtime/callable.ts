@@ -2,6 +2,8 @@
 // loss() and stats(). Wraps either an in-thread Runtime or the Worker proxy (same interface).
 import type { Labels } from '../model/heads.ts';
 import type { EmbeddingOutput, FeatureExtractionOptions } from '../tasks/feature-extraction.ts';
+import type { FillMaskOptions, FillMaskResult } from '../tasks/fill-mask.ts';
+import type { NextSentenceOptions } from '../tasks/next-sentence.ts';
 import type { ClassificationInput, ClassificationOptions, LabelScore } from '../tasks/text-classification.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
@@ -35,8 +37,22 @@ export interface FeatureExtractionPipeline extends PipelineBase {
   (inputs: string | string[], options?: FeatureExtractionOptions): Promise<EmbeddingOutput>;
 }
 
-export function makeCallable(rt: RuntimeLike): TextClassificationPipeline & FeatureExtractionPipeline {
-  const fn = ((inputs: unknown, options?: unknown) => rt.run(inputs, options)) as TextClassificationPipeline & FeatureExtractionPipeline;
+export interface FillMaskPipeline extends PipelineBase {
+  /** One text: its predictions (one mask), or a list per mask (several); an array of texts: one result per text. */
+  (inputs: string, options?: FillMaskOptions): Promise<FillMaskResult>;
+  (inputs: string[], options?: FillMaskOptions): Promise<FillMaskResult[]>;
+}
+
+export interface NextSentencePipeline extends PipelineBase {
+  /** [{ label: 'IsNext' | 'NotNext', score }] best first, for a { text, textPair }; one such array per pair of an array. */
+  (inputs: { text: string; textPair: string }, options?: NextSentenceOptions): Promise<LabelScore[]>;
+  (inputs: { text: string; textPair: string }[], options?: NextSentenceOptions): Promise<LabelScore[][]>;
+}
+
+export type AnyPipeline = TextClassificationPipeline & FeatureExtractionPipeline & FillMaskPipeline & NextSentencePipeline;
+
+export function makeCallable(rt: RuntimeLike): AnyPipeline {
+  const fn = ((inputs: unknown, options?: unknown) => rt.run(inputs, options)) as AnyPipeline;
   Object.defineProperties(fn, {
     info: { get: () => rt.info, enumerable: true },
     loss: { value: (inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }) => rt.loss(inputs, labels, options) },

@@ -4,13 +4,16 @@
 import { wrapDevice, type GpuContext } from '../gpu/device.ts';
 import type { FileProvider } from '../hub/files.ts';
 import { sequenceClassificationLoss, type Labels } from '../model/heads.ts';
+import { hasMaskedLmHead, hasNextSentenceHead } from '../model/config.ts';
 import { loadBert, type LoadedBert } from '../model/load.ts';
+import { checkFillMaskOptions, finishFillMask, prepareFillMask, type FillMaskResult } from '../tasks/fill-mask.ts';
+import { checkNextSentenceOptions, finishNextSentence, prepareNextSentence } from '../tasks/next-sentence.ts';
 import { checkFeatureOptions, finishFeatures, prepareFeatures, type EmbeddingOutput } from '../tasks/feature-extraction.ts';
 import {
   checkClassificationOptions, finishClassification, normalizeInputs, prepareClassification, type LabelScore,
 } from '../tasks/text-classification.ts';
 import type { LoadProgress } from '../weights/stream.ts';
-import { MicroBatcher } from './batcher.ts';
+import { MicroBatcher, type ForwardBatch } from './batcher.ts';
 import { isFileProvider, type Environment, type ModelInput, type ProviderOptions } from './environment.ts';
 import { chooseDtype, type DtypeChoice } from './dtype.ts';
 
@@ -120,17 +123,30 @@ export class Runtime {
         await loaded.model.dispose();
         throw new Error('this pipeline was disposed; create a new one');
       }
+      const architectures = loaded.model.config.architectures.join(', ') || 'none';
       if (this.task === 'text-classification' && loaded.model.head !== 'sequence-classification') {
         await loaded.model.dispose();
-        throw new Error(`${loaded.files.label} is not a sequence-classification model (architectures: ${loaded.model.config.architectures.join(', ') || 'none'}); use 'feature-extraction'`);
+        throw new Error(`${loaded.files.label} is not a sequence-classification model (architectures: ${architectures}); use 'feature-extraction'`);
+      }
+      if (this.task === 'fill-mask' && !hasMaskedLmHead(loaded.model.head)) {
+        await loaded.model.dispose();
+        throw new Error(`${loaded.files.label} has no masked-LM head (architectures: ${architectures}; fill-mask needs BertForMaskedLM or BertForPreTraining)`);
+      }
+      if (this.task === 'next-sentence-prediction' && !hasNextSentenceHead(loaded.model.head)) {
+        await loaded.model.dispose();
+        throw new Error(`${loaded.files.label} has no next-sentence head (architectures: ${architectures}; ` +
+          'next-sentence-prediction needs BertForNextSentencePrediction or BertForPreTraining)');
       }
     } catch (e) {
       if (this.gpu.ownsDevice) this.gpu.device.destroy();
       throw e;
     }
     const { config } = this.loaded.model;
-    const output = this.task === 'text-classification' ? 'logits' : 'lastHiddenState';
-    this.batcher = new MicroBatcher((b) => this.loaded.model.forward(b, [output]), this.options.maxBatchSize ?? 32, { L: config.numLabels, C: config.hiddenSize });
+    const nsp = this.task === 'next-sentence-prediction';
+    const output = ({ 'text-classification': 'logits', 'feature-extraction': 'lastHiddenState', 'fill-mask': 'mlmLogits', 'next-sentence-prediction': 'nspLogits' } as const)[this.task];
+    // The two NSP scores travel through the batcher as a row's logits.
+    const forward = (b: ForwardBatch) => this.loaded.model.forward(b, [output]).then((o) => (nsp ? { logits: o.nspLogits } : o));
+    this.batcher = new MicroBatcher(forward, this.options.maxBatchSize ?? 32, { L: nsp ? 2 : config.numLabels, C: config.hiddenSize, V: config.vocabSize });
     const gpu = this.gpu;
     void gpu.lost.then((info) => {
       if (this.gpu === gpu && !this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
@@ -182,9 +198,21 @@ export class Runtime {
     return this.gpu.device;
   }
 
-  async run(inputs: unknown, options?: unknown): Promise<LabelScore[] | LabelScore[][] | EmbeddingOutput> {
+  async run(inputs: unknown, options?: unknown): Promise<LabelScore[] | LabelScore[][] | EmbeddingOutput | FillMaskResult | FillMaskResult[]> {
     await this.ready();
     const { tokenizer, maxLength, model } = this.loaded;
+    if (this.task === 'next-sentence-prediction') {
+      const o = checkNextSentenceOptions(options);
+      const prepared = prepareNextSentence(tokenizer, maxLength, inputs);
+      const rows = await this.batcher.submit(prepared.rows, o.signal);
+      return finishNextSentence(rows.map((r) => r.logits!), prepared.single);
+    }
+    if (this.task === 'fill-mask') {
+      const o = checkFillMaskOptions(options);
+      const prepared = prepareFillMask(tokenizer, maxLength, inputs);
+      const rows = await this.batcher.submit(prepared.rows, o.signal);
+      return finishFillMask(tokenizer, prepared, rows.map((r) => r.mlmLogits!), model.config.vocabSize, o);
+    }
     if (this.task === 'text-classification') {
       const o = checkClassificationOptions(options);
       const prepared = prepareClassification(tokenizer, maxLength, inputs, o);

@@ -1,6 +1,6 @@
 // Task names, kept apart from the runtime so the page-side entry can check them without loading the runtime.
-export type Task = 'text-classification' | 'feature-extraction';
-export const TASKS: readonly Task[] = ['text-classification', 'feature-extraction'];
+export type Task = 'text-classification' | 'feature-extraction' | 'fill-mask' | 'next-sentence-prediction';
+export const TASKS: readonly Task[] = ['text-classification', 'feature-extraction', 'fill-mask', 'next-sentence-prediction'];
 
 export function checkTask(task: unknown): Task {
   if (!TASKS.includes(task as Task)) throw new TypeError(`unknown task ${JSON.stringify(task)}; supported: ${TASKS.join(', ')}`);

@@ -33,6 +33,8 @@ export interface TokenizerSpec {
   decoder: { prefix: string; cleanup: boolean } | null;
   padToken: string;
   padId: number;
+  /** The token fill-mask predicts at (tokenizer_config.json `mask_token`, default "[MASK]"). */
+  maskToken: string;
   modelMaxLength: number | undefined;
   /** Defaults stored in tokenizer.json (`truncation`, `padding`), applied when a call does not say otherwise. */
   truncation?: TruncationOptions;
@@ -172,6 +174,8 @@ export function specFromTokenizerJson(json: unknown): TokenizerSpec {
   const unkToken = String(model.unk_token ?? '[UNK]');
   if (vocab.get(unkToken) === undefined) throw new TypeError(`${FN}: unk_token ${JSON.stringify(unkToken)} not in vocab`);
   return {
+    // tokenizer.json does not name the mask token; fromTokenizerJson takes it from tokenizer_config.json.
+    maskToken: '[MASK]',
     vocab,
     unkToken,
     continuingSubwordPrefix: String(model.continuing_subword_prefix ?? '##'),
@@ -191,7 +195,7 @@ export function specFromTokenizerJson(json: unknown): TokenizerSpec {
 }
 
 /** A special token in tokenizer_config.json: a string or an AddedToken object `{ content }`. */
-function tokenName(config: Record<string, unknown>, key: string, fallback: string): string {
+export function tokenName(config: Record<string, unknown>, key: string, fallback: string): string {
   const v = config[key];
   if (v === undefined || v === null) return fallback;
   if (typeof v === 'string') return v;
@@ -251,6 +255,7 @@ export function specFromVocab(vocabText: string, config: Record<string, unknown>
     decoder: { prefix: '##', cleanup: true },
     padToken: names.pad,
     padId: vocab.get(names.pad) ?? 0,
+    maskToken: names.mask,
     // transformers writes a huge sentinel (1e30) when a model has no limit.
     modelMaxLength: typeof maxLen === 'number' && maxLen > 0 && maxLen < 1e9 ? maxLen : undefined,
   };

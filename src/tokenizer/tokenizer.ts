@@ -2,7 +2,7 @@
 // offsets, truncation, overflowing windows, padding, decode), with offsets in UTF-16 code units. Pure TS: no DOM or
 // GPU imports, so the same class runs in a Worker (worker.ts), in Node and on the main thread.
 import { AddedTokenMatcher } from './added-tokens.ts';
-import { specFromTokenizerJson, specFromVocab, type TokenizerSpec } from './config.ts';
+import { specFromTokenizerJson, specFromVocab, tokenName, type TokenizerSpec } from './config.ts';
 import { decodeTokens } from './decode.ts';
 import { applyTemplate, padEncoding, specialTokenCount } from './postprocess.ts';
 import { SegmentEncoder, type SequenceTokens } from './pretokenize.ts';
@@ -36,6 +36,9 @@ export class BertTokenizer {
   /** Longest input the model accepts (tokenizer_config.json `model_max_length`), when known. */
   readonly modelMaxLength: number | undefined;
   readonly padTokenId: number;
+  /** The [MASK] token's id (fill-mask), or undefined when the vocabulary has no such token. */
+  readonly maskTokenId: number | undefined;
+  readonly maskToken: string;
 
   private constructor(private readonly spec: TokenizerSpec) {
     this.model = new WordPiece(spec);
@@ -47,6 +50,8 @@ export class BertTokenizer {
     this.specialAdded = new Set(spec.addedTokens.filter((t) => t.special).map((t) => t.content));
     this.modelMaxLength = spec.modelMaxLength;
     this.padTokenId = spec.padId;
+    this.maskToken = spec.maskToken;
+    this.maskTokenId = spec.addedTokens.find((t) => t.content === spec.maskToken)?.id ?? spec.vocab.get(spec.maskToken);
   }
 
   /**
@@ -61,7 +66,7 @@ export class BertTokenizer {
 
   /**
    * From an HF tokenizer.json (its text or the parsed object): BertNormalizer, BertPreTokenizer, WordPiece,
-   * TemplateProcessing/BertProcessing. `config` (tokenizer_config.json) only supplies `model_max_length`.
+   * TemplateProcessing/BertProcessing. `config` (tokenizer_config.json) only supplies `model_max_length` and `mask_token`.
    */
   static fromTokenizerJson(json: string | object, config: Record<string, unknown> = {}): BertTokenizer {
     if (typeof json !== 'string' && (typeof json !== 'object' || json === null)) {
@@ -71,6 +76,7 @@ export class BertTokenizer {
     const spec = specFromTokenizerJson(json);
     const maxLen = config.model_max_length;
     if (typeof maxLen === 'number' && maxLen > 0 && maxLen < 1e9) spec.modelMaxLength = maxLen;
+    spec.maskToken = tokenName(config, 'mask_token', spec.maskToken);
     return new BertTokenizer(spec);
   }
 

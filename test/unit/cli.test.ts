@@ -1,7 +1,7 @@
 // The bertgpu CLI as a user runs it: a real child process (`node bin/bertgpu.js`) on the committed fixtures.
 // Expected numbers come from PyTorch (reference.json) and token ids from the HF Rust tokenizer (same file).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -76,6 +76,28 @@ describe('bertgpu CLI', () => {
     const mean = Array.from({ length: C }, (_, j) => valid.filter((_, i) => i % C === j).reduce((a, b) => a + b, 0) / n);
     const norm = Math.hypot(...mean);
     expectClose('embedding', jsonLines(r.stdout)[0].embedding as number[], mean.map((v) => v / norm), { atol: 1e-4, rtol: 0 });
+  });
+
+  it('fill-mask --json gives the top tokens of PyTorch at each [MASK]; plain text; a non-MLM model exits 1', async () => {
+    const mlm = join(fixturesDir, 'tiny-bert-mlm');
+    const mref = JSON.parse(readFileSync(join(mlm, 'reference.json'), 'utf8')) as {
+      cases: { name: string; text: string[]; top5: { id: number; prob: number }[][][] }[];
+    };
+    const single = mref.cases.find((c) => c.name === 'single')!;
+    const two = mref.cases.find((c) => c.name === 'two-masks')!;
+    const r = await cli(['fill-mask', '--model', mlm, '--json', '--top-k', '3', single.text[0], two.text[0]]);
+    expect(r.stderr).not.toMatch(/^bertgpu:/m);
+    expect(r.code).toBe(0);
+    const [one, both] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { token: number; score: number }[] | { token: number }[][]);
+    expect((one as { token: number }[]).map((p) => p.token)).toEqual(single.top5[0][0].slice(0, 3).map((t) => t.id));
+    expectClose('scores', (one as { score: number }[]).map((p) => p.score), single.top5[0][0].slice(0, 3).map((t) => t.prob), { atol: 0, rtol: 1e-3 });
+    expect((both as { token: number }[][]).map((m) => m.map((p) => p.token))).toEqual(two.top5[0].map((m) => m.slice(0, 3).map((t) => t.id)));
+    const plain = await cli(['fill-mask', '--model', mlm, two.text[0]]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout.trim().split(' | ')).toHaveLength(2);
+    const wrong = await cli(['fill-mask', '--model', tiny, 'a [MASK]']);
+    expect(wrong.code).toBe(1);
+    expect(bertgpuLines(wrong.stderr)).toEqual([expect.stringMatching(/no masked-LM head/)]);
   });
 
   it('info prints the adapter and exits 0', async () => {

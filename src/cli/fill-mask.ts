@@ -1,0 +1,47 @@
+// `bertgpu fill-mask`: the likeliest tokens for each [MASK], through the same task code as pipeline('fill-mask').
+// Plain output: one line per input, "token score" pairs, masks separated by " | "; --json: the pipeline's result.
+import type { GpuContext } from '../gpu/device.ts';
+import { hasMaskedLmHead } from '../model/config.ts';
+import { loadBert } from '../model/load.ts';
+import { finishFillMask, prepareFillMask, type FillMaskPrediction } from '../tasks/fill-mask.ts';
+import type { CliOptions } from './args.ts';
+import { provider, type Out } from './commands.ts';
+import type { CliInput } from './inputs.ts';
+
+export async function fillMask(gpu: GpuContext, o: CliOptions, inputs: CliInput[], out: Out): Promise<void> {
+  const paired = inputs.findIndex((i) => i.textPair !== undefined);
+  if (paired >= 0) throw new Error(`fill-mask takes single texts; input ${paired + 1} has a TAB (text pair)`);
+  const loaded = await loadBert(gpu, provider(o), { dtype: o.dtype });
+  try {
+    const { model, tokenizer, maxLength } = loaded;
+    if (!hasMaskedLmHead(model.head)) {
+      throw new Error(`${loaded.files.label}: no masked-LM head (architectures: ${model.config.architectures.join(', ') || 'none'}); fill-mask needs BertForMaskedLM or BertForPreTraining`);
+    }
+    const V = model.config.vocabSize;
+    for (let i = 0; i < inputs.length; i += o.batchSize) {
+      const prepared = prepareFillMask(tokenizer, maxLength, inputs.slice(i, i + o.batchSize).map((x) => x.text));
+      const B = prepared.rows.length;
+      const T = Math.max(...prepared.rows.map((r) => r.ids.length));
+      const batch = { B, T, inputIds: new Int32Array(B * T), tokenTypeIds: new Int32Array(B * T), attentionMask: new Int32Array(B * T) };
+      batch.inputIds.fill(tokenizer.padTokenId);
+      prepared.rows.forEach((r, b) => {
+        batch.inputIds.set(r.ids, b * T);
+        batch.tokenTypeIds.set(r.tokenTypeIds, b * T);
+        batch.attentionMask.set(r.attentionMask, b * T);
+      });
+      const { mlmLogits } = await model.forward(batch, ['mlmLogits']);
+      const rows = prepared.rows.map((r, b) => mlmLogits!.subarray(b * T * V, (b * T + r.ids.length) * V));
+      const results = finishFillMask(tokenizer, prepared, rows, V, { topK: o.topK }) as (FillMaskPrediction[] | FillMaskPrediction[][])[];
+      for (const result of results) {
+        if (o.json) {
+          out(JSON.stringify(result));
+        } else {
+          const perMask = (Array.isArray(result[0]) ? result : [result]) as FillMaskPrediction[][];
+          out(perMask.map((preds) => preds.map((p) => `${p.token_str} ${p.score.toFixed(4)}`).join('  ')).join(' | '));
+        }
+      }
+    }
+  } finally {
+    await loaded.model.dispose();
+  }
+}

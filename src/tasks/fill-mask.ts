@@ -1,0 +1,123 @@
+// fill-mask: texts with [MASK] → the masked-LM head's scores at each mask → the top-k tokens, as HF's FillMaskPipeline
+// (and transformers.js) return them: { score, token, token_str, sequence }. One input with one mask gives a list of
+// predictions; with several masks, a list per mask; an array of inputs, one such result per input.
+import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
+import type { Encoding } from '../tokenizer/types.ts';
+
+export interface FillMaskOptions {
+  /** Predictions per mask, best first (default 5). */
+  topK?: number;
+  signal?: AbortSignal;
+}
+
+export interface FillMaskPrediction {
+  /** Softmax probability over the whole vocabulary. */
+  score: number;
+  /** Token id. */
+  token: number;
+  /** The token decoded on its own (a continuation piece keeps its "##"). */
+  token_str: string;
+  /** The input with this token in place of the mask, decoded (special tokens dropped when there is one mask). */
+  sequence: string;
+}
+
+export type FillMaskResult = FillMaskPrediction[] | FillMaskPrediction[][];
+
+export interface PreparedFillMask {
+  rows: Encoding[];
+  /** For each row, the positions of its mask tokens. */
+  masks: number[][];
+  single: boolean;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  return Array.isArray(v) ? 'an array' : typeof v;
+}
+
+export function checkFillMaskOptions(options: unknown): FillMaskOptions {
+  if (options === undefined) return {};
+  if (!options || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const o = options as FillMaskOptions;
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new TypeError(`topK must be a positive integer, got ${String(o.topK)}`);
+  return o;
+}
+
+export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inputs: unknown): PreparedFillMask {
+  const maskId = tokenizer.maskTokenId;
+  if (maskId === undefined) throw new Error(`this tokenizer has no mask token (${JSON.stringify(tokenizer.maskToken)} is not in its vocabulary)`);
+  const single = !Array.isArray(inputs);
+  const texts = single ? [inputs] : (inputs as unknown[]);
+  if (texts.length === 0) throw new TypeError('inputs is an empty array; give at least one text');
+  const rows: Encoding[] = [];
+  const masks: number[][] = [];
+  texts.forEach((text, i) => {
+    const where = single ? 'inputs' : `inputs[${i}]`;
+    if (typeof text !== 'string') throw new TypeError(`${where} must be a string, got ${describe(text)}`);
+    const e = tokenizer.encode(text, null, { truncation: { maxLength } });
+    const at: number[] = [];
+    e.ids.forEach((id, p) => {
+      if (id === maskId) at.push(p);
+    });
+    if (at.length === 0) {
+      const cut = tokenizer.encode(text, null).ids.length > e.ids.length;
+      throw new Error(cut
+        ? `${where}: its ${tokenizer.maskToken} is beyond the first ${maxLength} tokens the model reads`
+        : `${where}: no mask token (${tokenizer.maskToken}) found in ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`);
+    }
+    rows.push(e);
+    masks.push(at);
+  });
+  return { rows, masks, single };
+}
+
+/** logits[i]: (n_i, V) scores of row i's own tokens. */
+export function finishFillMask(tokenizer: BertTokenizer, prepared: PreparedFillMask, logits: Float32Array[], V: number, options: FillMaskOptions): FillMaskResult | FillMaskResult[] {
+  const k = Math.min(options.topK ?? 5, V);
+  const results = prepared.rows.map((row, r) => {
+    const oneMask = prepared.masks[r].length === 1;
+    const perMask = prepared.masks[r].map((pos) => {
+      const probs = softmax(logits[r].subarray(pos * V, (pos + 1) * V));
+      return topIndices(probs, k).map((token) => {
+        const ids = Array.from(row.ids);
+        ids[pos] = token;
+        return {
+          score: probs[token],
+          token,
+          token_str: tokenizer.decode([token]),
+          // As HF: with several masks the other [MASK]s (and so all special tokens) stay, so the text reads right.
+          sequence: tokenizer.decode(ids.filter((id) => id !== tokenizer.padTokenId), { skipSpecialTokens: oneMask }),
+        };
+      });
+    });
+    return oneMask ? perMask[0] : perMask;
+  });
+  return prepared.single ? results[0] : results;
+}
+
+/** Softmax in float64 (the vocabulary is large: f32 sums would lose the small probabilities). */
+function softmax(x: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
+  const out = new Float64Array(x.length);
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += out[i] = Math.exp(x[i] - max);
+  for (let i = 0; i < x.length; i++) out[i] /= sum;
+  return out;
+}
+
+/** Indices of the k largest values, largest first; ties go to the lower index (as torch.topk on CPU in practice). */
+function topIndices(values: Float64Array, k: number): number[] {
+  const best: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (best.length === k && values[i] <= values[best[k - 1]]) continue;
+    let j = best.length === k ? k - 1 : best.length;
+    if (best.length < k) best.push(i);
+    while (j > 0 && values[best[j - 1]] < values[i]) {
+      best[j] = best[j - 1];
+      j--;
+    }
+    best[j] = i;
+  }
+  return best;
+}

@@ -1,0 +1,36 @@
+// next-sentence-prediction: BERT's second pre-training task. A { text, textPair } pair → the NSP head's two scores
+// (HF's BertForNextSentencePrediction: index 0 "textPair follows text", index 1 "textPair is random") → softmax, as
+// [{ label: 'IsNext' | 'NotNext', score }] best first; an array of pairs gives one such array per pair.
+import { applyScore } from '../model/heads.ts';
+import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
+import type { Encoding } from '../tokenizer/types.ts';
+import { normalizeInputs, type LabelScore } from './text-classification.ts';
+
+export interface NextSentenceOptions {
+  signal?: AbortSignal;
+}
+
+export const NSP_LABELS = ['IsNext', 'NotNext'] as const;
+
+export function checkNextSentenceOptions(options: unknown): NextSentenceOptions {
+  if (options === undefined) return {};
+  if (!options || typeof options !== 'object' || Array.isArray(options)) throw new TypeError('options must be an object');
+  return options as NextSentenceOptions;
+}
+
+export function prepareNextSentence(tokenizer: BertTokenizer, maxLength: number, inputs: unknown): { rows: Encoding[]; single: boolean } {
+  const { items, single } = normalizeInputs(inputs);
+  items.forEach((item, i) => {
+    if (item.textPair === undefined) throw new TypeError(`${single ? 'inputs' : `inputs[${i}]`} needs a textPair: next-sentence prediction scores a pair { text, textPair }`);
+  });
+  // Truncation as HF's tokenizer default for pairs (longest_first), so both sentences keep their share.
+  return { rows: items.map((item) => tokenizer.encode(item.text, item.textPair!, { truncation: { maxLength } })), single };
+}
+
+/** logits[i]: the (2) NSP scores of pair i. */
+export function finishNextSentence(logits: Float32Array[], single: boolean): LabelScore[] | LabelScore[][] {
+  const results = logits.map((l) => applyScore(Array.from(l), 'softmax')
+    .map((score, i) => ({ label: NSP_LABELS[i], score }))
+    .sort((a, b) => b.score - a.score));
+  return single ? results[0] : results;
+}

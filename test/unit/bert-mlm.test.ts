@@ -1,0 +1,143 @@
+// BERT's pre-training heads on the tiny-bert-mlm fixture (BertForPreTraining, decoder tied to the word embeddings):
+// masked-LM scores and next-sentence scores vs PyTorch fp64 (scripts/make-fixtures), and pipeline('fill-mask') vs
+// the same references, with token strings and sequences from the HF Rust tokenizer (npm `tokenizers`).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pipeline } from '../../src/node.ts';
+import type { FillMaskPrediction } from '../../src/tasks/fill-mask.ts';
+import { getTestGpu } from '../helpers/gpu.ts';
+import { expectClose } from '../helpers/validate.ts';
+import { batchOf, fixturesDir, loadFixtureModel, type RefCase } from '../model/fixture.ts';
+
+interface MlmCase extends Pick<RefCase, 'name' | 'text' | 'textPair' | 'inputIds' | 'attentionMask' | 'tokenTypeIds'> {
+  maskPositions: number[][];
+  maskLogits: number[][][];
+  top5: { id: number; prob: number }[][][];
+  nsp: number[][];
+  rowLogits0: number[];
+}
+interface MlmReference { vocabSize: number; maskTokenId: number; cases: MlmCase[] }
+
+const dir = join(fixturesDir, 'tiny-bert-mlm');
+const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as MlmReference;
+const tol = { atol: 1e-4, rtol: 0 };
+const { Tokenizer } = createRequire(import.meta.url)('tokenizers') as typeof import('tokenizers');
+const rust = Tokenizer.fromFile(join(dir, 'tokenizer.json'));
+
+describe('tiny-bert-mlm forward vs PyTorch fp64', () => {
+  for (const c of ref.cases) {
+    it(c.name, async () => {
+      const m = await loadFixtureModel(await getTestGpu(), 'tiny-bert-mlm');
+      try {
+        expect(m.head).toBe('pretraining');
+        const V = ref.vocabSize;
+        const T = c.inputIds[0].length;
+        const out = await m.forward(batchOf(c), ['mlmLogits', 'nspLogits']);
+        expect(out.mlmLogits).toHaveLength(c.inputIds.length * T * V);
+        c.maskPositions.forEach((positions, b) => positions.forEach((p, k) => {
+          expectClose(`${c.name} row ${b} mask ${k}`, out.mlmLogits!.subarray((b * T + p) * V, (b * T + p + 1) * V), c.maskLogits[b][k], tol);
+        }));
+        expectClose(`${c.name} [CLS] row`, out.mlmLogits!.subarray(0, V), c.rowLogits0, tol);
+        expectClose(`${c.name} nsp`, out.nspLogits!, c.nsp.flat(), tol);
+      } finally {
+        await m.dispose();
+      }
+      expect(m.registry.liveCount).toBe(0);
+    });
+  }
+});
+
+describe('fill-mask pipeline (Node)', async () => {
+  const fill = await pipeline('fill-mask', dir, { dtype: 'f32' });
+  afterAll(() => fill.dispose());
+  const single = ref.cases.find((c) => c.name === 'single')!;
+  const twoMasks = ref.cases.find((c) => c.name === 'two-masks')!;
+  const batch = ref.cases.find((c) => c.name === 'batch')!;
+
+  /** What HF's FillMaskPipeline returns for one row and one mask, from the fp64 top-5 and the Rust tokenizer. */
+  async function expected(ids: number[], pos: number, top: { id: number; prob: number }[], oneMask: boolean) {
+    const real = ids.filter((id) => id !== 0);
+    return Promise.all(top.map(async ({ id, prob }) => {
+      const filled = real.slice();
+      filled[pos] = id;
+      return { score: prob, token: id, token_str: await rust.decode([id], false), sequence: await rust.decode(filled, oneMask) };
+    }));
+  }
+
+  function expectPredictions(got: FillMaskPrediction[], want: Awaited<ReturnType<typeof expected>>) {
+    expect(got.map((p) => p.token)).toEqual(want.map((p) => p.token));
+    expect(got.map((p) => p.token_str)).toEqual(want.map((p) => p.token_str));
+    expect(got.map((p) => p.sequence)).toEqual(want.map((p) => p.sequence));
+    // A random model's probabilities are ~0.01: compare them relatively (logits are checked to 1e-4 above).
+    expectClose('scores', got.map((p) => p.score), want.map((p) => p.score), { atol: 0, rtol: 1e-3 });
+  }
+
+  it('one mask: the top 5 tokens and probabilities of PyTorch, token strings and sequences of the HF tokenizer', async () => {
+    const got = (await fill(single.text[0])) as FillMaskPrediction[];
+    expectPredictions(got, await expected(single.inputIds[0], single.maskPositions[0][0], single.top5[0][0], true));
+    const top2 = (await fill(single.text[0], { topK: 2 })) as FillMaskPrediction[];
+    expect(top2.map((p) => p.token)).toEqual(got.slice(0, 2).map((p) => p.token));
+  });
+
+  it('two masks: a list per mask, sequences keep the special tokens (as HF)', async () => {
+    const got = (await fill(twoMasks.text[0])) as FillMaskPrediction[][];
+    expect(got).toHaveLength(2);
+    for (const [k, pos] of twoMasks.maskPositions[0].entries()) {
+      expectPredictions(got[k], await expected(twoMasks.inputIds[0], pos, twoMasks.top5[0][k], false));
+    }
+  });
+
+  it('an array of texts (micro-batched, padded): one result per text, each equal to PyTorch', async () => {
+    const got = (await fill(batch.text)) as FillMaskPrediction[][];
+    expect(got).toHaveLength(batch.text.length);
+    for (const [b, preds] of got.entries()) {
+      expectPredictions(preds, await expected(batch.inputIds[b], batch.maskPositions[b][0], batch.top5[b][0], true));
+    }
+  });
+
+  it('rejects bad input with errors that name the problem', async () => {
+    await expect(fill('no mask here')).rejects.toThrow(/no mask token \(\[MASK\]\) found/);
+    await expect(fill(['fine [MASK]', 'none'])).rejects.toThrow(/inputs\[1\]: no mask token/);
+    await expect(fill([])).rejects.toThrow(/empty array/);
+    await expect(fill(42 as never)).rejects.toThrow(/inputs must be a string, got number/);
+    await expect(fill('a [MASK]', { topK: 0 })).rejects.toThrow(/topK must be a positive integer/);
+    const long = `${'word '.repeat(200)}[MASK]`;
+    await expect(fill(long)).rejects.toThrow(/beyond the first \d+ tokens/);
+  });
+
+  it('a model without a masked-LM head is refused for fill-mask, and this one for text-classification', async () => {
+    await expect(pipeline('fill-mask', join(fixturesDir, 'tiny-bert'))).rejects.toThrow(/no masked-LM head .*BertForSequenceClassification/);
+    await expect(pipeline('text-classification', dir)).rejects.toThrow(/not a sequence-classification model/);
+  });
+});
+
+describe('next-sentence-prediction pipeline (Node)', async () => {
+  const nsp = await pipeline('next-sentence-prediction', dir, { dtype: 'f32' });
+  afterAll(() => nsp.dispose());
+  const pair = ref.cases.find((c) => c.name === 'pair')!;
+  const input = { text: pair.text[0], textPair: pair.textPair![0] };
+  const want = (() => {
+    const [a, b] = pair.nsp[0];
+    const m = Math.max(a, b);
+    const ea = Math.exp(a - m);
+    const eb = Math.exp(b - m);
+    return { IsNext: ea / (ea + eb), NotNext: eb / (ea + eb) };
+  })();
+
+  it('IsNext / NotNext are the softmax of the PyTorch NSP scores, single and batched', async () => {
+    for (const result of [await nsp(input), ...(await nsp([input, input]))]) {
+      expect(result.map((r) => r.label).sort()).toEqual(['IsNext', 'NotNext']);
+      expect(result[0].score).toBeGreaterThanOrEqual(result[1].score);
+      const got = Object.fromEntries(result.map((r) => [r.label, r.score]));
+      expectClose('nsp', [got.IsNext, got.NotNext], [want.IsNext, want.NotNext], tol);
+    }
+  });
+
+  it('needs pairs, and a model with the next-sentence head', async () => {
+    await expect(nsp('just one sentence' as never)).rejects.toThrow(/needs a textPair/);
+    await expect(nsp([input, { text: 'x' }] as never)).rejects.toThrow(/inputs\[1\] needs a textPair/);
+    await expect(pipeline('next-sentence-prediction', join(fixturesDir, 'tiny-bert'))).rejects.toThrow(/no next-sentence head/);
+  });
+});
