@@ -1,7 +1,10 @@
 // dtype 'auto': f16 storage halves memory and bandwidth, but only where the adapter has shader-f16 and the model
 // survives the rounding. We load both, run a fixed probe through each, and keep f16 only if it gives the same top
-// label and hidden states with cosine ≥ 0.999 against f32. The choice and the measured numbers are reported.
+// label (masked-LM heads: the same top token at every position) and hidden states with cosine ≥ 0.999 against f32.
+// The choice and the measured numbers are reported.
 import type { GpuContext } from '../gpu/device.ts';
+import type { BertOutputName } from '../model/bert-model.ts';
+import { hasMaskedLmHead } from '../model/config.ts';
 import type { LoadedBert } from '../model/load.ts';
 
 export interface DtypeChoice {
@@ -28,11 +31,19 @@ const argmax = (x: Float32Array) => x.indexOf(Math.max(...x));
 
 async function probe(loaded: LoadedBert) {
   const e = loaded.tokenizer.encode(PROBE_TEXT, null, { truncation: { maxLength: loaded.maxLength } });
-  const head = loaded.model.head === 'sequence-classification';
-  return loaded.model.forward(
-    { B: 1, T: e.ids.length, inputIds: e.ids, tokenTypeIds: e.tokenTypeIds, attentionMask: e.attentionMask },
-    head ? ['lastHiddenState', 'logits'] : ['lastHiddenState'],
-  );
+  const { head } = loaded.model;
+  const outputs: BertOutputName[] = ['lastHiddenState'];
+  if (head === 'sequence-classification') outputs.push('logits');
+  if (hasMaskedLmHead(head)) outputs.push('mlmLogits');
+  return loaded.model.forward({ B: 1, T: e.ids.length, inputIds: e.ids, tokenTypeIds: e.tokenTypeIds, attentionMask: e.attentionMask }, outputs);
+}
+
+/** Whether every token position predicts the same top token (masked-LM heads: what fill-mask ranks). */
+function sameTopTokens(a: Float32Array, b: Float32Array, V: number): boolean {
+  for (let r = 0; r < a.length / V; r++) {
+    if (argmax(a.subarray(r * V, (r + 1) * V)) !== argmax(b.subarray(r * V, (r + 1) * V))) return false;
+  }
+  return true;
 }
 
 export async function chooseDtype(
@@ -60,12 +71,15 @@ export async function chooseDtype(
     const [a, b] = [await probe(f32), await probe(f16)];
     const cos = cosine(a.lastHiddenState!, b.lastHiddenState!);
     const sameLabel = !a.logits || argmax(a.logits) === argmax(b.logits!);
-    if (cos >= MIN_COSINE && sameLabel) {
+    const sameTokens = !a.mlmLogits || sameTopTokens(a.mlmLogits, b.mlmLogits!, f32.model.config.vocabSize);
+    const checked = `${a.logits ? ', top label' : ''}${a.mlmLogits ? ', top token at every position' : ''}`;
+    if (cos >= MIN_COSINE && sameLabel && sameTokens) {
       await f32.model.dispose();
-      return { loaded: f16, choice: { dtype: 'f16', reason: `auto: f16 probe agrees with f32 (cosine ${cos.toFixed(5)}${a.logits ? ', same top label' : ''})` } };
+      return { loaded: f16, choice: { dtype: 'f16', reason: `auto: f16 probe agrees with f32 (cosine ${cos.toFixed(5)}${checked ? `; same${checked.slice(1)}` : ''})` } };
     }
     await f16.model.dispose();
-    return { loaded: f32, choice: { dtype: 'f32', reason: `auto: f16 probe disagrees with f32 (cosine ${cos.toFixed(5)}${sameLabel ? '' : ', different top label'})` } };
+    const differs = `${sameLabel ? '' : ', different top label'}${sameTokens ? '' : ', different top tokens'}`;
+    return { loaded: f32, choice: { dtype: 'f32', reason: `auto: f16 probe disagrees with f32 (cosine ${cos.toFixed(5)}${differs})` } };
   } catch (e) {
     await f32.model.dispose();
     await f16.model.dispose();

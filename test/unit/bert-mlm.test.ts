@@ -107,6 +107,16 @@ describe('fill-mask pipeline (Node)', async () => {
     await expect(fill(long)).rejects.toThrow(/beyond the first \d+ tokens/);
   });
 
+  it("dtype 'auto' also compares the top token at every position before it keeps f16, and says so", async () => {
+    const auto = await pipeline('fill-mask', dir);
+    try {
+      expect(auto.info.dtypeReason).toMatch(auto.info.adapter.hasF16 ? /^auto: f16 probe (agrees|disagrees).*top token/ : /^auto: /);
+      expect((await auto(single.text[0])) as FillMaskPrediction[]).toHaveLength(5);
+    } finally {
+      await auto.dispose();
+    }
+  });
+
   it('a model without a masked-LM head is refused for fill-mask, and this one for text-classification', async () => {
     await expect(pipeline('fill-mask', join(fixturesDir, 'tiny-bert'))).rejects.toThrow(/no masked-LM head .*BertForSequenceClassification/);
     await expect(pipeline('text-classification', dir)).rejects.toThrow(/not a sequence-classification model/);
