@@ -152,7 +152,7 @@ export class BertModel {
     }
     const graph = buildBertGraph(this.config, {
       B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler, attentionLayer,
-      untiedDecoder: this.tensors.has('cls.predictions.decoder.weight'),
+      untiedDecoder: !this.config.tieWordEmbeddings,
     });
     p = createPlan({
       device: this.gpu.device,

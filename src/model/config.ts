@@ -30,6 +30,8 @@ export interface BertConfig {
   maxPositionEmbeddings: number;
   typeVocabSize: number;
   layerNormEps: number;
+  /** The masked-LM decoder shares the word embeddings (HF `tie_word_embeddings`, default true). */
+  tieWordEmbeddings: boolean;
   /** The config's `hidden_act` as written, and what it means. */
   hiddenAct: keyof typeof SUPPORTED_ACTIVATIONS;
   activation: Activation;
@@ -98,6 +100,8 @@ export function parseBertConfig(input: unknown, file = 'config.json'): BertConfi
     bad(file, `position_embedding_type ${JSON.stringify(posType)} is not supported (only "absolute")`);
   }
   if (c.is_decoder === true || c.add_cross_attention === true) bad(file, 'decoder BERT (is_decoder / add_cross_attention) is not supported');
+  const tie = Object.hasOwn(c, 'tie_word_embeddings') ? c.tie_word_embeddings : true;
+  if (typeof tie !== 'boolean') bad(file, `"tie_word_embeddings" must be true or false, got ${JSON.stringify(tie)}`);
 
   const { id2label, label2id } = parseLabels(file, c);
   const problemType = Object.hasOwn(c, 'problem_type') && c.problem_type !== null ? c.problem_type : null;
@@ -120,6 +124,7 @@ export function parseBertConfig(input: unknown, file = 'config.json'): BertConfi
     maxPositionEmbeddings: positiveInt(file, c, 'max_position_embeddings', 512),
     typeVocabSize: positiveInt(file, c, 'type_vocab_size', 2),
     layerNormEps: eps,
+    tieWordEmbeddings: tie as boolean,
     hiddenAct,
     activation: SUPPORTED_ACTIVATIONS[hiddenAct],
     padTokenId,
@@ -234,8 +239,8 @@ export function expectedWeights(config: BertConfig, head: BertHead = headOf(conf
     add('cls.predictions.transform.LayerNorm.weight', [C]);
     add('cls.predictions.transform.LayerNorm.bias', [C]);
     add('cls.predictions.bias', [config.vocabSize]);
-    // Tied to the word embeddings: HF leaves the copy out of safetensors files; an untied checkpoint has its own.
-    add('cls.predictions.decoder.weight', [config.vocabSize, C], true);
+    // Tied (the default), the decoder is the word embeddings, as in HF, whatever copy the file may also hold.
+    if (!config.tieWordEmbeddings) add('cls.predictions.decoder.weight', [config.vocabSize, C]);
   }
   if (hasNextSentenceHead(head)) linear('cls.seq_relationship', 2, C);
   return out;

@@ -30,8 +30,14 @@ export function candidateNames(canonical: string): string[] {
   return out;
 }
 
-/** A weight HF ties to another, by the name of its other copy. */
-const TIED_COPY: Record<string, string> = { 'bert.embeddings.word_embeddings.weight': 'cls.predictions.decoder.weight' };
+/**
+ * Weights HF ties to another, by the name of the other copy. A tied pair is saved once, under either name (HF's
+ * save_pretrained keeps the first; older conversions may keep the second), so either serves.
+ */
+const TIED_COPY: Record<string, string> = {
+  'bert.embeddings.word_embeddings.weight': 'cls.predictions.decoder.weight',
+  'cls.predictions.bias': 'cls.predictions.decoder.bias',
+};
 
 const fmt = (shape: number[]) => `[${shape.join(', ')}]`;
 

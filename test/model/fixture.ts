@@ -1,6 +1,6 @@
 // Loads a committed tiny-bert fixture folder onto the GPU and reads its fp64 reference.json (made by PyTorch).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { BufferRegistry } from '../../src/gpu/buffers.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { loadBertWeights, openModel } from '../../src/hub/model.ts';
@@ -41,8 +41,9 @@ export function batchOf(c: Pick<RefCase, 'inputIds' | 'tokenTypeIds' | 'attentio
   };
 }
 
+/** `model`: a folder name under test/fixtures, or an absolute path. */
 export async function loadFixtureModel(gpu: GpuContext, model: string, options: BertModelOptions = {}): Promise<BertModel> {
-  const files = await openModel(dirProvider(join(fixturesDir, model)));
+  const files = await openModel(dirProvider(isAbsolute(model) ? model : join(fixturesDir, model)));
   const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), { storage: options.dtype ?? 'f32' });
   return BertModel.create(gpu, loaded, options);
 }

@@ -1,13 +1,17 @@
 // BERT's pre-training heads on the tiny-bert-mlm fixture (BertForPreTraining, decoder tied to the word embeddings):
 // masked-LM scores and next-sentence scores vs PyTorch fp64 (scripts/make-fixtures), and pipeline('fill-mask') vs
 // the same references, with token strings and sequences from the HF Rust tokenizer (npm `tokenizers`).
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/node.ts';
 import type { FillMaskPrediction } from '../../src/tasks/fill-mask.ts';
+import { readSafetensors } from '../../src/weights/cpu-reader.ts';
+import { fileSource } from '../../src/weights/node-source.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
+import { writeSafetensors } from '../helpers/safetensors-writer.ts';
 import { expectClose } from '../helpers/validate.ts';
 import { batchOf, fixturesDir, loadFixtureModel, type RefCase } from '../model/fixture.ts';
 
@@ -47,6 +51,32 @@ describe('tiny-bert-mlm forward vs PyTorch fp64', () => {
       expect(m.registry.liveCount).toBe(0);
     });
   }
+});
+
+describe('an untied decoder (tie_word_embeddings: false) is read from cls.predictions.decoder.weight', () => {
+  it('the same weights untied give the same scores; a different decoder gives different ones', async () => {
+    const { tensors } = await readSafetensors(fileSource(join(dir, 'model.safetensors')));
+    const copy = mkdtempSync(join(tmpdir(), 'bertgpu-untied-'));
+    for (const f of ['vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) copyFileSync(join(dir, f), join(copy, f));
+    writeFileSync(join(copy, 'config.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), tie_word_embeddings: false }));
+    const entries = [...tensors.values()].map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape, data: Array.from(t.data) }));
+    const emb = tensors.get('bert.embeddings.word_embeddings.weight')!;
+    const c = ref.cases.find((x) => x.name === 'single')!;
+    const scoresAtMask = async (decoder: number[]) => {
+      writeFileSync(join(copy, 'model.safetensors'), writeSafetensors([...entries, { name: 'cls.predictions.decoder.weight', dtype: 'F32' as const, shape: emb.shape, data: decoder }]));
+      const m = await loadFixtureModel(await getTestGpu(), copy);
+      try {
+        const V = ref.vocabSize;
+        const p = c.maskPositions[0][0];
+        return (await m.forward(batchOf(c), ['mlmLogits'])).mlmLogits!.slice(p * V, (p + 1) * V);
+      } finally {
+        await m.dispose();
+      }
+    };
+    expectClose('untied, same weights', await scoresAtMask(Array.from(emb.data)), c.maskLogits[0][0], tol);
+    const other = await scoresAtMask(Array.from(emb.data, (v) => -v));
+    expect(Math.max(...other.map((v, i) => Math.abs(v - c.maskLogits[0][0][i])))).toBeGreaterThan(0.1);
+  });
 });
 
 describe('fill-mask pipeline (Node)', async () => {

@@ -97,18 +97,26 @@ describe('pre-training heads (tiny-bert-mlm, BertForPreTraining)', () => {
     expect(headOf({ ...config, architectures: ['BertForNextSentencePrediction'] })).toBe('next-sentence');
     const required = Object.fromEntries(expectedWeights(config).filter((w) => !w.optional).map((w) => [w.name, w.shape]));
     expect(required).toEqual(Object.fromEntries(Object.entries(header).map(([k, v]) => [k, v.shape])));
-    expect(expectedWeights(config).filter((w) => w.optional).map((w) => w.name)).toEqual(['cls.predictions.decoder.weight']);
+    expect(expectedWeights(config).filter((w) => w.optional)).toEqual([]);
+    expect(config.tieWordEmbeddings).toBe(true);
+    const untied = expectedWeights({ ...config, tieWordEmbeddings: false }).find((w) => w.name === 'cls.predictions.decoder.weight');
+    expect(untied).toEqual({ name: 'cls.predictions.decoder.weight', shape: [config.vocabSize, config.hiddenSize], optional: false });
+    expect(() => parseBertConfig(JSON.stringify({ ...JSON.parse(read('tiny-bert-mlm/config.json')), tie_word_embeddings: 'yes' }))).toThrow(/"tie_word_embeddings" must be true or false/);
     expect(expectedWeights(config, 'masked-lm').some((w) => w.name.startsWith('cls.seq_relationship'))).toBe(false);
   });
 
-  it('a file that kept only the decoder copy of the tied embeddings still loads them from it', () => {
+  it('a file that kept only the decoder copies of the tied embeddings and bias still loads them from those', () => {
     const available = new Map(Object.entries(header).map(([k, v]) => [k, { shape: v.shape, file: 'model.safetensors' }]));
     const embeddings = available.get('bert.embeddings.word_embeddings.weight')!;
     available.delete('bert.embeddings.word_embeddings.weight');
     available.set('cls.predictions.decoder.weight', embeddings);
     const plan = planWeightNames(available, expectedWeights(config));
     expect(plan.map.get('bert.embeddings.word_embeddings.weight')).toBe('cls.predictions.decoder.weight');
-    expect(plan.map.get('cls.predictions.decoder.weight')).toBe('cls.predictions.decoder.weight');
+    // The same for the decoder's bias, which HF ties to cls.predictions.bias.
+    const bias = available.get('cls.predictions.bias')!;
+    available.delete('cls.predictions.bias');
+    available.set('cls.predictions.decoder.bias', bias);
+    expect(planWeightNames(available, expectedWeights(config)).map.get('cls.predictions.bias')).toBe('cls.predictions.decoder.bias');
     available.delete('cls.predictions.decoder.weight');
     expect(() => planWeightNames(available, expectedWeights(config))).toThrow(/missing tensor "bert.embeddings.word_embeddings.weight"/);
   });
