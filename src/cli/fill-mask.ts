@@ -29,8 +29,15 @@ export async function fillMask(gpu: GpuContext, o: CliOptions, inputs: CliInput[
         batch.tokenTypeIds.set(r.tokenTypeIds, b * T);
         batch.attentionMask.set(r.attentionMask, b * T);
       });
-      const { mlmLogits } = await model.forward(batch, ['mlmLogits']);
-      const rows = prepared.rows.map((r, b) => mlmLogits!.subarray(b * T * V, (b * T + r.ids.length) * V));
+      // Only the [MASK] rows go through the V-wide decoder; their scores come back in this order.
+      const mlmRows = prepared.masks.flatMap((positions, b) => positions.map((t) => b * T + t));
+      const { mlmLogits } = await model.forward({ ...batch, mlmRows }, ['mlmLogits']);
+      let first = 0;
+      const rows = prepared.masks.map((positions) => {
+        const own = mlmLogits!.subarray(first * V, (first + positions.length) * V);
+        first += positions.length;
+        return own;
+      });
       const results = finishFillMask(tokenizer, prepared, rows, V, { topK: o.topK }) as (FillMaskPrediction[] | FillMaskPrediction[][])[];
       for (const result of results) {
         if (o.json) {

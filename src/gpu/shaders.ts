@@ -24,6 +24,7 @@ import attentionVec4 from '../../shaders/attention_vec4.wgsl?raw';
 import matmulLayernormVec4 from '../../shaders/matmul_layernorm_vec4.wgsl?raw';
 import attentionProbs from '../../shaders/attention_probs.wgsl?raw';
 import attentionProbsF16 from '../../shaders/attention_probs_f16.wgsl?raw';
+import gatherRows from '../../shaders/gather_rows.wgsl?raw';
 
 export const shaderLibs = { erf: erfLib, workgroupSum: workgroupSumLib, workgroupSum4: workgroupSum4Lib } as const;
 export type ShaderLib = keyof typeof shaderLibs;
@@ -53,6 +54,8 @@ export const shaderSources = {
   // Attention probabilities of one layer, a debug output (inspect()); the f16 twin reads f16 qkv, writes f32.
   attentionProbs,
   attentionProbsF16,
+  // Row gather (the masked-LM head's rows); copies 32-bit words, so it serves f32 and f16 storage alike.
+  gatherRows,
   // Benchmark baseline only (scripts/bench-kernels.ts).
   matmulNaive,
 } as const;

@@ -74,6 +74,11 @@ export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' |
           grid: rowGrid(op.rows),
         },
       };
+    case 'gatherRows':
+      return {
+        kernel: 'gatherRows',
+        call: { params: { R: op.R, W: op.W, rowsIn: op.rowsIn }, buffers: { rows: buf(op.rows), x: buf(op.x), y: buf(op.out) }, grid: rowGrid(op.R) },
+      };
     case 'attention':
       return {
         kernel: f16 ? 'attentionF16' : op.HS % 4 === 0 ? 'attentionVec4' : 'attention',

@@ -45,6 +45,13 @@ export interface LayernormOp {
   rows: number; C: number; eps: number;
 }
 
+/** out[r] = x[rows[r]]: R rows of (rowsIn, W) → (R, W), W in 32-bit words (dtype-agnostic copy). */
+export interface GatherRowsOp {
+  kind: 'gatherRows';
+  x: TensorId; rows: TensorId; out: TensorId;
+  R: number; W: number; rowsIn: number;
+}
+
 /** Multi-head attention over packed QKV (B·T, 3C) with key-padding mask (B·T) → (B·T, C). */
 export interface AttentionOp {
   kind: 'attention';
@@ -59,7 +66,7 @@ export interface AttentionProbsOp {
   B: number; T: number; NH: number; HS: number;
 }
 
-export type Op = EmbeddingOp | MatmulOp | MatmulLayernormOp | LayernormOp | AttentionOp | AttentionProbsOp;
+export type Op = EmbeddingOp | MatmulOp | MatmulLayernormOp | LayernormOp | GatherRowsOp | AttentionOp | AttentionProbsOp;
 
 /** Tensors an op reads, in binding order (null slots omitted). */
 export function opInputs(op: Op): TensorId[] {
@@ -68,6 +75,7 @@ export function opInputs(op: Op): TensorId[] {
     case 'matmul': return op.residual === null ? [op.x, op.w, op.b] : [op.x, op.w, op.b, op.residual];
     case 'matmulLayernorm': return [op.x, op.w, op.b, op.residual, op.gamma, op.beta];
     case 'layernorm': return [op.x, op.gamma, op.beta];
+    case 'gatherRows': return [op.rows, op.x];
     case 'attention':
     case 'attentionProbs': return [op.qkv, op.mask];
     default: return assertNever(op);

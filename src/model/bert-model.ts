@@ -16,6 +16,11 @@ export interface EncodedBatch {
   attentionMask: Int32Array | Uint32Array;
   B: number;
   T: number;
+  /**
+   * Masked-LM heads: the token rows (b·T + t, ascending) whose scores `mlmLogits` returns, as (rows, V) in this order.
+   * Default: every row. Fill-mask passes its [MASK]s, so the V-wide decoder runs on those rows only.
+   */
+  mlmRows?: ArrayLike<number>;
 }
 
 export type BertOutputName = 'lastHiddenState' | 'poolerOutput' | 'logits' | 'attentions' | 'mlmLogits' | 'nspLogits';
@@ -31,7 +36,7 @@ export interface BertOutputs {
   logits?: Float32Array;
   /** (B, NH, T, T) attention probabilities of the requested layer. */
   attentions?: Float32Array;
-  /** (B, T, V) masked-LM prediction scores (masked-lm and pretraining heads). */
+  /** (rows, V) masked-LM prediction scores of the batch's `mlmRows` (every row, (B·T, V), by default). */
   mlmLogits?: Float32Array;
   /** (B, 2) next-sentence scores: index 0 "B follows A", 1 "B is random" (pretraining and next-sentence heads). */
   nspLogits?: Float32Array;
@@ -141,8 +146,8 @@ export class BertModel {
     }
   }
 
-  private plan(B: number, T: number, attentionLayer?: number): Promise<Plan> {
-    const key = `${B}x${T}${attentionLayer === undefined ? '' : `@${attentionLayer}`}`;
+  private plan(B: number, T: number, attentionLayer?: number, mlmRows = 0): Promise<Plan> {
+    const key = `${B}x${T}${attentionLayer === undefined ? '' : `@${attentionLayer}`}${mlmRows ? `r${mlmRows}` : ''}`;
     let p = this.plans.get(key);
     if (p) {
       // Refresh recency (Map keeps insertion order).
@@ -151,7 +156,7 @@ export class BertModel {
       return p;
     }
     const graph = buildBertGraph(this.config, {
-      B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler, attentionLayer,
+      B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler, attentionLayer, mlmRows,
       untiedDecoder: !this.config.tieWordEmbeddings,
     });
     p = createPlan({
@@ -196,36 +201,65 @@ export class BertModel {
     const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
     const maxB = this.maxBatchFor(Tb, attentionLayer !== undefined);
     if (B > maxB) return this.forwardInParts(batch, maxB, outputs, attentionLayer);
-    const plan = await this.plan(B, Tb, attentionLayer);
-    const result = await runPlan(this.gpu.device, plan, {
+    const mlm = outputs.includes('mlmLogits') ? this.mlmRowsOf(batch) : null;
+    if (mlm && mlm.bucket * this.config.vocabSize * (this.dtype === 'f16' ? 2 : 4) > this.bindingLimit()) {
+      if (B === 1) throw new Error(`forward: ${mlm.count} masked-LM rows × vocab ${this.config.vocabSize} exceed this device's storage binding limit (${this.bindingLimit()} bytes); ask for fewer rows`);
+      return this.forwardInParts(batch, Math.ceil(B / 2), outputs, attentionLayer);
+    }
+    const plan = await this.plan(B, Tb, attentionLayer, mlm?.bucket ?? 0);
+    const inputs: Record<string, Uint32Array> = {
       inputIds: padRows(batch.inputIds, B, T, Tb, this.config.padTokenId),
       tokenTypeIds: padRows(batch.tokenTypeIds, B, T, Tb, 0),
       attentionMask: padRows(batch.attentionMask, B, T, Tb, 0),
-    }, outputs);
+    };
+    if (mlm) {
+      // Rows of the unpadded batch (b·T + t) → rows of the bucket-padded plan (b·Tb + t); the bucket's spare rows read row 0.
+      inputs.mlmRows = new Uint32Array(mlm.bucket);
+      mlm.rows.forEach((i, k) => { inputs.mlmRows[k] = Math.floor(i / T) * Tb + (i % T); });
+    }
+    const result = await runPlan(this.gpu.device, plan, inputs, outputs);
     const out: BertOutputs = { B, T };
     if (result.lastHiddenState) out.lastHiddenState = unpadRows(result.lastHiddenState, B, Tb, T, this.config.hiddenSize);
     if (result.poolerOutput) out.poolerOutput = result.poolerOutput;
     if (result.logits) out.logits = result.logits;
     if (result.attentions) out.attentions = unpadAttention(result.attentions, B * this.config.numAttentionHeads, Tb, T);
-    if (result.mlmLogits) out.mlmLogits = unpadRows(result.mlmLogits, B, Tb, T, this.config.vocabSize);
+    if (result.mlmLogits) out.mlmLogits = result.mlmLogits.subarray(0, mlm!.count * this.config.vocabSize);
     if (result.nspLogits) out.nspLogits = result.nspLogits;
     return out;
   }
 
   /**
    * Most sequences per forward at bucket Tb such that every activation fits one storage binding of this device
-   * (the widest is (B·T, max(3C, I)), or (B·T, V) with a masked-LM head; with inspect(), the (B, NH, T, T)
-   * attention probabilities).
+   * (the widest is (B·T, max(3C, I)); with inspect(), the (B, NH, T, T) attention probabilities). The masked-LM
+   * scores, (rows, V), are checked in forward().
    */
   private maxBatchFor(Tb: number, withAttentions: boolean): number {
     const c = this.config;
     const bytes = this.dtype === 'f16' ? 2 : 4;
-    const widest = Math.max(3 * c.hiddenSize, c.intermediateSize, hasMaskedLmHead(this.head) ? c.vocabSize : 0);
-    const perSequence = Math.max(Tb * widest * bytes, withAttentions ? c.numAttentionHeads * Tb * Tb * 4 : 0);
-    const limit = Math.min(this.gpu.device.limits.maxStorageBufferBindingSize, this.gpu.device.limits.maxBufferSize);
+    const perSequence = Math.max(Tb * Math.max(3 * c.hiddenSize, c.intermediateSize) * bytes, withAttentions ? c.numAttentionHeads * Tb * Tb * 4 : 0);
+    const limit = this.bindingLimit();
     const maxB = Math.floor(limit / perSequence);
     if (maxB < 1) throw new Error(`forward: one sequence of ${Tb} tokens needs ${perSequence} bytes of activations, over this device's storage binding limit (${limit})`);
     return maxB;
+  }
+
+  private bindingLimit(): number {
+    return Math.min(this.gpu.device.limits.maxStorageBufferBindingSize, this.gpu.device.limits.maxBufferSize);
+  }
+
+  /** The batch's masked-LM rows, checked, and the plan's row bucket (a power of two, so few plans serve many calls). */
+  private mlmRowsOf(batch: EncodedBatch): { rows: number[]; count: number; bucket: number } {
+    if (!hasMaskedLmHead(this.head)) throw new Error(`forward: 'mlmLogits' needs a masked-LM head; this model's head is ${this.head}`);
+    const n = batch.B * batch.T;
+    const rows = batch.mlmRows === undefined ? Array.from({ length: n }, (_, i) => i) : Array.from(batch.mlmRows);
+    if (rows.length === 0) throw new Error('forward: mlmRows is empty; ask for at least one row');
+    rows.forEach((r, k) => {
+      if (!(Number.isInteger(r) && r >= 0 && r < n)) throw new Error(`forward: mlmRows[${k}] = ${r} is not a row of this batch (0 … ${n - 1})`);
+      if (k > 0 && r <= rows[k - 1]) throw new Error(`forward: mlmRows must be ascending without repeats (mlmRows[${k}] = ${r} after ${rows[k - 1]})`);
+    });
+    let bucket = 1;
+    while (bucket < rows.length) bucket *= 2;
+    return { rows, count: rows.length, bucket };
   }
 
   /** A batch too large for the device's binding limit, run as consecutive parts and joined. */
@@ -235,13 +269,21 @@ export class BertModel {
     for (let b0 = 0; b0 < B; b0 += maxB) {
       const n = Math.min(maxB, B - b0);
       const slice = (a: Int32Array | Uint32Array) => a.subarray(b0 * T, (b0 + n) * T);
-      parts.push(await this.forward({ B: n, T, inputIds: slice(batch.inputIds), tokenTypeIds: slice(batch.tokenTypeIds), attentionMask: slice(batch.attentionMask) }, outputs, attentionLayer));
+      const part: EncodedBatch = { B: n, T, inputIds: slice(batch.inputIds), tokenTypeIds: slice(batch.tokenTypeIds), attentionMask: slice(batch.attentionMask) };
+      let partOutputs = outputs;
+      if (outputs.includes('mlmLogits') && batch.mlmRows !== undefined) {
+        // This part's rows, renumbered from its first sequence; a part without any asks for no scores.
+        part.mlmRows = Array.from(batch.mlmRows).filter((i) => i >= b0 * T && i < (b0 + n) * T).map((i) => i - b0 * T);
+        if (part.mlmRows.length === 0) partOutputs = outputs.filter((o) => o !== 'mlmLogits');
+      }
+      parts.push(partOutputs.length > 0 ? await this.forward(part, partOutputs, attentionLayer) : { B: n, T });
     }
     const join = (key: Exclude<keyof BertOutputs, 'B' | 'T'>): Float32Array | undefined => {
-      if (!parts[0][key]) return undefined;
-      const out = new Float32Array(parts.reduce((a, p) => a + p[key]!.length, 0));
+      const have = parts.filter((p) => p[key]);
+      if (have.length === 0) return undefined;
+      const out = new Float32Array(have.reduce((a, p) => a + p[key]!.length, 0));
       let o = 0;
-      for (const p of parts) {
+      for (const p of have) {
         out.set(p[key]!, o);
         o += p[key]!.length;
       }

@@ -27,6 +27,11 @@ export interface BertGraphOptions {
   attentionLayer?: number;
   /** The masked-LM decoder has its own weight (else it is tied to the word embeddings, as HF saves it). */
   untiedDecoder?: boolean;
+  /**
+   * Masked-LM heads: how many token rows the head predicts (input `mlmRows`: their indices b·T + t; output
+   * `mlmLogits`: (mlmRows, V)). 0 or absent: the graph has no masked-LM head (other tasks don't pay for it).
+   */
+  mlmRows?: number;
 }
 
 /** Names of the fused Q|K|V weight and bias of a layer (made at load from HF's query/key/value tensors). */
@@ -110,19 +115,25 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
   }
   g.output('lastHiddenState', x);
 
-  if (hasMaskedLmHead(o.head)) {
-    // HF's BertLMPredictionHead: act(h·Wtᵀ + bt) → LayerNorm → ·Eᵀ + bias, E the (tied) word embeddings. Every row is
-    // predicted; fill-mask reads the [MASK] rows.
+  const R = o.mlmRows ?? 0;
+  if (hasMaskedLmHead(o.head) && R > 0) {
+    // HF's BertLMPredictionHead on the requested rows only (fill-mask wants the [MASK]s; the decoder is V wide):
+    // gather → act(h·Wtᵀ + bt) → LayerNorm → ·Eᵀ + bias, E the (tied) word embeddings.
     const V = config.vocabSize;
+    const rowBytes = C * (dtype === 'f16' ? 2 : 4);
+    if (rowBytes % 4 !== 0) throw new Error(`the masked-LM head needs a hidden size whose ${dtype} rows are whole 32-bit words, got ${C}`);
+    const rows = g.input('mlmRows', [R], 'u32');
+    const picked = act('mlm.rows', [R, C]);
+    g.op({ kind: 'gatherRows', x, rows, out: picked, R, W: rowBytes / 4, rowsIn: B * T });
     const t = linear('cls.predictions.transform.dense', C, C);
     const tLn = { gamma: w('cls.predictions.transform.LayerNorm.weight', [C]), beta: w('cls.predictions.transform.LayerNorm.bias', [C]) };
-    const transformed = act('mlm.transform', [B * T, C]);
-    g.op({ kind: 'matmul', x, w: t.w, b: t.b, residual: null, out: transformed, M: B * T, N: C, K: C, xRowStep: 1, epilogue: epilogueOf[config.activation] });
-    const normed = act('mlm.transform.norm', [B * T, C]);
-    g.op({ kind: 'layernorm', x: transformed, gamma: tLn.gamma, beta: tLn.beta, out: normed, rows: B * T, C, eps });
+    const transformed = act('mlm.transform', [R, C]);
+    g.op({ kind: 'matmul', x: picked, w: t.w, b: t.b, residual: null, out: transformed, M: R, N: C, K: C, xRowStep: 1, epilogue: epilogueOf[config.activation] });
+    const normed = act('mlm.transform.norm', [R, C]);
+    g.op({ kind: 'layernorm', x: transformed, gamma: tLn.gamma, beta: tLn.beta, out: normed, rows: R, C, eps });
     const decoder = w(o.untiedDecoder ? 'cls.predictions.decoder.weight' : 'bert.embeddings.word_embeddings.weight', [V, C]);
-    const scores = act('mlmLogits', [B * T, V]);
-    g.op({ kind: 'matmul', x: normed, w: decoder, b: w('cls.predictions.bias', [V]), residual: null, out: scores, M: B * T, N: V, K: C, xRowStep: 1, epilogue: 'none' });
+    const scores = act('mlmLogits', [R, V]);
+    g.op({ kind: 'matmul', x: normed, w: decoder, b: w('cls.predictions.bias', [V]), residual: null, out: scores, M: R, N: V, K: C, xRowStep: 1, epilogue: 'none' });
     g.output('mlmLogits', scores);
   }
 

@@ -7,7 +7,7 @@ export interface RowOutput {
   logits?: Float32Array;
   /** (n, C): the row's own n tokens (no padding). */
   lastHiddenState?: Float32Array;
-  /** (n, V): masked-LM scores of the row's own n tokens. */
+  /** (k, V): masked-LM scores at the row's k requested positions (submit's `predict`), in that order. */
   mlmLogits?: Float32Array;
 }
 
@@ -17,13 +17,17 @@ export interface ForwardBatch {
   inputIds: Int32Array;
   tokenTypeIds: Int32Array;
   attentionMask: Int32Array;
+  /** Token rows (b·T + t, ascending) whose masked-LM scores are wanted, when calls asked for any. */
+  mlmRows?: number[];
 }
 
-/** Runs one padded batch; returns logits (B, L), hidden states (B, T, C) and/or masked-LM scores (B, T, V). */
+/** Runs one padded batch; returns logits (B, L), hidden states (B, T, C) and/or masked-LM scores (mlmRows, V). */
 export type ForwardFn = (batch: ForwardBatch) => Promise<{ logits?: Float32Array; lastHiddenState?: Float32Array; mlmLogits?: Float32Array }>;
 
 interface Job {
   rows: Encoding[];
+  /** Per row, the token positions whose masked-LM scores it wants (fill-mask), ascending. */
+  predict?: number[][];
   results: RowOutput[];
   remaining: number;
   resolve(r: RowOutput[]): void;
@@ -50,7 +54,7 @@ export class MicroBatcher {
 
   constructor(private readonly forward: ForwardFn, private readonly maxBatch: number, private readonly widths: { L: number; C: number; V: number }) {}
 
-  submit(rows: Encoding[], signal?: AbortSignal): Promise<RowOutput[]> {
+  submit(rows: Encoding[], signal?: AbortSignal, predict?: number[][]): Promise<RowOutput[]> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (rows.length === 0) return Promise.resolve([]);
     return new Promise<RowOutput[]>((resolve, reject) => {
@@ -59,7 +63,7 @@ export class MicroBatcher {
       const onAbort = () => this.fail(job, abortReason(signal!));
       const settle = () => signal?.removeEventListener('abort', onAbort);
       const job: Job = {
-        rows, results: new Array(rows.length), remaining: rows.length, signal, done: false,
+        rows, predict, results: new Array(rows.length), remaining: rows.length, signal, done: false,
         resolve: (r) => { settle(); resolve(r); },
         reject: (e) => { settle(); reject(e); },
       };
@@ -109,12 +113,14 @@ export class MicroBatcher {
     const batch: ForwardBatch = {
       B, T, inputIds: new Int32Array(B * T), tokenTypeIds: new Int32Array(B * T), attentionMask: new Int32Array(B * T),
     };
+    const predicts = slice.map(({ job, index }) => job.predict?.[index] ?? []);
     slice.forEach(({ job, index }, b) => {
       const e = job.rows[index];
       batch.inputIds.set(e.ids, b * T);
       batch.tokenTypeIds.set(e.tokenTypeIds, b * T);
       batch.attentionMask.set(e.attentionMask, b * T);
     });
+    if (predicts.some((p) => p.length > 0)) batch.mlmRows = predicts.flatMap((p, b) => p.map((t) => b * T + t));
     let out: Awaited<ReturnType<ForwardFn>>;
     try {
       this.stats.forwards++;
@@ -124,12 +130,15 @@ export class MicroBatcher {
       return;
     }
     const { L, C, V } = this.widths;
+    let mlmRow = 0;
     slice.forEach(({ job, index }, b) => {
+      const k = predicts[b].length;
+      mlmRow += k;
       if (job.done) return;
       const row: RowOutput = {};
       if (out.logits) row.logits = out.logits.slice(b * L, (b + 1) * L);
       if (out.lastHiddenState) row.lastHiddenState = out.lastHiddenState.slice(b * T * C, (b * T + lengths[b]) * C);
-      if (out.mlmLogits) row.mlmLogits = out.mlmLogits.slice(b * T * V, (b * T + lengths[b]) * V);
+      if (out.mlmLogits) row.mlmLogits = out.mlmLogits.slice((mlmRow - k) * V, mlmRow * V);
       job.results[index] = row;
       if (--job.remaining === 0) {
         job.done = true;

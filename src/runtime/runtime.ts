@@ -210,7 +210,7 @@ export class Runtime {
     if (this.task === 'fill-mask') {
       const o = checkFillMaskOptions(options);
       const prepared = prepareFillMask(tokenizer, maxLength, inputs);
-      const rows = await this.batcher.submit(prepared.rows, o.signal);
+      const rows = await this.batcher.submit(prepared.rows, o.signal, prepared.masks);
       return finishFillMask(tokenizer, prepared, rows.map((r) => r.mlmLogits!), model.config.vocabSize, o);
     }
     if (this.task === 'text-classification') {

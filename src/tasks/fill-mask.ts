@@ -71,13 +71,13 @@ export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inp
   return { rows, masks, single };
 }
 
-/** logits[i]: (n_i, V) scores of row i's own tokens. */
+/** logits[i]: (k_i, V) scores at row i's k_i masks, in the order of `prepared.masks[i]`. */
 export function finishFillMask(tokenizer: BertTokenizer, prepared: PreparedFillMask, logits: Float32Array[], V: number, options: FillMaskOptions): FillMaskResult | FillMaskResult[] {
   const k = Math.min(options.topK ?? 5, V);
   const results = prepared.rows.map((row, r) => {
     const oneMask = prepared.masks[r].length === 1;
-    const perMask = prepared.masks[r].map((pos) => {
-      const probs = softmax(logits[r].subarray(pos * V, (pos + 1) * V));
+    const perMask = prepared.masks[r].map((pos, m) => {
+      const probs = softmax(logits[r].subarray(m * V, (m + 1) * V));
       return topIndices(probs, k).map((token) => {
         const ids = Array.from(row.ids);
         ids[pos] = token;

@@ -232,6 +232,28 @@ function geluCase([n, act, scale]: GeluShape): KernelCase {
   };
 }
 
+type GatherShape = [rowsIn: number, W: number, R: number];
+// The last has R > 65535 rows (a 2-D grid); indices repeat, go backwards, and one is out of range (clamped).
+export const gatherShapes: GatherShape[] = [[1, 1, 1], [10, 7, 4], [128, 768, 9], [5, 3, 70000]];
+
+function gatherRowsCase([rowsIn, W, R]: GatherShape): KernelCase {
+  return {
+    name: `gatherRows rowsIn=${rowsIn} W=${W} R=${R}`,
+    async run(env) {
+      const rand = seededRandom(rowsIn + W + R);
+      const rows = Uint32Array.from({ length: R }, (_, r) => (r === R - 1 && R > 1 ? rowsIn + 5 : Math.floor(rand() * rowsIn)));
+      const x = randomArray(rowsIn * W, W, 3);
+      const y = output(env, 'y', R * W);
+      await runKernel(env.device, env.pipelines, 'gatherRows', {
+        params: { R, W, rowsIn }, buffers: { rows: upload(env, 'rows', rows), x: upload(env, 'x', x), y }, grid: rowGrid(R),
+      });
+      const want = new Float32Array(R * W);
+      rows.forEach((i, r) => want.set(x.subarray(Math.min(i, rowsIn - 1) * W, (Math.min(i, rowsIn - 1) + 1) * W), r * W));
+      expectClose(this.name, await download(env, y, R * W), want, { atol: 0, rtol: 0 });
+    },
+  };
+}
+
 export const f32Cases: KernelCase[] = [
   ...matmulShapes.map(matmulCase),
   ...matmulLnShapes.map((sh) => matmulLayernormCase(sh)),
@@ -243,4 +265,5 @@ export const f32Cases: KernelCase[] = [
   ...embeddingShapes.map(embeddingCase),
   ...softmaxShapes.map(softmaxCase),
   ...geluShapes.map(geluCase),
+  ...gatherShapes.map(gatherRowsCase),
 ];

@@ -45,12 +45,69 @@ describe('tiny-bert-mlm forward vs PyTorch fp64', () => {
         }));
         expectClose(`${c.name} [CLS] row`, out.mlmLogits!.subarray(0, V), c.rowLogits0, tol);
         expectClose(`${c.name} nsp`, out.nspLogits!, c.nsp.flat(), tol);
+        // Only the [MASK] rows (plus the first [CLS]) through the head, as fill-mask asks: the same scores, in order.
+        const mlmRows = [0, ...c.maskPositions.flatMap((positions, b) => positions.map((p) => b * T + p))];
+        const picked = await m.forward({ ...batchOf(c), mlmRows }, ['mlmLogits']);
+        expect(picked.mlmLogits).toHaveLength(mlmRows.length * V);
+        expectClose(`${c.name} picked [CLS] row`, picked.mlmLogits!.subarray(0, V), c.rowLogits0, tol);
+        let k = 1;
+        c.maskPositions.forEach((positions, b) => positions.forEach((_, j) => {
+          expectClose(`${c.name} picked row ${b} mask ${j}`, picked.mlmLogits!.subarray(k * V, (k + 1) * V), c.maskLogits[b][j], tol);
+          k++;
+        }));
       } finally {
         await m.dispose();
       }
       expect(m.registry.liveCount).toBe(0);
     });
   }
+});
+
+describe('masked-LM rows: checked, and batches split across the binding limit keep their rows', () => {
+  it('rejects rows outside the batch, out of order, repeated or none, and mlmLogits on a model without the head', async () => {
+    const m = await loadFixtureModel(await getTestGpu(), 'tiny-bert-mlm');
+    const plain = await loadFixtureModel(await getTestGpu(), 'tiny-bert');
+    try {
+      const c = ref.cases.find((x) => x.name === 'single')!;
+      const n = c.inputIds[0].length;
+      await expect(m.forward({ ...batchOf(c), mlmRows: [n] }, ['mlmLogits'])).rejects.toThrow(/mlmRows\[0\] = \d+ is not a row of this batch/);
+      await expect(m.forward({ ...batchOf(c), mlmRows: [3, 1] }, ['mlmLogits'])).rejects.toThrow(/ascending without repeats/);
+      await expect(m.forward({ ...batchOf(c), mlmRows: [2, 2] }, ['mlmLogits'])).rejects.toThrow(/ascending without repeats/);
+      await expect(m.forward({ ...batchOf(c), mlmRows: [] }, ['mlmLogits'])).rejects.toThrow(/mlmRows is empty/);
+      await expect(plain.forward(batchOf(c), ['mlmLogits'])).rejects.toThrow(/needs a masked-LM head/);
+    } finally {
+      await m.dispose();
+      await plain.dispose();
+    }
+  });
+
+  it('a batch split in parts (binding limit) returns the same rows in order, parts without rows included', async () => {
+    const m = await loadFixtureModel(await getTestGpu(), 'tiny-bert-mlm');
+    try {
+      const c = ref.cases.find((x) => x.name === 'batch')!;
+      const T = c.inputIds[0].length;
+      const V = ref.vocabSize;
+      // Row 1's mask and row 2's mask only: with one sequence per part, part 0 asks for no scores.
+      const mlmRows = [1 * T + c.maskPositions[1][0], 2 * T + c.maskPositions[2][0]];
+      const hooks = m as unknown as { maxBatchFor: () => number; bindingLimit: () => number };
+      hooks.maxBatchFor = () => 1;
+      const split = await m.forward({ ...batchOf(c), mlmRows }, ['mlmLogits', 'lastHiddenState']);
+      expect(split.mlmLogits).toHaveLength(2 * V);
+      expectClose('row 1 mask', split.mlmLogits!.subarray(0, V), c.maskLogits[1][0], tol);
+      expectClose('row 2 mask', split.mlmLogits!.subarray(V), c.maskLogits[2][0], tol);
+      expect(split.lastHiddenState).toHaveLength(3 * T * m.config.hiddenSize);
+      // Too many rows for one binding: halves the batch until the rows fit, or says so for one sequence.
+      hooks.maxBatchFor = () => 8;
+      hooks.bindingLimit = () => 2 * V * 4;
+      const halves = await m.forward({ ...batchOf(c), mlmRows: [0, 1, T, 2 * T] }, ['mlmLogits']);
+      expectClose('[CLS] of row 0', halves.mlmLogits!.subarray(0, V), c.rowLogits0, tol);
+      expect(halves.mlmLogits).toHaveLength(4 * V);
+      await expect(m.forward({ ...batchOf(c), B: 1, inputIds: batchOf(c).inputIds.subarray(0, T), tokenTypeIds: batchOf(c).tokenTypeIds.subarray(0, T),
+        attentionMask: batchOf(c).attentionMask.subarray(0, T), mlmRows: [0, 1, 2] }, ['mlmLogits'])).rejects.toThrow(/exceed this device's storage binding limit/);
+    } finally {
+      await m.dispose();
+    }
+  });
 });
 
 describe('an untied decoder (tie_word_embeddings: false) is read from cls.predictions.decoder.weight', () => {
