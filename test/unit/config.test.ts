@@ -11,6 +11,15 @@ import { WeightsError } from '../../src/weights/errors.ts';
 const fixtures = join(import.meta.dirname, '../fixtures');
 const read = (f: string) => readFileSync(join(fixtures, f), 'utf8');
 
+/** A fixture checkpoint's tensor names and shapes, read from its safetensors header with JSON.parse. */
+function headerOf(folder: string): Record<string, { shape: number[] }> {
+  const bytes = readFileSync(join(fixtures, folder, 'model.safetensors'));
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { shape: number[] }>;
+  delete header.__metadata__;
+  return header;
+}
+
 describe('parseBertConfig', () => {
   it('reads the tiny fixture', () => {
     const c = parseBertConfig(read('tiny-bert/config.json'));
@@ -71,10 +80,7 @@ describe('parseBertConfig', () => {
 
 describe('expectedWeights', () => {
   it('matches the names and shapes PyTorch wrote into the fixture checkpoint', () => {
-    const bytes = readFileSync(join(fixtures, 'tiny-bert/model.safetensors'));
-    const n = Number(bytes.readBigUInt64LE(0));
-    const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { shape: number[] }>;
-    delete header.__metadata__;
+    const header = headerOf('tiny-bert');
     const config = parseBertConfig(read('tiny-bert/config.json'));
     const want = Object.fromEntries(Object.entries(header).map(([k, v]) => [k, v.shape]));
     const got = Object.fromEntries(expectedWeights(config).map((w) => [w.name, w.shape]));
@@ -85,10 +91,7 @@ describe('expectedWeights', () => {
 });
 
 describe('pre-training heads (tiny-bert-mlm, BertForPreTraining)', () => {
-  const bytes = readFileSync(join(fixtures, 'tiny-bert-mlm/model.safetensors'));
-  const n = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { shape: number[] }>;
-  delete header.__metadata__;
+  const header = headerOf('tiny-bert-mlm');
   const config = parseBertConfig(read('tiny-bert-mlm/config.json'));
 
   it('the head comes from architectures, and expectedWeights names what PyTorch wrote (decoder tied, so absent)', () => {
