@@ -123,8 +123,8 @@ async function main(): Promise<void> {
   const verdicts = [verdict('Node', times, rate)];
   if (registry.liveCount !== 0) throw new Error(`${registry.liveCount} buffers leaked`);
   gpu.device.destroy();
+  server.kill();
   if (!nodeOnly) {
-    server.kill();
     const c = await benchLoadInChromium(path, rounds);
     if (c.leaked !== 0) throw new Error(`Chromium: ${c.leaked} buffers leaked`);
     console.log(`\n${chromiumVersion()}, dedicated Worker, WebGPU on ${c.adapter}; static server in this process`);
@@ -133,7 +133,6 @@ async function main(): Promise<void> {
   }
   console.log('');
   for (const v of verdicts) console.log(v);
-  server.kill();
   rmSync(dir, { recursive: true, force: true });
 }
 

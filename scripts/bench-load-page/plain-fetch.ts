@@ -14,7 +14,9 @@ export async function fetchDiscard(url: string, init?: RequestInit): Promise<voi
  */
 export async function fetchIntoOneBuffer(url: string, init?: RequestInit): Promise<Uint8Array> {
   const res = await fetch(url, init);
-  const into = new Uint8Array(Number(res.headers.get('content-length')));
+  const length = res.headers.get('content-length');
+  if (length === null) throw new Error(`${url}: no Content-Length; this baseline needs the size up front`);
+  const into = new Uint8Array(Number(length));
   const reader = res.body!.getReader();
   for (let o = 0; ; ) {
     const { done, value } = await reader.read();

@@ -80,7 +80,7 @@ export async function classify(gpu: GpuContext, o: CliOptions, inputs: CliInput[
 }
 
 export async function embed(gpu: GpuContext, o: CliOptions, inputs: CliInput[], out: Out): Promise<void> {
-  const loaded = await loadBert(gpu, provider(o), { dtype: o.dtype });
+  const loaded = await loadBert(gpu, provider(o), { dtype: o.dtype, head: 'base' });
   try {
     const C = loaded.model.config.hiddenSize;
     await forEachBatch(loaded, inputs, o.batchSize, async (encodings, batch) => {

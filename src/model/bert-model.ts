@@ -199,9 +199,10 @@ export class BertModel {
     checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
     if (outputs.includes('attentions') !== (attentionLayer !== undefined)) throw new Error("forward: the 'attentions' output and attentionLayer go together");
     const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
+    // Rows are checked before any split, so every part gets valid, ordered rows.
+    const mlm = outputs.includes('mlmLogits') ? this.mlmRowsOf(batch) : null;
     const maxB = this.maxBatchFor(Tb, attentionLayer !== undefined);
     if (B > maxB) return this.forwardInParts(batch, maxB, outputs, attentionLayer);
-    const mlm = outputs.includes('mlmLogits') ? this.mlmRowsOf(batch) : null;
     if (mlm && mlm.bucket * this.config.vocabSize * (this.dtype === 'f16' ? 2 : 4) > this.bindingLimit()) {
       if (B === 1) throw new Error(`forward: ${mlm.count} masked-LM rows × vocab ${this.config.vocabSize} exceed this device's storage binding limit (${this.bindingLimit()} bytes); ask for fewer rows`);
       return this.forwardInParts(batch, Math.ceil(B / 2), outputs, attentionLayer);
@@ -259,6 +260,8 @@ export class BertModel {
     });
     let bucket = 1;
     while (bucket < rows.length) bucket *= 2;
+    // The exact count when the power of two would not fit one binding but the rows themselves do.
+    if (bucket * this.config.vocabSize * (this.dtype === 'f16' ? 2 : 4) > this.bindingLimit()) bucket = rows.length;
     return { rows, count: rows.length, bucket };
   }
 

@@ -8,6 +8,7 @@ import { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import { assertRunnable } from './bert.ts';
 import { BertModel, type BertModelOptions } from './bert-model.ts';
+import type { BertHead } from './config.ts';
 
 export interface LoadedBert {
   model: BertModel;
@@ -20,6 +21,8 @@ export interface LoadedBert {
 export interface LoadBertOptions extends BertModelOptions {
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
+  /** Run as this head instead of the one `architectures` names ('base' for embeddings: head weights are not read). */
+  head?: BertHead;
 }
 
 /** The tokenizer a model folder describes: tokenizer.json when present, else vocab.txt + tokenizer_config.json. */
@@ -41,7 +44,7 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
     throw new Error(`${files.label}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${files.config.vocabSize}`);
   }
   const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), {
-    storage: options.dtype ?? 'f32', onProgress: options.onProgress, signal: options.signal,
+    storage: options.dtype ?? 'f32', onProgress: options.onProgress, signal: options.signal, head: options.head,
   });
   const model = BertModel.create(gpu, loaded, options);
   const maxLength = Math.min(tokenizer.modelMaxLength ?? Infinity, files.config.maxPositionEmbeddings);

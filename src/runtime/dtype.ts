@@ -4,7 +4,7 @@
 // The choice and the measured numbers are reported.
 import type { GpuContext } from '../gpu/device.ts';
 import type { BertOutputName } from '../model/bert-model.ts';
-import { hasMaskedLmHead } from '../model/config.ts';
+import { hasMaskedLmHead, hasNextSentenceHead } from '../model/config.ts';
 import type { LoadedBert } from '../model/load.ts';
 
 export interface DtypeChoice {
@@ -35,6 +35,7 @@ async function probe(loaded: LoadedBert) {
   const outputs: BertOutputName[] = ['lastHiddenState'];
   if (head === 'sequence-classification') outputs.push('logits');
   if (hasMaskedLmHead(head)) outputs.push('mlmLogits');
+  if (hasNextSentenceHead(head)) outputs.push('nspLogits');
   return loaded.model.forward({ B: 1, T: e.ids.length, inputIds: e.ids, tokenTypeIds: e.tokenTypeIds, attentionMask: e.attentionMask }, outputs);
 }
 
@@ -70,9 +71,10 @@ export async function chooseDtype(
   try {
     const [a, b] = [await probe(f32), await probe(f16)];
     const cos = cosine(a.lastHiddenState!, b.lastHiddenState!);
-    const sameLabel = !a.logits || argmax(a.logits) === argmax(b.logits!);
+    // The top label of whichever classifier the head has (sequence classification, or next sentence).
+    const sameLabel = (!a.logits || argmax(a.logits) === argmax(b.logits!)) && (!a.nspLogits || argmax(a.nspLogits) === argmax(b.nspLogits!));
     const sameTokens = !a.mlmLogits || sameTopTokens(a.mlmLogits, b.mlmLogits!, f32.model.config.vocabSize);
-    const checked = `${a.logits ? ', top label' : ''}${a.mlmLogits ? ', top token at every position' : ''}`;
+    const checked = `${a.logits || a.nspLogits ? ', top label' : ''}${a.mlmLogits ? ', top token at every position' : ''}`;
     if (cos >= MIN_COSINE && sameLabel && sameTokens) {
       await f32.model.dispose();
       return { loaded: f16, choice: { dtype: 'f16', reason: `auto: f16 probe agrees with f32 (cosine ${cos.toFixed(5)}${checked ? `; same${checked.slice(1)}` : ''})` } };

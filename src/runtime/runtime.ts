@@ -111,8 +111,10 @@ export class Runtime {
     this.gpu = o.device ? wrapDevice(o.device) : await this.env.createGpu();
     try {
       // With dtype 'auto' the weights are read twice (f32, then f16); progress spans both so it stays monotone.
+      // Embeddings need no head: a BertForMaskedLM/-PreTraining checkpoint then loads as its base model.
+      const head = this.task === 'feature-extraction' ? 'base' : undefined;
       const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(this.gpu, this.provider, {
-        dtype, signal,
+        dtype, signal, head,
         onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, loadedBytes: part.index * p.totalBytes + p.loadedBytes, totalBytes: part.of * p.totalBytes })),
       });
       const { loaded, choice } = await chooseDtype(this.gpu, o.dtype ?? 'auto', load);

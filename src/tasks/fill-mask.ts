@@ -55,20 +55,25 @@ export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inp
     const where = single ? 'inputs' : `inputs[${i}]`;
     if (typeof text !== 'string') throw new TypeError(`${where} must be a string, got ${describe(text)}`);
     const e = tokenizer.encode(text, null, { truncation: { maxLength } });
-    const at: number[] = [];
-    e.ids.forEach((id, p) => {
-      if (id === maskId) at.push(p);
-    });
-    if (at.length === 0) {
-      const cut = tokenizer.encode(text, null).ids.length > e.ids.length;
-      throw new Error(cut
-        ? `${where}: its ${tokenizer.maskToken} is beyond the first ${maxLength} tokens the model reads`
-        : `${where}: no mask token (${tokenizer.maskToken}) found in ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`);
+    const at = maskPositions(e.ids, maskId);
+    // A mask cut off by truncation would silently change the answer (and its shape); say so instead.
+    const all = e.ids.length >= maxLength ? maskPositions(tokenizer.encode(text, null, { truncation: false }).ids, maskId) : at;
+    if (all.length === 0) {
+      throw new Error(`${where}: no mask token (${tokenizer.maskToken}) found in ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`);
+    }
+    if (all.length > at.length) {
+      throw new Error(`${where}: ${all.length - at.length} of its ${all.length} ${tokenizer.maskToken} tokens are beyond the first ${maxLength} tokens the model reads; shorten the text`);
     }
     rows.push(e);
     masks.push(at);
   });
   return { rows, masks, single };
+}
+
+function maskPositions(ids: ArrayLike<number>, maskId: number): number[] {
+  const at: number[] = [];
+  for (let p = 0; p < ids.length; p++) if (ids[p] === maskId) at.push(p);
+  return at;
 }
 
 /** logits[i]: (k_i, V) scores at row i's k_i masks, in the order of `prepared.masks[i]`. */
@@ -108,6 +113,10 @@ function softmax(x: Float32Array): Float64Array {
 
 /** Indices of the k largest values, largest first; ties go to the lower index (as torch.topk on CPU in practice). */
 function topIndices(values: Float64Array, k: number): number[] {
+  if (k > 64) {
+    // Insertion into a k-long list costs ~V·k; for a large k a full sort is cheaper.
+    return Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b).slice(0, k);
+  }
   const best: number[] = [];
   for (let i = 0; i < values.length; i++) {
     if (best.length === k && values[i] <= values[best[k - 1]]) continue;

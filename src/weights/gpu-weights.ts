@@ -101,7 +101,8 @@ export async function loadSafetensorsToGpu(
 
   // Two ways up, chosen by `upload` (see GpuLoadOptions). Either way each block is written as it arrives.
   // 'write': queue.writeBuffer. Dawn holds each written block until the GPU has copied it, so every FLUSH_BYTES the
-  // pending writes are submitted and the previous batch awaited: native staging stays at two batches.
+  // pending writes are submitted and the previous batch awaited: native staging stays at about two batches (plus the
+  // last block written, which is one network chunk at most).
   let pendingBytes = 0;
   let inFlight: Promise<void> = Promise.resolve();
   const flush = async (): Promise<void> => {

@@ -50,8 +50,9 @@ export function planWeightNames(available: Map<string, AvailableTensor>, expecte
     const candidates = candidateNames(want.name);
     let found = candidates.filter((n) => available.has(n));
     // Tied weights are saved once under either name; a file that kept only the decoder's copy still has the embeddings.
+    // (Not when the copy is expected under its own name: an untied decoder is a different tensor.)
     const tied = TIED_COPY[want.name];
-    if (found.length === 0 && tied !== undefined && available.has(tied)) found = [tied];
+    if (found.length === 0 && tied !== undefined && available.has(tied) && !expected.some((w) => w.name === tied)) found = [tied];
     if (found.length === 0) {
       if (want.optional) continue;
       const also = candidates.length > 1 ? ` (also looked for ${candidates.slice(1).map((c) => `"${c}"`).join(', ')})` : '';

@@ -75,6 +75,13 @@ describe('masked-LM rows: checked, and batches split across the binding limit ke
       await expect(m.forward({ ...batchOf(c), mlmRows: [2, 2] }, ['mlmLogits'])).rejects.toThrow(/ascending without repeats/);
       await expect(m.forward({ ...batchOf(c), mlmRows: [] }, ['mlmLogits'])).rejects.toThrow(/mlmRows is empty/);
       await expect(plain.forward(batchOf(c), ['mlmLogits'])).rejects.toThrow(/needs a masked-LM head/);
+      // Checked before a batch is split over the binding limit too.
+      (m as unknown as { maxBatchFor: () => number }).maxBatchFor = () => 1;
+      const b = ref.cases.find((x) => x.name === 'batch')!;
+      const rowsOfB = b.inputIds.length * b.inputIds[0].length;
+      await expect(m.forward({ ...batchOf(b), mlmRows: [1, rowsOfB] }, ['mlmLogits'])).rejects.toThrow(/is not a row of this batch/);
+      await expect(m.forward({ ...batchOf(b), mlmRows: [b.inputIds[0].length + 1, 0] }, ['mlmLogits'])).rejects.toThrow(/ascending/);
+      await expect(m.forward({ ...batchOf(b), mlmRows: [] }, ['mlmLogits'])).rejects.toThrow(/mlmRows is empty/);
     } finally {
       await m.dispose();
       await plain.dispose();
@@ -191,7 +198,9 @@ describe('fill-mask pipeline (Node)', async () => {
     await expect(fill(42 as never)).rejects.toThrow(/inputs must be a string, got number/);
     await expect(fill('a [MASK]', { topK: 0 })).rejects.toThrow(/topK must be a positive integer/);
     const long = `${'word '.repeat(200)}[MASK]`;
-    await expect(fill(long)).rejects.toThrow(/beyond the first \d+ tokens/);
+    await expect(fill(long)).rejects.toThrow(/1 of its 1 \[MASK\] tokens are beyond the first 64 tokens/);
+    // One mask kept and one cut would silently turn a list per mask into one list: refused instead.
+    await expect(fill(`[MASK] ${'word '.repeat(200)}[MASK]`)).rejects.toThrow(/1 of its 2 \[MASK\] tokens are beyond the first 64 tokens/);
   });
 
   it("dtype 'auto' also compares the top token at every position before it keeps f16, and says so", async () => {
@@ -236,5 +245,45 @@ describe('next-sentence-prediction pipeline (Node)', async () => {
     await expect(nsp('just one sentence' as never)).rejects.toThrow(/needs a textPair/);
     await expect(nsp([input, { text: 'x' }] as never)).rejects.toThrow(/inputs\[1\] needs a textPair/);
     await expect(pipeline('next-sentence-prediction', join(fixturesDir, 'tiny-bert'))).rejects.toThrow(/no next-sentence head/);
+  });
+});
+
+describe('tiny-bert-mlm in f16 storage, and as a base model', () => {
+  it('f16: the [MASK] scores stay within the f16 bound of PyTorch (see bert-forward.test.ts) with the same top token', async () => {
+    const gpu = await getTestGpu();
+    expect(gpu.facts.hasF16, 'the Node adapter (lavapipe) must have shader-f16').toBe(true);
+    const m = await loadFixtureModel(gpu, 'tiny-bert-mlm', { dtype: 'f16' });
+    try {
+      for (const c of ref.cases) {
+        const T = c.inputIds[0].length;
+        const V = ref.vocabSize;
+        const mlmRows = c.maskPositions.flatMap((positions, b) => positions.map((p) => b * T + p));
+        const out = await m.forward({ ...batchOf(c), mlmRows }, ['mlmLogits', 'nspLogits']);
+        const want = c.maskLogits.flat();
+        want.forEach((w, k) => {
+          const got = out.mlmLogits!.subarray(k * V, (k + 1) * V);
+          expectClose(`${c.name} mask ${k} (f16)`, got, w, { atol: 2e-2, rtol: 0 });
+          expect(got.indexOf(Math.max(...got))).toBe(w.indexOf(Math.max(...w)));
+        });
+        expectClose(`${c.name} nsp (f16)`, out.nspLogits!, c.nsp.flat(), { atol: 2e-2, rtol: 0 });
+      }
+    } finally {
+      await m.dispose();
+    }
+  });
+
+  it('feature-extraction loads a BertForPreTraining checkpoint as its base model: no head weights on the GPU', async () => {
+    const extract = await pipeline('feature-extraction', dir, { dtype: 'f32' });
+    const fill = await pipeline('fill-mask', dir, { dtype: 'f32' });
+    try {
+      const { dims } = await extract('the movie was great', { pooling: 'mean' });
+      expect(dims).toEqual([1, 64]);
+      const [base, full] = [await extract.stats(), await fill.stats()];
+      // The masked-LM transform (4 tensors), its bias and the NSP classifier (2) are left out.
+      expect(full.weightBuffers - base.weightBuffers).toBe(7);
+    } finally {
+      await extract.dispose();
+      await fill.dispose();
+    }
   });
 });

@@ -120,6 +120,8 @@ describe('pre-training heads (tiny-bert-mlm, BertForPreTraining)', () => {
     available.delete('cls.predictions.bias');
     available.set('cls.predictions.decoder.bias', bias);
     expect(planWeightNames(available, expectedWeights(config)).map.get('cls.predictions.bias')).toBe('cls.predictions.decoder.bias');
+    // Untied, the decoder is its own tensor: it never stands in for the embeddings.
+    expect(() => planWeightNames(available, expectedWeights({ ...config, tieWordEmbeddings: false }))).toThrow(/missing tensor "bert.embeddings.word_embeddings.weight"/);
     available.delete('cls.predictions.decoder.weight');
     expect(() => planWeightNames(available, expectedWeights(config))).toThrow(/missing tensor "bert.embeddings.word_embeddings.weight"/);
   });
