@@ -32,7 +32,8 @@ export class BatchPanel {
   }
 
   setModel(model: LoadedModel | null): void {
-    this.model = model;
+    // Classification only: this section is hidden for a fill-mask model (main.ts).
+    this.model = model?.classify ? model : null;
   }
 
   async run(): Promise<void> {
@@ -59,9 +60,9 @@ export class BatchPanel {
     this.status.textContent = `Classifying ${lines.length} line${lines.length === 1 ? '' : 's'}…`;
     const t0 = performance.now();
     try {
-      const results = await model.classify(inputs, { topK: null });
+      const results = await model.classify!(inputs, { topK: null });
       const rows: Row[] = items.map((it, i) => ({ ...it, scores: results[i] }));
-      this.render(rows, model.classify.info.labels);
+      this.render(rows, model.classify!.info.labels);
       this.status.textContent = `${rows.length} line${rows.length === 1 ? '' : 's'} classified in ${Math.round(performance.now() - t0)} ms.`;
     } catch (e) {
       this.table.hidden = this.link.hidden = true;

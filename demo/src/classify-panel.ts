@@ -3,8 +3,8 @@
 // aborted when a newer one starts, and its answer is never shown.
 import type { ClassificationInput, LabelScore } from '../../src/index.ts';
 import { byId, debounce, describeError, isAbort, showError } from './dom.ts';
-import { formatScore } from './format.ts';
 import type { LoadedModel } from './model-picker.ts';
+import { scoreBar } from './score-bar.ts';
 
 export class ClassifyPanel {
   private model: LoadedModel | null = null;
@@ -40,9 +40,10 @@ export class ClassifyPanel {
   }
 
   setModel(model: LoadedModel | null): void {
-    this.model = model;
+    // A fill-mask model has no labels: this section is hidden for it (main.ts).
+    this.model = model?.classify ? model : null;
     this.bars.replaceChildren();
-    if (model) void this.run();
+    if (this.model) void this.run();
   }
 
   /** The current input: the text, or `{ text, textPair }` when the second box is filled. */
@@ -72,7 +73,7 @@ export class ClassifyPanel {
     this.controller = controller;
     this.bars.setAttribute('aria-busy', 'true');
     try {
-      const scores = await model.classify(input, { topK: null, signal: controller.signal });
+      const scores = await model.classify!(input, { topK: null, signal: controller.signal });
       if (controller.signal.aborted || model !== this.model) return;
       this.render(scores, input);
       this.onClassified(input);
@@ -91,21 +92,6 @@ export class ClassifyPanel {
   private render(scores: LabelScore[], input: ClassificationInput): void {
     // Which input these bars belong to (as text), so a reader can tell fresh results from the previous ones.
     this.bars.dataset.text = typeof input === 'string' ? input : `${input.text}\t${input.textPair ?? ''}`;
-    this.bars.replaceChildren(...scores.map((s) => {
-      const li = document.createElement('li');
-      // Full-precision score for anyone reading the DOM (the e2e test compares it with the CLI).
-      li.dataset.label = s.label;
-      li.dataset.score = String(s.score);
-      const name = Object.assign(document.createElement('span'), { className: 'label-name', textContent: s.label });
-      const bar = Object.assign(document.createElement('span'), { className: 'bar' });
-      bar.setAttribute('aria-hidden', 'true');
-      const fill = Object.assign(document.createElement('span'), { className: 'fill' });
-      fill.style.width = `${Math.max(0, Math.min(1, s.score)) * 100}%`;
-      fill.style.display = 'block';
-      bar.append(fill);
-      const score = Object.assign(document.createElement('span'), { className: 'score', textContent: formatScore(s.score) });
-      li.append(name, bar, score);
-      return li;
-    }));
+    this.bars.replaceChildren(...scores.map((s) => scoreBar(s.label, s.score, { label: s.label })));
   }
 }

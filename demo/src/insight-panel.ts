@@ -74,7 +74,7 @@ export class InsightPanel {
     const layer = this.layer.value === '' ? undefined : Number(this.layer.value);
     const t0 = performance.now();
     try {
-      const r = await model.classify.inspect(this.input, layer === undefined ? {} : { layer });
+      const r = await model.pipe.inspect(this.input, layer === undefined ? {} : { layer });
       if (seq !== this.seq || model !== this.model) return;
       this.roundTripMs = performance.now() - t0;
       this.result = r;
@@ -155,7 +155,7 @@ export class InsightPanel {
   }
 
   private renderFacts(): void {
-    const info = this.model?.classify.info;
+    const info = this.model?.pipe.info;
     const rows: [string, string][] = [['Model', this.model?.name ?? 'none loaded']];
     if (info) {
       const a = info.adapter;

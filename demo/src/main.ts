@@ -1,7 +1,9 @@
-// The demo's entry: checks for WebGPU (or explains its absence), wires the four sections together, and loads the
+// The demo's entry: checks for WebGPU (or explains its absence), wires the sections together, and loads the
 // bundled test model so the page does something without any input.
 import { BatchPanel } from './batch-panel.ts';
 import { ClassifyPanel } from './classify-panel.ts';
+import { byId } from './dom.ts';
+import { FillMaskPanel } from './fill-mask-panel.ts';
 import { InsightPanel } from './insight-panel.ts';
 import { BUNDLED_NAME, bundledModelUrl, ModelPicker, type LoadedModel } from './model-picker.ts';
 import { explainMissingWebGpu, hasWebGpu } from './webgpu-support.ts';
@@ -16,10 +18,19 @@ function start(): void {
     if (input === null) insight.clear();
     else void insight.show(input);
   });
+  const fill = new FillMaskPanel((text) => {
+    if (text === null) insight.clear();
+    else void insight.show(text);
+  });
   const picker = new ModelPicker((model: LoadedModel | null) => {
+    // The sections that fit the model's task are shown; the insight panel serves both.
+    const filling = model?.task === 'fill-mask';
+    byId('classify-section').hidden = filling;
+    byId('batch-section').hidden = filling;
     insight.setModel(model);
     batch.setModel(model);
     classify.setModel(model);
+    fill.setModel(model);
   });
   document.body.dataset.ready = 'true';
   void picker.load(bundledModelUrl(), BUNDLED_NAME, true);

@@ -1,21 +1,30 @@
 // Model section: the three sources (bundled test model, Hub id or URL, local folder), the precision choice, the
 // loading progress (bytes, percent, current tensor), Cancel, and readable errors. A new model replaces the current
 // one only once it has loaded, so a failed or cancelled load leaves the page as it was.
-import { pipeline, type LoadProgress, type TextClassificationPipeline } from '../../src/index.ts';
+import { pipeline, type FillMaskPipeline, type LoadProgress, type TextClassificationPipeline } from '../../src/index.ts';
 import { byId, describeError, isAbort, showError } from './dom.ts';
 import { filesFromDrop } from './folder-drop.ts';
 import { formatBytes, formatPercent } from './format.ts';
 
+/** What the page does with a model: classify texts (sections 2 and 4) or fill in [MASK]s. */
+export type DemoTask = 'text-classification' | 'fill-mask';
+
 export interface LoadedModel {
-  classify: TextClassificationPipeline;
+  task: DemoTask;
+  /** The pipeline for the task (the other one is null); `pipe` is whichever it is (info, inspect, dispose). */
+  classify: TextClassificationPipeline | null;
+  fill: FillMaskPipeline | null;
+  pipe: TextClassificationPipeline | FillMaskPipeline;
   /** What the page calls it. */
   name: string;
   bundled: boolean;
 }
 
-/** The bundled model's folder, relative to the page so the built site works under any path. */
+/** The bundled models' folders, relative to the page so the built site works under any path. */
 export const bundledModelUrl = () => new URL('models/tiny-bert-random/', document.baseURI).href;
 export const BUNDLED_NAME = 'tiny-bert-random (bundled test model, random weights — its labels mean nothing)';
+const bundledMlmUrl = () => new URL('models/tiny-bert-mlm-random/', document.baseURI).href;
+const BUNDLED_MLM_NAME = 'tiny-bert-mlm-random (bundled fill-mask test model, random weights — its guesses mean nothing)';
 
 export class ModelPicker {
   private controller: AbortController | null = null;
@@ -28,7 +37,8 @@ export class ModelPicker {
   private readonly errorBox = byId('model-error');
 
   constructor(private readonly onChange: (model: LoadedModel | null) => void) {
-    byId('load-bundled').addEventListener('click', () => void this.load(bundledModelUrl(), BUNDLED_NAME, true));
+    byId('load-bundled').addEventListener('click', () => void this.load(bundledModelUrl(), BUNDLED_NAME, true, 'text-classification'));
+    byId('load-bundled-mlm').addEventListener('click', () => void this.load(bundledMlmUrl(), BUNDLED_MLM_NAME, true, 'fill-mask'));
     byId<HTMLFormElement>('remote-form').addEventListener('submit', (ev) => {
       ev.preventDefault();
       const ref = byId<HTMLInputElement>('model-id').value.trim();
@@ -51,8 +61,11 @@ export class ModelPicker {
     return this.current;
   }
 
-  /** Loads a model; resolves when it is in use, cancelled, or failed (shown on the page, never thrown). */
-  async load(model: string | File[], name: string, bundled: boolean): Promise<void> {
+  /**
+   * Loads a model for `task` (default: the page's task choice); resolves when it is in use, cancelled, or failed
+   * (shown on the page, never thrown).
+   */
+  async load(model: string | File[], name: string, bundled: boolean, task = byId<HTMLSelectElement>('task').value as DemoTask): Promise<void> {
     this.controller?.abort(new DOMException('superseded by a newer load', 'AbortError'));
     const controller = new AbortController();
     this.controller = controller;
@@ -61,25 +74,29 @@ export class ModelPicker {
     this.startProgress(name);
     const dtype = byId<HTMLSelectElement>('dtype').value as 'auto' | 'f32' | 'f16';
     try {
-      const classify = await pipeline('text-classification', model, {
+      const options = {
         dtype,
         signal: controller.signal,
-        onProgress: (p) => {
+        onProgress: (p: LoadProgress) => {
           if (this.controller === controller) this.showProgress(p);
         },
-      });
+      };
+      const loaded: LoadedModel = task === 'fill-mask'
+        ? withPipe({ task, classify: null, fill: await pipeline('fill-mask', model, options), name, bundled })
+        : withPipe({ task, classify: await pipeline('text-classification', model, options), fill: null, name, bundled });
       if (this.controller !== controller) {
         // A newer load (or Cancel) won the race after this one had already finished.
-        await classify.dispose();
+        await loaded.pipe.dispose();
         return;
       }
       const previous = this.current;
-      this.current = { classify, name, bundled };
-      this.finish(`Loaded ${name}: ${classify.info.labels.length} labels, ${classify.info.dtype}.`);
+      this.current = loaded;
+      const what = loaded.classify ? `${loaded.classify.info.labels.length} labels` : 'fills [MASK]';
+      this.finish(`Loaded ${name}: ${what}, ${loaded.pipe.info.dtype}.`);
       this.onChange(this.current);
       // A count of successful loads on <body>, so a reader (or a test) can tell a reload finished.
       document.body.dataset.modelLoads = String(Number(document.body.dataset.modelLoads ?? '0') + 1);
-      await previous?.classify.dispose().catch(() => undefined);
+      await previous?.pipe.dispose().catch(() => undefined);
     } catch (e) {
       if (this.controller !== controller && isAbort(e)) return; // superseded: the newer load owns the UI
       this.loadingBox.hidden = true; // stale progress would suggest the download is still going
@@ -142,6 +159,10 @@ export class ModelPicker {
       );
     });
   }
+}
+
+function withPipe(m: Omit<LoadedModel, 'pipe'>): LoadedModel {
+  return { ...m, pipe: (m.classify ?? m.fill)! };
 }
 
 /** "my-model (6 files)" from a folder selection, or "6 dropped files". */

@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { createServer as createViteServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildDemo, bundledModelDir, cliClassify, launchChromium, maxDiff, openPage, parseCsv, repoRoot, screenshotPath,
+  buildDemo, bundledMlmDir, bundledModelDir, cliClassify, cliFillMask, launchChromium, maxDiff, openPage, parseCsv, repoRoot, screenshotPath,
   waitForLabels, waitForModel, type CliResult,
 } from './harness.ts';
 import { startStaticServer, type StaticServer } from './static-server.ts';
@@ -190,6 +190,47 @@ describe('demo site (vite build, served from a sub-path)', () => {
     }
   });
 
+  it('fill-mask: the bundled masked-LM model fills one and two [MASK]s as the CLI does, then classification returns', async () => {
+    const texts = ['the movie was [MASK] .', 'i [MASK] this movie , but the music was [MASK] !'];
+    const want = await cliFillMask(bundledMlmDir, texts);
+    const { context, page, errors } = await openPage(browser!);
+    try {
+      await page.goto(siteUrl);
+      await waitForModel(page);
+      await page.click('#load-bundled-mlm');
+      await page.waitForFunction(() => /^Loaded tiny-bert-mlm-random/.test(document.getElementById('model-status')?.textContent ?? ''), null, { timeout: 120_000 });
+      expect(await page.isHidden('#classify-section')).toBe(true);
+      expect(await page.isHidden('#batch-section')).toBe(true);
+      for (const [i, text] of texts.entries()) {
+        await page.fill('#mask-text', text);
+        await page.click('#fill-button');
+        await page.waitForFunction((t) => document.getElementById('mask-results')?.dataset.text === t
+          && document.querySelectorAll('#mask-results li[data-score]').length > 0, text, { timeout: 60_000 });
+        const got = await page.$$eval('#mask-results ol', (lists) => lists.map((ol) => Array.from(ol.querySelectorAll('li'), (li) => ({
+          token: Number((li as HTMLElement).dataset.token), score: Number((li as HTMLElement).dataset.score), str: li.querySelector('.label-name')!.textContent,
+        }))));
+        const perMask = (Array.isArray(want[i][0]) ? want[i] : [want[i]]) as { token: number; score: number; token_str: string }[][];
+        expect(got.map((m) => m.map((p) => p.token))).toEqual(perMask.map((m) => m.map((p) => p.token)));
+        expect(got.map((m) => m.map((p) => p.str))).toEqual(perMask.map((m) => m.map((p) => p.token_str)));
+        got.flat().forEach((p, k) => expect(Math.abs(p.score - perMask.flat()[k].score)).toBeLessThanOrEqual(TOL));
+      }
+      // The insight panel looks inside the same call: the tokens include the [MASK]s.
+      await page.waitForFunction(() => Array.from(document.querySelectorAll('#tokens li'), (li) => li.textContent).filter((t) => t === '[MASK]').length === 2);
+      await page.screenshot({ path: screenshotPath('demo-fill-mask'), fullPage: true });
+      await page.fill('#mask-text', 'no mask here');
+      await page.click('#fill-button');
+      await page.waitForSelector('#fill-error:not([hidden])');
+      expect(await page.textContent('#fill-error')).toMatch(/no mask token \(\[MASK\]\) found/);
+      await page.click('#load-bundled');
+      await page.waitForFunction(() => document.body.dataset.modelLoads === '3', null, { timeout: 120_000 });
+      expect(await page.isHidden('#fill-section')).toBe(true);
+      expect(maxDiff(await waitForLabels(page, cases[0].text), expected[0].scores)).toBeLessThanOrEqual(TOL);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('keyboard only: labelled controls in a sensible Tab order, visible focus, Enter and Space work', async () => {
     const { context, page, errors } = await openPage(browser!);
     try {
@@ -202,7 +243,7 @@ describe('demo site (vite build, served from a sub-path)', () => {
         .map((e) => e.id));
       expect(unlabelled).toEqual([]);
 
-      const order = ['load-bundled', 'model-id', 'load-remote', 'folder-input', 'dtype', 'text', 'text-pair', 'live',
+      const order = ['load-bundled', 'load-bundled-mlm', 'model-id', 'load-remote', 'folder-input', 'dtype', 'task', 'text', 'text-pair', 'live',
         'classify-button', 'layer', 'head', 'heatmap', 'batch-input', 'batch-button'];
       const seen: string[] = [];
       for (let i = 0; i < order.length; i++) {
@@ -240,7 +281,7 @@ describe('demo site (vite build, served from a sub-path)', () => {
       expect(maxDiff(await waitForLabels(page, cases[0].text), expected[0].scores)).toBeLessThanOrEqual(TOL);
 
       // Enter on "Load the bundled test model" reloads it.
-      for (let i = 0; i < 8; i++) await page.keyboard.press('Shift+Tab');
+      for (let i = 0; i < 10; i++) await page.keyboard.press('Shift+Tab');
       expect(await page.evaluate(() => document.activeElement!.id)).toBe('load-bundled');
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.body.dataset.modelLoads === '2', null, { timeout: 120_000 });

@@ -11,6 +11,7 @@ import { chromiumArgs, chromiumPath } from '../helpers/chromium.ts';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const artifactDir = fileURLToPath(new URL('../../test-results/e2e/', import.meta.url));
 export const bundledModelDir = fileURLToPath(new URL('../../public/models/tiny-bert-random', import.meta.url));
+export const bundledMlmDir = fileURLToPath(new URL('../../public/models/tiny-bert-mlm-random', import.meta.url));
 
 /** `vite build` of the demo (the same config as `npm run build:demo`) into outDir. */
 export async function buildDemo(outDir: string): Promise<void> {
@@ -67,6 +68,23 @@ export async function cliClassify(modelDir: string, inputs: string[]): Promise<C
   const lines = stdout.split('\n').filter((l) => l.startsWith('{'));
   if (lines.length !== inputs.length) throw new Error(`CLI printed ${lines.length} results for ${inputs.length} inputs:\n${stdout}`);
   return lines.map((l) => JSON.parse(l) as CliResult);
+}
+
+export interface CliFillMaskPrediction {
+  score: number;
+  token: number;
+  token_str: string;
+  sequence: string;
+}
+
+/** `bertgpu fill-mask --json` on a model folder: per input, its predictions (a list per mask when it has several). */
+export async function cliFillMask(modelDir: string, inputs: string[]): Promise<(CliFillMaskPrediction[] | CliFillMaskPrediction[][])[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['bin/bertgpu.js', 'fill-mask', '--model', modelDir, '--json', ...inputs], {
+    cwd: repoRoot, timeout: 180_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+  });
+  const lines = stdout.split('\n').filter((l) => l.startsWith('['));
+  if (lines.length !== inputs.length) throw new Error(`CLI printed ${lines.length} results for ${inputs.length} inputs:\n${stdout}`);
+  return lines.map((l) => JSON.parse(l) as CliFillMaskPrediction[] | CliFillMaskPrediction[][]);
 }
 
 /** RFC 4180 reader (quoted fields, doubled quotes, CRLF), independent of the demo's writer. */
