@@ -22,10 +22,11 @@ function encode(tokenizer: BertTokenizer, inputs: readonly CliInput[], maxLength
   return tokenizer.encodeBatch(batch, { truncation: { maxLength }, padding: 'longest', returnOverflowing: true });
 }
 
-function stack(encodings: Encoding[]) {
+/** One batch from encodings, padded on the right to the longest (ids with `padId`, type ids and mask with 0). */
+export function stack(encodings: Encoding[], padId = 0) {
   const B = encodings.length;
-  const T = encodings[0].ids.length;
-  const inputIds = new Int32Array(B * T);
+  const T = Math.max(...encodings.map((e) => e.ids.length));
+  const inputIds = new Int32Array(B * T).fill(padId);
   const tokenTypeIds = new Int32Array(B * T);
   const attentionMask = new Int32Array(B * T);
   encodings.forEach((e, b) => {

@@ -5,7 +5,7 @@ import { hasMaskedLmHead } from '../model/config.ts';
 import { loadBert } from '../model/load.ts';
 import { finishFillMask, prepareFillMask, type FillMaskPrediction } from '../tasks/fill-mask.ts';
 import type { CliOptions } from './args.ts';
-import { provider, type Out } from './commands.ts';
+import { provider, stack, type Out } from './commands.ts';
 import type { CliInput } from './inputs.ts';
 
 export async function fillMask(gpu: GpuContext, o: CliOptions, inputs: CliInput[], out: Out): Promise<void> {
@@ -19,16 +19,9 @@ export async function fillMask(gpu: GpuContext, o: CliOptions, inputs: CliInput[
     }
     const V = model.config.vocabSize;
     for (let i = 0; i < inputs.length; i += o.batchSize) {
-      const prepared = prepareFillMask(tokenizer, maxLength, inputs.slice(i, i + o.batchSize).map((x) => x.text));
-      const B = prepared.rows.length;
-      const T = Math.max(...prepared.rows.map((r) => r.ids.length));
-      const batch = { B, T, inputIds: new Int32Array(B * T), tokenTypeIds: new Int32Array(B * T), attentionMask: new Int32Array(B * T) };
-      batch.inputIds.fill(tokenizer.padTokenId);
-      prepared.rows.forEach((r, b) => {
-        batch.inputIds.set(r.ids, b * T);
-        batch.tokenTypeIds.set(r.tokenTypeIds, b * T);
-        batch.attentionMask.set(r.attentionMask, b * T);
-      });
+      const prepared = prepareFillMask(tokenizer, maxLength, inputs.slice(i, i + o.batchSize).map((x) => x.text), (k) => `input ${i + k + 1}`);
+      const batch = stack(prepared.rows, tokenizer.padTokenId);
+      const { T } = batch;
       // Only the [MASK] rows go through the V-wide decoder; their scores come back in this order.
       const mlmRows = prepared.masks.flatMap((positions, b) => positions.map((t) => b * T + t));
       const { mlmLogits } = await model.forward({ ...batch, mlmRows }, ['mlmLogits']);

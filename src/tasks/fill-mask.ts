@@ -43,7 +43,8 @@ export function checkFillMaskOptions(options: unknown): FillMaskOptions {
   return o;
 }
 
-export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inputs: unknown): PreparedFillMask {
+/** `where(i)` names input i in messages (the CLI numbers its input lines). */
+export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inputs: unknown, where?: (i: number) => string): PreparedFillMask {
   const maskId = tokenizer.maskTokenId;
   if (maskId === undefined) throw new Error(`this tokenizer has no mask token (${JSON.stringify(tokenizer.maskToken)} is not in its vocabulary)`);
   const single = !Array.isArray(inputs);
@@ -52,17 +53,17 @@ export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inp
   const rows: Encoding[] = [];
   const masks: number[][] = [];
   texts.forEach((text, i) => {
-    const where = single ? 'inputs' : `inputs[${i}]`;
-    if (typeof text !== 'string') throw new TypeError(`${where} must be a string, got ${describe(text)}`);
+    const name = where ? where(i) : single ? 'inputs' : `inputs[${i}]`;
+    if (typeof text !== 'string') throw new TypeError(`${name} must be a string, got ${describe(text)}`);
     const e = tokenizer.encode(text, null, { truncation: { maxLength } });
     const at = maskPositions(e.ids, maskId);
     // A mask cut off by truncation would silently change the answer (and its shape); say so instead.
     const all = e.ids.length >= maxLength ? maskPositions(tokenizer.encode(text, null, { truncation: false }).ids, maskId) : at;
     if (all.length === 0) {
-      throw new Error(`${where}: no mask token (${tokenizer.maskToken}) found in ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`);
+      throw new Error(`${name}: no mask token (${tokenizer.maskToken}) found in ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)}`);
     }
     if (all.length > at.length) {
-      throw new Error(`${where}: ${all.length - at.length} of its ${all.length} ${tokenizer.maskToken} tokens are beyond the first ${maxLength} tokens the model reads; shorten the text`);
+      throw new Error(`${name}: ${all.length - at.length} of its ${all.length} ${tokenizer.maskToken} tokens are beyond the first ${maxLength} tokens the model reads; shorten the text`);
     }
     rows.push(e);
     masks.push(at);

@@ -95,6 +95,9 @@ describe('bertgpu CLI', () => {
     const plain = await cli(['fill-mask', '--model', mlm, two.text[0]]);
     expect(plain.code).toBe(0);
     expect(plain.stdout.trim().split(' | ')).toHaveLength(2);
+    const noMask = await cli(['fill-mask', '--model', mlm, '--batch-size', '2', single.text[0], single.text[0], 'no mask']);
+    expect(noMask.code).toBe(1);
+    expect(bertgpuLines(noMask.stderr)).toEqual([expect.stringMatching(/^bertgpu: input 3: no mask token/)]);
     const wrong = await cli(['fill-mask', '--model', tiny, 'a [MASK]']);
     expect(wrong.code).toBe(1);
     expect(bertgpuLines(wrong.stderr)).toEqual([expect.stringMatching(/no masked-LM head/)]);
