@@ -5,8 +5,13 @@ import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 
 export interface FillMaskOptions {
-  /** Predictions per mask, best first (default 5). */
+  /** Predictions per mask, best first (default 5; at most the number of targets). */
   topK?: number;
+  /**
+   * Only rank these words (HF's `targets`): each is a vocabulary token, or else the first token it splits into. Scores
+   * stay probabilities over the whole vocabulary.
+   */
+  targets?: string | string[];
   signal?: AbortSignal;
 }
 
@@ -40,7 +45,21 @@ export function checkFillMaskOptions(options: unknown): FillMaskOptions {
   if (!options || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
   const o = options as FillMaskOptions;
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new TypeError(`topK must be a positive integer, got ${String(o.topK)}`);
+  const targets = o.targets === undefined ? [] : typeof o.targets === 'string' ? [o.targets] : o.targets;
+  if (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string')) throw new TypeError('targets must be a string or an array of strings');
+  if (o.targets !== undefined && targets.length === 0) throw new TypeError('targets is an empty array; give at least one word, or leave targets out');
   return o;
+}
+
+/** HF's FillMaskPipeline.get_target_ids: the token itself, else its first piece; words with no token are dropped. */
+export function targetIds(tokenizer: BertTokenizer, targets: string | string[]): number[] {
+  const ids = new Set<number>();
+  for (const t of typeof targets === 'string' ? [targets] : targets) {
+    const id = tokenizer.tokenToId(t) ?? tokenizer.encode(t, null, { addSpecialTokens: false }).ids[0];
+    if (id !== undefined) ids.add(id);
+  }
+  if (ids.size === 0) throw new Error(`none of the targets ${JSON.stringify(targets)} gives a token of this vocabulary`);
+  return [...ids];
 }
 
 /** `where(i)` names input i in messages (the CLI numbers its input lines). */
@@ -79,12 +98,14 @@ function maskPositions(ids: ArrayLike<number>, maskId: number): number[] {
 
 /** logits[i]: (k_i, V) scores at row i's k_i masks, in the order of `prepared.masks[i]`. */
 export function finishFillMask(tokenizer: BertTokenizer, prepared: PreparedFillMask, logits: Float32Array[], V: number, options: FillMaskOptions): FillMaskResult | FillMaskResult[] {
-  const k = Math.min(options.topK ?? 5, V);
+  const candidates = options.targets === undefined ? null : targetIds(tokenizer, options.targets);
+  const k = Math.min(options.topK ?? 5, candidates?.length ?? V);
   const results = prepared.rows.map((row, r) => {
     const oneMask = prepared.masks[r].length === 1;
     const perMask = prepared.masks[r].map((pos, m) => {
       const probs = softmax(logits[r].subarray(m * V, (m + 1) * V));
-      return topIndices(probs, k).map((token) => {
+      const ranked = candidates ? [...candidates].sort((a, b) => probs[b] - probs[a] || a - b).slice(0, k) : topIndices(probs, k);
+      return ranked.map((token) => {
         const ids = Array.from(row.ids);
         ids[pos] = token;
         return {

@@ -191,6 +191,24 @@ describe('fill-mask pipeline (Node)', async () => {
     }
   });
 
+  it('targets: only those words ranked, with their probabilities over the whole vocabulary (HF targets)', async () => {
+    const logits = single.maskLogits[0][0];
+    const max = Math.max(...logits);
+    const sum = logits.reduce((a, v) => a + Math.exp(v - max), 0);
+    const prob = (id: number) => Math.exp(logits[id] - max) / sum;
+    // Two vocabulary words, a repeat, and one that is not a token (its first piece stands in, as in HF).
+    const words = ['movie', 'music', 'movie', 'musicals'];
+    const ids = [...new Set(await Promise.all(words.map(async (w) => rust.tokenToId(w) ?? (await rust.encode(w, null, { addSpecialTokens: false })).getIds()[0])))];
+    const want = ids.map((id) => ({ id, p: prob(id) })).sort((a, b) => b.p - a.p);
+    const got = (await fill(single.text[0], { targets: words })) as FillMaskPrediction[];
+    expect(got.map((p) => p.token)).toEqual(want.map((w) => w.id));
+    expectClose('target scores', got.map((p) => p.score), want.map((w) => w.p), { atol: 0, rtol: 1e-3 });
+    expect((await fill(single.text[0], { targets: words, topK: 1 })) as FillMaskPrediction[]).toHaveLength(1);
+    expect(((await fill(single.text[0], { targets: 'music' })) as FillMaskPrediction[]).map((p) => p.token)).toEqual([rust.tokenToId('music')]);
+    await expect(fill(single.text[0], { targets: [] })).rejects.toThrow(/targets is an empty array/);
+    await expect(fill(single.text[0], { targets: [7 as never] })).rejects.toThrow(/targets must be a string or an array of strings/);
+  });
+
   it('rejects bad input with errors that name the problem', async () => {
     await expect(fill('no mask here')).rejects.toThrow(/no mask token \(\[MASK\]\) found/);
     await expect(fill(['fine [MASK]', 'none'])).rejects.toThrow(/inputs\[1\]: no mask token/);
