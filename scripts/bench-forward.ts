@@ -12,6 +12,7 @@ import { requestDevice } from '../src/gpu/device.ts';
 import { findLavapipeIcd, requestNodeGpu } from '../src/gpu/node-gpu.ts';
 import { dirProvider } from '../src/hub/node-files.ts';
 import { loadBert } from '../src/model/load.ts';
+import { tablePrinter } from './bench-table.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const models: Record<string, string> = {
@@ -113,13 +114,6 @@ async function main() {
   }
 }
 
-let printed = 0;
-function printTable(rows: string[][]) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
-  if (printed === 0) console.log(line(rows[0]));
-  for (const r of rows.slice(Math.max(1, printed))) console.log(line(r));
-  printed = rows.length;
-}
+const printTable = tablePrinter();
 
 await main();
