@@ -48,12 +48,16 @@ async function forEachBatch(loaded: LoadedBert, inputs: readonly CliInput[], siz
 const round = (v: number) => Math.fround(v);
 
 export async function classify(gpu: GpuContext, o: CliOptions, inputs: CliInput[], out: Out): Promise<void> {
-  const loaded = await loadBert(gpu, provider(o), { dtype: o.dtype });
+  const loaded = await loadBert(gpu, provider(o), {
+    dtype: o.dtype,
+    checkModel: ({ label, config, head }) => {
+      if (head !== 'sequence-classification') {
+        throw new Error(`${label}: not a sequence-classification model (architectures: ${config.architectures.join(', ') || 'none'}); try embed`);
+      }
+    },
+  });
   try {
     const { config } = loaded.model;
-    if (loaded.model.head !== 'sequence-classification') {
-      throw new Error(`${loaded.files.label}: not a sequence-classification model (architectures: ${config.architectures.join(', ') || 'none'}); try embed`);
-    }
     const fn = defaultScoreFunction(problemTypeOf(config));
     const L = config.numLabels;
     await forEachBatch(loaded, inputs, o.batchSize, async (encodings, batch) => {

@@ -11,12 +11,16 @@ import type { CliInput } from './inputs.ts';
 export async function fillMask(gpu: GpuContext, o: CliOptions, inputs: CliInput[], out: Out): Promise<void> {
   const paired = inputs.findIndex((i) => i.textPair !== undefined);
   if (paired >= 0) throw new Error(`fill-mask takes single texts; input ${paired + 1} has a TAB (text pair)`);
-  const loaded = await loadBert(gpu, provider(o), { dtype: o.dtype });
+  const loaded = await loadBert(gpu, provider(o), {
+    dtype: o.dtype,
+    checkModel: ({ label, config, head }) => {
+      if (!hasMaskedLmHead(head)) {
+        throw new Error(`${label}: no masked-LM head (architectures: ${config.architectures.join(', ') || 'none'}); fill-mask needs BertForMaskedLM or BertForPreTraining`);
+      }
+    },
+  });
   try {
     const { model, tokenizer, maxLength } = loaded;
-    if (!hasMaskedLmHead(model.head)) {
-      throw new Error(`${loaded.files.label}: no masked-LM head (architectures: ${model.config.architectures.join(', ') || 'none'}); fill-mask needs BertForMaskedLM or BertForPreTraining`);
-    }
     const V = model.config.vocabSize;
     for (let i = 0; i < inputs.length; i += o.batchSize) {
       const prepared = prepareFillMask(tokenizer, maxLength, inputs.slice(i, i + o.batchSize).map((x) => x.text), (k) => `input ${i + k + 1}`);

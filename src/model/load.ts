@@ -8,7 +8,7 @@ import { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import { assertRunnable } from './bert.ts';
 import { BertModel, type BertModelOptions } from './bert-model.ts';
-import type { BertHead } from './config.ts';
+import { headOf, type BertConfig, type BertHead } from './config.ts';
 
 export interface LoadedBert {
   model: BertModel;
@@ -23,6 +23,8 @@ export interface LoadBertOptions extends BertModelOptions {
   signal?: AbortSignal;
   /** Run as this head instead of the one `architectures` names ('base' for embeddings: head weights are not read). */
   head?: BertHead;
+  /** Called with config.json and the head before any weight is read; throw to refuse the model (e.g. wrong task). */
+  checkModel?: (model: { label: string; config: BertConfig; head: BertHead }) => void;
 }
 
 /** The tokenizer a model folder describes: tokenizer.json when present, else vocab.txt + tokenizer_config.json. */
@@ -36,8 +38,9 @@ export function tokenizerFromFiles(files: ModelFiles): BertTokenizer {
 
 export async function loadBert(gpu: GpuContext, provider: FileProvider, options: LoadBertOptions = {}): Promise<LoadedBert> {
   const files = await openModel(provider, options.signal);
-  // Fail before streaming any weight: kernel limits, and f16 on an adapter without shader-f16.
+  // Fail before streaming any weight: kernel limits, the caller's check, and f16 on an adapter without shader-f16.
   assertRunnable(files.config);
+  options.checkModel?.({ label: files.label, config: files.config, head: options.head ?? headOf(files.config) });
   if (options.dtype === 'f16' && !gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32'");
   const tokenizer = tokenizerFromFiles(files);
   if (tokenizer.vocabSize > files.config.vocabSize) {

@@ -4,7 +4,7 @@
 import { wrapDevice, type GpuContext } from '../gpu/device.ts';
 import type { FileProvider } from '../hub/files.ts';
 import { sequenceClassificationLoss, type Labels } from '../model/heads.ts';
-import { hasMaskedLmHead, hasNextSentenceHead } from '../model/config.ts';
+import { hasMaskedLmHead, hasNextSentenceHead, type BertConfig, type BertHead } from '../model/config.ts';
 import { loadBert, type LoadedBert } from '../model/load.ts';
 import { checkFillMaskOptions, finishFillMask, prepareFillMask, targetIds, type FillMaskResult } from '../tasks/fill-mask.ts';
 import { checkNextSentenceOptions, finishNextSentence, prepareNextSentence } from '../tasks/next-sentence.ts';
@@ -114,7 +114,7 @@ export class Runtime {
       // Embeddings need no head: a BertForMaskedLM/-PreTraining checkpoint then loads as its base model.
       const head = this.task === 'feature-extraction' ? 'base' : undefined;
       const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(this.gpu, this.provider, {
-        dtype, signal, head,
+        dtype, signal, head, checkModel: (m) => this.checkHeadFits(m),
         onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, loadedBytes: part.index * p.totalBytes + p.loadedBytes, totalBytes: part.of * p.totalBytes })),
       });
       const { loaded, choice } = await chooseDtype(this.gpu, o.dtype ?? 'auto', load);
@@ -124,20 +124,6 @@ export class Runtime {
         // dispose() ran while a rebuild was loading: free what it made.
         await loaded.model.dispose();
         throw new Error('this pipeline was disposed; create a new one');
-      }
-      const architectures = loaded.model.config.architectures.join(', ') || 'none';
-      if (this.task === 'text-classification' && loaded.model.head !== 'sequence-classification') {
-        await loaded.model.dispose();
-        throw new Error(`${loaded.files.label} is not a sequence-classification model (architectures: ${architectures}); use 'feature-extraction'`);
-      }
-      if (this.task === 'fill-mask' && !hasMaskedLmHead(loaded.model.head)) {
-        await loaded.model.dispose();
-        throw new Error(`${loaded.files.label} has no masked-LM head (architectures: ${architectures}; fill-mask needs BertForMaskedLM or BertForPreTraining)`);
-      }
-      if (this.task === 'next-sentence-prediction' && !hasNextSentenceHead(loaded.model.head)) {
-        await loaded.model.dispose();
-        throw new Error(`${loaded.files.label} has no next-sentence head (architectures: ${architectures}; ` +
-          'next-sentence-prediction needs BertForNextSentencePrediction or BertForPreTraining)');
       }
     } catch (e) {
       if (this.gpu.ownsDevice) this.gpu.device.destroy();
@@ -153,6 +139,21 @@ export class Runtime {
     void gpu.lost.then((info) => {
       if (this.gpu === gpu && !this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
     });
+  }
+
+  /** Refuses, from config.json alone (before any download), a model whose head cannot serve this task. */
+  private checkHeadFits({ label, config, head }: { label: string; config: BertConfig; head: BertHead }): void {
+    const architectures = config.architectures.join(', ') || 'none';
+    if (this.task === 'text-classification' && head !== 'sequence-classification') {
+      throw new Error(`${label} is not a sequence-classification model (architectures: ${architectures}); use 'feature-extraction'`);
+    }
+    if (this.task === 'fill-mask' && !hasMaskedLmHead(head)) {
+      throw new Error(`${label} has no masked-LM head (architectures: ${architectures}; fill-mask needs BertForMaskedLM or BertForPreTraining)`);
+    }
+    if (this.task === 'next-sentence-prediction' && !hasNextSentenceHead(head)) {
+      throw new Error(`${label} has no next-sentence head (architectures: ${architectures}; ` +
+        'next-sentence-prediction needs BertForNextSentencePrediction or BertForPreTraining)');
+    }
   }
 
   /** After a device loss: a new device and the weights again (from the cache), or a clear error. */

@@ -11,6 +11,7 @@ import type { FillMaskPrediction } from '../../src/tasks/fill-mask.ts';
 import { readSafetensors } from '../../src/weights/cpu-reader.ts';
 import { fileSource } from '../../src/weights/node-source.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
+import { startServer } from '../helpers/http-server.ts';
 import { writeSafetensors } from '../helpers/safetensors-writer.ts';
 import { expectClose } from '../helpers/validate.ts';
 import { batchOf, fixturesDir, loadFixtureModel, type RefCase } from '../model/fixture.ts';
@@ -234,6 +235,16 @@ describe('fill-mask pipeline (Node)', async () => {
   it('a model without a masked-LM head is refused for fill-mask, and this one for text-classification', async () => {
     await expect(pipeline('fill-mask', join(fixturesDir, 'tiny-bert'))).rejects.toThrow(/no masked-LM head .*BertForSequenceClassification/);
     await expect(pipeline('text-classification', dir)).rejects.toThrow(/not a sequence-classification model/);
+    // Refused from config.json alone: not one byte of the weights is fetched.
+    const files = Object.fromEntries(['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt']
+      .map((f) => [`/m/${f}`, readFileSync(join(fixturesDir, 'tiny-bert', f))]));
+    const server = await startServer(files);
+    try {
+      await expect(pipeline('fill-mask', `${server.url}/m/`, { cache: false })).rejects.toThrow(/no masked-LM head/);
+      expect(server.log.filter((r) => r.path.endsWith('model.safetensors') && r.method === 'GET')).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });
 
