@@ -2,7 +2,7 @@
 // on, 300 ms after the last keystroke. Shows every label as a bar with its score. An older call still in flight is
 // aborted when a newer one starts, and its answer is never shown.
 import type { ClassificationInput, LabelScore } from '../../src/index.ts';
-import { byId, debounce, describeError, isAbort, showError } from './dom.ts';
+import { byId, debounce, describeError, isAbort, showError, submitOnEnter } from './dom.ts';
 import type { LoadedModel } from './model-picker.ts';
 import { scoreBar } from './score-bar.ts';
 
@@ -29,14 +29,7 @@ export class ClassifyPanel {
     this.text.addEventListener('input', typed);
     this.pair.addEventListener('input', typed);
     // Enter submits, Shift+Enter is a new line: the keyboard path to "Classify" without leaving the text box.
-    for (const box of [this.text, this.pair]) {
-      box.addEventListener('keydown', (ev) => {
-        if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
-          ev.preventDefault();
-          byId<HTMLFormElement>('classify-form').requestSubmit();
-        }
-      });
-    }
+    for (const box of [this.text, this.pair]) submitOnEnter(box, byId<HTMLFormElement>('classify-form'));
   }
 
   setModel(model: LoadedModel | null): void {

@@ -33,3 +33,13 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
   wrapped.cancel = () => clearTimeout(timer);
   return wrapped;
 }
+
+/** Enter in `box` submits `form`; Shift+Enter stays a new line (and an IME composition is left alone). */
+export function submitOnEnter(box: HTMLTextAreaElement, form: HTMLFormElement): void {
+  box.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      form.requestSubmit();
+    }
+  });
+}

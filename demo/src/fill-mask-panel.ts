@@ -2,7 +2,7 @@
 // 300 ms after the last keystroke. Each mask gets its five likeliest tokens as bars with their probabilities. An
 // older call still in flight is aborted when a newer one starts, and its answer is never shown.
 import type { FillMaskPrediction } from '../../src/index.ts';
-import { byId, debounce, describeError, isAbort, showError } from './dom.ts';
+import { byId, debounce, describeError, isAbort, showError, submitOnEnter } from './dom.ts';
 import type { LoadedModel } from './model-picker.ts';
 import { scoreBar } from './score-bar.ts';
 
@@ -28,12 +28,7 @@ export class FillMaskPanel {
       if (this.live.checked) this.debounced();
     });
     // Enter fills, Shift+Enter is a new line, as in the classify box.
-    this.text.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
-        ev.preventDefault();
-        form.requestSubmit();
-      }
-    });
+    submitOnEnter(this.text, form);
   }
 
   setModel(model: LoadedModel | null): void {

@@ -23,7 +23,7 @@ export async function fillMask(gpu: GpuContext, o: CliOptions, inputs: CliInput[
     const { model, tokenizer, maxLength } = loaded;
     const V = model.config.vocabSize;
     for (let i = 0; i < inputs.length; i += o.batchSize) {
-      const prepared = prepareFillMask(tokenizer, maxLength, inputs.slice(i, i + o.batchSize).map((x) => x.text), (k) => `input ${i + k + 1}`);
+      const prepared = prepareFillMask(tokenizer, maxLength, inputs.slice(i, i + o.batchSize).map((x) => x.text), { where: (k) => `input ${i + k + 1}` });
       const batch = stack(prepared.rows, tokenizer.padTokenId);
       const { T } = batch;
       // Only the [MASK] rows go through the V-wide decoder; their scores come back in this order.

@@ -203,7 +203,7 @@ export class BertModel {
     const mlm = outputs.includes('mlmLogits') ? this.mlmRowsOf(batch) : null;
     const maxB = this.maxBatchFor(Tb, attentionLayer !== undefined);
     if (B > maxB) return this.forwardInParts(batch, maxB, outputs, attentionLayer);
-    if (mlm && mlm.bucket * this.config.vocabSize * (this.dtype === 'f16' ? 2 : 4) > this.bindingLimit()) {
+    if (mlm && mlm.bucket * this.config.vocabSize * this.elementBytes > this.bindingLimit()) {
       if (B === 1) throw new Error(`forward: ${mlm.count} masked-LM rows × vocab ${this.config.vocabSize} exceed this device's storage binding limit (${this.bindingLimit()} bytes); ask for fewer rows`);
       return this.forwardInParts(batch, Math.ceil(B / 2), outputs, attentionLayer);
     }
@@ -236,12 +236,17 @@ export class BertModel {
    */
   private maxBatchFor(Tb: number, withAttentions: boolean): number {
     const c = this.config;
-    const bytes = this.dtype === 'f16' ? 2 : 4;
+    const bytes = this.elementBytes;
     const perSequence = Math.max(Tb * Math.max(3 * c.hiddenSize, c.intermediateSize) * bytes, withAttentions ? c.numAttentionHeads * Tb * Tb * 4 : 0);
     const limit = this.bindingLimit();
     const maxB = Math.floor(limit / perSequence);
     if (maxB < 1) throw new Error(`forward: one sequence of ${Tb} tokens needs ${perSequence} bytes of activations, over this device's storage binding limit (${limit})`);
     return maxB;
+  }
+
+  /** Bytes per stored activation element. */
+  private get elementBytes(): number {
+    return this.dtype === 'f16' ? 2 : 4;
   }
 
   private bindingLimit(): number {
@@ -261,7 +266,7 @@ export class BertModel {
     let bucket = 1;
     while (bucket < rows.length) bucket *= 2;
     // The exact count when the power of two would not fit one binding but the rows themselves do.
-    if (bucket * this.config.vocabSize * (this.dtype === 'f16' ? 2 : 4) > this.bindingLimit()) bucket = rows.length;
+    if (bucket * this.config.vocabSize * this.elementBytes > this.bindingLimit()) bucket = rows.length;
     return { rows, count: rows.length, bucket };
   }
 

@@ -6,7 +6,7 @@ import type { FileProvider } from '../hub/files.ts';
 import { sequenceClassificationLoss, type Labels } from '../model/heads.ts';
 import { hasMaskedLmHead, hasNextSentenceHead, type BertConfig, type BertHead } from '../model/config.ts';
 import { loadBert, type LoadedBert } from '../model/load.ts';
-import { checkFillMaskOptions, finishFillMask, prepareFillMask, targetIds, type FillMaskResult } from '../tasks/fill-mask.ts';
+import { checkFillMaskOptions, finishFillMask, prepareFillMask, type FillMaskResult } from '../tasks/fill-mask.ts';
 import { checkNextSentenceOptions, finishNextSentence, prepareNextSentence } from '../tasks/next-sentence.ts';
 import { checkFeatureOptions, finishFeatures, prepareFeatures, type EmbeddingOutput } from '../tasks/feature-extraction.ts';
 import {
@@ -212,8 +212,7 @@ export class Runtime {
     }
     if (this.task === 'fill-mask') {
       const o = checkFillMaskOptions(options);
-      if (o.targets !== undefined) targetIds(tokenizer, o.targets); // a bad list fails before any GPU work
-      const prepared = prepareFillMask(tokenizer, maxLength, inputs);
+      const prepared = prepareFillMask(tokenizer, maxLength, inputs, { targets: o.targets });
       const rows = await this.batcher.submit(prepared.rows, o.signal, prepared.masks);
       return finishFillMask(tokenizer, prepared, rows.map((r) => r.mlmLogits!), model.config.vocabSize, o);
     }

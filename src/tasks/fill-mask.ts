@@ -3,6 +3,7 @@
 // predictions; with several masks, a list per mask; an array of inputs, one such result per input.
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
+import { describe } from './text-classification.ts';
 
 export interface FillMaskOptions {
   /** Predictions per mask, best first (default 5; at most the number of targets). */
@@ -33,11 +34,8 @@ export interface PreparedFillMask {
   /** For each row, the positions of its mask tokens. */
   masks: number[][];
   single: boolean;
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  return Array.isArray(v) ? 'an array' : typeof v;
+  /** The `targets` as token ids (null: rank the whole vocabulary). */
+  candidates: number[] | null;
 }
 
 export function checkFillMaskOptions(options: unknown): FillMaskOptions {
@@ -62,8 +60,13 @@ export function targetIds(tokenizer: BertTokenizer, targets: string | string[]):
   return [...ids];
 }
 
-/** `where(i)` names input i in messages (the CLI numbers its input lines). */
-export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inputs: unknown, where?: (i: number) => string): PreparedFillMask {
+/**
+ * Token rows and mask positions for `inputs`, and the targets' ids, all checked before any GPU work. `where(i)` names
+ * input i in messages (the CLI numbers its input lines).
+ */
+export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inputs: unknown,
+  options: Pick<FillMaskOptions, 'targets'> & { where?: (i: number) => string } = {}): PreparedFillMask {
+  const { where } = options;
   const maskId = tokenizer.maskTokenId;
   if (maskId === undefined) throw new Error(`this tokenizer has no mask token (${JSON.stringify(tokenizer.maskToken)} is not in its vocabulary)`);
   const single = !Array.isArray(inputs);
@@ -87,7 +90,7 @@ export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inp
     rows.push(e);
     masks.push(at);
   });
-  return { rows, masks, single };
+  return { rows, masks, single, candidates: options.targets === undefined ? null : targetIds(tokenizer, options.targets) };
 }
 
 function maskPositions(ids: ArrayLike<number>, maskId: number): number[] {
@@ -98,7 +101,7 @@ function maskPositions(ids: ArrayLike<number>, maskId: number): number[] {
 
 /** logits[i]: (k_i, V) scores at row i's k_i masks, in the order of `prepared.masks[i]`. */
 export function finishFillMask(tokenizer: BertTokenizer, prepared: PreparedFillMask, logits: Float32Array[], V: number, options: FillMaskOptions): FillMaskResult | FillMaskResult[] {
-  const candidates = options.targets === undefined ? null : targetIds(tokenizer, options.targets);
+  const { candidates } = prepared;
   const k = Math.min(options.topK ?? 5, candidates?.length ?? V);
   const results = prepared.rows.map((row, r) => {
     const oneMask = prepared.masks[r].length === 1;

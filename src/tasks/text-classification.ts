@@ -34,7 +34,8 @@ export interface PreparedInputs {
   single: boolean;
 }
 
-function describe(v: unknown): string {
+/** How an unexpected input reads in an error message. */
+export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'string' ? `a string` : typeof v;
