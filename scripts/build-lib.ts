@@ -34,8 +34,9 @@ await build({
   },
 });
 
-// Node: the same sources with Dawn; dependencies stay external (npm installs them).
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+// Node: the same sources with Dawn; dependencies and peers (webgpu, imported on first use) stay external: npm
+// installs them next to the package.
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
 await build({
   configFile: false,
   root,
@@ -50,7 +51,7 @@ await build({
     ssr: true,
     rollupOptions: {
       input: { node: join(root, 'src/node.ts'), cli: join(root, 'src/cli/main.ts') },
-      external: [...Object.keys(pkg.dependencies ?? {}), /^node:/],
+      external: [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), /^node:/],
       output: { format: 'es', entryFileNames: '[name].js' },
     },
   },

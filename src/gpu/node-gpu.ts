@@ -1,11 +1,11 @@
-// Node only: finds a WebGPU adapter through Dawn (npm `webgpu`). A real GPU driver wins; on a machine without one we
-// point the Vulkan loader at the software driver that scripts/setup.sh installed (Mesa 25 lavapipe in .cache/mesa),
-// else at Chromium's SwiftShader. The Vulkan loader reads VK_DRIVER_FILES at each instance creation, so switching
-// in-process works and no wrapper script or environment variable is needed.
+// Node only: finds a WebGPU adapter through Dawn (npm `webgpu`, an optional peer dependency: imported on first use, so
+// importing bertgpu never needs it, and a missing install gets an error that says what to run). A real GPU driver
+// wins; on a machine without one we point the Vulkan loader at the software driver that scripts/setup.sh installed
+// (Mesa 25 lavapipe in .cache/mesa), else at Chromium's SwiftShader. The Vulkan loader reads VK_DRIVER_FILES at each
+// instance creation, so switching in-process works and no wrapper script or environment variable is needed.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { create, globals } from 'webgpu';
 
 export type NodeDriver = 'system' | 'lavapipe' | 'swiftshader' | 'env';
 
@@ -32,10 +32,31 @@ export function findLavapipeIcd(): string | null {
   return null;
 }
 
-// Dawn's enums and classes (GPUBufferUsage, GPUMapMode, …) are globals in browsers; WebGPU code expects them there.
-Object.assign(globalThis, globals);
+type Dawn = typeof import('webgpu');
+let dawn: Promise<Dawn> | undefined;
+
+/** Dawn, imported once. Its enums and classes (GPUBufferUsage, GPUMapMode, …) become globals, as in browsers. */
+export function loadDawn(): Promise<Dawn> {
+  dawn ??= import('webgpu').then(
+    (m) => {
+      Object.assign(globalThis, m.globals);
+      return m;
+    },
+    (e: unknown) => {
+      dawn = undefined;
+      // Only the package itself missing; a broken install (say, no binary for this platform) keeps Dawn's own error.
+      const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+      if (code === 'ERR_MODULE_NOT_FOUND' && String(message).includes("'webgpu'")) {
+        throw new Error('Dawn, the optional peer dependency "webgpu" that bertgpu needs in Node, is not installed: run `npm install webgpu`', { cause: e });
+      }
+      throw e;
+    },
+  );
+  return dawn;
+}
 
 async function tryAdapter(powerPreference: GPUPowerPreference): Promise<{ gpu: GPU; adapter: GPUAdapter } | null> {
+  const { create } = await loadDawn();
   const gpu = create([]) as GPU;
   const adapter = await gpu.requestAdapter({ powerPreference });
   return adapter ? { gpu, adapter } : null;
