@@ -2,7 +2,8 @@
 // with our metadata in x-bertgpu-* headers (model, file, ETag, size, sha256). The body is streamed into cache.put()
 // as it downloads; at the end the size and sha256 are checked, and a mismatch errors the stream, so put() rejects
 // and nothing is stored. The Cache API cannot append, so an interrupted download is not resumed across page loads
-// (within one load the URL source still resumes with Range).
+// (within one load the URL source still resumes with Range). A file whose size the server did not state (a gzipped
+// answer, a cross-origin Content-Length) is stored without x-bertgpu-size; its size is then the stored body's.
 import { WeightsError } from '../weights/errors.ts';
 import type { ByteSource } from '../weights/source.ts';
 import { groupByModel, type CachedFile, type CacheKey, type CacheWriter, type FileCache } from './cache.ts';
@@ -10,10 +11,12 @@ import { Sha256 } from './sha256.ts';
 
 export const BROWSER_CACHE_NAME = 'bertgpu-v1';
 
-function metaOf(res: Response, url: string): CachedFile | null {
+async function metaOf(res: Response, url: string): Promise<CachedFile | null> {
   const h = res.headers;
-  const size = Number(h.get('x-bertgpu-size'));
-  if (!h.get('x-bertgpu-model') || !Number.isSafeInteger(size)) return null;
+  if (!h.get('x-bertgpu-model')) return null;
+  const stated = h.get('x-bertgpu-size');
+  const size = stated === null ? (await res.clone().blob()).size : Number(stated);
+  if (!Number.isSafeInteger(size)) return null;
   return {
     model: h.get('x-bertgpu-model')!, file: h.get('x-bertgpu-file') ?? '', url, etag: h.get('x-bertgpu-etag') ?? undefined,
     size, sha256: h.get('x-bertgpu-sha256') ?? undefined, savedAt: h.get('x-bertgpu-saved') ?? '',
@@ -49,7 +52,7 @@ export function browserCache(storage: CacheStorage = globalThis.caches, name = B
     async get(key: CacheKey) {
       const res = await (await open()).match(key.url);
       if (!res) return null;
-      const meta = metaOf(res, key.url);
+      const meta = await metaOf(res, key.url);
       if (!meta || (key.etag !== undefined && meta.etag !== key.etag)) return null;
       return responseSource(res, key.url, meta.size);
     },
@@ -67,13 +70,14 @@ export function browserCache(storage: CacheStorage = globalThis.caches, name = B
       if (key.etag) headers.set('x-bertgpu-etag', key.etag);
       if (expected.size !== undefined) headers.set('x-bertgpu-size', String(expected.size));
       if (expected.sha256) headers.set('x-bertgpu-sha256', expected.sha256);
-      // Without an announced size the header would be missing; such entries are simply not found later.
       const put = cache.put(key.url, new Response(readable, { headers }));
       put.catch(() => undefined); // awaited in commit/abandon; never an unhandled rejection
       let finished = false;
       let broken = false;
       return {
         resumeFrom: 0,
+        setValidator() {},
+        async restart() {},
         async *readPartial() {},
         async write(chunk) {
           hash?.update(chunk);
@@ -112,7 +116,7 @@ export function browserCache(storage: CacheStorage = globalThis.caches, name = B
       const files: CachedFile[] = [];
       for (const req of await cache.keys()) {
         const res = await cache.match(req);
-        const meta = res && metaOf(res, req.url);
+        const meta = res && (await metaOf(res, req.url));
         if (meta) files.push(meta);
       }
       return groupByModel(files);
@@ -123,7 +127,7 @@ export function browserCache(storage: CacheStorage = globalThis.caches, name = B
       let removed = 0;
       for (const req of await cache.keys()) {
         const res = await cache.match(req);
-        const meta = res && metaOf(res, req.url);
+        const meta = res && (await metaOf(res, req.url));
         if (model === undefined || meta?.model === model) {
           if (await cache.delete(req)) removed++;
         }

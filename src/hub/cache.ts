@@ -1,14 +1,22 @@
-// Download cache, storage-agnostic. A cached file is keyed by its URL and validated by the server's ETag (for Hub LFS
-// files, the sha256 in X-Linked-Etag). An entry is published only after the whole file arrived and matched the
-// expected size and sha256; a download that stops half-way publishes nothing. Stores that can (Node) keep the partial
-// bytes and resume the next attempt with a Range request. Implementations: node-cache.ts, browser-cache.ts.
+// Download cache, storage-agnostic. A cached file is keyed by its URL and validated against the server on every use
+// (one HEAD): by its ETag (for Hub LFS files the sha256, from X-Linked-Etag or, in browsers, the Hub API), else by
+// Last-Modified (readable cross-origin, where ETag is often hidden), and its size must equal the size the server
+// states — any difference is a miss and a fresh download, never an error or old bytes. A server that gives neither
+// validator gets no reuse: such a file is downloaded again each time (only an offline load falls back to it). An
+// entry is published only after the whole file arrived and matched the expected size and sha256; a download that
+// stops half-way publishes nothing. Stores that can (Node) keep the partial bytes and resume the next attempt with
+// Range + If-Range; an answer with the whole file restarts the download cleanly. Implementations: node-cache.ts,
+// browser-cache.ts.
 import { WeightsError } from '../weights/errors.ts';
 import type { ByteSource } from '../weights/source.ts';
 import type { UrlSource } from '../weights/url-source.ts';
 
 export interface CacheKey {
   url: string;
-  /** Server validator; undefined when it could not be asked (offline): any entry for the URL will do. */
+  /**
+   * Server validator (the ETag, or `lm:` + Last-Modified); undefined when the server could not be asked (offline): any
+   * entry for the URL will do.
+   */
   etag?: string;
   /** Model label (`org/name@rev` or folder URL) and file name, for listing. */
   model: string;
@@ -34,6 +42,12 @@ export interface CachedModel {
 export interface CacheWriter {
   /** Bytes already held from an earlier interrupted download (0 when starting fresh). */
   readonly resumeFrom: number;
+  /** The If-Range validator of the response those bytes came from (resumeFrom > 0 only with one). */
+  readonly resumeValidator?: string;
+  /** Records the validator of the response now being written, for a later resume. */
+  setValidator(validator: string): void;
+  /** Drops the bytes held and starts the file again from byte 0 (the server would not continue them). */
+  restart(): Promise<void>;
   /** Those bytes, to replay to the consumer before the network picks up. */
   readPartial(signal?: AbortSignal): AsyncIterable<Uint8Array>;
   write(chunk: Uint8Array): Promise<void>;
@@ -94,8 +108,12 @@ export function cachedSource(remote: UrlSource, cache: FileCache, options: Cache
         if (hit) return { hit };
         throw new WeightsError('http', `${remote.name}: cannot reach the server (${(e as Error).message}) and no cached copy exists`, remote.name);
       }
-      const hit = await cache.get({ ...base, etag: meta.etag });
-      return { hit, etag: meta.etag, size: meta.size, sha256: meta.sha256 };
+      const validator = meta.etag ?? (meta.lastModified ? `lm:${meta.lastModified}` : undefined);
+      // No validator: nothing says a kept copy is still the server's file, so it is downloaded again.
+      let hit = validator === undefined ? null : await cache.get({ ...base, etag: validator });
+      // Same validator, other size (a server that reuses ETags, a truncated store): a miss, not old bytes.
+      if (hit && meta.size !== undefined && (await hit.size(signal)) !== meta.size) hit = null;
+      return { hit, etag: validator, size: meta.size, sha256: meta.sha256 };
     })().catch((e) => {
       resolved = null;
       throw e;
@@ -108,19 +126,32 @@ export function cachedSource(remote: UrlSource, cache: FileCache, options: Cache
       return;
     }
     const writer = await cache.open({ ...base, etag: r.etag }, { size: r.size, sha256: r.sha256 });
+    // The kept bytes are replayed only once the server has agreed to continue them (a 206 to Range + If-Range); a
+    // whole-file answer means the file changed or Range is unsupported, and the download starts over.
+    let restarted = false;
+    const network = remote.read(writer.resumeFrom, undefined, signal, {
+      ifRange: writer.resumeValidator,
+      onRestart: () => (restarted = true),
+      onValidator: (v) => writer.setValidator(v),
+    })[Symbol.asyncIterator]();
     let ok = false;
     try {
-      yield* writer.readPartial(signal);
-      for await (const chunk of remote.read(writer.resumeFrom, undefined, signal)) {
-        await writer.write(chunk);
-        yield chunk;
+      let step = await network.next();
+      if (restarted) await writer.restart();
+      else yield* writer.readPartial(signal);
+      for (; !step.done; step = await network.next()) {
+        await writer.write(step.value);
+        yield step.value;
       }
       await writer.commit();
       ok = true;
       // The entry exists now: the next full read (a reload, the second load of dtype 'auto') must find it.
       resolved = null;
     } finally {
-      if (!ok) await writer.abandon();
+      if (!ok) {
+        await network.return?.()?.catch(() => undefined);
+        await writer.abandon();
+      }
     }
   }
 

@@ -1,7 +1,8 @@
 // Node only: the download cache as files under $XDG_CACHE_HOME/bertgpu (else ~/.cache/bertgpu).
 //   entries/<key>.data   the file's bytes          key = first 32 hex of sha256(url)
 //   entries/<key>.json   { url, etag, size, sha256, model, file, savedAt } — written last: its presence publishes
-//   partial/<key>.data   an interrupted download;  partial/<key>.json  { url, etag } it belongs to
+//   partial/<key>.data   an interrupted download;  partial/<key>.json  { url, etag, validator } it belongs to, where
+//                        validator is the If-Range value (strong ETag or Last-Modified) of the response it came from
 // Verification re-reads the finished file through node:crypto (fast, and covers bytes from an earlier session).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -64,10 +65,12 @@ export function nodeCache(dir: string = defaultCacheDir()): FileCache {
       const k = keyOf(key.url);
       const dataPath = join(partial, `${k}.data`);
       const metaPath = join(partial, `${k}.json`);
-      // Resume only bytes of the same version of the file (same ETag), and never more than it has.
+      // Resume only bytes of the same version of the file (same ETag), never more than it has, and only with a
+      // validator for If-Range, so the server itself confirms the bytes continue the same file.
       let resumeFrom = 0;
       const old = await readJson(metaPath);
-      if (old && old.url === key.url && key.etag !== undefined && old.etag === key.etag) {
+      const resumeValidator = typeof old?.validator === 'string' ? old.validator : undefined;
+      if (old && old.url === key.url && key.etag !== undefined && old.etag === key.etag && resumeValidator) {
         try {
           resumeFrom = (await stat(dataPath)).size;
         } catch {
@@ -75,9 +78,12 @@ export function nodeCache(dir: string = defaultCacheDir()): FileCache {
         }
         if (expected.size !== undefined && resumeFrom > expected.size) resumeFrom = 0;
       }
+      let validator = resumeFrom > 0 ? resumeValidator : undefined;
+      let savedValidator = validator;
+      const saveMeta = () => writeFile(metaPath, JSON.stringify({ url: key.url, etag: key.etag, validator }));
       if (resumeFrom === 0) {
         await rm(dataPath, { force: true });
-        await writeFile(metaPath, JSON.stringify({ url: key.url, etag: key.etag }));
+        await saveMeta();
       }
       let handle: FileHandle | null = await open(dataPath, resumeFrom > 0 ? 'a' : 'w');
       let written = resumeFrom;
@@ -88,11 +94,26 @@ export function nodeCache(dir: string = defaultCacheDir()): FileCache {
       };
       return {
         resumeFrom,
+        resumeValidator: validator,
+        setValidator(v) {
+          validator = v;
+        },
+        async restart() {
+          await handle?.truncate(0);
+          await close();
+          handle = await open(dataPath, 'w');
+          written = 0;
+        },
         async *readPartial(signal) {
           if (resumeFrom > 0) yield* fileSource(dataPath).read(0, resumeFrom, signal);
         },
         async write(chunk) {
           if (!handle) throw new Error('cache writer is closed');
+          // The validator goes to disk with the first bytes it covers, so even a killed process leaves a resumable file.
+          if (validator !== savedValidator) {
+            savedValidator = validator;
+            await saveMeta();
+          }
           await handle.write(chunk);
           written += chunk.byteLength;
         },
