@@ -1,6 +1,7 @@
 // Model references → where the files are. `org/name`, `org/name@revision` and Hub URLs resolve to
 // `{endpoint}/{repo}/resolve/{revision}/{file}` (endpoint configurable for mirrors and self-hosting); any other
-// http(s) URL is a folder whose files sit at `{url}/{file}`. Local paths and dropped files are handled by their own
+// http(s) URL is a folder whose files sit at `{url}/{file}` — a query string (a signed URL's token, a cache buster)
+// is carried onto every file URL, a fragment is dropped. Local paths and dropped files are handled by their own
 // providers (node-files.ts, files.ts) because only Node can look at a path.
 import { WeightsError } from '../weights/errors.ts';
 
@@ -8,7 +9,7 @@ export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
 export type ModelRef =
   | { kind: 'hub'; endpoint: string; repo: string; revision: string }
-  | { kind: 'url'; base: string };
+  | { kind: 'url'; base: string; query?: string };
 
 // HF repo ids: one or two segments of [A-Za-z0-9._-], no "--" or ".." (the Hub rejects them too).
 const REPO_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
@@ -60,7 +61,12 @@ export function parseModelRef(ref: string, endpoint: string = DEFAULT_ENDPOINT):
       checkRevision(revision, ref);
       return { kind: 'hub', endpoint: u.origin === epUrl.origin ? ep : DEFAULT_ENDPOINT, repo, revision };
     }
-    return { kind: 'url', base: u.href.endsWith('/') ? u.href : `${u.href}/` };
+    // The folder is the path; query and fragment would otherwise become part of the last path segment.
+    const query = u.search;
+    u.search = '';
+    u.hash = '';
+    const base = u.href.endsWith('/') ? u.href : `${u.href}/`;
+    return query ? { kind: 'url', base, query } : { kind: 'url', base };
   }
   const at = ref.lastIndexOf('@');
   const repo = at >= 0 ? ref.slice(0, at) : ref;
@@ -80,11 +86,11 @@ export function checkFileName(name: string, context: string): void {
 export function fileUrl(ref: ModelRef, file: string): string {
   checkFileName(file, 'fileUrl');
   const path = file.split('/').map(encodeURIComponent).join('/');
-  if (ref.kind === 'url') return new URL(path, ref.base).href;
+  if (ref.kind === 'url') return new URL(path, ref.base).href + (ref.query ?? '');
   return `${ref.endpoint}/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${path}`;
 }
 
-/** A short label for messages and the cache: `org/name@rev` or the folder URL. */
+/** A short label for messages and the cache: `org/name@rev` or the folder URL (without its query, which may hold a token). */
 export function describeRef(ref: ModelRef): string {
   return ref.kind === 'hub' ? `${ref.repo}@${ref.revision}` : ref.base;
 }
