@@ -1,4 +1,5 @@
-// The CLI commands. Each writes one result per input to stdout (JSON lines with --json) and nothing else there.
+// The CLI commands. Each writes one result per input to stdout (JSON lines with --json) and nothing else there,
+// a batch at a time as the batches finish.
 import { openProvider } from '../hub/node-files.ts';
 import { openModel } from '../hub/model.ts';
 import type { GpuContext } from '../gpu/device.ts';
@@ -8,9 +9,10 @@ import { normalize, pool } from '../tasks/pooling.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { BatchInput, Encoding } from '../tokenizer/types.ts';
 import type { CliOptions } from './args.ts';
-import type { CliInput } from './inputs.ts';
+import type { CliInput, InputBatches } from './inputs.ts';
 
-export type Out = (line: string) => void;
+/** Writes one batch's result lines (one per input) and resolves when more may be written. */
+export type Out = (lines: readonly string[]) => Promise<void>;
 
 export function provider(o: CliOptions) {
   return openProvider(o.model!, { endpoint: o.endpoint, cacheDir: o.cache ? undefined : false });
@@ -37,17 +39,18 @@ export function stack(encodings: Encoding[], padId = 0) {
   return { B, T, inputIds, tokenTypeIds, attentionMask };
 }
 
-async function forEachBatch(loaded: LoadedBert, inputs: readonly CliInput[], size: number,
-  fn: (encodings: Encoding[], batch: ReturnType<typeof stack>) => Promise<void>): Promise<void> {
-  for (let i = 0; i < inputs.length; i += size) {
-    const encodings = encode(loaded.tokenizer, inputs.slice(i, i + size), loaded.maxLength);
-    await fn(encodings, stack(encodings));
+/** Each batch of inputs through `fn`, its lines written before the next batch is read. */
+async function forEachBatch(loaded: LoadedBert, batches: InputBatches, out: Out,
+  fn: (encodings: Encoding[], batch: ReturnType<typeof stack>) => Promise<string[]>): Promise<void> {
+  for await (const { inputs } of batches) {
+    const encodings = encode(loaded.tokenizer, inputs, loaded.maxLength);
+    await out(await fn(encodings, stack(encodings)));
   }
 }
 
 const round = (v: number) => Math.fround(v);
 
-export async function classify(gpu: GpuContext, o: CliOptions, inputs: CliInput[], out: Out): Promise<void> {
+export async function classify(gpu: GpuContext, o: CliOptions, inputs: InputBatches, out: Out): Promise<void> {
   const loaded = await loadBert(gpu, provider(o), {
     dtype: o.dtype,
     checkModel: ({ label, config, head }) => {
@@ -60,9 +63,9 @@ export async function classify(gpu: GpuContext, o: CliOptions, inputs: CliInput[
     const { config } = loaded.model;
     const fn = defaultScoreFunction(problemTypeOf(config));
     const L = config.numLabels;
-    await forEachBatch(loaded, inputs, o.batchSize, async (encodings, batch) => {
+    await forEachBatch(loaded, inputs, out, async (encodings, batch) => {
       const { logits } = await loaded.model.forward(batch, ['logits']);
-      encodings.forEach((e, b) => {
+      return encodings.map((e, b) => {
         const row = Array.from(logits!.subarray(b * L, (b + 1) * L), round);
         const probs = applyScore(row, fn);
         const ranked = probs.map((score, i) => ({ label: config.id2label[i], score })).sort((a, c) => c.score - a.score);
@@ -72,11 +75,10 @@ export async function classify(gpu: GpuContext, o: CliOptions, inputs: CliInput[
           config.id2label.forEach((label, i) => { scores[label] = probs[i]; });
           const obj: Record<string, unknown> = { label: ranked[0].label, score: ranked[0].score, scores, logits: row, truncated };
           if (o.topK !== undefined) obj.top = ranked.slice(0, o.topK);
-          out(JSON.stringify(obj));
-        } else {
-          const top = ranked.slice(0, o.topK ?? 1).map((r) => `${r.label} ${r.score.toFixed(4)}`).join('  ');
-          out(`${top}${truncated ? '  (truncated)' : ''}`);
+          return JSON.stringify(obj);
         }
+        const top = ranked.slice(0, o.topK ?? 1).map((r) => `${r.label} ${r.score.toFixed(4)}`).join('  ');
+        return `${top}${truncated ? '  (truncated)' : ''}`;
       });
     });
   } finally {
@@ -84,17 +86,17 @@ export async function classify(gpu: GpuContext, o: CliOptions, inputs: CliInput[
   }
 }
 
-export async function embed(gpu: GpuContext, o: CliOptions, inputs: CliInput[], out: Out): Promise<void> {
+export async function embed(gpu: GpuContext, o: CliOptions, inputs: InputBatches, out: Out): Promise<void> {
   const loaded = await loadBert(gpu, provider(o), { dtype: o.dtype, head: 'base' });
   try {
     const C = loaded.model.config.hiddenSize;
-    await forEachBatch(loaded, inputs, o.batchSize, async (encodings, batch) => {
+    await forEachBatch(loaded, inputs, out, async (encodings, batch) => {
       const { lastHiddenState } = await loaded.model.forward(batch, ['lastHiddenState']);
       const vectors = pool(lastHiddenState!, batch.attentionMask, batch.B, batch.T, C, o.pooling);
-      vectors.forEach((v, b) => {
+      return vectors.map((v, b) => {
         if (o.normalize) normalize(v);
         const truncated = encodings[b].overflowing.length > 0;
-        out(o.json ? JSON.stringify({ embedding: Array.from(v), truncated }) : Array.from(v, (x) => x.toFixed(6)).join(' '));
+        return o.json ? JSON.stringify({ embedding: Array.from(v), truncated }) : Array.from(v, (x) => x.toFixed(6)).join(' ');
       });
     });
   } finally {
@@ -102,31 +104,29 @@ export async function embed(gpu: GpuContext, o: CliOptions, inputs: CliInput[], 
   }
 }
 
-export async function tokenize(o: CliOptions, inputs: CliInput[], out: Out): Promise<void> {
+export async function tokenize(o: CliOptions, inputs: InputBatches, out: Out): Promise<void> {
   const files = await openModel(provider(o));
   const tokenizer = tokenizerFromFiles(files);
   const maxLength = Math.min(tokenizer.modelMaxLength ?? Infinity, files.config.maxPositionEmbeddings);
-  for (const input of inputs) {
+  const line = (input: CliInput) => {
     const e = tokenizer.encode(input.text, input.textPair ?? null, { truncation: { maxLength }, returnOverflowing: true });
+    if (!o.json) return Array.from(e.ids, (id) => tokenizer.idToToken(id) ?? `<${id}>`).join(' ');
     const offsets: [number, number][] = [];
     for (let i = 0; i < e.offsets.length; i += 2) offsets.push([e.offsets[i], e.offsets[i + 1]]);
     const truncated = e.overflowing.length > 0;
-    if (o.json) {
-      out(JSON.stringify({ ids: Array.from(e.ids), tokenTypeIds: Array.from(e.tokenTypeIds), attentionMask: Array.from(e.attentionMask), offsets, truncated }));
-    } else {
-      out(Array.from(e.ids, (id) => tokenizer.idToToken(id) ?? `<${id}>`).join(' '));
-    }
-  }
+    return JSON.stringify({ ids: Array.from(e.ids), tokenTypeIds: Array.from(e.tokenTypeIds), attentionMask: Array.from(e.attentionMask), offsets, truncated });
+  };
+  for await (const batch of inputs) await out(batch.inputs.map(line));
 }
 
-export function info(gpu: GpuContext, driver: string, o: CliOptions, out: Out): void {
+export function info(gpu: GpuContext, driver: string, o: CliOptions, out: Out): Promise<void> {
   const f = gpu.facts;
   const facts = { vendor: f.vendor, architecture: f.architecture, description: f.description, fallback: f.isFallbackAdapter, f16: f.hasF16, driver };
-  if (o.json) out(JSON.stringify(facts));
-  else {
-    out(`adapter:      ${f.description || f.vendor} (${f.vendor}${f.architecture ? `, ${f.architecture}` : ''})`);
-    out(`driver:       ${driver}`);
-    out(`fallback:     ${f.isFallbackAdapter ? 'yes (software adapter)' : 'no'}`);
-    out(`shader-f16:   ${f.hasF16 ? 'yes' : 'no'}`);
-  }
+  if (o.json) return out([JSON.stringify(facts)]);
+  return out([
+    `adapter:      ${f.description || f.vendor} (${f.vendor}${f.architecture ? `, ${f.architecture}` : ''})`,
+    `driver:       ${driver}`,
+    `fallback:     ${f.isFallbackAdapter ? 'yes (software adapter)' : 'no'}`,
+    `shader-f16:   ${f.hasF16 ? 'yes' : 'no'}`,
+  ]);
 }

@@ -6,11 +6,9 @@ import { loadBert } from '../model/load.ts';
 import { finishFillMask, prepareFillMask, type FillMaskPrediction } from '../tasks/fill-mask.ts';
 import type { CliOptions } from './args.ts';
 import { provider, stack, type Out } from './commands.ts';
-import type { CliInput } from './inputs.ts';
+import type { InputBatches } from './inputs.ts';
 
-export async function fillMask(gpu: GpuContext, o: CliOptions, inputs: CliInput[], out: Out): Promise<void> {
-  const paired = inputs.findIndex((i) => i.textPair !== undefined);
-  if (paired >= 0) throw new Error(`fill-mask takes single texts; input ${paired + 1} has a TAB (text pair)`);
+export async function fillMask(gpu: GpuContext, o: CliOptions, batches: InputBatches, out: Out): Promise<void> {
   const loaded = await loadBert(gpu, provider(o), {
     dtype: o.dtype,
     checkModel: ({ label, config, head }) => {
@@ -22,28 +20,27 @@ export async function fillMask(gpu: GpuContext, o: CliOptions, inputs: CliInput[
   try {
     const { model, tokenizer, maxLength } = loaded;
     const V = model.config.vocabSize;
-    for (let i = 0; i < inputs.length; i += o.batchSize) {
-      const prepared = prepareFillMask(tokenizer, maxLength, inputs.slice(i, i + o.batchSize).map((x) => x.text), { where: (k) => `input ${i + k + 1}` });
+    for await (const { first, inputs } of batches) {
+      const paired = inputs.findIndex((i) => i.textPair !== undefined);
+      if (paired >= 0) throw new Error(`fill-mask takes single texts; input ${first + paired + 1} has a TAB (text pair)`);
+      const prepared = prepareFillMask(tokenizer, maxLength, inputs.map((x) => x.text), { where: (k) => `input ${first + k + 1}` });
       const batch = stack(prepared.rows, tokenizer.padTokenId);
       const { T } = batch;
       // Only the [MASK] rows go through the V-wide decoder; their scores come back in this order.
       const mlmRows = prepared.masks.flatMap((positions, b) => positions.map((t) => b * T + t));
       const { mlmLogits } = await model.forward({ ...batch, mlmRows }, ['mlmLogits']);
-      let first = 0;
+      let maskRow = 0;
       const rows = prepared.masks.map((positions) => {
-        const own = mlmLogits!.subarray(first * V, (first + positions.length) * V);
-        first += positions.length;
+        const own = mlmLogits!.subarray(maskRow * V, (maskRow + positions.length) * V);
+        maskRow += positions.length;
         return own;
       });
       const results = finishFillMask(tokenizer, prepared, rows, V, { topK: o.topK }) as (FillMaskPrediction[] | FillMaskPrediction[][])[];
-      for (const result of results) {
-        if (o.json) {
-          out(JSON.stringify(result));
-        } else {
-          const perMask = (Array.isArray(result[0]) ? result : [result]) as FillMaskPrediction[][];
-          out(perMask.map((preds) => preds.map((p) => `${p.token_str} ${p.score.toFixed(4)}`).join('  ')).join(' | '));
-        }
-      }
+      await out(results.map((result) => {
+        if (o.json) return JSON.stringify(result);
+        const perMask = (Array.isArray(result[0]) ? result : [result]) as FillMaskPrediction[][];
+        return perMask.map((preds) => preds.map((p) => `${p.token_str} ${p.score.toFixed(4)}`).join('  ')).join(' | ');
+      }));
     }
   } finally {
     await loaded.model.dispose();

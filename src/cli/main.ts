@@ -4,7 +4,10 @@ import { requestNodeGpu } from '../gpu/node-gpu.ts';
 import { UsageError, parseCli, usage } from './args.ts';
 import { classify, embed, info, tokenize } from './commands.ts';
 import { fillMask } from './fill-mask.ts';
-import { readInputs } from './inputs.ts';
+import { openInputs } from './inputs.ts';
+import { LineWriter, OutputClosed } from './output.ts';
+
+const stdout = new LineWriter(process.stdout);
 
 export async function main(argv: readonly string[]): Promise<number> {
   let options;
@@ -22,26 +25,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const o = options;
-  const lines: string[] = [];
-  // Results are written as they come, so a long --file run streams; stdout carries nothing else.
-  const out = (line: string) => {
-    lines.push(line);
-    process.stdout.write(`${line}\n`);
-  };
+  // Results are written a batch at a time as the batches finish, so a long --file run streams in bounded memory;
+  // stdout carries nothing else.
+  const out = (lines: readonly string[]) => stdout.write(lines);
   try {
+    const inputs = await openInputs(o.file, o.texts, o.batchSize);
     if (o.command === 'tokenize') {
-      await tokenize(o, await readInputs(o.file, o.texts), out);
+      await tokenize(o, inputs, out);
       return 0;
     }
-    const inputs = o.command === 'info' ? [] : await readInputs(o.file, o.texts);
     const { gpu, adapter, driver } = await requestNodeGpu();
     const ctx = await requestDevice(adapter, { label: 'bertgpu-cli', instance: gpu });
-    if (o.command === 'info') info(ctx, driver, o, out);
+    if (o.command === 'info') await info(ctx, driver, o, out);
     else if (o.command === 'classify') await classify(ctx, o, inputs, out);
     else if (o.command === 'fill-mask') await fillMask(ctx, o, inputs, out);
     else await embed(ctx, o, inputs, out);
     return 0;
   } catch (e) {
+    // The reader went away (`| head`): what it wanted was written; stop without a message, as Unix tools do.
+    if (e instanceof OutputClosed) return 0;
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`bertgpu: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     return 1;
@@ -49,5 +51,6 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2));
-// Flush stdout before exiting: process.exit() would cut a piped stream short.
-process.stdout.write('', () => process.exit(code));
+// Flush stdout before exiting: process.exit() would cut a piped stream short. A closed pipe has nothing to flush.
+if (stdout.closed) process.exit(code);
+else process.stdout.write('', () => process.exit(code));
