@@ -23,7 +23,27 @@ export interface HttpProviderOptions extends Pick<UrlSourceOptions, 'headers' | 
   cache?: FileCache | null;
 }
 
-const MAX_TEXT_BYTES = 64 << 20; // tokenizer.json of large vocabularies is ~10 MB
+/**
+ * Caps on the files read whole as text, by name (others: DEFAULT_TEXT_CAP). Real files are far below them — a
+ * config.json is ~1 KB (~3 MB with 100 000 labels), a multilingual tokenizer.json ~17 MB — and a file over its cap is
+ * refused by its stated size before a byte is read (a local file's stat, a dropped File's size, the server's size),
+ * else as soon as the bytes read pass it. Weights are never read whole: they stream.
+ */
+export const TEXT_FILE_CAPS: Readonly<Record<string, number>> = {
+  'config.json': 4 << 20,
+  'special_tokens_map.json': 1 << 20,
+  'tokenizer_config.json': 16 << 20,
+  'model.safetensors.index.json': 16 << 20,
+  'vocab.txt': 64 << 20,
+  'tokenizer.json': 64 << 20,
+};
+export const DEFAULT_TEXT_CAP = 16 << 20;
+
+function capError(where: string, name: string, cap: number, size: number | null): WeightsError {
+  const mib = cap / (1 << 20);
+  return new WeightsError('config', `${where}: ${size === null ? `more than ${cap} bytes` : `${size} bytes`}, over the ` +
+    `${mib} MiB (${cap}-byte) cap for ${name}`, where);
+}
 
 /** Files from the Hub (`org/name[@rev]`, Hub URLs) or a folder URL. */
 export function httpProvider(model: string | ModelRef, options: HttpProviderOptions = {}): FileProvider {
@@ -65,12 +85,16 @@ export function httpProvider(model: string | ModelRef, options: HttpProviderOpti
   };
 }
 
-async function readText(s: ByteSource, name: string, signal?: AbortSignal): Promise<string> {
+/** Reads a model folder's text file whole, within its cap (TEXT_FILE_CAPS), as strict UTF-8. */
+export async function readText(s: ByteSource, name: string, signal?: AbortSignal): Promise<string> {
+  const cap = TEXT_FILE_CAPS[name] ?? DEFAULT_TEXT_CAP;
+  const stated = await s.size(signal);
+  if (stated !== undefined && stated > cap) throw capError(s.name, name, cap, stated);
   const parts: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of s.read(0, undefined, signal)) {
     total += chunk.byteLength;
-    if (total > MAX_TEXT_BYTES) throw new WeightsError('config', `${s.name}: ${name} is larger than ${MAX_TEXT_BYTES} bytes`, s.name);
+    if (total > cap) throw capError(s.name, name, cap, null);
     parts.push(chunk.slice());
   }
   const all = new Uint8Array(total);

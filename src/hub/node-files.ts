@@ -1,11 +1,11 @@
 // Node only: a local model directory as a file provider, and `openProvider` that picks a directory when the
 // reference is an existing path and the Hub/URL otherwise (with the on-disk cache by default).
 import { existsSync, statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { WeightsError } from '../weights/errors.ts';
 import { fileSource } from '../weights/node-source.ts';
-import { httpProvider, type FileProvider, type HttpProviderOptions } from './files.ts';
+import { httpProvider, readText, type FileProvider, type HttpProviderOptions } from './files.ts';
 import { nodeCache } from './node-cache.ts';
 import { checkFileName } from './resolve.ts';
 
@@ -26,14 +26,10 @@ export function dirProvider(dir: string): FileProvider {
     async source(name) {
       return (await exists(name)) ? fileSource(join(root, name), join(dir, name)) : null;
     },
-    async text(name) {
+    async text(name, signal) {
       if (!(await exists(name))) return null;
-      const bytes = await readFile(join(root, name));
-      try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      } catch {
-        throw new WeightsError('config', `${join(dir, name)}: not valid UTF-8 text`, join(dir, name));
-      }
+      // Within the file's cap (checked on its size first), like files from a server or a drop.
+      return readText(fileSource(join(root, name), join(dir, name)), name, signal);
     },
   };
 }
