@@ -3,7 +3,7 @@
 // so a failed load leaves nothing allocated.
 import type { BufferRegistry } from '../gpu/buffers.ts';
 import type { SafetensorsDtype, StorageDtype } from './dtypes.ts';
-import { STORAGE_BYTES } from './dtypes.ts';
+import { FLOAT_DTYPES, STORAGE_BYTES } from './dtypes.ts';
 import { WeightsError } from './errors.ts';
 import type { SafetensorsHeader, TensorInfo } from './safetensors.ts';
 import type { ByteSource } from './source.ts';
@@ -80,6 +80,23 @@ export interface GpuLoadOptions extends Omit<StreamOptions, 'storage'> {
   upload?: 'write' | 'mapped';
 }
 
+/**
+ * Refuses, from the header alone, a tensor that could not live in one buffer or be bound whole as a storage buffer
+ * (every weight is, by some kernel): otherwise it would download in full and fail at the first forward.
+ */
+export function checkTensorLimits(header: SafetensorsHeader, include: (info: TensorInfo) => boolean, storage: StorageDtype, limits: GPUSupportedLimits): void {
+  for (const info of header.tensors) {
+    if (!include(info)) continue;
+    const bytes = Math.max(4, Math.ceil((info.numel * STORAGE_BYTES[storage]) / 4) * 4);
+    const over = bytes > limits.maxBufferSize ? ['maxBufferSize', limits.maxBufferSize] as const
+      : bytes > limits.maxStorageBufferBindingSize ? ['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize] as const : null;
+    if (over) {
+      throw new WeightsError('buffer-limit', `${header.file}: tensor "${info.name}" needs ${bytes} bytes as ${storage}, over this device's ` +
+        `${over[0]} (${over[1]})${storage === 'f32' && bytes / 2 <= over[1] ? '; f16 storage would halve it' : ''}`, header.file, info.name);
+    }
+  }
+}
+
 /** Loads a safetensors source onto the GPU. Resolves with the tensors and the header. */
 export async function loadSafetensorsToGpu(
   source: ByteSource,
@@ -154,8 +171,17 @@ export async function loadSafetensorsToGpu(
     return upload === 'mapped' ? mappedSink(buffer, done) : writeSink(buffer, done);
   };
 
+  const include = options.include ?? ((info: TensorInfo) => FLOAT_DTYPES.has(info.dtype));
   try {
-    const header = await streamSafetensors(source, openSink, { ...options, storage });
+    const header = await streamSafetensors(source, openSink, {
+      ...options,
+      storage,
+      // After the caller's hook, which may decide what is included; before any tensor byte is taken.
+      onHeader: (h) => {
+        options.onHeader?.(h);
+        checkTensorLimits(h, include, storage, device.limits);
+      },
+    });
     await flush();
     await inFlight;
     for (const [k, v] of header.metadata) weights.metadata.set(k, v);

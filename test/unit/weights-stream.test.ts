@@ -212,4 +212,26 @@ describe('streaming upload over HTTP', () => {
     expect((err as Error).message).toMatch(/tensor "giant" needs \d+ bytes as f32, over this device's maxBufferSize/);
     expect(registry.liveCount).toBe(0);
   });
+
+  it("refuses a tensor over the device's maxStorageBufferBindingSize from the header, before any tensor is allocated", async () => {
+    const registry = new BufferRegistry(gpu.device);
+    let creates = 0;
+    const create = registry.create.bind(registry);
+    registry.create = (d) => (creates++, create(d));
+    const { maxStorageBufferBindingSize: binding, maxBufferSize } = gpu.device.limits;
+    // Bigger than a binding may be, within one buffer when the device allows that; the bytes are never sent.
+    const rows = Math.floor(Math.min(binding + 4096, maxBufferSize) / 4096);
+    const bytes = rows * 4096;
+    expect(bytes).toBeGreaterThan(binding);
+    const json = JSON.stringify({ first: { dtype: 'F32', shape: [1024], data_offsets: [0, 4096] }, vocab: { dtype: 'F32', shape: [rows, 1024], data_offsets: [4096, 4096 + bytes] } });
+    setFile(server, '/wide.safetensors', rawSafetensors(json, new Uint8Array(4096 + 65536)));
+    Object.assign(server.switches, { contentLength: false, chunkBytes: 4096, delayMs: 0, cutTimes: 0 });
+    const err = await loadSafetensorsToGpu(urlSource(`${server.url}/wide.safetensors`), registry).catch((e: unknown) => e);
+    Object.assign(server.switches, { contentLength: true });
+    expect((err as WeightsError).code).toBe('buffer-limit');
+    expect((err as WeightsError).tensor).toBe('vocab');
+    expect((err as Error).message).toContain(`tensor "vocab" needs ${bytes} bytes as f32, over this device's maxStorageBufferBindingSize (${binding})`);
+    expect(creates).toBe(0); // not even "first", whose bytes come before
+    expect(registry.liveCount).toBe(0);
+  });
 });
