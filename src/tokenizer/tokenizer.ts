@@ -2,11 +2,13 @@
 // offsets, truncation, overflowing windows, padding, decode), with offsets in UTF-16 code units. Pure TS: no DOM or
 // GPU imports, so the same class runs in a Worker (worker.ts), in Node and on the main thread.
 import { AddedTokenMatcher } from './added-tokens.ts';
-import { specFromTokenizerJson, specFromVocab, tokenName, type TokenizerSpec } from './config.ts';
+import { modelMaxLengthOf, specFromVocab, tokenName, type TokenizerSpec } from './config.ts';
 import { decodeTokens } from './decode.ts';
 import { applyTemplate, padEncoding, specialTokenCount } from './postprocess.ts';
 import { SegmentEncoder, type SequenceTokens } from './pretokenize.ts';
-import { firstCut, truncatedLengths, windowPairs, windows, type ResolvedTruncation, type Window } from './truncation.ts';
+import { specFromTokenizerJson } from './tokenizer-json.ts';
+import { checkRowCount, firstCut, truncatedLengths, windowCount, windowPairs, windows, type ResolvedTruncation,
+  type Window } from './truncation.ts';
 import type { BatchInput, DecodeOptions, Direction, EncodeOptions, Encoding, PaddingOptions, PaddingStrategy,
   TruncationOptions } from './types.ts';
 import { describe, optionalBoolean, optionalInt, optionalObject, requireInt, requireObject, requireOneOf,
@@ -74,9 +76,8 @@ export class BertTokenizer {
     }
     requireObject('BertTokenizer.fromTokenizerJson', 'config', config);
     const spec = specFromTokenizerJson(json);
-    const maxLen = config.model_max_length;
-    if (typeof maxLen === 'number' && maxLen > 0 && maxLen < 1e9) spec.modelMaxLength = maxLen;
-    spec.maskToken = tokenName(config, 'mask_token', spec.maskToken);
+    spec.modelMaxLength = modelMaxLengthOf('BertTokenizer.fromTokenizerJson', config);
+    spec.maskToken = tokenName(config, 'mask_token', spec.maskToken, 'BertTokenizer.fromTokenizerJson');
     return new BertTokenizer(spec);
   }
 
@@ -166,11 +167,17 @@ export class BertTokenizer {
         throw new RangeError(`truncation: maxLength (${t.maxLength}) is smaller than the ${nAdded} special tokens`);
       }
       const [lenA, lenB] = truncatedLengths(a1 - a0, b && b1 - b0, t.maxLength - nAdded, t.strategy);
+      // Count the rows before making any (a long text with a small step makes many); without returnOverflowing only
+      // the first window of each text is built.
+      const countA = windowCount(a1 - a0, lenA, t.stride);
+      const countB = b === undefined ? undefined : windowCount(b1 - b0, lenB as number, t.stride);
+      if (o.returnOverflowing) checkRowCount(countA, countB, t.fullOverflow);
+      const limit = o.returnOverflowing ? Infinity : 1;
       const shift = (ws: readonly Window[], by: number) => ws.map(([s, e]): [number, number] => [s + by, e + by]);
-      winA = shift(windows(a1 - a0, lenA, t.stride, t.direction), a0);
-      if (b !== undefined) winB = shift(windows(b1 - b0, lenB as number, t.stride, t.direction), b0);
+      winA = shift(windows(a1 - a0, lenA, t.stride, t.direction, limit), a0);
+      if (b !== undefined) winB = shift(windows(b1 - b0, lenB as number, t.stride, t.direction, limit), b0);
     }
-    const combos = o.returnOverflowing ? windowPairs(winA, winB) : [[winA[0], winB?.[0]] as const];
+    const combos = o.returnOverflowing ? windowPairs(winA, winB, t?.fullOverflow ?? false) : [[winA[0], winB?.[0]] as const];
     const [main, ...rest] = combos.map((w) => applyTemplate(this.spec, [a, b], w, o.addSpecialTokens));
     main.overflowing = rest;
     return main;

@@ -2,13 +2,19 @@
 // (with the `##` prefix after the first piece); if some position has no match the whole word becomes [UNK], and so does
 // a word longer than maxInputCharsPerWord code points.
 //
-// Two changes that keep the result identical but the cost bounded: continuation pieces are looked up in a second map
-// keyed without the prefix (no string concatenation per probe), and the first probe starts at the longest key length
-// instead of the word's end (a longer substring cannot be in the vocab). A word costs O(len · maxKeyLen), so text of
-// any size is linear. Results are cached per word, since real text repeats its words.
+// Changes that keep the result identical but the cost bounded: continuation pieces are looked up in a second map
+// keyed without the prefix (no string concatenation per probe), and each position probes only the key lengths the
+// vocab has, none longer than maxInputCharsPerWord (a longer token can never match: the word is no longer than that).
+// A word costs at most its length times the sum of those lengths; a hostile tokenizer.json (a huge
+// max_input_chars_per_word with thousands-of-characters tokens) could still make that enormous, so each word gets a
+// budget of looked-up characters and is an error past it. Results are cached per (short) word, since text repeats.
 import type { TokenizerSpec } from './config.ts';
 
 const CACHE_LIMIT = 50_000;
+/** Words longer than this (UTF-16 units) are not cached: they are rare and would make the cache large. */
+const CACHE_WORD_UNITS = 256;
+/** Characters of vocab lookups one word may cost; a 100-character word with 100-character tokens needs ~0.5 M. */
+export const WORDPIECE_WORK_LIMIT = 20_000_000;
 
 function codePointLength(s: string): number {
   let n = 0;
@@ -24,11 +30,21 @@ function codePointLength(s: string): number {
   return n;
 }
 
+/** Distinct key lengths (code points) of a map, longest first, none above `max`. */
+function keyLengths(keys: Iterable<string>, max: number): Int32Array {
+  const seen = new Set<number>();
+  for (const k of keys) {
+    const n = codePointLength(k);
+    if (n > 0 && n <= max) seen.add(n);
+  }
+  return Int32Array.from([...seen].sort((a, b) => b - a));
+}
+
 export class WordPiece {
   private readonly starts: Map<string, number>;
   private readonly continuations = new Map<string, number>();
-  private readonly maxStart: number;
-  private readonly maxContinuation: number;
+  private readonly startLengths: Int32Array;
+  private readonly continuationLengths: Int32Array;
   readonly unkId: number;
   readonly maxChars: number;
   private readonly cache = new Map<string, Int32Array>();
@@ -36,20 +52,13 @@ export class WordPiece {
   constructor(spec: TokenizerSpec) {
     this.starts = spec.vocab;
     const prefix = spec.continuingSubwordPrefix;
-    let maxStart = 0;
-    let maxContinuation = 0;
     for (const [token, id] of spec.vocab) {
-      maxStart = Math.max(maxStart, codePointLength(token));
-      if (token.startsWith(prefix)) {
-        const rest = token.slice(prefix.length);
-        this.continuations.set(rest, id);
-        maxContinuation = Math.max(maxContinuation, codePointLength(rest));
-      }
+      if (token.startsWith(prefix)) this.continuations.set(token.slice(prefix.length), id);
     }
-    this.maxStart = maxStart;
-    this.maxContinuation = maxContinuation;
-    this.unkId = spec.vocab.get(spec.unkToken) as number;
     this.maxChars = spec.maxInputCharsPerWord;
+    this.startLengths = keyLengths(this.starts.keys(), this.maxChars);
+    this.continuationLengths = keyLengths(this.continuations.keys(), this.maxChars);
+    this.unkId = spec.vocab.get(spec.unkToken) as number;
   }
 
   /**
@@ -61,8 +70,10 @@ export class WordPiece {
     const hit = this.cache.get(word);
     if (hit !== undefined) return hit;
     const pieces = this.split(word, nChars);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(word, pieces);
+    if (word.length <= CACHE_WORD_UNITS) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(word, pieces);
+    }
     return pieces;
   }
 
@@ -80,14 +91,24 @@ export class WordPiece {
     }
     const at = (i: number): number => (units === undefined ? i : units[i]);
     const out: number[] = [];
+    let work = 0;
     let start = 0;
     while (start < nChars) {
-      const map = start === 0 ? this.starts : this.continuations;
-      let end = Math.min(nChars, start + (start === 0 ? this.maxStart : this.maxContinuation));
+      const first = start === 0;
+      const map = first ? this.starts : this.continuations;
+      const lengths = first ? this.startLengths : this.continuationLengths;
       let id: number | undefined;
-      for (; end > start; end--) {
+      let end = start;
+      for (let k = 0; k < lengths.length; k++) {
+        if (lengths[k] > nChars - start) continue;
+        end = start + lengths[k];
+        work += lengths[k];
         id = map.get(word.slice(at(start), at(end)));
         if (id !== undefined) break;
+      }
+      if (work > WORDPIECE_WORK_LIMIT) {
+        throw new RangeError(`WordPiece: a word of ${nChars} characters needs more than ${WORDPIECE_WORK_LIMIT} characters of vocab ` +
+          `lookups with this vocabulary (max_input_chars_per_word ${this.maxChars}); lower max_input_chars_per_word`);
       }
       if (id === undefined) return Int32Array.of(this.unkId, 0, nChars);
       out.push(id, start, end);
