@@ -1,5 +1,14 @@
 // The page side of a Worker pipeline: a thin proxy with the Runtime's interface. Requests carry ids; progress and
 // results are routed back to their caller; an AbortSignal becomes an 'abort' message for that request.
+//
+// A Worker can die under a pipeline: it runs out of memory, crashes, is terminated, or closes itself. Most of these
+// fire no event on the Worker object, so without help every pending call (and every later one) would wait for ever.
+// Liveness comes from a Web Lock rather than a heartbeat: the Worker takes a lock named for it and never releases it;
+// the page queues for the same lock, and the browser grants it to the page exactly when the Worker's context is gone.
+// That is immediate, costs nothing while the Worker lives, and never mistakes a busy Worker (a long synchronous
+// tokenization, a slow GPU) for a dead one, as a ping with a timeout would. Web Locks exist wherever WebGPU does
+// (both need a secure context); without them only the Worker's 'error' events are seen. Either way a death fails the
+// pending calls and all later ones with an error that says to create a new pipeline, and the Worker is terminated.
 import type { Labels } from '../model/heads.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import type { RuntimeLike } from './callable.ts';
@@ -13,21 +22,27 @@ export class WorkerRuntime implements RuntimeLike {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private currentInfo!: PipelineInfo;
-  private terminated = false;
+  /** Why this pipeline can no longer be used (disposed, or its Worker died); null while it can. */
+  private closedReason: string | null = null;
+  /** Withdraws the page's queued request for the Worker's lock once the pipeline is closed. */
+  private readonly lifeWatch = new AbortController();
 
   private constructor(private readonly worker: Worker) {
     worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     // A message that cannot be deserialised would leave its request pending for ever: fail everything instead.
     worker.onmessageerror = () => this.failAll(new Error('the bertgpu Worker sent a message that could not be read'));
+    // An uncaught error in the Worker (its script failed to load, or something escaped the request handlers, which
+    // never let an error out): its state is unknown and the calls in flight may never be answered, so it is closed.
     worker.onerror = (ev) => {
       ev.preventDefault?.();
-      this.failAll(new Error(`the bertgpu Worker failed: ${ev.message || 'script error (could it load?)'}`));
+      this.close(`the bertgpu Worker failed: ${ev.message || 'script error (could it load?)'}; this pipeline cannot be used any more, create a new pipeline`);
     };
   }
 
   static async create(worker: Worker, task: string, model: string | File[], options: WorkerPipelineOptions,
     onProgress?: (p: LoadProgress) => void, signal?: AbortSignal): Promise<WorkerRuntime> {
     const rt = new WorkerRuntime(worker);
+    rt.watchLife();
     try {
       rt.currentInfo = (await rt.request({ type: 'create', task, model, options }, signal, onProgress)) as PipelineInfo;
     } catch (e) {
@@ -58,8 +73,31 @@ export class WorkerRuntime implements RuntimeLike {
     this.pending.clear();
   }
 
+  /** Asks the Worker to hold a lock for its lifetime, then queues for that lock: it is granted when the Worker dies. */
+  private watchLife(): void {
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    if (!locks) return;
+    const name = `bertgpu-worker-${typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : Math.random().toString(36).slice(2)}`;
+    this.request({ type: 'liveness', lock: name }).then((held) => {
+      if (!held || this.closedReason !== null) return;
+      locks.request(name, { signal: this.lifeWatch.signal }, () => {
+        this.close('the bertgpu Worker stopped (it crashed, ran out of memory or was terminated); ' +
+          'this pipeline cannot be used any more, create a new pipeline');
+      }).catch(() => undefined); // withdrawn by close()
+    }, () => undefined); // the Worker failed before answering: close() already said why
+  }
+
+  /** Ends the pipeline for `reason`: the Worker goes, and pending and later calls reject with `reason`. */
+  private close(reason: string): void {
+    if (this.closedReason !== null) return;
+    this.closedReason = reason;
+    this.lifeWatch.abort();
+    this.worker.terminate();
+    this.failAll(new Error(reason));
+  }
+
   private request(msg: Outgoing, signal?: AbortSignal, onProgress?: (p: LoadProgress) => void): Promise<unknown> {
-    if (this.terminated) return Promise.reject(new Error('this pipeline was disposed; create a new one'));
+    if (this.closedReason !== null) return Promise.reject(new Error(this.closedReason));
     if (signal?.aborted) return Promise.reject(signal.reason ?? new DOMException('The operation was aborted', 'AbortError'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -112,8 +150,9 @@ export class WorkerRuntime implements RuntimeLike {
     return this.request({ type: 'stats' }) as Promise<RuntimeStats>;
   }
 
+  /** Frees the model and ends the Worker; quiet on a pipeline whose Worker already died. */
   async dispose(): Promise<void> {
-    if (this.terminated) return;
+    if (this.closedReason !== null) return;
     try {
       await this.request({ type: 'dispose' });
     } finally {
@@ -122,8 +161,6 @@ export class WorkerRuntime implements RuntimeLike {
   }
 
   private terminate(): void {
-    this.terminated = true;
-    this.worker.terminate();
-    this.failAll(new Error('this pipeline was disposed; create a new one'));
+    this.close('this pipeline was disposed; create a new one');
   }
 }

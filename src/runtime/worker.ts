@@ -57,6 +57,9 @@ async function handle(msg: ToWorker): Promise<void> {
       case 'stats':
         reply({ id: msg.id, type: 'result', value: need().stats });
         return;
+      case 'liveness':
+        reply({ id: msg.id, type: 'result', value: await holdUntilDeath(msg.lock) });
+        return;
       case 'abort':
         controllers.get(msg.target)?.abort(new DOMException('The operation was aborted', 'AbortError'));
         return;
@@ -73,6 +76,22 @@ async function handle(msg: ToWorker): Promise<void> {
   } finally {
     controllers.delete(msg.id);
   }
+}
+
+/**
+ * Takes the Web Lock `name` and never lets go: the browser releases it only when this Worker's context ends (a crash,
+ * running out of memory, terminate(), self.close()), which is how the page learns of a death that fires no event.
+ * Resolves true once the lock is held (the page asks for it only after that), false where there are no Web Locks.
+ */
+function holdUntilDeath(name: string): Promise<boolean> {
+  const locks = (self.navigator as Navigator | undefined)?.locks;
+  if (!locks) return Promise.resolve(false);
+  return new Promise((held) => {
+    void locks.request(name, () => {
+      held(true);
+      return new Promise<never>(() => {});
+    });
+  });
 }
 
 function need(): Runtime {
