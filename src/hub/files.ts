@@ -5,6 +5,7 @@ import { WeightsError } from '../weights/errors.ts';
 import { blobSource, type ByteSource } from '../weights/source.ts';
 import { urlSource, type UrlSourceOptions } from '../weights/url-source.ts';
 import { cachedSource, type FileCache } from './cache.ts';
+import { revisionFiles, type RevisionFile } from './hub-api.ts';
 import { checkFileName, describeRef, fileUrl, isImmutableRevision, parseModelRef, type ModelRef } from './resolve.ts';
 
 export interface FileProvider {
@@ -50,13 +51,27 @@ export function httpProvider(model: string | ModelRef, options: HttpProviderOpti
   const ref = typeof model === 'string' ? parseModelRef(model, options.endpoint) : model;
   const label = describeRef(ref);
   const sources = new Map<string, ByteSource>();
+  // Asked at most once, and only when a redirect hid the Hub's X-Linked-* headers (browsers); a failure means "unknown".
+  let revision: Promise<Map<string, RevisionFile> | null> | null = null;
+  const fileInfo = ref.kind !== 'hub' ? undefined : async (name: string, signal?: AbortSignal) => {
+    revision ??= revisionFiles(ref, options, signal).catch((e: unknown) => {
+      if (!signal?.aborted) return null;
+      revision = null; // an abort is not an answer: a later load may ask again
+      throw e;
+    });
+    return (await revision)?.get(name) ?? null;
+  };
 
   const sourceFor = (name: string): ByteSource => {
     let s = sources.get(name);
     if (!s) {
       const url = fileUrl(ref, name);
       // Folder URLs may end with '/': name files without a doubled slash.
-      const remote = urlSource(url, { ...options, name: `${label.replace(/\/+$/, '')}/${name}` });
+      const remote = urlSource(url, {
+        ...options,
+        name: `${label.replace(/\/+$/, '')}/${name}`,
+        fileInfo: fileInfo && ((signal) => fileInfo(name, signal)),
+      });
       s = options.cache ? cachedSource(remote, options.cache, { model: label, file: name, immutable: isImmutableRevision(ref) }) : remote;
       sources.set(name, s);
     }

@@ -140,13 +140,15 @@ export function urlSource(url: string, options: UrlSourceOptions = {}): UrlSourc
   async function meta(signal?: AbortSignal): Promise<UrlMeta> {
     // The Hub answers a LFS file with a redirect that carries X-Linked-Etag/X-Linked-Size; read them from the redirect
     // when the platform lets us see it (Node), else follow it (browsers return an opaque redirect).
-    let res = await fetchOrExplain({ method: 'HEAD', headers: baseHeaders, redirect: 'manual', signal });
+    // cache: 'no-cache' everywhere: the browser's HTTP cache would otherwise answer from its heuristic freshness (10 %
+    // of a file's age since Last-Modified) and hide a new version from the revalidation and the download.
+    let res = await fetchOrExplain({ method: 'HEAD', headers: baseHeaders, redirect: 'manual', cache: 'no-cache', signal });
     let linkedEtag = unquote(res.headers.get('x-linked-etag'));
     const linkedSize = res.headers.get('x-linked-size');
     let size = linkedSize !== null && /^\d+$/.test(linkedSize) ? Number(linkedSize) : undefined;
     const opaque = res.type === 'opaqueredirect';
     if (opaque || (res.status >= 300 && res.status < 400)) {
-      res = await fetchOrExplain({ method: 'HEAD', headers: baseHeaders, signal });
+      res = await fetchOrExplain({ method: 'HEAD', headers: baseHeaders, cache: 'no-cache', signal });
     }
     if (!res.ok) throw httpError(res.status, res.statusText);
     if (opaque && options.fileInfo) {
@@ -192,7 +194,7 @@ export function urlSource(url: string, options: UrlSourceOptions = {}): UrlSourc
       if (ranged && validator) headers['If-Range'] = validator;
       let res: Response;
       try {
-        res = await doFetch(url, { headers, signal });
+        res = await doFetch(url, { headers, cache: 'no-cache', signal });
       } catch (e) {
         if (signal?.aborted) throw abortError(signal);
         failures++;
