@@ -44,4 +44,15 @@ describe('browserCache (Cache API)', () => {
     expect(await cache.get({ url, model: 'org/model', file: 'model.safetensors' })).toBeNull();
     expect(await cache.list()).toEqual([]);
   });
+
+  it('keeps a file whose size the server did not state (a gzipped answer): its size is the stored body\'s', async () => {
+    const cache = browserCache(caches, `bertgpu-test-nosize-${Date.now()}`);
+    const url = 'https://example.invalid/gz/config.json';
+    await store(cache, url, {});
+    const hit = await cache.get({ url, model: 'org/model', file: 'model.safetensors', etag: 'e1' });
+    expect(hit).not.toBeNull();
+    expect(await hit!.size()).toBe(payload.length);
+    expect(await readFully(hit!, 0, payload.length)).toEqual(payload);
+    expect(await cache.list()).toEqual([expect.objectContaining({ model: 'org/model', bytes: payload.length })]);
+  });
 });
