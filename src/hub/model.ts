@@ -2,7 +2,7 @@
 // name (loadBertWeights). Shapes are checked against config.json from the safetensors headers before any tensor data
 // is uploaded; a sharded checkpoint's headers are all read first (small Range reads) so a bad shard fails early.
 import type { BufferRegistry } from '../gpu/buffers.ts';
-import { expectedWeights, headOf, parseBertConfig, type BertConfig, type BertHead } from '../model/config.ts';
+import { expectedWeights, headOf, parseBertConfig, type BertConfig, type BertHead, type ExpectedWeight } from '../model/config.ts';
 import type { StorageDtype } from '../weights/dtypes.ts';
 import { WeightsError, abortError } from '../weights/errors.ts';
 import { GpuWeights, loadSafetensorsToGpu } from '../weights/gpu-weights.ts';
@@ -47,6 +47,15 @@ function parseJsonFile(text: string, where: string): unknown {
   }
 }
 
+/** A JSON file that must hold an object (a tokenizer file that is `"x"` or `[]` would otherwise be skipped silently). */
+function parseJsonObject(text: string, where: string): Record<string, unknown> {
+  const json = parseJsonFile(text, where);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new WeightsError('config', `${where}: must be a JSON object, got ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`, where);
+  }
+  return json as Record<string, unknown>;
+}
+
 function parseIndex(text: string, where: string): Map<string, string> {
   const json = parseJsonFile(text, where) as { weight_map?: unknown } | null;
   const wm = json && typeof json === 'object' && !Array.isArray(json) ? json.weight_map : undefined;
@@ -84,9 +93,9 @@ export async function openModel(provider: FileProvider, signal?: AbortSignal): P
   }
   const tokenizer: TokenizerFiles = {
     vocabTxt,
-    tokenizerJson: tokJson === null ? null : parseJsonFile(tokJson, at('tokenizer.json')),
-    tokenizerConfig: tokConfig === null ? null : parseJsonFile(tokConfig, at('tokenizer_config.json')),
-    specialTokensMap: special === null ? null : parseJsonFile(special, at('special_tokens_map.json')),
+    tokenizerJson: tokJson === null ? null : parseJsonObject(tokJson, at('tokenizer.json')),
+    tokenizerConfig: tokConfig === null ? null : parseJsonObject(tokConfig, at('tokenizer_config.json')),
+    specialTokensMap: special === null ? null : parseJsonObject(special, at('special_tokens_map.json')),
   };
 
   const single = await provider.source('model.safetensors', signal);
@@ -135,6 +144,27 @@ export interface BertWeights {
   dispose(): void;
 }
 
+/**
+ * The checkpoint must hold every encoder layer config.json counts: a config that says more layers than the file has
+ * is named as such (rather than as the first missing tensor of the first missing layer).
+ */
+function checkLayerCount(available: Map<string, AvailableTensor>, config: BertConfig, where: string): void {
+  let layers = 0;
+  for (const name of available.keys()) {
+    const m = /(?:^|\.)encoder\.layer\.(\d{1,6})\./.exec(name);
+    if (m) layers = Math.max(layers, Number(m[1]) + 1);
+  }
+  if (layers > 0 && config.numHiddenLayers > layers) {
+    throw new WeightsError('config', `${where}: config.json says num_hidden_layers ${config.numHiddenLayers} but the weights have ` +
+      `${layers} encoder layer${layers === 1 ? '' : 's'} (encoder.layer.0..${layers - 1})`, where);
+  }
+}
+
+function makePlan(available: Map<string, AvailableTensor>, files: ModelFiles, expected: ExpectedWeight[], where: string) {
+  checkLayerCount(available, files.config, where);
+  return planWeightNames(available, expected, where);
+}
+
 function availableFrom(headers: SafetensorsHeader[]): Map<string, AvailableTensor> {
   const out = new Map<string, AvailableTensor>();
   for (const h of headers) {
@@ -170,7 +200,7 @@ export async function loadBertWeights(files: ModelFiles, registry: BufferRegistr
           if (files.weightMap && !files.weightMap.has(t.name)) throw new WeightsError('index', `${h.file}: tensor "${t.name}" is not in model.safetensors.index.json`, h.file, t.name);
         }
       }
-      plan = planWeightNames(availableFrom(headers), expected, files.label);
+      plan = makePlan(availableFrom(headers), files, expected, files.label);
       include = new Set(plan.map.values());
       totals = headers.map((h) => h.dataStart + h.dataLength);
     }
@@ -185,7 +215,7 @@ export async function loadBertWeights(files: ModelFiles, registry: BufferRegistr
         into: weights,
         onHeader: (h) => {
           if (!plan) {
-            plan = planWeightNames(availableFrom([h]), expected, h.file);
+            plan = makePlan(availableFrom([h]), files, expected, h.file);
             include = new Set(plan.map.values());
           }
         },

@@ -50,9 +50,34 @@ function bad(file: string, message: string): never {
   throw new WeightsError('config', `${file}: ${message}`, file);
 }
 
-function positiveInt(file: string, c: Json, key: string, fallback: number, min = 1): number {
+/**
+ * Upper bounds on config.json's sizes. Far above any real BERT, they keep a hostile config (`num_labels: 4e9`,
+ * `num_hidden_layers: 1e8`) from making us allocate by its numbers: every list we build from the config (the expected
+ * weights, the label names) is bounded by them, and the weights file must then back each size exactly.
+ */
+export const CONFIG_LIMITS = {
+  vocab_size: 1 << 24,
+  hidden_size: 1 << 16,
+  num_hidden_layers: 1024,
+  num_attention_heads: 1 << 16,
+  intermediate_size: 1 << 20,
+  max_position_embeddings: 1 << 20,
+  type_vocab_size: 1 << 16,
+  num_labels: 1 << 18,
+} as const;
+/** The most elements one weight may have: kernels index weights with u32. */
+export const MAX_WEIGHT_ELEMENTS = 2 ** 32;
+
+/** A key's value only if config.json itself has it: a "__proto__" key or an inherited name never reaches a field. */
+function own(c: Json, key: string): unknown {
+  return Object.hasOwn(c, key) ? c[key] : undefined;
+}
+
+function positiveInt(file: string, c: Json, key: keyof typeof CONFIG_LIMITS | 'pad_token_id', fallback: number, min = 1): number {
   const v = Object.hasOwn(c, key) && c[key] !== null ? c[key] : fallback;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) bad(file, `"${key}" must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  const max = key === 'pad_token_id' ? Number.MAX_SAFE_INTEGER : CONFIG_LIMITS[key];
+  if (v > max) bad(file, `"${key}" is ${v}, over the limit of ${max}`);
   return v;
 }
 
@@ -99,7 +124,7 @@ export function parseBertConfig(input: unknown, file = 'config.json'): BertConfi
   if (posType !== 'absolute' && posType !== null) {
     bad(file, `position_embedding_type ${JSON.stringify(posType)} is not supported (only "absolute")`);
   }
-  if (c.is_decoder === true || c.add_cross_attention === true) bad(file, 'decoder BERT (is_decoder / add_cross_attention) is not supported');
+  if (own(c, 'is_decoder') === true || own(c, 'add_cross_attention') === true) bad(file, 'decoder BERT (is_decoder / add_cross_attention) is not supported');
   const tie = Object.hasOwn(c, 'tie_word_embeddings') ? c.tie_word_embeddings : true;
   if (typeof tie !== 'boolean') bad(file, `"tie_word_embeddings" must be true or false, got ${JSON.stringify(tie)}`);
 
@@ -112,7 +137,7 @@ export function parseBertConfig(input: unknown, file = 'config.json'): BertConfi
   const padTokenId = positiveInt(file, c, 'pad_token_id', 0, 0);
   if (padTokenId >= vocabSize) bad(file, `pad_token_id ${padTokenId} is outside the vocabulary (vocab_size ${vocabSize})`);
 
-  return {
+  const config: BertConfig = {
     modelType: 'bert',
     architectures: [...(architectures as string[])],
     vocabSize,
@@ -133,25 +158,36 @@ export function parseBertConfig(input: unknown, file = 'config.json'): BertConfi
     numLabels: id2label.length,
     problemType: problemType as ProblemType | null,
   };
+  checkWeightSizes(file, config);
+  return config;
 }
 
-/** id2label (keys "0".."n-1"), else num_labels with HF's LABEL_i names, else HF's default of 2 labels. */
+/**
+ * id2label (keys "0".."n-1", each exactly once), else num_labels with HF's LABEL_i names, else HF's default of 2 labels.
+ * HF reads each key with int(key), so "01" and "1" would both be class 1 and one of them silently lost; we accept only
+ * canonical decimal keys, so every class has exactly one name and the label printed is the argmax's.
+ */
 function parseLabels(file: string, c: Json): { id2label: string[]; label2id: Map<string, number> } {
   let id2label: string[];
   if (Object.hasOwn(c, 'id2label') && c.id2label !== null) {
     const m = c.id2label;
     if (typeof m !== 'object' || Array.isArray(m)) bad(file, `"id2label" must be an object {"0": "label", ...}, got ${JSON.stringify(m)}`);
     const keys = Object.keys(m as object);
+    if (keys.length === 0) bad(file, 'id2label is empty');
+    if (keys.length > CONFIG_LIMITS.num_labels) bad(file, `id2label has ${keys.length} labels, over the limit of ${CONFIG_LIMITS.num_labels}`);
     id2label = new Array<string>(keys.length);
     for (const k of keys) {
-      const i = Number(k);
       const v = (m as Json)[k];
-      if (!/^\d+$/.test(k) || i >= keys.length) bad(file, `id2label keys must be 0..${keys.length - 1}, got "${k}"`);
+      if (!/^(0|[1-9]\d*)$/.test(k)) {
+        const asInt = /^\s*[+-]?\d+\s*$/.test(k) ? ` (HF would read it as ${Number(k)})` : '';
+        bad(file, `id2label key ${JSON.stringify(k)} is not a class index 0..${keys.length - 1} written in canonical form${asInt}`);
+      }
+      const i = Number(k);
+      if (i >= keys.length) bad(file, `id2label keys must be 0..${keys.length - 1}, got "${k}"`);
       if (typeof v !== 'string') bad(file, `id2label["${k}"] must be a string, got ${JSON.stringify(v)}`);
-      id2label[i] = v;
+      id2label[i] = v; // n distinct canonical keys, all below n: each class gets exactly one name
     }
-    if (id2label.length === 0) bad(file, 'id2label is empty');
-    if (Object.hasOwn(c, 'num_labels') && c.num_labels !== id2label.length) {
+    if (Object.hasOwn(c, 'num_labels') && c.num_labels !== null && c.num_labels !== id2label.length) {
       bad(file, `num_labels ${JSON.stringify(c.num_labels)} disagrees with id2label's ${id2label.length} entries`);
     }
   } else {
@@ -163,6 +199,20 @@ function parseLabels(file: string, c: Json): { id2label: string[]; label2id: Map
     if (!label2id.has(l)) label2id.set(l, i);
   });
   return { id2label, label2id };
+}
+
+/** Each weight's element count from the config alone (no list built), checked against MAX_WEIGHT_ELEMENTS. */
+function checkWeightSizes(file: string, config: BertConfig): void {
+  const C = config.hiddenSize;
+  const products: Array<[string, number]> = [
+    ['vocab_size × hidden_size', config.vocabSize * C],
+    ['max_position_embeddings × hidden_size', config.maxPositionEmbeddings * C],
+    ['intermediate_size × hidden_size', config.intermediateSize * C],
+    ['num_labels × hidden_size', config.numLabels * C],
+  ];
+  for (const [what, n] of products) {
+    if (n > MAX_WEIGHT_ELEMENTS) bad(file, `${what} = ${n} elements, over the ${MAX_WEIGHT_ELEMENTS} one weight may have`);
+  }
 }
 
 /**

@@ -61,6 +61,18 @@ describe('parseBertConfig', () => {
     ['num_labels disagrees', { model_type: 'bert', id2label: { 0: 'a' }, num_labels: 2 }, /num_labels 2 disagrees with id2label's 1 entries/],
     ['problem type', { model_type: 'bert', problem_type: 'ranking' }, /problem_type "ranking" is not one of/],
     ['pad outside vocab', { model_type: 'bert', vocab_size: 10, pad_token_id: 10 }, /pad_token_id 10 is outside the vocabulary/],
+    // Sizes are bounded before anything is built from them (these ran out of memory: 38 s, 2.3 GB, abort).
+    ['num_labels 4e9', { model_type: 'bert', num_labels: 4e9 }, /"num_labels" is 4000000000, over the limit of 262144/],
+    ['num_hidden_layers 1e8', { model_type: 'bert', num_hidden_layers: 1e8 }, /"num_hidden_layers" is 100000000, over the limit of 1024/],
+    ['vocab_size 1e12', { model_type: 'bert', vocab_size: 1e12 }, /"vocab_size" is 1000000000000, over the limit/],
+    ['one weight over 2^32 elements', { model_type: 'bert', vocab_size: 1 << 24, hidden_size: 1 << 16, num_attention_heads: 64 },
+      /vocab_size × hidden_size = 1099511627776 elements, over the 4294967296 one weight may have/],
+    // HF reads id2label keys with int(key): "01" and "1" are both class 1, one name lost and class 0 without one.
+    ['id2label "01" and "1"', { model_type: 'bert', id2label: { '01': 'a', 1: 'b' } }, /id2label key "01" is not a class index 0\.\.1 written in canonical form \(HF would read it as 1\)/],
+    ['id2label " 1"', { model_type: 'bert', id2label: { 0: 'a', ' 1': 'b' } }, /id2label key " 1" is not a class index/],
+    ['id2label "-1"', { model_type: 'bert', id2label: { 0: 'a', '-1': 'b' } }, /id2label key "-1" is not a class index/],
+    ['id2label "1.0"', { model_type: 'bert', id2label: { 0: 'a', '1.0': 'b' } }, /id2label key "1\.0" is not a class index/],
+    ['id2label and num_labels 3', { model_type: 'bert', id2label: { 0: 'a', 1: 'b' }, num_labels: 3 }, /num_labels 3 disagrees with id2label's 2 entries/],
   ];
   for (const [what, input, message] of bad) {
     it(`rejects: ${what}`, () => {
@@ -76,6 +88,24 @@ describe('parseBertConfig', () => {
       expect((err as Error).message).toMatch(message);
     });
   }
+});
+
+describe('real-world oddities keep working', () => {
+  it('a "__proto__" key is ignored: no field changes', () => {
+    const text = read('tiny-bert/config.json');
+    const plain = parseBertConfig(text);
+    const hostile = text.replace(/^\{/, '{"__proto__": {"num_hidden_layers": 99, "is_decoder": true, "id2label": {"0": "x"}, "hidden_size": 6},');
+    expect(hostile).not.toBe(text);
+    expect(parseBertConfig(hostile)).toEqual(plain);
+    // An object whose prototype carries fields (a caller's own object, not JSON) is read by own keys only.
+    expect(parseBertConfig(Object.assign(Object.create({ is_decoder: true, num_hidden_layers: 99 }), JSON.parse(text)))).toEqual(plain);
+  });
+
+  it('the limits are far above real models', () => {
+    const big = { model_type: 'bert', vocab_size: 250_002, hidden_size: 4096, num_attention_heads: 64, num_hidden_layers: 48,
+      intermediate_size: 16_384, max_position_embeddings: 8192, num_labels: 100_000 };
+    expect(parseBertConfig(big)).toMatchObject({ vocabSize: 250_002, numHiddenLayers: 48, numLabels: 100_000 });
+  });
 });
 
 describe('expectedWeights', () => {
