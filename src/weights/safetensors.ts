@@ -94,6 +94,40 @@ function parseEntry(file: string, name: string, raw: unknown): TensorInfo {
 }
 
 /**
+ * The first key that appears twice in one object of `text` (already known to be valid JSON), with the key path of that
+ * object, or null. JSON.parse keeps the last of duplicate keys silently; a safetensors header with a tensor listed twice
+ * is ambiguous (which entry describes the bytes?), so we refuse it instead of guessing. One pass, no recursion.
+ */
+export function findDuplicateKey(text: string): { key: string; path: string[] } | null {
+  const stack: Array<{ keys: Set<string> | null; expectKey: boolean; name: string }> = [];
+  let lastKey = '';
+  const structural = /["{}[\],]/g;
+  for (let m = structural.exec(text); m !== null; m = structural.exec(text)) {
+    const c = m[0];
+    const top = stack[stack.length - 1];
+    if (c === '"') {
+      let end = m.index + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      structural.lastIndex = end + 1;
+      if (top?.keys && top.expectKey) {
+        const key = JSON.parse(text.slice(m.index, end + 1)) as string;
+        if (top.keys.has(key)) return { key, path: stack.slice(1).map((f) => f.name) };
+        top.keys.add(key);
+        top.expectKey = false;
+        lastKey = key;
+      }
+    } else if (c === '{' || c === '[') {
+      stack.push({ keys: c === '{' ? new Set() : null, expectKey: c === '{', name: top?.keys ? lastKey : '[]' });
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (top?.keys) {
+      top.expectKey = true; // a comma inside an object: a key comes next
+    }
+  }
+  return null;
+}
+
+/**
  * Parses and validates the JSON header. `fileSize`, when known, lets us check that the tensors exactly fill the file;
  * without it (a stream of unknown length) the loader checks the end of the data when it arrives.
  */
@@ -114,6 +148,13 @@ export function parseHeader(file: string, headerBytes: Uint8Array, fileSize?: nu
   }
   if (!isPlainObject(json)) {
     throw new WeightsError('header-json', `${file}: header must be a JSON object, got ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`, file);
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) {
+    const [outer] = duplicate.path;
+    if (outer === undefined) fail(file, 'listed twice in the header', duplicate.key);
+    if (outer === '__metadata__') fail(file, `key "${duplicate.key}" appears twice in __metadata__`);
+    fail(file, `key "${duplicate.key}" appears twice in the entry`, outer);
   }
   const metadata = new Map<string, string>();
   const tensors: TensorInfo[] = [];

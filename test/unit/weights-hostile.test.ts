@@ -11,7 +11,8 @@ import { httpProvider, type FileProvider } from '../../src/hub/files.ts';
 import { loadBertWeights, openModel } from '../../src/hub/model.ts';
 import { dirProvider } from '../../src/hub/node-files.ts';
 import { WeightsError } from '../../src/weights/errors.ts';
-import { hostileCases, validFolder, type Files } from '../fixtures/weights/hostile-corpus.ts';
+import { hostileCases, sharded, tinyTensors, validFolder, type Files } from '../fixtures/weights/hostile-corpus.ts';
+import { writeSafetensors } from '../helpers/safetensors-writer.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { setFile, startServer, type TestServer } from '../helpers/http-server.ts';
 
@@ -67,6 +68,19 @@ describe('hostile corpus', () => {
     const registry = new BufferRegistry(gpu.device);
     expect(await attempt(serve('valid', validFolder()), registry)).toBeNull();
     expect(await attempt(onDisk('valid', validFolder()), registry)).toBeNull();
+    expect(await attempt(serve('valid-sharded', sharded()), registry)).toBeNull();
+    expect(await attempt(onDisk('valid-sharded', sharded()), registry)).toBeNull();
+    expect(registry.liveCount).toBe(0);
+  });
+
+  it('a zero-size tensor (a 0 dimension: 0 bytes, valid in HF safetensors) loads, listed as unused', async () => {
+    const registry = new BufferRegistry(gpu.device);
+    const files = validFolder({ 'model.safetensors': writeSafetensors([...tinyTensors(), { name: 'extra.empty', dtype: 'F32', shape: [0, 8], data: [] }]) });
+    for (const provider of [serve('zero-dim', files), onDisk('zero-dim', files)]) {
+      const w = await loadBertWeights(await openModel(provider), registry);
+      expect(w.unused).toEqual(['extra.empty']);
+      w.dispose();
+    }
     expect(registry.liveCount).toBe(0);
   });
 
