@@ -1,4 +1,7 @@
 // Public exports of bertgpu (browser entry). Node: 'bertgpu/node'; the tokenizer alone: 'bertgpu/tokenizer'.
+// The public types name WebGPU's (GPUDevice): the reference makes a consumer's TypeScript load @webgpu/types, a
+// dependency of the package, with no set-up of theirs (`preserve` keeps it in the emitted .d.ts).
+/// <reference types="@webgpu/types" preserve="true" />
 export { pipeline } from './pipeline.ts';
 export type { PipelineOptions, Task } from './pipeline.ts';
 export type { TextClassificationPipeline, FeatureExtractionPipeline, FillMaskPipeline, NextSentencePipeline } from './runtime/callable.ts';

@@ -1,11 +1,15 @@
 // pipeline(task, model, options): the public entry, shaped like transformers.js. In a browser page the runtime runs
-// in a dedicated module Worker (the page keeps a thin proxy); elsewhere (inside a Worker, or with worker: false) it
-// runs in-thread, loaded on demand. Node uses the 'bertgpu/node' entry: this API on Dawn with local folders.
+// in a dedicated module Worker (the page keeps a thin proxy; from a page on another origin than bertgpu, through a
+// blob: shim); elsewhere (inside a Worker, or with worker: false) it runs in-thread, loaded on demand. Node uses the
+// 'bertgpu/node' entry: this API on Dawn with local folders.
 import { makeCallable, type FeatureExtractionPipeline, type FillMaskPipeline, type NextSentencePipeline, type TextClassificationPipeline } from './runtime/callable.ts';
 import type { ModelInput } from './runtime/environment.ts';
 import type { PipelineOptions } from './runtime/runtime.ts';
 import { checkTask, type Task } from './runtime/tasks.ts';
 import { WorkerRuntime } from './runtime/worker-client.ts';
+// The runtime Worker as a URL (Vite bundles it as an ES module file next to the library): pipeline() needs the URL
+// itself, to start the Worker through a same-origin shim when the library was loaded from another origin.
+import runtimeWorkerUrl from './runtime/worker.ts?worker&url';
 
 export type { PipelineOptions, Task };
 
@@ -29,8 +33,56 @@ export async function pipeline(task: Task, model: ModelInput, options: PipelineO
   if (typeof model !== 'string' && !Array.isArray(model) && !(typeof FileList !== 'undefined' && model instanceof FileList)) {
     throw new TypeError('with a Worker, model must be a Hub id, a URL or the files of a model folder (or pass worker: false)');
   }
-  const worker = new Worker(new URL('./runtime/worker.ts', import.meta.url), { type: 'module', name: 'bertgpu' });
+  const workerUrl = new URL(runtimeWorkerUrl, location.href);
+  const started = startRuntimeWorker(workerUrl);
   const { dtype, endpoint, cache, maxBatchSize } = options;
-  const rt = await WorkerRuntime.create(worker, task, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize }, options.onProgress, options.signal);
-  return makeCallable(rt);
+  try {
+    const rt = await WorkerRuntime.create(started.worker, task, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize }, options.onProgress, options.signal);
+    return makeCallable(rt);
+  } catch (e) {
+    if (started.failedToLoad()) throw new Error(workerLoadAdvice(workerUrl), { cause: e });
+    throw e;
+  }
+}
+
+interface StartedWorker {
+  worker: Worker;
+  /** The script never ran: an error that is not a script error (those are ErrorEvents) before any message. */
+  failedToLoad(): boolean;
+}
+
+/**
+ * A page may import bertgpu from another origin (a CDN). Browsers refuse a Worker whose script is cross-origin
+ * (SecurityError), but a module Worker started from a same-origin blob: URL may import a cross-origin module when
+ * that server allows CORS, which it must already do for the page to import bertgpu as a module at all.
+ */
+function startRuntimeWorker(url: URL): StartedWorker {
+  const options: WorkerOptions = { type: 'module', name: 'bertgpu' };
+  const shim = url.origin === location.origin ? null : URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
+  const worker = new Worker(shim ?? url, options);
+  let heard = false;
+  let loadFailed = false;
+  const settle = (ev: Event) => {
+    if (!heard && ev.type === 'error' && !(ev instanceof ErrorEvent && ev.message)) loadFailed = true;
+    heard = true;
+    if (shim) URL.revokeObjectURL(shim);
+    worker.removeEventListener('message', settle);
+    worker.removeEventListener('error', settle);
+  };
+  // Registered before the runtime's own handlers, so the flag is set when the creation request fails.
+  worker.addEventListener('message', settle);
+  worker.addEventListener('error', settle);
+  return { worker, failedToLoad: () => loadFailed };
+}
+
+/** What to do when the Worker's script could not be loaded, for the usual causes. */
+function workerLoadAdvice(url: URL): string {
+  const where = `the bertgpu Worker (${url.href}) did not load`;
+  if (url.origin !== location.origin) {
+    return `${where}: bertgpu is on another origin than the page, so its Worker starts from a blob: URL that imports it; the page's Content-Security-Policy must allow worker-src blob: and the server must send CORS headers. Or serve bertgpu from the page's origin, or pass { worker: false } to run on the page's thread.`;
+  }
+  if (url.pathname.includes('/.vite/deps/')) {
+    return `${where}: Vite pre-bundled bertgpu without its Worker file; add optimizeDeps: { exclude: ['bertgpu'] } to the Vite config (Vite 8 and later handle this without it), or pass { worker: false }.`;
+  }
+  return `${where}: the file must be deployed next to bertgpu's code and served as JavaScript; or pass { worker: false } to run on the page's thread.`;
 }

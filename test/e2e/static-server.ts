@@ -1,7 +1,8 @@
 // A static file server on 127.0.0.1 for the e2e tests: serves folders under URL prefixes (the built demo under a
 // sub-path, to prove its relative URLs; fixture folders next to it), with real content types (module scripts need
 // a JS type), single byte ranges (the weights loader reads headers with Range), and a switchable throttle that drips
-// one file slowly so a test can press Cancel mid-download.
+// one file slowly so a test can press Cancel mid-download. With `cors`, any origin may read the files, as from a CDN
+// (a page on another origin imports modules from it).
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,9 +30,10 @@ export interface StaticServer {
 }
 
 /** `mounts`: URL prefix (like '/site/demo/') → folder on disk. */
-export async function startStaticServer(mounts: Record<string, string>): Promise<StaticServer> {
+export async function startStaticServer(mounts: Record<string, string>, options: { cors?: boolean } = {}): Promise<StaticServer> {
   const s: StaticServer = { url: '', throttle: null, log: [], close: async () => undefined };
   const server = createServer((req, res) => {
+    if (options.cors) res.setHeader('Access-Control-Allow-Origin', '*');
     serve(req, res, mounts, s).catch(() => res.socket?.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
