@@ -1,3 +1,9 @@
+/**
+ * `import { pipeline } from 'bertgpu'`: BERT-family models on WebGPU in the browser, run in a module Worker. In Node
+ * this import gives `bertgpu/node`, the same API on Dawn.
+ *
+ * @module bertgpu
+ */
 // Public exports of bertgpu (browser entry). Node: 'bertgpu/node'; the tokenizer alone: 'bertgpu/tokenizer'.
 // The public types name WebGPU's (GPUDevice): the reference makes a consumer's TypeScript load @webgpu/types, a
 // dependency of the package, with no set-up of theirs (`preserve` keeps it in the emitted .d.ts).
@@ -8,7 +14,9 @@ export type { TextClassificationPipeline, FeatureExtractionPipeline, FillMaskPip
 export type { InspectResult, PipelineInfo, RuntimeStats } from './runtime/runtime.ts';
 export type { ModelInput } from './runtime/environment.ts';
 export type { ClassificationInput, ClassificationOptions, LabelScore } from './tasks/text-classification.ts';
+export type { Labels, ScoreFunction } from './model/heads.ts';
 export type { EmbeddingOutput, FeatureExtractionOptions } from './tasks/feature-extraction.ts';
+export type { Pooling } from './tasks/pooling.ts';
 export type { FillMaskOptions, FillMaskPrediction, FillMaskResult } from './tasks/fill-mask.ts';
 export type { NextSentenceOptions } from './tasks/next-sentence.ts';
 export type { LoadProgress } from './weights/stream.ts';

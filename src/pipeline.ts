@@ -15,9 +15,30 @@ export type { PipelineOptions, Task };
 
 const onMainThread = () => typeof window !== 'undefined' && typeof document !== 'undefined' && typeof Worker !== 'undefined';
 
+/**
+ * Loads a model for a task and resolves to a function that runs it, like transformers.js's `pipeline()`. In a page
+ * the model runs in a module Worker that owns the GPU device; inside a Worker, or with `worker: false` or a
+ * `device`, it runs on the calling thread. Weights stream into GPU memory as they download and are kept in Cache
+ * Storage for the next load. Rejects with an error that names the file or field when the model cannot serve the
+ * task, and when WebGPU is missing.
+ *
+ * @param task - What to run: labels with scores.
+ * @param model - A Hub id (`org/name`, `org/name@revision`), the http(s) URL of a model folder, or the files of a
+ *   folder (a FileList or File[] from a picker or a drop).
+ * @param options - Precision, progress, cancellation, Hub endpoint, cache and batching; see {@link PipelineOptions}.
+ * @example
+ * ```ts
+ * import { pipeline } from 'bertgpu';
+ * const classify = await pipeline('text-classification', 'org/model');
+ * console.log(await classify('I love this')); // [{ label: 'positive', score: 0.98 }]
+ * ```
+ */
 export function pipeline(task: 'text-classification', model: ModelInput, options?: PipelineOptions): Promise<TextClassificationPipeline>;
+/** Loads a model for embeddings: token states, or one vector per text with `pooling`. See the first signature. */
 export function pipeline(task: 'feature-extraction', model: ModelInput, options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
+/** Loads a model with a masked-LM head to fill [MASK] tokens. See the first signature. */
 export function pipeline(task: 'fill-mask', model: ModelInput, options?: PipelineOptions): Promise<FillMaskPipeline>;
+/** Loads a model with BERT's next-sentence head to score sentence pairs. See the first signature. */
 export function pipeline(task: 'next-sentence-prediction', model: ModelInput, options?: PipelineOptions): Promise<NextSentencePipeline>;
 export async function pipeline(task: Task, model: ModelInput, options: PipelineOptions = {}): Promise<TextClassificationPipeline | FeatureExtractionPipeline | FillMaskPipeline | NextSentencePipeline> {
   checkTask(task);

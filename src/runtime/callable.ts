@@ -17,6 +17,7 @@ export interface RuntimeLike {
 }
 
 interface PipelineBase {
+  /** What was loaded and how it runs: task, model, dtype (and why), adapter, maximum length, labels, hidden size. */
   readonly info: PipelineInfo;
   /** Calls, rows, forwards (micro-batching), live GPU buffers and bytes. */
   stats(): Promise<RuntimeStats>;
@@ -26,23 +27,60 @@ interface PipelineBase {
   inspect(input: ClassificationInput, options?: { layer?: number }): Promise<InspectResult>;
 }
 
+/**
+ * What `pipeline('text-classification', …)` returns: call it with a text (or `{ text, textPair }`) for its labels
+ * with scores, best first; with an array for one such list per input.
+ *
+ * @example
+ * ```ts
+ * const classify = await pipeline('text-classification', 'org/model');
+ * const [best] = await classify('I love this'); // { label: 'positive', score: 0.98 }
+ * ```
+ */
 export interface TextClassificationPipeline extends PipelineBase {
+  /** One input: its `topK` labels (default 1), best first. */
   (inputs: ClassificationInput, options?: ClassificationOptions): Promise<LabelScore[]>;
+  /** Several inputs (micro-batched on the GPU): one list of labels per input, in order. */
   (inputs: ClassificationInput[], options?: ClassificationOptions): Promise<LabelScore[][]>;
   /** HF's outputs.loss for these inputs and labels (class ids, multi-hot rows, or regression targets). */
   loss(inputs: ClassificationInput | ClassificationInput[], labels: Labels, options?: { signal?: AbortSignal }): Promise<number>;
 }
 
+/**
+ * What `pipeline('feature-extraction', …)` returns: call it with a text or texts for their embeddings (token states,
+ * or one vector per text with `pooling`).
+ *
+ * @example
+ * ```ts
+ * const embed = await pipeline('feature-extraction', 'org/model');
+ * const { data, dims } = await embed(['first text', 'second text'], { pooling: 'mean', normalize: true }); // dims [2, C]
+ * ```
+ */
 export interface FeatureExtractionPipeline extends PipelineBase {
+  /** The texts' hidden states, pooled and normalised as asked, as one flat array with its shape. */
   (inputs: string | string[], options?: FeatureExtractionOptions): Promise<EmbeddingOutput>;
 }
 
+/**
+ * What `pipeline('fill-mask', …)` returns (a model with a masked-LM head): call it with texts containing the
+ * tokenizer's mask token ([MASK]) for the likeliest tokens in its place.
+ *
+ * @example
+ * ```ts
+ * const fill = await pipeline('fill-mask', 'org/model');
+ * const predictions = await fill('Paris is the [MASK] of France.'); // [{ token_str: 'capital', score, token, sequence }, …]
+ * ```
+ */
 export interface FillMaskPipeline extends PipelineBase {
   /** One text: its predictions (one mask), or a list per mask (several); an array of texts: one result per text. */
   (inputs: string, options?: FillMaskOptions): Promise<FillMaskResult>;
   (inputs: string[], options?: FillMaskOptions): Promise<FillMaskResult[]>;
 }
 
+/**
+ * What `pipeline('next-sentence-prediction', …)` returns (a model with BERT's next-sentence head): call it with a
+ * `{ text, textPair }` for whether textPair plausibly follows text.
+ */
 export interface NextSentencePipeline extends PipelineBase {
   /** [{ label: 'IsNext' | 'NotNext', score }] best first, for a { text, textPair }; one such array per pair of an array. */
   (inputs: { text: string; textPair: string }, options?: NextSentenceOptions): Promise<LabelScore[]>;

@@ -5,16 +5,21 @@ import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { normalize, type Pooling } from './pooling.ts';
 
+/** Options of a feature-extraction call. */
 export interface FeatureExtractionOptions {
   /** 'mean' (over real tokens only), 'cls', or 'none' (per-token states); default 'none' as transformers.js. */
   pooling?: Pooling;
   /** L2-normalise each pooled vector (default false). */
   normalize?: boolean;
+  /** Aborts the call: it rejects with an AbortError. */
   signal?: AbortSignal;
 }
 
+/** Embeddings as one flat array with its shape, like transformers.js's Tensor (`data`, `dims`). */
 export interface EmbeddingOutput {
+  /** Row-major values: [B, C] when pooled, [B, T, C] (zero-padded to the longest input) with pooling 'none'. */
   data: Float32Array;
+  /** The shape: [inputs, hidden size], or [inputs, tokens, hidden size] with pooling 'none'. */
   dims: number[];
 }
 

@@ -5,6 +5,7 @@ import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { describe } from './text-classification.ts';
 
+/** Options of a fill-mask call. */
 export interface FillMaskOptions {
   /** Predictions per mask, best first (default 5; at most the number of targets). */
   topK?: number;
@@ -13,9 +14,11 @@ export interface FillMaskOptions {
    * stay probabilities over the whole vocabulary.
    */
   targets?: string | string[];
+  /** Aborts the call: it rejects with an AbortError. */
   signal?: AbortSignal;
 }
 
+/** One candidate for a [MASK], in the shape of HF's and transformers.js's fill-mask pipelines. */
 export interface FillMaskPrediction {
   /** Softmax probability over the whole vocabulary. */
   score: number;
@@ -27,6 +30,7 @@ export interface FillMaskPrediction {
   sequence: string;
 }
 
+/** One text's predictions: a list (best first) when it has one [MASK], else one such list per [MASK], in order. */
 export type FillMaskResult = FillMaskPrediction[] | FillMaskPrediction[][];
 
 export interface PreparedFillMask {

@@ -6,7 +6,9 @@ import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { normalizeInputs, type LabelScore } from './text-classification.ts';
 
+/** Options of a next-sentence-prediction call. */
 export interface NextSentenceOptions {
+  /** Aborts the call: it rejects with an AbortError. */
   signal?: AbortSignal;
 }
 

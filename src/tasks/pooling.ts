@@ -1,6 +1,7 @@
 // Sentence embeddings from hidden states: mean over real tokens only (padding excluded, unlike some runtimes), or
 // the [CLS] row; optional L2 normalisation. CPU work on (B, T, C) read back from the GPU.
 
+/** How token states become one vector: the mean over real tokens, the [CLS] token's state, or none (every token's). */
 export type Pooling = 'mean' | 'cls' | 'none';
 
 /** hidden: (B, T, C); mask: (B·T) with 1 for real tokens. Returns B vectors of length C. */

@@ -6,8 +6,15 @@ import type { BertConfig } from '../model/config.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 
-export type ClassificationInput = string | { text: string; textPair?: string };
+/** One input of a text-classification call: a text, or a pair of texts (encoded as [CLS] A [SEP] B [SEP]). */
+export type ClassificationInput = string | {
+  /** The text (sentence A of a pair). */
+  text: string;
+  /** Sentence B, for models trained on pairs (NLI, paraphrase, next-sentence). */
+  textPair?: string;
+};
 
+/** Options of a text-classification call. */
 export interface ClassificationOptions {
   /** How many labels to return, best first (default 1; null or Infinity for all). */
   topK?: number | null;
@@ -17,12 +24,22 @@ export interface ClassificationOptions {
    * Long inputs: `true` (default) truncates to the model's length; `{ window: { stride } }` classifies overlapping
    * windows of the whole text (stride = tokens shared by neighbouring windows) and averages their logits.
    */
-  truncation?: boolean | { window: { stride: number } };
+  truncation?: boolean | {
+    /** Classify overlapping windows that cover the whole text instead of truncating it. */
+    window: {
+      /** Tokens shared by neighbouring windows (an integer ≥ 0, smaller than the model's length). */
+      stride: number;
+    };
+  };
+  /** Aborts the call: it rejects with an AbortError and its rows leave the batch. */
   signal?: AbortSignal;
 }
 
+/** A label and its score (a probability after softmax or sigmoid, the raw value for regression). */
 export interface LabelScore {
+  /** The label's name from the model's config.json `id2label` (`LABEL_i` when it has none). */
   label: string;
+  /** Its probability (softmax or sigmoid), or the raw logit for `functionToApply: 'none'` and regression. */
   score: number;
 }
 
