@@ -31,7 +31,7 @@ function folder(name: string, files: Files): string {
 }
 
 /** Messages of errors that escaped validation rather than being raised by it. */
-const INTERNAL = /undefined|null is not|is not a function|is not iterable|Invalid array length|Maximum call stack|out of memory/i;
+const INTERNAL = /Cannot (read|set) propert|is not a function|is not iterable|is not defined|Cannot convert|Invalid array length|Maximum call stack|out of memory/i;
 
 function corpus(title: string, cases: CorpusCase[]) {
   describe(title, () => {
