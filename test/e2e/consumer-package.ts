@@ -60,13 +60,14 @@ export function copyModel(dir: string): void {
 
 /**
  * The browser app: imports pipeline from `specifier`, classifies `text` with the model at ./model next to the page,
- * and writes the outcome as JSON into #out. No top-level await, so webpack's classic-script output runs it too.
+ * in f32 (the PyTorch comparison is at 1e-4), and writes the outcome as JSON into #out. No top-level await, so
+ * webpack's classic-script output runs it too.
  */
 export function appScript(specifier: string, text: string): string {
   return `import { pipeline } from ${JSON.stringify(specifier)};
 const out = document.getElementById('out');
 (async () => {
-  const classify = await pipeline('text-classification', new URL('./model', location.href).href);
+  const classify = await pipeline('text-classification', new URL('./model', location.href).href, { dtype: 'f32' });
   const scores = await classify(${JSON.stringify(text)}, { topK: null });
   await classify.dispose();
   return { ok: true, scores };
