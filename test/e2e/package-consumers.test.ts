@@ -102,7 +102,7 @@ console.log(JSON.stringify({ scores, sameEntry: viaCondition.pipeline === pipeli
     expectReferenceScores('CLI scores', Object.entries(line.scores).map(([label, score]) => ({ label, score })));
   });
 
-  it("a consumer's strict TypeScript (bundler and NodeNext resolution, skipLibCheck off) accepts the installed types", async () => {
+  it("a consumer's strict TypeScript (Bundler, NodeNext and Node10 resolution, skipLibCheck off) accepts the installed types", async () => {
     writeFileSync(join(bare, 'web.ts'), `import { pipeline, type LabelScore, type PipelineOptions } from 'bertgpu';
 import { BertTokenizer } from 'bertgpu/tokenizer';
 const options: PipelineOptions = { dtype: 'auto', onProgress: (p) => console.log(p) };
@@ -122,8 +122,10 @@ console.log(rows, viaCondition, out.data.length);
     // WebGPU's own types (@webgpu/types) are written against the DOM library, so a Node project lists it too.
     writeFileSync(join(bare, 'tsconfig.web.json'), JSON.stringify({ compilerOptions: { ...base, module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM', 'DOM.Iterable'] }, files: ['web.ts'] }));
     writeFileSync(join(bare, 'tsconfig.node.json'), JSON.stringify({ compilerOptions: { ...base, module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'] }, files: ['node.ts'] }));
+    // The pre-"exports" resolution many older projects still use: subpaths come from "typesVersions".
+    writeFileSync(join(bare, 'tsconfig.legacy.json'), JSON.stringify({ compilerOptions: { ...base, module: 'ESNext', moduleResolution: 'Node10', lib: ['ES2022', 'DOM'] }, files: ['web.ts', 'node.ts'] }));
     const tsc = join(repoRoot, 'node_modules/.bin/tsc');
-    for (const project of ['tsconfig.web.json', 'tsconfig.node.json']) {
+    for (const project of ['tsconfig.web.json', 'tsconfig.node.json', 'tsconfig.legacy.json']) {
       const result = await run(tsc, ['-p', project], { cwd: bare, timeout: 120_000 }).then(() => 'ok', (e: { stdout: string }) => e.stdout);
       expect(result, project).toBe('ok');
     }
