@@ -5,7 +5,7 @@ import type { BufferRegistry } from '../gpu/buffers.ts';
 import { expectedWeights, headOf, parseBertConfig, type BertConfig, type BertHead, type ExpectedWeight } from '../model/config.ts';
 import type { StorageDtype } from '../weights/dtypes.ts';
 import { WeightsError, abortError } from '../weights/errors.ts';
-import { GpuWeights, loadSafetensorsToGpu } from '../weights/gpu-weights.ts';
+import { GpuWeights, checkTensorLimits, loadSafetensorsToGpu } from '../weights/gpu-weights.ts';
 import { WeightReader, planWeightNames, type AvailableTensor } from '../weights/names.ts';
 import type { SafetensorsHeader } from '../weights/safetensors.ts';
 import type { ByteSource } from '../weights/source.ts';
@@ -201,7 +201,11 @@ export async function loadBertWeights(files: ModelFiles, registry: BufferRegistr
         }
       }
       plan = makePlan(availableFrom(headers), files, expected, files.label);
-      include = new Set(plan.map.values());
+      const planned = new Set(plan.map.values());
+      include = planned;
+      // Device limits from every header now, so a tensor too big for this GPU in a later shard is refused before the
+      // first shard's bytes are downloaded.
+      for (const h of headers) checkTensorLimits(h, (t) => planned.has(t.name), options.storage ?? 'f32', registry.device.limits);
       totals = headers.map((h) => h.dataStart + h.dataLength);
     }
     const grand = totals?.reduce((a, b) => a + b, 0);

@@ -140,6 +140,24 @@ describe('loading a model folder', () => {
     expect(registry.liveCount).toBe(0);
   });
 
+  it("refuses a tensor over the device's binding limit in the second shard before the first shard downloads", async () => {
+    // The sharded checkpoint of the test above; word embeddings (344 × 64 f32 = 88 KiB) sit in shard 1 or 2. A device
+    // whose binding limit is 64 KiB (real adapters report their own; this one is lowered for the test) cannot bind it.
+    const limits = { ...gpu.device.limits, maxStorageBufferBindingSize: 64 * 1024 } as GPUSupportedLimits;
+    const device = new Proxy(gpu.device, { get: (d, k) => (k === 'limits' ? limits : Reflect.get(d, k, d)) }) as GPUDevice;
+    const registry = new BufferRegistry(device);
+    const files = await openModel(httpProvider('org/sharded', { endpoint: server.url }));
+    const before = server.log.length;
+    const err = await loadBertWeights(files, registry).catch((e: unknown) => e);
+    expect((err as WeightsError).code).toBe('buffer-limit');
+    expect((err as Error).message).toMatch(/tensor "embeddings\.word_embeddings\.weight" needs 88064 bytes as f32, over this device's maxStorageBufferBindingSize \(65536\)/);
+    // Only the headers were read: every request after openModel was a small Range read.
+    const requests = server.log.slice(before);
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.every((r) => r.range !== undefined && !r.range.endsWith('-'))).toBe(true);
+    expect(registry.liveCount).toBe(0);
+  });
+
   it('loads a local directory (Node) and dropped File objects (browser API)', async () => {
     const registry = new BufferRegistry(gpu.device);
     const fromDir = await loadBertWeights(await openModel(openProvider(fixture, { cacheDir: false })), registry);
