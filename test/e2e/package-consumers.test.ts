@@ -42,6 +42,17 @@ afterAll(async () => {
   if (packed) rmSync(packed.dir, { recursive: true, force: true });
 });
 
+/** Runs a user's script with Node; a failure says how it ended (13: a top-level await that never settled). */
+async function runScript(cwd: string, script: string): Promise<{ stdout: string }> {
+  try {
+    return await run(process.execPath, [script], { cwd, env: nodeEnv, timeout: 120_000 });
+  } catch (e) {
+    const { code, stderr } = e as { code?: number; stderr?: string };
+    const why = code === 13 ? ' (its top-level await never settled: nothing kept the event loop alive)' : '';
+    throw new Error(`node ${script} exited with ${String(code)}${why}:\n${(stderr ?? '').split('\n').slice(-8).join('\n')}`);
+  }
+}
+
 function expectReferenceScores(what: string, scores: Array<{ label: string; score: number }>): void {
   expect(scores.map((s) => s.label).sort()).toEqual(labels);
   expectClose(what, labels.map((l) => scores.find((s) => s.label === l)!.score), want, { atol: 1e-4, rtol: 0 });
@@ -90,7 +101,7 @@ const scores = await classify(${JSON.stringify(single.text[0])}, { topK: null })
 await classify.dispose();
 console.log(JSON.stringify({ scores, sameEntry: viaCondition.pipeline === pipeline }));
 `);
-    const { stdout } = await run(process.execPath, ['classify.mjs'], { cwd: withDawn, env: nodeEnv, timeout: 120_000 });
+    const { stdout } = await runScript(withDawn, 'classify.mjs');
     const result = JSON.parse(stdout.split('\n').find((l) => l.startsWith('{'))!) as { scores: Array<{ label: string; score: number }>; sameEntry: boolean };
     expectReferenceScores('bertgpu/node scores', result.scores);
     expect(result.sameEntry, "import 'bertgpu' in Node gives the Node build").toBe(true);
