@@ -20,7 +20,8 @@ commands:
       the WebGPU adapter bertgpu runs on
 
   M is a local model folder, a URL, or a Hugging Face Hub id (org/name or org/name@revision).
-  --file F reads one input per line (F = - reads standard input).
+  --file F reads one input per line (F = - reads standard input), streamed: each batch's results are written as
+  it finishes, and a reader that stops early (| head) ends the run with status 0.
   --batch-size N   inputs per forward pass (default 16)
   --dtype f32|f16  weight and activation storage (default f32)
   --endpoint URL   Hub endpoint for ids (default https://huggingface.co); --no-cache skips the download cache`;

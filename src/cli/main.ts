@@ -29,7 +29,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   // stdout carries nothing else.
   const out = (lines: readonly string[]) => stdout.write(lines);
   try {
-    const inputs = await openInputs(o.file, o.texts, o.batchSize);
+    // `info` reads no input (and ignores --file, as it always has).
+    const inputs = await openInputs(o.command === 'info' ? undefined : o.file, o.texts, o.batchSize);
     if (o.command === 'tokenize') {
       await tokenize(o, inputs, out);
       return 0;
