@@ -64,6 +64,17 @@ describe('a runtime Worker that dies', () => {
     }
   });
 
+  it('dying while the model loads (as when it runs out of memory there): pipeline creation rejects clearly', async () => {
+    const worker = startCrashableWorker();
+    let killed = false;
+    const creating = WorkerRuntime.create(worker, 'text-classification', modelUrl(), {}, () => {
+      if (!killed) worker.terminate();
+      killed = true;
+    });
+    await expect(within(creating, 10_000, 'pipeline creation')).rejects.toThrow(stopped);
+    expect(killed).toBe(true);
+  });
+
   it('closing itself (self.close(), no event either): the same', async () => {
     const { worker, classify } = await crashablePipeline();
     const pending = classify('the plot was good');
