@@ -52,14 +52,19 @@ const nextTask: (fn: () => void) => void = (() => {
   if (typeof MessageChannel === 'undefined') return (fn) => void setTimeout(fn, 0);
   const queued: Array<() => void> = [];
   let channel: MessageChannel | null = null;
+  // Node: a port with a listener keeps the process alive. It must while a task is queued (else a script whose only
+  // pending work is a queued batch exits with status 13 before it runs) and must not once the queue is empty.
+  type NodePort = MessagePort & { ref?(): void; unref?(): void };
   return (fn) => {
     if (!channel) {
-      channel = new MessageChannel();
-      channel.port1.onmessage = () => queued.shift()?.();
-      // Node: a port with a listener keeps the process alive; this one must not.
-      (channel.port1 as unknown as { unref?(): void }).unref?.();
+      const port = (channel = new MessageChannel()).port1 as NodePort;
+      port.onmessage = () => {
+        queued.shift()?.();
+        if (queued.length === 0) port.unref?.();
+      };
     }
     queued.push(fn);
+    (channel.port1 as NodePort).ref?.();
     channel.port2.postMessage(null);
   };
 })();
