@@ -13,6 +13,8 @@ export type { PipelineOptions, Task } from './pipeline.ts';
 export type { TextClassificationPipeline, FeatureExtractionPipeline, FillMaskPipeline, NextSentencePipeline } from './runtime/callable.ts';
 export type { InspectResult, PipelineInfo, RuntimeStats } from './runtime/runtime.ts';
 export type { ModelInput } from './runtime/environment.ts';
+export type { FileProvider } from './hub/files.ts';
+export type { ByteSource } from './weights/source.ts';
 export type { ClassificationInput, ClassificationOptions, LabelScore } from './tasks/text-classification.ts';
 export type { Labels, ScoreFunction } from './model/heads.ts';
 export type { EmbeddingOutput, FeatureExtractionOptions } from './tasks/feature-extraction.ts';

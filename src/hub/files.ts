@@ -8,6 +8,11 @@ import { cachedSource, type FileCache } from './cache.ts';
 import { revisionFiles, type RevisionFile } from './hub-api.ts';
 import { checkFileName, describeRef, fileUrl, isImmutableRevision, parseModelRef, type ModelRef } from './resolve.ts';
 
+/**
+ * A model folder as bertgpu reads it: small files as text, weights as byte sources. Pass your own to `pipeline()` to
+ * load from storage bertgpu does not know (IndexedDB, a zip, an authenticated API); it runs in-thread (`worker: false`,
+ * Node, or inside your own Worker), since functions cannot be sent to the runtime Worker.
+ */
 export interface FileProvider {
   /** `org/name@rev`, a URL or a path: what the user asked for, for messages and the cache. */
   readonly label: string;

@@ -4,6 +4,7 @@
 // CrossEntropy (ignore_index −100) / BCEWithLogits / MSE, each a mean, in float64.
 import type { BertConfig, ProblemType } from './config.ts';
 
+/** How logits become scores: softmax (single-label), sigmoid (multi-label, each label on its own), none (raw). */
 export type ScoreFunction = 'softmax' | 'sigmoid' | 'none';
 
 /** Class ids (single-label), multi-hot rows (multi-label) or targets (regression), one entry per batch row. */

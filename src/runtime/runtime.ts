@@ -21,8 +21,11 @@ import { checkTask, type Task } from './tasks.ts';
 
 export type { Task };
 
+/** Options of `pipeline()`: how the model loads and runs. */
 export interface PipelineOptions extends ProviderOptions {
+  /** Called as weight bytes arrive (the sum over every weight file when the model is sharded). */
   onProgress?: (p: LoadProgress) => void;
+  /** Aborts the load: downloads stop, GPU memory taken so far is freed, and `pipeline()` rejects with an AbortError. */
   signal?: AbortSignal;
   /** 'auto' (default) uses f16 storage when the adapter has shader-f16 and a probe agrees with f32. */
   dtype?: 'f32' | 'f16' | 'auto';
@@ -34,41 +37,81 @@ export interface PipelineOptions extends ProviderOptions {
   maxBatchSize?: number;
 }
 
+/** What a pipeline loaded and how it runs (`pipeline.info`). */
 export interface PipelineInfo {
+  /** The task it was created for. */
   task: Task;
+  /** Where the model came from: the Hub id, URL or folder, as given. */
   model: string;
+  /** The weights' storage precision on the GPU (arithmetic accumulates in f32 either way). */
   dtype: 'f32' | 'f16';
+  /** Why that precision: the option asked for it, or what dtype 'auto' found (the f16 probe's agreement with f32). */
   dtypeReason: string;
-  adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean; hasF16: boolean };
+  /** The WebGPU adapter in use, from its GPUAdapterInfo and features. */
+  adapter: {
+    /** e.g. 'nvidia', 'mesa'. */
+    vendor: string;
+    /** e.g. 'turing', 'software'. */
+    architecture: string;
+    /** The driver's own description, when it gives one. */
+    description: string;
+    /** A software adapter (lavapipe, SwiftShader): correct, slow. */
+    isFallbackAdapter: boolean;
+    /** The adapter offers shader-f16, so f16 storage is possible. */
+    hasF16: boolean;
+  };
+  /** The longest input in tokens ([CLS] and [SEP] included); longer ones are truncated (or windowed). */
   maxLength: number;
+  /** The model's labels by id (config.json id2label); the scores of text-classification use these names. */
   labels: string[];
+  /** The width of the hidden states, the length of an embedding vector. */
   hiddenSize: number;
 }
 
+/** One input's look inside the model (`pipeline.inspect()`): a layer's attention, the tokens, the scores, timings. */
 export interface InspectResult {
   /** The tokens as the model saw them ([CLS] … [SEP]). */
   tokens: string[];
+  /** The layer whose attention this is (0-based). */
   layer: number;
+  /** Layers in the model. */
   numLayers: number;
+  /** Attention heads per layer. */
   numHeads: number;
   /** (numHeads, T, T): row i is query token i's attention over the keys. */
   attentions: Float32Array;
   /** All labels, best first (text-classification; empty for feature-extraction). */
   scores: LabelScore[];
-  timings: { tokenizeMs: number; gpuMs: number; totalMs: number };
+  /** Milliseconds spent on this input. */
+  timings: {
+    /** Tokenizing it. */
+    tokenizeMs: number;
+    /** The forward pass on the GPU, readback included. */
+    gpuMs: number;
+    /** The whole call. */
+    totalMs: number;
+  };
 }
 
+/** Counters of a pipeline (`pipeline.stats()`): its calls, the batching, and the GPU memory it holds. */
 export interface RuntimeStats {
+  /** Calls made. */
   calls: number;
+  /** Sequences run (a call with an array, or with windows, runs several). */
   rows: number;
+  /** Forward passes on the GPU: fewer than rows when calls were micro-batched. */
   forwards: number;
   /** Every GPU buffer the model holds = weight buffers + plan buffers. */
   liveBuffers: number;
+  /** Bytes of GPU memory in those buffers. */
   liveBytes: number;
+  /** Buffers holding weights (one per tensor). */
   weightBuffers: number;
   /** Cached execution plans (at most 8: least recently used ones are freed) and the buffers they hold. */
   plans: number;
+  /** Buffers the cached plans hold (activations, staging). */
   planBuffers: number;
+  /** Times the GPU device was lost and the model rebuilt on a new one. */
   deviceRestarts: number;
 }
 

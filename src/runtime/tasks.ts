@@ -1,4 +1,5 @@
 // Task names, kept apart from the runtime so the page-side entry can check them without loading the runtime.
+/** The tasks `pipeline()` runs; fill-mask and next-sentence-prediction need the matching pre-training head. */
 export type Task = 'text-classification' | 'feature-extraction' | 'fill-mask' | 'next-sentence-prediction';
 export const TASKS: readonly Task[] = ['text-classification', 'feature-extraction', 'fill-mask', 'next-sentence-prediction'];
 

@@ -8,9 +8,13 @@ export type { TokenizerSource } from './protocol.ts';
 
 /** The subset of the Worker interface the client uses (a browser Worker satisfies it). */
 export interface WorkerLike {
+  /** Sends a request to the tokenizer Worker. */
   postMessage(message: unknown, transfer?: Transferable[]): void;
+  /** Receives the Worker's replies. */
   addEventListener(type: 'message', listener: (ev: { data: unknown }) => void): void;
+  /** Learns that the Worker failed, so calls in flight reject instead of waiting for ever. */
   addEventListener(type: 'error' | 'messageerror', listener: (ev: unknown) => void): void;
+  /** Stops the Worker (on dispose). */
   terminate(): void;
 }
 
@@ -23,6 +27,10 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * The tokenizer behind an async API, in a Web Worker ({@link TokenizerClient.inWorker}) or on this thread
+ * ({@link TokenizerClient.inThread}); the same methods as {@link BertTokenizer}, returning promises.
+ */
 export class TokenizerClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -58,14 +66,17 @@ export class TokenizerClient {
     return client;
   }
 
+  /** Encodes a text, or a pair as `[CLS] text [SEP] textPair [SEP]`; see {@link BertTokenizer.encode}. */
   encode(text: string, textPair?: string | null, options?: EncodeOptions): Promise<Encoding> {
     return this.request({ type: 'encode', text, textPair, options }) as Promise<Encoding>;
   }
 
+  /** Encodes several texts or `[text, textPair]` pairs with the same options (padding spans the batch). */
   encodeBatch(inputs: BatchInput[], options?: EncodeOptions): Promise<Encoding[]> {
     return this.request({ type: 'encodeBatch', inputs, options }) as Promise<Encoding[]>;
   }
 
+  /** Token ids back to text, as HF's decode (WordPiece "##" pieces joined, cleanup of spaces before punctuation). */
   decode(ids: ArrayLike<number>, options?: DecodeOptions): Promise<string> {
     return this.request({ type: 'decode', ids, options }) as Promise<string>;
   }

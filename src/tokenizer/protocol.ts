@@ -7,9 +7,20 @@ import { BertTokenizer } from './tokenizer.ts';
 import type { BatchInput, DecodeOptions, EncodeOptions, Encoding } from './types.ts';
 
 /** Where a tokenizer comes from: vocab.txt (+ tokenizer_config.json) or tokenizer.json (+ tokenizer_config.json). */
+/** What a {@link TokenizerClient} builds its tokenizer from: vocab.txt, or tokenizer.json; each with tokenizer_config.json. */
 export type TokenizerSource =
-  | { vocab: string; config?: Record<string, unknown> }
-  | { tokenizerJson: string | object; config?: Record<string, unknown> };
+  | {
+    /** The text of vocab.txt. */
+    vocab: string;
+    /** tokenizer_config.json, parsed. */
+    config?: Record<string, unknown>;
+  }
+  | {
+    /** tokenizer.json, as text or parsed. */
+    tokenizerJson: string | object;
+    /** tokenizer_config.json, parsed. */
+    config?: Record<string, unknown>;
+  };
 
 export type Request =
   | { id: number; type: 'init'; source: TokenizerSource }

@@ -28,6 +28,11 @@ interface ResolvedPadding {
   direction: Direction;
 }
 
+/**
+ * BERT's WordPiece tokenizer with Hugging Face parity (ids, offsets, truncation, overflow windows, padding, decode),
+ * built from vocab.txt ({@link BertTokenizer.fromVocab}) or tokenizer.json ({@link BertTokenizer.fromTokenizerJson}).
+ * Synchronous and free of GPU code: it runs on any thread.
+ */
 export class BertTokenizer {
   private readonly model: WordPiece;
   private readonly segments: SegmentEncoder;
@@ -37,9 +42,11 @@ export class BertTokenizer {
 
   /** Longest input the model accepts (tokenizer_config.json `model_max_length`), when known. */
   readonly modelMaxLength: number | undefined;
+  /** The id that padding fills in. */
   readonly padTokenId: number;
   /** The [MASK] token's id (fill-mask), or undefined when the vocabulary has no such token. */
   readonly maskTokenId: number | undefined;
+  /** The mask token's text (`[MASK]` unless tokenizer_config.json names another). */
   readonly maskToken: string;
 
   private constructor(private readonly spec: TokenizerSpec) {
@@ -86,11 +93,13 @@ export class BertTokenizer {
     return this.idToTokenTable.length;
   }
 
+  /** The token with this id, or undefined outside the vocabulary. */
   idToToken(id: number): string | undefined {
     requireInt('BertTokenizer.idToToken', 'id', id, 0);
     return this.idToTokenTable[id];
   }
 
+  /** The id of this exact token (an added token or a vocabulary entry), or undefined. */
   tokenToId(token: string): number | undefined {
     requireString('BertTokenizer.tokenToId', 'token', token);
     return this.spec.addedTokens.find((t) => t.content === token)?.id ?? this.spec.vocab.get(token);

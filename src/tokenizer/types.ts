@@ -22,9 +22,12 @@ export interface Encoding {
   overflowing: Encoding[];
 }
 
+/** Which text of a pair loses tokens: the longer one token by token (HF's default), only the first, only the second. */
 export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
+/** The side that truncation cuts or padding fills. */
 export type Direction = 'right' | 'left';
 
+/** How inputs longer than `maxLength` are cut (HF's truncation parameters). */
 export interface TruncationOptions {
   /** Total length including `[CLS]`/`[SEP]`; defaults to the tokenizer's `modelMaxLength`. */
   maxLength?: number;
@@ -41,8 +44,10 @@ export interface TruncationOptions {
   fullOverflow?: boolean;
 }
 
+/** `none`, to the `longest` input of the batch, to `max_length`, or up to the smallest fitting `bucket`. */
 export type PaddingStrategy = 'none' | 'longest' | 'max_length' | 'bucket';
 
+/** How encodings are padded to a common length. */
 export interface PaddingOptions {
   /** `longest`: to the longest in the batch; `max_length`: to `maxLength`; `bucket`: to the smallest bucket that fits. */
   strategy: PaddingStrategy;
@@ -56,6 +61,7 @@ export interface PaddingOptions {
   direction?: Direction;
 }
 
+/** Options of encode() and encodeBatch(). */
 export interface EncodeOptions {
   /** Add `[CLS]`/`[SEP]` from the post-processor template (default true). */
   addSpecialTokens?: boolean;
@@ -67,6 +73,7 @@ export interface EncodeOptions {
   returnOverflowing?: boolean;
 }
 
+/** Options of decode(). */
 export interface DecodeOptions {
   /** Drop special tokens (`[CLS]`, `[SEP]`, `[PAD]`, `[MASK]`, `[UNK]`, …) (default false). */
   skipSpecialTokens?: boolean;

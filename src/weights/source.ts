@@ -3,6 +3,7 @@
 // header on its own. Browser-safe; the Node file source lives in node-source.ts, the HTTP one in url-source.ts.
 import { WeightsError, abortError } from './errors.ts';
 
+/** A file's bytes, read whole or by range (a local file, a `File`, an HTTP URL): what the weight loader streams from. */
 export interface ByteSource {
   /** File name or URL, used in every error message and progress event. */
   readonly name: string;

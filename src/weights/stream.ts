@@ -7,9 +7,13 @@ import { WeightsError, abortError } from './errors.ts';
 import { parseHeader, readHeaderLength, type SafetensorsHeader, type TensorInfo } from './safetensors.ts';
 import { readFully, type ByteSource } from './source.ts';
 
+/** Download progress of a model's weights, for `onProgress`. */
 export interface LoadProgress {
+  /** The weight file being read (e.g. model.safetensors, or a shard's name). */
   file: string;
+  /** Bytes read so far (over every shard, for a sharded model). */
   loadedBytes: number;
+  /** Bytes to read in all. */
   totalBytes: number;
   /** The tensor whose bytes arrived last (null until the first tensor byte). */
   tensor: string | null;
