@@ -52,14 +52,24 @@ async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?
   // Both scopes are popped before any await: the device's scope stack is shared with concurrent work (another plan,
   // a pipeline being compiled), which must not push or pop between our push and pop.
   const scopes = [device.popErrorScope(), device.popErrorScope()];
-  const [validation, oom] = await Promise.all(scopes);
-  if (validation || oom) throw new Error(`forward pass failed: ${(validation ?? oom)!.message}`);
+  // The readbacks are requested with the scopes, not after them: waiting for one and then the other cost a second
+  // round trip to the device per forward (~1.5 ms of a tiny model's ~4.5 ms call in Node).
+  const stagings = names.map((name) => plan.staging.get(name)!);
+  const maps = stagings.map((staging) => staging.mapAsync(GPUMapMode.READ));
+  const [scopeResults, mapResults] = await Promise.all([Promise.all(scopes), Promise.allSettled(maps)]);
+  const [validation, oom] = scopeResults;
+  const failedMap = mapResults.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (validation || oom || failedMap) {
+    // Buffers that did map must be unmapped, or the plan's next run could not map them again.
+    mapResults.forEach((r, i) => r.status === 'fulfilled' && stagings[i].unmap());
+    if (validation || oom) throw new Error(`forward pass failed: ${(validation ?? oom)!.message}`);
+    throw failedMap!.reason;
+  }
 
   const result: Record<string, Float32Array> = {};
-  for (const name of names) {
-    const staging = plan.staging.get(name)!;
+  names.forEach((name, i) => {
+    const staging = stagings[i];
     const decl = graph.tensors[graph.outputs[name]];
-    await staging.mapAsync(GPUMapMode.READ);
     try {
       const bytes = staging.getMappedRange();
       // The staging buffer is padded to 4 bytes; the element count comes from the tensor's shape.
@@ -68,7 +78,7 @@ async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?
     } finally {
       staging.unmap();
     }
-  }
+  });
   return result;
 }
 
