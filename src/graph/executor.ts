@@ -1,18 +1,40 @@
 // Runs a Plan: writes the inputs, records every step into one compute pass, copies the requested outputs to their
 // readback buffers and submits once. Runs of one plan are serialised (they share buffers); different plans may
-// overlap on the queue.
+// overlap on the queue. A profiling run (profilePlan) records one pass per step instead, each with timestamps, so
+// ordinary forwards never pay for the extra passes.
 import { fromF16Bits } from '../gpu/f16.ts';
 import type { Plan } from './plan.ts';
+import { createStepTimer, type StepTimer } from './step-timer.ts';
 
 export type PlanInputs = Readonly<Record<string, Uint32Array | Int32Array>>;
 
 const chains = new WeakMap<Plan, Promise<unknown>>();
 
-export function runPlan(device: GPUDevice, plan: Plan, inputs: PlanInputs, outputs?: readonly string[]): Promise<Record<string, Float32Array>> {
+function serialised<T>(plan: Plan, run: () => Promise<T>): Promise<T> {
   const previous = chains.get(plan) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(() => runNow(device, plan, inputs, outputs));
-  chains.set(plan, run);
-  return run;
+  const next = previous.catch(() => undefined).then(run);
+  chains.set(plan, next);
+  return next;
+}
+
+export function runPlan(device: GPUDevice, plan: Plan, inputs: PlanInputs, outputs?: readonly string[]): Promise<Record<string, Float32Array>> {
+  return serialised(plan, () => runNow(device, plan, inputs, outputs));
+}
+
+/**
+ * One run of the plan with the GPU time of every step (ms, in plan.steps order) from timestamp queries. Throws,
+ * before anything runs, where the device has no timestamp-query.
+ */
+export function profilePlan(device: GPUDevice, plan: Plan, inputs: PlanInputs, outputs?: readonly string[]): Promise<{ outputs: Record<string, Float32Array>; stepMs: number[] }> {
+  const timer = createStepTimer(device, plan.steps.length);
+  return serialised(plan, async () => {
+    try {
+      const result = await runNow(device, plan, inputs, outputs, timer);
+      return { outputs: result, stepMs: await timer.read() };
+    } finally {
+      timer.destroy();
+    }
+  });
 }
 
 /** Resolves when every run queued on this plan so far has finished (its buffers may then be freed). */
@@ -20,7 +42,7 @@ export function whenIdle(plan: Plan): Promise<void> {
   return (chains.get(plan) ?? Promise.resolve()).then(() => undefined, () => undefined);
 }
 
-async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?: readonly string[]): Promise<Record<string, Float32Array>> {
+async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?: readonly string[], timer?: StepTimer): Promise<Record<string, Float32Array>> {
   const { graph } = plan;
   for (const [name, id] of Object.entries(graph.inputs)) {
     const data = inputs[name];
@@ -36,13 +58,24 @@ async function runNow(device: GPUDevice, plan: Plan, inputs: PlanInputs, wanted?
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   const encoder = device.createCommandEncoder({ label: 'forward' });
-  const pass = encoder.beginComputePass({ label: 'forward' });
-  for (const step of plan.steps) {
-    pass.setPipeline(step.pipeline);
-    pass.setBindGroup(0, step.bindGroup);
-    pass.dispatchWorkgroups(step.grid[0], step.grid[1], step.grid[2]);
+  if (timer) {
+    plan.steps.forEach((step, i) => {
+      const pass = encoder.beginComputePass({ label: `${i}:${step.kernel}`, timestampWrites: timer.writes(i) });
+      pass.setPipeline(step.pipeline);
+      pass.setBindGroup(0, step.bindGroup);
+      pass.dispatchWorkgroups(step.grid[0], step.grid[1], step.grid[2]);
+      pass.end();
+    });
+    timer.resolve(encoder);
+  } else {
+    const pass = encoder.beginComputePass({ label: 'forward' });
+    for (const step of plan.steps) {
+      pass.setPipeline(step.pipeline);
+      pass.setBindGroup(0, step.bindGroup);
+      pass.dispatchWorkgroups(step.grid[0], step.grid[1], step.grid[2]);
+    }
+    pass.end();
   }
-  pass.end();
   for (const name of names) {
     const src = plan.buffers.get(graph.outputs[name])!;
     const dst = plan.staging.get(name)!;

@@ -2,11 +2,13 @@
 // activation buffers from a pooled arena sized by liveness, every pipeline (compiled together, asynchronously) and
 // every bind group and uniform buffer. Running a plan then only writes the inputs and records one compute pass.
 import type { BufferRegistry } from '../gpu/buffers.ts';
+import type { AdapterFacts } from '../gpu/device.ts';
 import { bindKernel } from '../gpu/dispatch.ts';
 import type { KernelName } from '../gpu/kernels.ts';
 import type { PipelineCache } from '../gpu/pipelines.ts';
-import { lowerOp } from './lower.ts';
-import { opInputs, type Graph, type TensorDecl, type TensorId } from './ops.ts';
+import { describeDispatch, type DispatchInfo } from './dispatch-info.ts';
+import { lowerOp, type LoweredOp } from './lower.ts';
+import { opInputs, type Graph, type Op, type TensorDecl, type TensorId } from './ops.ts';
 
 export interface PlanContext {
   device: GPUDevice;
@@ -16,6 +18,8 @@ export interface PlanContext {
   weight(name: string, decl: TensorDecl): GPUBuffer;
   /** Storage of weights and activations: picks the kernels (f16 twins) in lowerOp. */
   dtype?: 'f32' | 'f16';
+  /** The adapter the kernels are chosen for (passed on to lowerOp). */
+  adapter?: AdapterFacts;
 }
 
 export interface PlanStep {
@@ -23,6 +27,33 @@ export interface PlanStep {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   grid: readonly [number, number, number];
+  /** The dispatch as `bertgpu plan` prints it (op, kernel, workgroups, workgroup size, FLOPs). */
+  info: DispatchInfo;
+}
+
+// lowerOp(op, buf, dtype) gains the adapter as an optional 4th argument with the variant table. Passing it already is
+// harmless (extra arguments are ignored) and lets every plan — the runtime's and the dump's — follow the table's
+// choice for the adapter as soon as lowerOp reads it.
+type LowerWithAdapter = (op: Op, buf: (id: TensorId) => GPUBuffer, dtype?: 'f32' | 'f16', adapter?: AdapterFacts) => LoweredOp;
+
+/** Lowers every op of a graph, in order: the one place plans (real or dumped) choose their kernels. */
+export function lowerGraph(graph: Graph, bufferOf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 'f16' = 'f32', adapter?: AdapterFacts): LoweredOp[] {
+  const lower = lowerOp as LowerWithAdapter;
+  return graph.ops.map((op) => lower(op, bufferOf, dtype, adapter));
+}
+
+/**
+ * The dispatches a plan of this graph would record, without a device: ops are lowered with stand-in buffers (lowerOp
+ * only passes buffers through to the bind group; a stand-in that is read throws, naming the tensor).
+ */
+export function describeGraph(graph: Graph, dtype: 'f32' | 'f16' = 'f32', adapter?: AdapterFacts): DispatchInfo[] {
+  checkOrder(graph);
+  const standIn = (id: TensorId) => new Proxy({}, {
+    get(_, key) {
+      throw new Error(`plan dump: lowering read GPUBuffer.${String(key)} of ${graph.tensors[id].name}; there is no device here`);
+    },
+  }) as GPUBuffer;
+  return lowerGraph(graph, standIn, dtype, adapter).map((l, i) => describeDispatch(graph.ops[i], l.kernel, l.call.grid, l.call.overrides));
 }
 
 export interface Plan {
@@ -118,7 +149,7 @@ export async function createPlan(ctx: PlanContext, graph: Graph): Promise<Plan> 
       if (!b) throw new Error(`plan: no buffer for ${t.name}`);
       return b;
     };
-    const lowered = graph.ops.map((op) => lowerOp(op, bufferOf, ctx.dtype));
+    const lowered = lowerGraph(graph, bufferOf, ctx.dtype, ctx.adapter);
     // Every pipeline of the plan at once: compilation overlaps instead of running kernel after kernel.
     const pipelines = await Promise.all(lowered.map((l) => ctx.pipelines.get(l.kernel, l.call.overrides)));
     const steps: PlanStep[] = lowered.map((l, i) => {
@@ -126,7 +157,8 @@ export async function createPlan(ctx: PlanContext, graph: Graph): Promise<Plan> 
       const { bindGroup, uniform } = bindKernel(ctx.device, ctx.pipelines, kernel, l.call, (d) => registry.create(d));
       owned.push(uniform);
       const [x, y = 1, z = 1] = l.call.grid;
-      return { kernel, pipeline: pipelines[i], bindGroup, grid: [x, y, z] as const };
+      const info = describeDispatch(graph.ops[i], kernel, l.call.grid, l.call.overrides);
+      return { kernel, pipeline: pipelines[i], bindGroup, grid: [x, y, z] as const, info };
     });
 
     const staging = new Map<string, GPUBuffer>();
