@@ -3,58 +3,26 @@
 import { BufferRegistry } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
-import { runPlan, whenIdle } from '../graph/executor.ts';
+import type { DispatchInfo } from '../graph/dispatch-info.ts';
+import { profilePlan, runPlan, whenIdle } from '../graph/executor.ts';
 import { createPlan, type Plan } from '../graph/plan.ts';
+import { NO_TIMESTAMPS } from '../graph/step-timer.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
 import { buildBertGraph, qkvNames } from './bert.ts';
+import { batchBucket, firstRows, padRows, sequenceBucket, unpadAttention, unpadRows } from './batch-shape.ts';
 import { expectedWeights, hasMaskedLmHead, type BertConfig, type BertHead } from './config.ts';
+import { joinParts, type BertOutputName, type BertOutputs, type EncodedBatch, type ForwardProfile, type Shaped } from './forward-types.ts';
 
-export interface EncodedBatch {
-  /** (B·T) token ids, row-major; T is the longest sequence (padding on the right). */
-  inputIds: Int32Array | Uint32Array;
-  tokenTypeIds: Int32Array | Uint32Array;
-  attentionMask: Int32Array | Uint32Array;
-  B: number;
-  T: number;
-  /**
-   * Masked-LM heads: the token rows (b·T + t, ascending) whose scores `mlmLogits` returns, as (rows, V) in this order.
-   * Default: every row. Fill-mask passes its [MASK]s, so the V-wide decoder runs on those rows only.
-   */
-  mlmRows?: ArrayLike<number>;
-}
-
-export type BertOutputName = 'lastHiddenState' | 'poolerOutput' | 'logits' | 'attentions' | 'mlmLogits' | 'nspLogits';
-
-export interface BertOutputs {
-  B: number;
-  T: number;
-  /** (B, T, C) */
-  lastHiddenState?: Float32Array;
-  /** (B, C) */
-  poolerOutput?: Float32Array;
-  /** (B, L) */
-  logits?: Float32Array;
-  /** (B, NH, T, T) attention probabilities of the requested layer. */
-  attentions?: Float32Array;
-  /** (rows, V) masked-LM prediction scores of the batch's `mlmRows` (every row, (B·T, V), by default). */
-  mlmLogits?: Float32Array;
-  /** (B, 2) next-sentence scores: index 0 "B follows A", 1 "B is random" (pretraining and next-sentence heads). */
-  nspLogits?: Float32Array;
-}
+export { sequenceBucket, batchBucket };
+export type { BertOutputName, BertOutputs, EncodedBatch, ForwardProfile };
 
 export interface BertModelOptions {
   /** Storage of weights and activations (accumulation is always f32). f16 needs the adapter's shader-f16. */
   dtype?: 'f32' | 'f16';
   /** Most plans kept (least recently used ones are disposed). */
   maxPlans?: number;
-}
-
-
-/** Sequence buckets: a call pads to the smallest bucket ≥ its length (capped at max_position_embeddings). */
-export function sequenceBucket(T: number, maxPositions: number): number {
-  let b = 8;
-  while (b < T) b = b < 128 ? b * 2 : b + 64;
-  return Math.min(b, maxPositions);
+  /** A pipeline cache on this device that is already compiling the model's kernels (see load.ts); else a new one. */
+  pipelines?: PipelineCache;
 }
 
 /** Weights as loadBertWeights (src/hub/model.ts) returns them: GPU tensors plus canonical-name access. */
@@ -86,7 +54,7 @@ export class BertModel {
     this.weights = loaded.weights;
     this.registry = loaded.weights.registry;
     this.hasPooler = loaded.reader.has('bert.pooler.dense.weight');
-    this.pipelines = new PipelineCache(gpu.device);
+    this.pipelines = options.pipelines ?? new PipelineCache(gpu.device);
     this.dtype = options.dtype ?? 'f32';
     if (this.dtype === 'f16' && !gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32'");
     const storage = loaded.weights.tensors.values().next().value?.dtype;
@@ -170,6 +138,7 @@ export class BertModel {
         return t.buffer;
       },
       dtype: this.dtype,
+      adapter: this.gpu.facts,
     }, graph);
     this.plans.set(key, p);
     p.then((pl) => this.livePlans.add(pl), () => this.plans.delete(key));
@@ -188,6 +157,49 @@ export class BertModel {
    * 'attentions' needs `attentionLayer` (a debug output with its own plan).
    */
   async forward(batch: EncodedBatch, outputs: readonly BertOutputName[] = defaultOutputs(this.head), attentionLayer?: number): Promise<BertOutputs> {
+    const shaped = this.shape(batch, outputs, attentionLayer);
+    if (shaped.split !== undefined) return this.forwardInParts(batch, shaped.split, outputs, attentionLayer);
+    const plan = await this.plan(shaped.Bb, shaped.Tb, attentionLayer, shaped.mlm?.bucket ?? 0);
+    const result = await runPlan(this.gpu.device, plan, this.planInputs(shaped), outputs);
+    return this.cutBack(shaped, result);
+  }
+
+  /**
+   * One forward as forward() runs it, with every dispatch's GPU time: each dispatch gets its own compute pass with
+   * timestamp queries (this run only; forward() keeps one pass). Needs the device feature timestamp-query.
+   */
+  async profile(batch: EncodedBatch, outputs: readonly BertOutputName[] = defaultOutputs(this.head)): Promise<ForwardProfile> {
+    if (this.disposed) throw new Error('BertModel: profile() after dispose()');
+    const { device } = this.gpu;
+    if (!device.features.has('timestamp-query')) {
+      throw new Error(this.gpu.facts.hasTimestamps
+        ? 'this device was created without timestamp-query, which its adapter offers; request the device with it to profile'
+        : NO_TIMESTAMPS);
+    }
+    const shaped = this.shape(batch, outputs);
+    if (shaped.split !== undefined) {
+      throw new Error(`profile: ${batch.B} sequences of ${shaped.Tb} tokens run as several forwards on this device; profile at most ${shaped.split}`);
+    }
+    const plan = await this.plan(shaped.Bb, shaped.Tb, undefined, shaped.mlm?.bucket ?? 0);
+    const { outputs: result, stepMs } = await profilePlan(device, plan, this.planInputs(shaped), outputs);
+    return {
+      B: batch.B, T: batch.T, batchBucket: shaped.Bb, sequenceBucket: shaped.Tb,
+      dispatches: plan.steps.map((step, i) => ({ ...step.info, gpuMs: stepMs[i] })),
+      outputs: this.cutBack(shaped, result),
+    };
+  }
+
+  /** The dispatches of the plan that serves a (B, T) batch (with `mlmRows` masked-LM rows), built if needed. */
+  async planDispatches(B: number, T: number, mlmRows = 0): Promise<DispatchInfo[]> {
+    const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
+    let rows = 0;
+    if (mlmRows > 0) for (rows = 1; rows < mlmRows;) rows *= 2;
+    const plan = await this.plan(batchBucket(B, this.maxBatchFor(Tb, false)), Tb, undefined, rows);
+    return plan.steps.map((s) => s.info);
+  }
+
+  /** Checks a batch and fits it to a plan: buckets, masked-LM rows, or the part size when it must be split. */
+  private shape(batch: EncodedBatch, outputs: readonly BertOutputName[], attentionLayer?: number): Shaped {
     if (this.disposed) throw new Error('BertModel: forward() after dispose()');
     const { B, T } = batch;
     if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new Error(`forward: B and T must be positive integers, got B=${B} T=${T}`);
@@ -202,30 +214,42 @@ export class BertModel {
     // Rows are checked before any split, so every part gets valid, ordered rows.
     const mlm = outputs.includes('mlmLogits') ? this.mlmRowsOf(batch) : null;
     const maxB = this.maxBatchFor(Tb, attentionLayer !== undefined);
-    if (B > maxB) return this.forwardInParts(batch, maxB, outputs, attentionLayer);
+    if (B > maxB) return { batch, Bb: B, Tb, mlm, split: maxB };
     if (mlm && mlm.bucket * this.config.vocabSize * this.elementBytes > this.bindingLimit()) {
       if (B === 1) throw new Error(`forward: ${mlm.count} masked-LM rows × vocab ${this.config.vocabSize} exceed this device's storage binding limit (${this.bindingLimit()} bytes); ask for fewer rows`);
-      return this.forwardInParts(batch, Math.ceil(B / 2), outputs, attentionLayer);
+      return { batch, Bb: B, Tb, mlm, split: Math.ceil(B / 2) };
     }
-    const plan = await this.plan(B, Tb, attentionLayer, mlm?.bucket ?? 0);
+    // The batch pads to its bucket like the sequence does: a few plans serve every batch size.
+    return { batch, Bb: batchBucket(B, maxB), Tb, mlm };
+  }
+
+  /** The plan's inputs for a shaped batch: rows padded to Tb, the batch to Bb, masked-LM rows renumbered. */
+  private planInputs({ batch, Bb, Tb, mlm }: Shaped): Record<string, Uint32Array> {
+    const { B, T } = batch;
     const inputs: Record<string, Uint32Array> = {
-      inputIds: padRows(batch.inputIds, B, T, Tb, this.config.padTokenId),
-      tokenTypeIds: padRows(batch.tokenTypeIds, B, T, Tb, 0),
-      attentionMask: padRows(batch.attentionMask, B, T, Tb, 0),
+      inputIds: padRows(batch.inputIds, B, T, Bb, Tb, this.config.padTokenId),
+      tokenTypeIds: padRows(batch.tokenTypeIds, B, T, Bb, Tb, 0),
+      attentionMask: padRows(batch.attentionMask, B, T, Bb, Tb, 0),
     };
     if (mlm) {
       // Rows of the unpadded batch (b·T + t) → rows of the bucket-padded plan (b·Tb + t); the bucket's spare rows read row 0.
       inputs.mlmRows = new Uint32Array(mlm.bucket);
       mlm.rows.forEach((i, k) => { inputs.mlmRows[k] = Math.floor(i / T) * Tb + (i % T); });
     }
-    const result = await runPlan(this.gpu.device, plan, inputs, outputs);
+    return inputs;
+  }
+
+  /** A plan's outputs cut back to the batch's own sequences and tokens. */
+  private cutBack({ batch, Tb, mlm }: Shaped, result: Record<string, Float32Array>): BertOutputs {
+    const { B, T } = batch;
+    const c = this.config;
     const out: BertOutputs = { B, T };
-    if (result.lastHiddenState) out.lastHiddenState = unpadRows(result.lastHiddenState, B, Tb, T, this.config.hiddenSize);
-    if (result.poolerOutput) out.poolerOutput = result.poolerOutput;
-    if (result.logits) out.logits = result.logits;
-    if (result.attentions) out.attentions = unpadAttention(result.attentions, B * this.config.numAttentionHeads, Tb, T);
-    if (result.mlmLogits) out.mlmLogits = result.mlmLogits.subarray(0, mlm!.count * this.config.vocabSize);
-    if (result.nspLogits) out.nspLogits = result.nspLogits;
+    if (result.lastHiddenState) out.lastHiddenState = unpadRows(result.lastHiddenState, B, Tb, T, c.hiddenSize);
+    if (result.poolerOutput) out.poolerOutput = firstRows(result.poolerOutput, B * c.hiddenSize);
+    if (result.logits) out.logits = firstRows(result.logits, B * c.numLabels);
+    if (result.attentions) out.attentions = unpadAttention(result.attentions, B * c.numAttentionHeads, Tb, T);
+    if (result.mlmLogits) out.mlmLogits = result.mlmLogits.subarray(0, mlm!.count * c.vocabSize);
+    if (result.nspLogits) out.nspLogits = firstRows(result.nspLogits, B * 2);
     return out;
   }
 
@@ -286,23 +310,7 @@ export class BertModel {
       }
       parts.push(partOutputs.length > 0 ? await this.forward(part, partOutputs, attentionLayer) : { B: n, T });
     }
-    const join = (key: Exclude<keyof BertOutputs, 'B' | 'T'>): Float32Array | undefined => {
-      const have = parts.filter((p) => p[key]);
-      if (have.length === 0) return undefined;
-      const out = new Float32Array(have.reduce((a, p) => a + p[key]!.length, 0));
-      let o = 0;
-      for (const p of have) {
-        out.set(p[key]!, o);
-        o += p[key]!.length;
-      }
-      return out;
-    };
-    const out: BertOutputs = { B, T };
-    for (const key of ['lastHiddenState', 'poolerOutput', 'logits', 'attentions', 'mlmLogits', 'nspLogits'] as const) {
-      const joined = join(key);
-      if (joined) out[key] = joined;
-    }
-    return out;
+    return joinParts(parts, B, T);
   }
 
   private freePlan(plan: Plan): void {
@@ -320,7 +328,7 @@ export class BertModel {
   /** Plan facts for a batch shape (dispatches per forward, arena bytes), building the plan if needed. */
   async planInfo(B: number, T: number): Promise<{ T: number; dispatches: number; arenaBytes: number; activations: number; arenaBuffers: number }> {
     const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
-    const plan = await this.plan(B, Tb);
+    const plan = await this.plan(batchBucket(B, this.maxBatchFor(Tb, false)), Tb);
     return { T: Tb, dispatches: plan.steps.length, arenaBytes: plan.arenaBytes, activations: plan.activationCount, arenaBuffers: plan.arenaBufferCount };
   }
 
@@ -354,25 +362,4 @@ function checkRange(name: string, values: ArrayLike<number>, limit: number): voi
     const v = values[i];
     if (!(v >= 0 && v < limit)) throw new Error(`forward: ${name}[${i}] = ${v} is outside [0, ${limit})`);
   }
-}
-
-function padRows(src: ArrayLike<number>, B: number, T: number, Tb: number, fill: number): Uint32Array {
-  const out = new Uint32Array(B * Tb).fill(fill);
-  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[b * Tb + t] = src[b * T + t];
-  return out;
-}
-
-/** (BH, Tb, Tb) → (BH, T, T): drop padded query rows and key columns. */
-function unpadAttention(src: Float32Array, BH: number, Tb: number, T: number): Float32Array {
-  if (Tb === T) return src;
-  const out = new Float32Array(BH * T * T);
-  for (let p = 0; p < BH; p++) for (let i = 0; i < T; i++) out.set(src.subarray((p * Tb + i) * Tb, (p * Tb + i) * Tb + T), (p * T + i) * T);
-  return out;
-}
-
-function unpadRows(src: Float32Array, B: number, Tb: number, T: number, C: number): Float32Array {
-  if (Tb === T) return src;
-  const out = new Float32Array(B * T * C);
-  for (let b = 0; b < B; b++) out.set(src.subarray(b * Tb * C, (b * Tb + T) * C), b * T * C);
-  return out;
 }
