@@ -6,8 +6,12 @@
 // Threads: workgroup (QB) per (query block, head, batch) = workgroup_id (x, y, z); one query row per thread.
 //   Keys are visited in chunks of KC: the chunk's scores are kept in registers, its max rescales the running
 //   output once per chunk (online softmax), so T is not limited by a scores array.
-// Limits: HS ≤ 128 (private accumulators); any T ≥ 1; B, NH ≤ 65535.
-// Numerics: f32; scores subtract the running max before exp; a query whose keys are all masked gets zeros, not NaN.
+// Limits: HS ≤ 128 (private accumulators); any T ≥ 1; B, NH ≤ 65535; f32 or f16 storage (prelude from
+//   src/gpu/kernels.ts). The private q/acc arrays are indexed in loops bounded by the runtime HS: fine on software
+//   adapters, scratch memory on real GPUs (test/unit/wgsl-lint.test.ts lists this kernel as a known violator).
+// Numerics: q, k, v widened to f32 on load; scores, the running max/sum and the weighted sum of v are f32 (with f16
+//   storage the only rounding is the store of ctx, relative ≤ 2⁻¹¹); scores subtract the running max before exp; a
+//   query whose keys are all masked gets zeros, not NaN.
 
 override QB: u32 = 32u;
 const KC: u32 = 16u;
@@ -21,9 +25,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> qkv: array<f32>;       // (B·T, 3·C)
-@group(0) @binding(2) var<storage, read> mask: array<u32>;      // (B·T)
-@group(0) @binding(3) var<storage, read_write> ctx: array<f32>; // (B·T, C)
+@group(0) @binding(1) var<storage, read> qkv: array<elem>;        // (B·T, 3·C)
+@group(0) @binding(2) var<storage, read> mask: array<u32>;        // (B·T)
+@group(0) @binding(3) var<storage, read_write> ctx: array<elem>;  // (B·T, C)
 
 @compute @workgroup_size(QB)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -38,16 +42,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let qBase = (b * T + i) * rowStride + h * HS;
   let scale = inverseSqrt(f32(HS));
 
-  var q: array<f32, MAX_HS>;
-  var acc: array<f32, MAX_HS>;
-  for (var d = 0u; d < HS; d++) {
-    q[d] = qkv[qBase + d] * scale;
-    acc[d] = 0.0;
-  }
+  var q = array<f32, MAX_HS>();
+  var acc = array<f32, MAX_HS>();
+  for (var d = 0u; d < HS; d++) { q[d] = f32(qkv[qBase + d]) * scale; }
 
   var runningMax = NEG_BIG;
   var runningSum = 0.0;
-  var scores: array<f32, KC>;
+  var scores = array<f32, KC>();
   for (var j0 = 0u; j0 < T; j0 += KC) {
     let n = min(KC, T - j0);
     var chunkMax = NEG_BIG;
@@ -57,7 +58,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       if (mask[b * T + j] != 0u) {
         let kBase = (b * T + j) * rowStride + C + h * HS;
         s = 0.0;
-        for (var d = 0u; d < HS; d++) { s += q[d] * qkv[kBase + d]; }
+        for (var d = 0u; d < HS; d++) { s += q[d] * f32(qkv[kBase + d]); }
         chunkMax = max(chunkMax, s);
       }
       scores[jj] = s;
@@ -72,12 +73,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let p = exp(scores[jj] - newMax);
       runningSum += p;
       let vBase = (b * T + j0 + jj) * rowStride + 2u * C + h * HS;
-      for (var d = 0u; d < HS; d++) { acc[d] += p * qkv[vBase + d]; }
+      for (var d = 0u; d < HS; d++) { acc[d] += p * f32(qkv[vBase + d]); }
     }
     runningMax = newMax;
   }
 
   let inv = select(0.0, 1.0 / runningSum, runningSum > 0.0);
   let outBase = (b * T + i) * C + h * HS;
-  for (var d = 0u; d < HS; d++) { ctx[outBase + d] = acc[d] * inv; }
+  for (var d = 0u; d < HS; d++) { ctx[outBase + d] = elem(acc[d] * inv); }
 }

@@ -1,9 +1,11 @@
 // attention_probs: probs[b, h, i, j] = softmax_j(q_i·k_j / √HS over keys with mask[b·T + j] ≠ 0), 0 for masked keys
 //   qkv: (B·T, 3·C) packed Q|K|V projection output (layout as attention.wgsl); mask: (B·T) u32;
-//   probs: (B, NH, T, T) f32. A debug output (the demo's attention heatmap): the fused attention kernel never
-//   materialises these, so inspect() runs this next to it for one chosen layer.
+//   probs: (B, NH, T, T), always f32. A debug output (the demo's attention heatmap): the fused attention kernel
+//   never materialises these, so inspect() runs this next to it for one chosen layer. qkv is f32 or f16 storage
+//   (prelude from src/gpu/kernels.ts), widened to f32 on load.
 // Threads: workgroup (QB) per (query block, head, batch) = workgroup_id (x, y, z); one query row per thread.
-// Limits: HS ≤ 128; any T ≥ 1.
+// Limits: HS ≤ 128; any T ≥ 1. The private q is indexed in loops bounded by the runtime HS (a known violator in
+//   test/unit/wgsl-lint.test.ts; a debug kernel, run for one layer).
 // Numerics: f32; two passes over the keys (running max and sum, then the normalised values), so no T × T scratch;
 //   a query whose keys are all masked gets zeros, not NaN.
 
@@ -18,13 +20,13 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> qkv: array<f32>;         // (B·T, 3·C)
-@group(0) @binding(2) var<storage, read> mask: array<u32>;        // (B·T)
-@group(0) @binding(3) var<storage, read_write> probs: array<f32>; // (B, NH, T, T)
+@group(0) @binding(1) var<storage, read> qkv: array<elem>;         // (B·T, 3·C)
+@group(0) @binding(2) var<storage, read> mask: array<u32>;         // (B·T)
+@group(0) @binding(3) var<storage, read_write> probs: array<f32>;  // (B, NH, T, T)
 
 fn score(q: ptr<function, array<f32, MAX_HS>>, kBase: u32, HS: u32) -> f32 {
   var s = 0.0;
-  for (var d = 0u; d < HS; d++) { s += (*q)[d] * qkv[kBase + d]; }
+  for (var d = 0u; d < HS; d++) { s += (*q)[d] * f32(qkv[kBase + d]); }
   return s;
 }
 
@@ -42,7 +44,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let qBase = (b * T + i) * rowStride + h * HS;
   let scale = inverseSqrt(f32(HS));
   var q = array<f32, MAX_HS>();
-  for (var d = 0u; d < HS; d++) { q[d] = qkv[qBase + d] * scale; }
+  for (var d = 0u; d < HS; d++) { q[d] = f32(qkv[qBase + d]) * scale; }
 
   var m = NEG_BIG;
   var l = 0.0;

@@ -1,10 +1,13 @@
-// embedding: y[b·T + t] = LayerNorm(wordEmb[ids[b·T+t]] + posEmb[t + positionOffset] + typeEmb[typeIds[b·T+t]])
+// embedding: y[b·T + t] = LayerNorm(wordEmb[ids[b·T+t]] + posEmb[t + positionOffset] + typeEmb[typeIds[b·T+t]]),
+//   f32 or f16 storage (prelude from src/gpu/kernels.ts).
 //   ids, typeIds: (B·T) u32; wordEmb: (vocabSize, C); posEmb: (maxPositions, C); typeEmb: (typeVocabSize, C);
-//   gamma, beta: (C); y: (B·T, C). Position ids are arange(T) + positionOffset, as HF BERT builds them.
+//   gamma, beta: (C); y: (B·T, C); eps (f32) from the config. Position ids are arange(T) + positionOffset, as HF
+//   BERT builds them.
 // Threads: one workgroup of WG threads per token (workgroup_id.x + 65535·workgroup_id.y), striding over C.
 // Limits: ids are validated on the CPU before upload; here out-of-range indexes are clamped so a bad id can never
 //   read outside a buffer. T + positionOffset ≤ maxPositions is checked by the caller.
-// Numerics: as layernorm.wgsl (two-pass mean/variance, f32).
+// Numerics: each pass re-gathers the three rows and sums them in f32 (parking the sum in y between passes would
+//   round it to f16 with f16 storage); two-pass mean/variance in f32; one rounding of the output to `elem`.
 
 override WG: u32 = 128u;
 
@@ -20,14 +23,14 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> ids: array<u32>;       // (B·T)
-@group(0) @binding(2) var<storage, read> typeIds: array<u32>;   // (B·T)
-@group(0) @binding(3) var<storage, read> wordEmb: array<f32>;   // (vocabSize, C)
-@group(0) @binding(4) var<storage, read> posEmb: array<f32>;    // (maxPositions, C)
-@group(0) @binding(5) var<storage, read> typeEmb: array<f32>;   // (typeVocabSize, C)
-@group(0) @binding(6) var<storage, read> gamma: array<f32>;     // (C)
-@group(0) @binding(7) var<storage, read> beta: array<f32>;      // (C)
-@group(0) @binding(8) var<storage, read_write> y: array<f32>;   // (B·T, C)
+@group(0) @binding(1) var<storage, read> ids: array<u32>;        // (B·T)
+@group(0) @binding(2) var<storage, read> typeIds: array<u32>;    // (B·T)
+@group(0) @binding(3) var<storage, read> wordEmb: array<elem>;   // (vocabSize, C)
+@group(0) @binding(4) var<storage, read> posEmb: array<elem>;    // (maxPositions, C)
+@group(0) @binding(5) var<storage, read> typeEmb: array<elem>;   // (typeVocabSize, C)
+@group(0) @binding(6) var<storage, read> gamma: array<elem>;     // (C)
+@group(0) @binding(7) var<storage, read> beta: array<elem>;      // (C)
+@group(0) @binding(8) var<storage, read_write> y: array<elem>;   // (B·T, C)
 
 // The reduction and its workgroup memory (`partial`) come from lib/workgroup_sum.wgsl, appended by the descriptor.
 
@@ -42,21 +45,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let typeBase = min(typeIds[row], params.typeVocabSize - 1u) * C;
   let outBase = row * C;
 
-  // The summed embedding is written to y first and normalised in place: each thread touches only its own columns.
   var s = 0.0;
   for (var c = tid; c < C; c += WG) {
-    let v = wordEmb[wordBase + c] + posEmb[posBase + c] + typeEmb[typeBase + c];
-    y[outBase + c] = v;
-    s += v;
+    s += f32(wordEmb[wordBase + c]) + f32(posEmb[posBase + c]) + f32(typeEmb[typeBase + c]);
   }
   let mean = workgroupSum(s, tid) / f32(C);
   var sq = 0.0;
   for (var c = tid; c < C; c += WG) {
-    let d = y[outBase + c] - mean;
+    let d = f32(wordEmb[wordBase + c]) + f32(posEmb[posBase + c]) + f32(typeEmb[typeBase + c]) - mean;
     sq += d * d;
   }
   let rstd = inverseSqrt(workgroupSum(sq, tid) / f32(C) + params.eps);
   for (var c = tid; c < C; c += WG) {
-    y[outBase + c] = (y[outBase + c] - mean) * rstd * gamma[c] + beta[c];
+    let v = f32(wordEmb[wordBase + c]) + f32(posEmb[posBase + c]) + f32(typeEmb[typeBase + c]);
+    y[outBase + c] = elem((v - mean) * rstd * f32(gamma[c]) + f32(beta[c]));
   }
 }

@@ -1,8 +1,11 @@
-// layernorm: y = (v − mean(v)) / sqrt(var(v) + eps) · gamma + beta, with v = x (+ residual when HAS_RESIDUAL)
-//   x, residual, y: (rows, C); gamma, beta: (C); eps from the model config (BERT: 1e-12), passed as a uniform.
+// layernorm: y = (v − mean(v)) / sqrt(var(v) + eps) · gamma + beta, with v = x (+ residual when HAS_RESIDUAL), f32 or
+//   f16 storage (prelude from src/gpu/kernels.ts). The masked-LM head's transform runs it without a residual (the
+//   encoder's LayerNorms are fused into matmul_layernorm); HAS_RESIDUAL is kept for the kernel benchmark.
+//   x, residual, y: (rows, C); gamma, beta: (C); eps (f32) from the model config (BERT: 1e-12), a uniform.
 // Threads: one workgroup of WG threads per row (workgroup_id.x + 65535·workgroup_id.y); each thread strides over C.
-// Numerics: two passes (mean, then mean of squared deviations: no cancellation), f32 tree reductions in workgroup
-//   memory; biased variance like PyTorch. Limits: rows ≤ 65535², any C ≥ 1.
+// Numerics: inputs widened to f32; x + residual is recomputed in f32 in each pass (never stored); two passes (mean,
+//   then mean of squared deviations: no cancellation), f32 tree reductions in workgroup memory; biased variance like
+//   PyTorch; with f16 storage one rounding of the output. Limits: rows ≤ 65535², any C ≥ 1.
 
 override WG: u32 = 128u;
 override HAS_RESIDUAL: bool = false;
@@ -14,17 +17,17 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;         // (rows, C)
-@group(0) @binding(2) var<storage, read> residual: array<f32>;  // (rows, C) when HAS_RESIDUAL, else any 4 bytes
-@group(0) @binding(3) var<storage, read> gamma: array<f32>;     // (C)
-@group(0) @binding(4) var<storage, read> beta: array<f32>;      // (C)
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;   // (rows, C)
+@group(0) @binding(1) var<storage, read> x: array<elem>;         // (rows, C)
+@group(0) @binding(2) var<storage, read> residual: array<elem>;  // (rows, C) when HAS_RESIDUAL, else any 4 bytes
+@group(0) @binding(3) var<storage, read> gamma: array<elem>;     // (C)
+@group(0) @binding(4) var<storage, read> beta: array<elem>;      // (C)
+@group(0) @binding(5) var<storage, read_write> y: array<elem>;   // (rows, C)
 
 // The reduction and its workgroup memory (`partial`) come from lib/workgroup_sum.wgsl, appended by the descriptor.
 
 fn inputAt(i: u32) -> f32 {
-  if (HAS_RESIDUAL) { return x[i] + residual[i]; }
-  return x[i];
+  if (HAS_RESIDUAL) { return f32(x[i]) + f32(residual[i]); }
+  return f32(x[i]);
 }
 
 @compute @workgroup_size(WG)
@@ -48,6 +51,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let rstd = inverseSqrt(workgroupSum(sq, tid) / f32(C) + params.eps);
 
   for (var c = tid; c < C; c += WG) {
-    y[base + c] = (inputAt(base + c) - mean) * rstd * gamma[c] + beta[c];
+    y[base + c] = elem((inputAt(base + c) - mean) * rstd * f32(gamma[c]) + f32(beta[c]));
   }
 }

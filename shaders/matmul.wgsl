@@ -1,19 +1,17 @@
-// matmul: y = epilogue(x · wᵀ + b)
+// matmul: y = epilogue(x · wᵀ + b), f32 or f16 storage (one source: src/gpu/kernels.ts prepends the prelude that
+//   defines `elem`, then appends lib/erf.wgsl and lib/epilogue.wgsl).
 //   x: row m of the product is row m·xRowStep of x, rows of length K (xRowStep = 1: plain (M, K); xRowStep = T:
 //      the [CLS] row of each sequence, for the pooler); w: (N, K) PyTorch Linear weight [out, in] (no transposed
-//      copy); b: (N)
-//   epilogue (override EPILOGUE): 0 none, 1 GELU (erf), 2 + residual r (M, N), 3 GELU (tanh approx), 4 ReLU, 5 tanh
-//   y: (M, N)
+//      copy); b: (N); epilogue: override EPILOGUE, codes in lib/epilogue.wgsl; y: (M, N).
 // Threads: a workgroup of TILE_ROWS_T × TILE_COLS_T threads; each thread owns a 4 × 4 register block of y
 //   (rows 4·ly .. 4·ly+3, cols 4·lx .. 4·lx+3 of the workgroup's tile). Register blocking without workgroup memory
-//   was measured fastest on both software drivers (lavapipe, SwiftShader), see shared/ENVIRONMENT.md.
-// Limits: any M, N, K ≥ 1 (edges are clamped on read and masked on write); M, N ≤ 65535 · tile.
-// Numerics: f32 accumulation in K order. geluErf/geluTanh come from lib/erf.wgsl, which the kernel descriptor
-//   (src/gpu/kernels.ts) prepends: one erf for every kernel that needs it.
+//   was measured fastest on both software drivers (lavapipe, SwiftShader).
+// Limits: any M, N, K ≥ 1 (edges are clamped on read and masked on write); M, N ≤ 65535 · tile; f16: |y| ≤ 65504.
+// Numerics: every value is widened to f32 on load; products, the K-order sum, bias, residual and the epilogue are
+//   f32; with f16 storage the only f16 rounding is the final store (relative error ≤ 2⁻¹¹).
 
 override TILE_ROWS_T: u32 = 8u;   // threads along M; the tile covers 4·TILE_ROWS_T rows
 override TILE_COLS_T: u32 = 8u;   // threads along N; the tile covers 4·TILE_COLS_T cols
-override EPILOGUE: u32 = 0u;
 
 struct Params {
   M: u32,
@@ -23,22 +21,11 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;         // ((M-1)·xRowStep + 1, K)
-@group(0) @binding(2) var<storage, read> w: array<f32>;         // (N, K)
-@group(0) @binding(3) var<storage, read> b: array<f32>;         // (N)
-@group(0) @binding(4) var<storage, read> residual: array<f32>;  // (M, N) when EPILOGUE == 2, else any 4 bytes
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;   // (M, N)
-
-fn applyEpilogue(v: f32, idx: u32) -> f32 {
-  switch EPILOGUE {
-    case 1u: { return geluErf(v); }
-    case 2u: { return v + residual[idx]; }
-    case 3u: { return geluTanh(v); }
-    case 4u: { return max(v, 0.0); }
-    case 5u: { return tanhStable(v); }
-    default: { return v; }
-  }
-}
+@group(0) @binding(1) var<storage, read> x: array<elem>;         // ((M-1)·xRowStep + 1, K)
+@group(0) @binding(2) var<storage, read> w: array<elem>;         // (N, K)
+@group(0) @binding(3) var<storage, read> b: array<elem>;         // (N)
+@group(0) @binding(4) var<storage, read> residual: array<elem>;  // (M, N) for the residual epilogue, else any 4 bytes
+@group(0) @binding(5) var<storage, read_write> y: array<elem>;   // (M, N)
 
 @compute @workgroup_size(TILE_COLS_T, TILE_ROWS_T, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -50,20 +37,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   if (row0 >= M || col0 >= N) { return; }
 
   // Clamped row/col bases: out-of-range lanes read a valid row and their results are never written.
-  var xBase: array<u32, 4>;
-  var wBase: array<u32, 4>;
+  var xBase = array<u32, 4>();
+  var wBase = array<u32, 4>();
   for (var i = 0u; i < 4u; i++) {
     xBase[i] = min(row0 + i, M - 1u) * params.xRowStep * K;
     wBase[i] = min(col0 + i, N - 1u) * K;
   }
 
-  var acc: array<vec4<f32>, 4>;
+  var acc = array<vec4<f32>, 4>();  // explicit zero: Dawn/lavapipe did not re-zero a bare `var acc: array<…>;` in a loop body
   for (var k = 0u; k < K; k++) {
-    let wv = vec4<f32>(w[wBase[0] + k], w[wBase[1] + k], w[wBase[2] + k], w[wBase[3] + k]);
-    acc[0] += x[xBase[0] + k] * wv;
-    acc[1] += x[xBase[1] + k] * wv;
-    acc[2] += x[xBase[2] + k] * wv;
-    acc[3] += x[xBase[3] + k] * wv;
+    let wv = vec4<f32>(f32(w[wBase[0] + k]), f32(w[wBase[1] + k]), f32(w[wBase[2] + k]), f32(w[wBase[3] + k]));
+    acc[0] += f32(x[xBase[0] + k]) * wv;
+    acc[1] += f32(x[xBase[1] + k]) * wv;
+    acc[2] += f32(x[xBase[2] + k]) * wv;
+    acc[3] += f32(x[xBase[3] + k]) * wv;
   }
 
   for (var i = 0u; i < 4u; i++) {
@@ -73,7 +60,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let col = col0 + j;
       if (col >= N) { break; }
       let idx = row * N + col;
-      y[idx] = applyEpilogue(acc[i][j] + b[col], idx);
+      y[idx] = elem(applyEpilogue(acc[i][j] + f32(b[col]), idx));
     }
   }
 }

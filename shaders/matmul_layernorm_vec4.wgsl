@@ -5,7 +5,9 @@
 // Threads: workgroup (TC, TR); workgroup w.x + 65535·w.y owns rows 4·TR·block .. +4·TR; thread (lx, ly) computes rows
 //   4·ly .. 4·ly+3 of that block at columns 4·lx + 4·TC·j (4 × 4 register blocks). Row statistics are reduced over
 //   the TC threads of a row group in workgroup memory; each thread normalises exactly the values it wrote.
-// Limits: K % 4 == 0; any M, N ≥ 1.
+// Limits: K % 4 == 0; any M, N ≥ 1. Written against the prelude's `elem` (src/gpu/kernels.ts) but registered for f32
+//   storage only: it parks the pre-norm row in y between passes, which f16 storage would round (amplified by rstd);
+//   the f16 path uses matmul_layernorm.wgsl, which keeps those values in f32 registers.
 // Numerics: f32 accumulation; two-pass mean / variance (biased, as PyTorch) over the full row.
 
 override TC: u32 = 16u;
@@ -19,13 +21,13 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;   // (M, K/4)
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;   // (N, K/4)
-@group(0) @binding(3) var<storage, read> b: array<f32>;         // (N)
-@group(0) @binding(4) var<storage, read> residual: array<f32>;  // (M, N)
-@group(0) @binding(5) var<storage, read> gamma: array<f32>;     // (N)
-@group(0) @binding(6) var<storage, read> beta: array<f32>;      // (N)
-@group(0) @binding(7) var<storage, read_write> y: array<f32>;   // (M, N)
+@group(0) @binding(1) var<storage, read> x: array<elem4>;        // (M, K/4)
+@group(0) @binding(2) var<storage, read> w: array<elem4>;        // (N, K/4)
+@group(0) @binding(3) var<storage, read> b: array<elem>;         // (N)
+@group(0) @binding(4) var<storage, read> residual: array<elem>;  // (M, N)
+@group(0) @binding(5) var<storage, read> gamma: array<elem>;     // (N)
+@group(0) @binding(6) var<storage, read> beta: array<elem>;      // (N)
+@group(0) @binding(7) var<storage, read_write> y: array<elem>;   // (M, N)
 
 var<workgroup> partial: array<vec4<f32>, TC * TR>;
 
@@ -63,12 +65,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     for (var j = 0u; j < 4u; j++) { wBase[j] = min(col0 + j, N - 1u) * K4; }
     var acc = array<vec4<f32>, 4>();
     for (var k = 0u; k < K4; k++) {
-      let w0 = w[wBase[0] + k];
-      let w1 = w[wBase[1] + k];
-      let w2 = w[wBase[2] + k];
-      let w3 = w[wBase[3] + k];
+      let w0 = vec4<f32>(w[wBase[0] + k]);
+      let w1 = vec4<f32>(w[wBase[1] + k]);
+      let w2 = vec4<f32>(w[wBase[2] + k]);
+      let w3 = vec4<f32>(w[wBase[3] + k]);
       for (var i = 0u; i < 4u; i++) {
-        let xv = x[xBase[i] + k];
+        let xv = vec4<f32>(x[xBase[i] + k]);
         acc[i] += vec4<f32>(dot(xv, w0), dot(xv, w1), dot(xv, w2), dot(xv, w3));
       }
     }
@@ -79,8 +81,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         let col = col0 + j;
         if (col >= N) { break; }
         let idx = row * N + col;
-        let v = acc[i][j] + b[col] + residual[idx];
-        y[idx] = v;
+        let v = acc[i][j] + f32(b[col]) + f32(residual[idx]);
+        y[idx] = elem(v);
         rowSum[i] += v;
       }
     }
@@ -95,7 +97,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       for (var j = 0u; j < 4u; j++) {
         let col = col0 + j;
         if (col >= N) { break; }
-        let d = y[row * N + col] - mean[i];
+        let d = f32(y[row * N + col]) - mean[i];
         rowSq[i] += d * d;
       }
     }
@@ -110,7 +112,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         let col = col0 + j;
         if (col >= N) { break; }
         let idx = row * N + col;
-        y[idx] = (y[idx] - mean[i]) * rstd[i] * gamma[col] + beta[col];
+        y[idx] = elem((f32(y[idx]) - mean[i]) * rstd[i] * f32(gamma[col]) + f32(beta[col]));
       }
     }
   }

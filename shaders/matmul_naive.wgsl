@@ -4,7 +4,8 @@
 //   Each thread reads a full row of x and of w (no reuse across threads beyond what the caches give), which is the
 //   "obvious" kernel the register-blocked one has to beat.
 // Limits: any M, N, K ≥ 1; M, N ≤ 65535 · WG.
-// Numerics: f32 accumulation in K order (the same order as matmul.wgsl).
+// Numerics: f32 accumulation in K order (the same order as matmul.wgsl). Registered for f32 storage only (the
+//   prelude's `elem` is f32).
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
@@ -16,10 +17,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;         // (M, K)
-@group(0) @binding(2) var<storage, read> w: array<f32>;         // (N, K)
-@group(0) @binding(3) var<storage, read> b: array<f32>;         // (N)
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;   // (M, N)
+@group(0) @binding(1) var<storage, read> x: array<elem>;        // (M, K)
+@group(0) @binding(2) var<storage, read> w: array<elem>;        // (N, K)
+@group(0) @binding(3) var<storage, read> b: array<elem>;        // (N)
+@group(0) @binding(4) var<storage, read_write> y: array<elem>;  // (M, N)
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -28,6 +29,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (m >= params.M || n >= params.N) { return; }
   let K = params.K;
   var s = 0.0;
-  for (var k = 0u; k < K; k++) { s += x[m * K + k] * w[n * K + k]; }
-  y[m * params.N + n] = s + b[n];
+  for (var k = 0u; k < K; k++) { s += f32(x[m * K + k]) * f32(w[n * K + k]); }
+  y[m * params.N + n] = elem(s + f32(b[n]));
 }

@@ -1,37 +1,77 @@
-// One descriptor per shader: its WGSL (plus the shared library files it declares) and the interface read from it.
-// The executor and the tests dispatch kernels only through these descriptors.
+// One descriptor per kernel: a family's WGSL compiled for one storage dtype (the prelude first, then the family's
+// source, then the library files it declares), and the interface read from it. The executor and the tests dispatch
+// kernels only through these descriptors; which kernel an op runs is chosen in src/graph/variants.ts.
 import { readConstU32, reflectKernel, type KernelInterface } from './wgsl-reflect.ts';
-import { shaderLibs, shaderSources, type ShaderLib } from './shaders.ts';
+import { shaderLibs, shaderSources, type ShaderFamily, type ShaderLib } from './shaders.ts';
 
-export type KernelName = keyof typeof shaderSources;
+/** How floats are stored in a kernel's buffers; arithmetic is f32 either way. */
+export type StorageDtype = 'f32' | 'f16';
+
+/**
+ * The WGSL that makes a family source a kernel of one storage dtype: `elem`/`elem4` are what the buffers hold. It
+ * goes first: `enable f16;` must be the module's first directive.
+ */
+export function shaderPrelude(dtype: StorageDtype): string {
+  return dtype === 'f16'
+    ? 'enable f16;\nalias elem = f16;\nalias elem4 = vec4<f16>;'
+    : 'alias elem = f32;\nalias elem4 = vec4<f32>;';
+}
+
+interface KernelSpec {
+  family: ShaderFamily;
+  dtype: StorageDtype;
+}
+
+// Every kernel the library dispatches: (family, dtype). An f16 kernel has exactly its f32 sibling's bindings, Params
+// and overrides (same source), so an executor on an adapter with `shader-f16` swaps the name and nothing else.
+// Families registered for f32 only: matmulLayernormVec4 (parks pre-norm rows in y, which f16 would round),
+// attentionVec4 (no f16 candidate yet), gatherRows (copies 32-bit words: serves f16 rows as is), matmulNaive (bench).
+const kernelSpecs = {
+  matmul: { family: 'matmul', dtype: 'f32' },
+  matmulF16: { family: 'matmul', dtype: 'f16' },
+  matmulVec4: { family: 'matmulVec4', dtype: 'f32' },
+  matmulVec4F16: { family: 'matmulVec4', dtype: 'f16' },
+  matmulLayernorm: { family: 'matmulLayernorm', dtype: 'f32' },
+  matmulLayernormF16: { family: 'matmulLayernorm', dtype: 'f16' },
+  matmulLayernormVec4: { family: 'matmulLayernormVec4', dtype: 'f32' },
+  layernorm: { family: 'layernorm', dtype: 'f32' },
+  layernormF16: { family: 'layernorm', dtype: 'f16' },
+  attention: { family: 'attention', dtype: 'f32' },
+  attentionF16: { family: 'attention', dtype: 'f16' },
+  attentionVec4: { family: 'attentionVec4', dtype: 'f32' },
+  attentionProbs: { family: 'attentionProbs', dtype: 'f32' },
+  attentionProbsF16: { family: 'attentionProbs', dtype: 'f16' },
+  embedding: { family: 'embedding', dtype: 'f32' },
+  embeddingF16: { family: 'embedding', dtype: 'f16' },
+  gatherRows: { family: 'gatherRows', dtype: 'f32' },
+  matmulNaive: { family: 'matmulNaive', dtype: 'f32' },
+} as const satisfies Record<string, KernelSpec>;
+
+export type KernelName = keyof typeof kernelSpecs;
 
 export interface Kernel {
   name: KernelName;
-  /** Complete module: the kernel file, then its library files (WGSL declarations are order-independent). */
+  family: ShaderFamily;
+  dtype: StorageDtype;
+  /** Complete module: prelude, the family source, then its library files (WGSL declarations are order-independent). */
   code: string;
   iface: KernelInterface;
 }
 
-// Which library files each kernel calls into; every other kernel is self-contained.
-const libsOf: Partial<Record<KernelName, ShaderLib[]>> = {
-  matmul: ['erf'],
-  gelu: ['erf'],
-  matmulF16: ['erf'],
-  geluF16: ['erf'],
-  matmulVec4: ['erf'],
-  matmulVec4F16: ['erf'],
+// Which library files each family calls into; every other family is self-contained.
+const libsOf: Partial<Record<ShaderFamily, ShaderLib[]>> = {
+  matmul: ['erf', 'epilogue'],
+  matmulVec4: ['erf', 'epilogue'],
   layernorm: ['workgroupSum'],
-  layernormF16: ['workgroupSum'],
   embedding: ['workgroupSum'],
-  embeddingF16: ['workgroupSum'],
   matmulLayernorm: ['workgroupSum4'],
-  matmulLayernormF16: ['workgroupSum4'],
 };
 
 function makeKernel(name: KernelName): Kernel {
-  const main = shaderSources[name];
-  const code = [main, ...(libsOf[name] ?? []).map((lib) => shaderLibs[lib])].join('\n');
-  return { name, code, iface: reflectKernel(name, main) };
+  const { family, dtype } = kernelSpecs[name];
+  const main = shaderSources[family];
+  const code = [shaderPrelude(dtype), main, ...(libsOf[family] ?? []).map((lib) => shaderLibs[lib])].join('\n');
+  return { name, family, dtype, code, iface: reflectKernel(name, code) };
 }
 
 const kernelCache = new Map<KernelName, Kernel>();
@@ -39,51 +79,43 @@ const kernelCache = new Map<KernelName, Kernel>();
 export function getKernel(name: KernelName): Kernel {
   let k = kernelCache.get(name);
   if (!k) {
-    if (!(name in shaderSources)) throw new Error(`unknown kernel '${String(name)}'`);
+    if (!Object.hasOwn(kernelSpecs, name)) throw new Error(`unknown kernel '${String(name)}'`);
     k = makeKernel(name);
     kernelCache.set(name, k);
   }
   return k;
 }
 
-export const kernelNames = Object.keys(shaderSources) as KernelName[];
+export const kernelNames = Object.keys(kernelSpecs) as KernelName[];
+
+/** The kernel of a family for a storage dtype, or null when the family is not registered for it. */
+export function kernelFor(family: ShaderFamily, dtype: StorageDtype): KernelName | null {
+  return kernelNames.find((n) => kernelSpecs[n].family === family && kernelSpecs[n].dtype === dtype) ?? null;
+}
+
+/** The f16-storage sibling of an f32 kernel (same family), or null when it has none (then f32 is the only path). */
+export function f16Variant(name: KernelName): KernelName | null {
+  const spec = kernelSpecs[name];
+  return spec.dtype === 'f32' ? kernelFor(spec.family, 'f16') : null;
+}
+
+/** True for kernels compiled with f16 storage (they need the `shader-f16` feature). */
+export function needsF16(name: KernelName): boolean {
+  return kernelSpecs[name].dtype === 'f16';
+}
 
 /** Largest head size the attention kernels hold in registers (their MAX_HS). */
 export const maxHeadSize = readConstU32('attention', shaderSources.attention, 'MAX_HS');
 
-/**
- * Each f32 kernel's f16-storage twin. A twin has the same bindings (names, order), Params fields and override names;
- * every float storage buffer is f16 instead of f32, integer buffers (ids, mask) stay u32 and uniforms stay 32-bit.
- * So an executor on an adapter with `shader-f16` swaps the name and nothing else (buffers sized 2 bytes/element).
- */
-const f16Twins = {
-  matmul: 'matmulF16',
-  matmulLayernorm: 'matmulLayernormF16',
-  layernorm: 'layernormF16',
-  attention: 'attentionF16',
-  embedding: 'embeddingF16',
-  gelu: 'geluF16',
-  softmax: 'softmaxF16',
-  matmulVec4: 'matmulVec4F16',
-  attentionProbs: 'attentionProbsF16',
-} as const satisfies Partial<Record<KernelName, KernelName>>;
-
-/** The f16-storage twin of an f32 kernel, or null when it has none (then the f32 kernel is the only path). */
-export function f16Variant(name: KernelName): KernelName | null {
-  return (f16Twins as Partial<Record<KernelName, KernelName>>)[name] ?? null;
-}
-
-/** True for kernels that need the `shader-f16` feature (the twins above). */
-export function needsF16(name: KernelName): boolean {
-  return Object.values(f16Twins).includes(name as (typeof f16Twins)[keyof typeof f16Twins]);
-}
-
-/** Values of the `EPILOGUE` override of matmul.wgsl. */
-export const MatmulEpilogue = { none: 0, gelu: 1, residual: 2, geluTanh: 3, relu: 4, tanh: 5 } as const;
-export type MatmulEpilogueName = keyof typeof MatmulEpilogue;
-
-/** Values of the `ACT` override of gelu.wgsl. */
-export const Activation = { gelu: 0, geluTanh: 1, relu: 2 } as const;
+// Values of the `EPILOGUE` override of the matmul families, read from lib/epilogue.wgsl (defined there once).
+const epilogueConsts = {
+  none: 'EPILOGUE_NONE', gelu: 'EPILOGUE_GELU', residual: 'EPILOGUE_RESIDUAL', geluTanh: 'EPILOGUE_GELU_TANH',
+  relu: 'EPILOGUE_RELU', tanh: 'EPILOGUE_TANH',
+} as const;
+export type MatmulEpilogueName = keyof typeof epilogueConsts;
+export const MatmulEpilogue = Object.fromEntries(
+  Object.entries(epilogueConsts).map(([name, wgsl]) => [name, readConstU32('lib/epilogue', shaderLibs.epilogue, wgsl)]),
+) as Readonly<Record<MatmulEpilogueName, number>>;
 
 /** Workgroup grid for kernels that take one workgroup per row (row = x + 65535·y). */
 export function rowGrid(rows: number): [number, number, number] {

@@ -1,4 +1,4 @@
-// Checks of the f16-storage kernels (*_f16.wgsl) against the float64 CPU reference. Inputs are generated, rounded to
+// Checks of the f16-storage kernels (each family compiled with the f16 prelude, src/gpu/kernels.ts) against the float64 CPU reference. Inputs are generated, rounded to
 // f16 on the CPU (src/gpu/f16.ts), uploaded as f16 bits, and the reference runs in float64 on the SAME rounded values,
 // so the test measures only what the kernel adds, not the input quantisation.
 //
@@ -19,7 +19,7 @@ import * as ref from '../../src/cpu/reference.ts';
 import { readBuffer } from '../../src/gpu/buffers.ts';
 import { runKernel } from '../../src/gpu/dispatch.ts';
 import { fromF16Bits, toF16Bits } from '../../src/gpu/f16.ts';
-import { Activation, MatmulEpilogue, rowGrid, type KernelName, type MatmulEpilogueName } from '../../src/gpu/kernels.ts';
+import { MatmulEpilogue, rowGrid, type KernelName, type MatmulEpilogueName } from '../../src/gpu/kernels.ts';
 import { expectClose, randomArray, seededRandom, type Tolerance } from '../helpers/validate.ts';
 import { download, keyPaddingMask, output, upload, type KernelEnv, type Padding } from './env.ts';
 import type { KernelCase } from './f32-cases.ts';
@@ -242,46 +242,6 @@ function embeddingCase([B, T, C, vocab, maxPos, types, offset]: EmbShape): Kerne
   };
 }
 
-type SoftmaxShape = [rows: number, N: number];
-export const softmaxF16Shapes: SoftmaxShape[] = [[1, 1], [1, 768], [7, 13], [129, 3], [4, 1000], [3, 5]];
-
-function softmaxCase([rows, N]: SoftmaxShape): KernelCase {
-  return {
-    name: `softmaxF16 rows=${rows} N=${N}`,
-    async run(env) {
-      const raw = randomArray(rows * N, rows * N, 20);
-      if (rows > 1) raw.fill(-Infinity, N, 2 * N); // row 1 entirely −∞ (f16 has −∞ too) → zeros, not NaN
-      const x = { bits: toF16Bits(raw) };
-      const y = out16(env, rows * N);
-      await runKernel(env.device, env.pipelines, 'softmaxF16', {
-        params: { rows, N }, buffers: { x: upload16(env, 'x', x), y }, grid: rowGrid(rows),
-      });
-      expectClose(this.name, await download16(env, y, rows * N), ref.softmax(fromF16Bits(x.bits), rows, N), f16Tol);
-    },
-  };
-}
-
-type GeluShape = [n: number, act: keyof typeof Activation, scale: number];
-export const geluF16Shapes: GeluShape[] = [[1, 'gelu', 1], [13, 'gelu', 10], [4097, 'gelu', 6], [1000, 'geluTanh', 8], [77, 'relu', 3], [65535 * 64 + 100, 'gelu', 5]];
-
-function geluCase([n, act, scale]: GeluShape): KernelCase {
-  return {
-    name: `geluF16 n=${n} act=${act} range=±${scale}`,
-    async run(env) {
-      const x = halfArray(n, n, scale);
-      const y = out16(env, n);
-      const WG = 64;
-      const groups = Math.ceil(n / WG);
-      await runKernel(env.device, env.pipelines, 'geluF16', {
-        params: { n }, buffers: { x: upload16(env, 'x', x), y }, overrides: { ACT: Activation[act], WG },
-        grid: [Math.min(groups, 65535), Math.ceil(groups / 65535)],
-      });
-      const f = act === 'gelu' ? ref.geluErf : act === 'geluTanh' ? ref.geluTanh : ref.relu;
-      expectClose(this.name, await download16(env, y, n), Array.from(x.v, f), f16Tol);
-    },
-  };
-}
-
 export const f16Cases: KernelCase[] = [
   ...matmulF16Shapes.map((s) => matmulCase(s)),
   ...matmulVec4F16Shapes.map((s) => matmulCase(s, 'matmulVec4F16')),
@@ -290,11 +250,9 @@ export const f16Cases: KernelCase[] = [
   ...attentionF16Shapes.map(attentionCase),
   ...attentionF16Shapes.filter(([, T]) => T <= 129).map(attentionProbsCase),
   ...embeddingF16Shapes.map(embeddingCase),
-  ...softmaxF16Shapes.map(softmaxCase),
-  ...geluF16Shapes.map(geluCase),
 ];
 
 /** The kernels these cases exercise (the unit test checks that every f16 twin is covered). */
 export const f16KernelsCovered: KernelName[] = [
-  'matmulF16', 'matmulVec4F16', 'matmulLayernormF16', 'layernormF16', 'attentionF16', 'embeddingF16', 'softmaxF16', 'geluF16', 'attentionProbsF16',
+  'matmulF16', 'matmulVec4F16', 'matmulLayernormF16', 'layernormF16', 'attentionF16', 'embeddingF16', 'attentionProbsF16',
 ];

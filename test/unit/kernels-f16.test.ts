@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { kernelEnv, type KernelEnv } from '../kernels/env.ts';
 import { f16Cases, f16KernelsCovered } from '../kernels/f16-cases.ts';
-import { f16Variant, getKernel, kernelNames, needsF16 } from '../../src/gpu/kernels.ts';
+import { f16Variant, getKernel, kernelNames, needsF16, shaderPrelude } from '../../src/gpu/kernels.ts';
 import { shaderSources } from '../../src/gpu/shaders.ts';
 import { fromF16Bits, roundToF16, toF16Bits } from '../../src/gpu/f16.ts';
 
@@ -12,20 +12,21 @@ async function getEnv(): Promise<KernelEnv> {
   return env;
 }
 
-const overrideNames = (src: string) => [...src.matchAll(/^override\s+(\w+)/gm)].map((m) => m[1]);
-// Element type of each binding in order: f32 / f16 / u32 / the uniform struct.
+// Element type of each storage binding of a family source: elem / elem4 / u32 / a fixed f32.
+const stripComments = (src: string) => src.replace(/\/\/[^\n]*/g, '');
 const bindingTypes = (src: string) =>
-  [...src.matchAll(/@binding\(\d+\)\s*var(?:<[^>]*>)?\s+\w+\s*:\s*(?:array<([\w<>]+)>|(\w+))/g)].map((m) => m[1] ?? m[2]);
+  [...src.matchAll(/@binding\(\d+\)\s*var<storage[^>]*>\s+(\w+)\s*:\s*array<([\w<>]+)>/g)].map((m) => [m[1], m[2]] as const);
 
-describe('f16 twins: same interface as the f32 kernels', () => {
-  const twins = kernelNames.flatMap((name) => {
+describe('f16 kernels: one source per family, the storage type from the prelude', () => {
+  const pairs = kernelNames.flatMap((name) => {
     const twin = f16Variant(name);
     return twin ? [[name, twin] as const] : [];
   });
 
-  it('every f16 twin is registered, needs shader-f16 and is exercised by the GPU cases', () => {
-    expect(twins.map(([, t]) => t).sort()).toEqual([...f16KernelsCovered].sort());
-    for (const [f32, f16] of twins) {
+  it('every f16 kernel is registered, needs shader-f16 and is exercised by the GPU cases', () => {
+    expect(pairs.map(([, t]) => t).sort()).toEqual([...f16KernelsCovered].sort());
+    expect(kernelNames.filter(needsF16).sort()).toEqual([...f16KernelsCovered].sort());
+    for (const [f32, f16] of pairs) {
       expect(needsF16(f16)).toBe(true);
       expect(needsF16(f32)).toBe(false);
     }
@@ -33,21 +34,31 @@ describe('f16 twins: same interface as the f32 kernels', () => {
   });
 
   for (const [f32, f16] of [
-    ['matmul', 'matmulF16'], ['matmulLayernorm', 'matmulLayernormF16'], ['layernorm', 'layernormF16'],
-    ['attention', 'attentionF16'], ['embedding', 'embeddingF16'], ['gelu', 'geluF16'], ['softmax', 'softmaxF16'],
-    ['matmulVec4', 'matmulVec4F16'],
+    ['matmul', 'matmulF16'], ['matmulVec4', 'matmulVec4F16'], ['matmulLayernorm', 'matmulLayernormF16'],
+    ['layernorm', 'layernormF16'], ['attention', 'attentionF16'], ['attentionProbs', 'attentionProbsF16'],
+    ['embedding', 'embeddingF16'],
   ] as const) {
-    it(`${f16} has ${f32}'s bindings, Params and overrides; f32 storage becomes f16, u32 stays`, () => {
-      const a = getKernel(f32).iface;
-      const b = getKernel(f16).iface;
-      expect(b.bindings).toEqual(a.bindings);
-      expect(b.params).toEqual(a.params);
-      expect(b.paramsSize).toBe(a.paramsSize);
-      expect(overrideNames(shaderSources[f16])).toEqual(overrideNames(shaderSources[f32]));
-      expect(bindingTypes(shaderSources[f16])).toEqual(bindingTypes(shaderSources[f32]).map((t) => t.replace('f32', 'f16')));
-      expect(shaderSources[f16].split('\n')[0]).toBe('enable f16;');
+    it(`${f16} is ${f32}'s source under the f16 prelude: same bindings, Params and overrides`, () => {
+      const a = getKernel(f32);
+      const b = getKernel(f16);
+      expect(b.family).toBe(a.family);
+      expect(b.iface).toEqual(a.iface);
+      expect(b.code.split('\n')[0]).toBe('enable f16;');
+      expect(stripComments(a.code)).not.toMatch(/\bf16\b/);
+      expect(b.code.replace(shaderPrelude('f16'), '')).toBe(a.code.replace(shaderPrelude('f32'), ''));
     });
   }
+
+  it('no family source names a storage type of its own: floats are elem / elem4, integers u32', () => {
+    for (const [family, src] of Object.entries(shaderSources)) {
+      expect(stripComments(src), family).not.toMatch(/\bf16\b/);
+      for (const [name, type] of bindingTypes(src)) {
+        // The probabilities of attentionProbs are f32 whatever the model's storage (a debug output read by the CPU).
+        const allowed = family === 'attentionProbs' && name === 'probs' ? ['f32'] : ['elem', 'elem4', 'u32'];
+        expect(allowed, `${family}.${name}: array<${type}>`).toContain(type);
+      }
+    }
+  });
 });
 
 describe('f32 ↔ f16 conversion (src/gpu/f16.ts)', () => {

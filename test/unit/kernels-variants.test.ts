@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { kernelEnv, type KernelEnv } from '../kernels/env.ts';
 import { variantCases } from '../kernels/variant-cases.ts';
-import { getKernel } from '../../src/gpu/kernels.ts';
-import { shaderSources } from '../../src/gpu/shaders.ts';
+import { f32Cases } from '../kernels/f32-cases.ts';
+import { f16Cases } from '../kernels/f16-cases.ts';
+import { getKernel, kernelNames } from '../../src/gpu/kernels.ts';
 
 let env: KernelEnv | null = null;
 async function getEnv(): Promise<KernelEnv> {
@@ -11,11 +12,21 @@ async function getEnv(): Promise<KernelEnv> {
   return env;
 }
 
-describe('matmul variants', () => {
-  it('matmulVec4 has matmul\'s bindings, Params and overrides (so the executor can swap them)', () => {
-    expect(getKernel('matmulVec4').iface).toEqual(getKernel('matmul').iface);
-    const overrides = (src: string) => [...src.matchAll(/^override\s+(\w+)/gm)].map((m) => m[1]);
-    expect(overrides(shaderSources.matmulVec4)).toEqual(overrides(shaderSources.matmul));
+const overrides = (code: string) => [...code.matchAll(/^override\s+(\w+)/gm)].map((m) => m[1]).sort();
+
+describe('kernel variants', () => {
+  it('vec4 variants have their scalar kernel\'s bindings and Params (so the variant table can swap them)', () => {
+    for (const [scalar, vec4] of [['matmul', 'matmulVec4'], ['matmulF16', 'matmulVec4F16'], ['attention', 'attentionVec4'],
+      ['matmulLayernorm', 'matmulLayernormVec4']] as const) {
+      expect(getKernel(vec4).iface, vec4).toEqual(getKernel(scalar).iface);
+    }
+    expect(overrides(getKernel('matmulVec4').code)).toEqual(overrides(getKernel('matmul').code));
+    expect(overrides(getKernel('matmul').code)).toEqual(['EPILOGUE', 'TILE_COLS_T', 'TILE_ROWS_T']);
+  });
+
+  it('every registered kernel is checked against the CPU reference by some GPU case', () => {
+    const names = [...f32Cases, ...variantCases, ...f16Cases].map((c) => c.name.split(' ')[0]);
+    expect(kernelNames.filter((k) => !names.includes(k))).toEqual([]);
   });
 });
 
