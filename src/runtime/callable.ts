@@ -5,6 +5,7 @@ import type { EmbeddingOutput, FeatureExtractionOptions } from '../tasks/feature
 import type { FillMaskOptions, FillMaskResult } from '../tasks/fill-mask.ts';
 import type { NextSentenceOptions } from '../tasks/next-sentence.ts';
 import type { ClassificationInput, ClassificationOptions, LabelScore } from '../tasks/text-classification.ts';
+import type { ProfileResult } from './profile.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
 export interface RuntimeLike {
@@ -13,6 +14,7 @@ export interface RuntimeLike {
   loss(inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }): Promise<number>;
   stats(): Promise<RuntimeStats>;
   inspect(input: unknown, options?: { layer?: number }): Promise<InspectResult>;
+  profile(inputs: unknown): Promise<ProfileResult>;
   dispose(): Promise<void>;
 }
 
@@ -25,6 +27,12 @@ interface PipelineBase {
   dispose(): Promise<void>;
   /** One input with a layer's attention probabilities, its tokens, scores and timings (default: the last layer). */
   inspect(input: ClassificationInput, options?: { layer?: number }): Promise<InspectResult>;
+  /**
+   * The input (as the pipeline takes it) through one forward with every dispatch's GPU time (timestamp queries):
+   * op, kernel, workgroups, workgroup size, FLOPs and milliseconds, plus totals. Rejects with "this adapter has no
+   * timestamp-query; …" where the adapter cannot time dispatches.
+   */
+  profile(inputs: unknown): Promise<ProfileResult>;
 }
 
 /**
@@ -96,6 +104,7 @@ export function makeCallable(rt: RuntimeLike): AnyPipeline {
     loss: { value: (inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }) => rt.loss(inputs, labels, options) },
     stats: { value: () => rt.stats() },
     inspect: { value: (input: unknown, options?: { layer?: number }) => rt.inspect(input, options) },
+    profile: { value: (inputs: unknown) => rt.profile(inputs) },
     dispose: { value: () => rt.dispose() },
   });
   return fn;

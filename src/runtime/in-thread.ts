@@ -15,6 +15,7 @@ export function inThread(rt: Runtime): RuntimeLike {
     loss: (inputs, labels, options) => rt.loss(inputs, labels, options),
     stats: async () => rt.stats,
     inspect: (input, options) => rt.inspect(input, options),
+    profile: (inputs) => rt.profile(inputs),
     dispose: () => rt.dispose(),
   };
 }

@@ -18,6 +18,7 @@ export type ToWorker =
   | { id: number; type: 'loss'; inputs: unknown; labels: unknown }
   | { id: number; type: 'stats' }
   | { id: number; type: 'inspect'; input: unknown; options: { layer?: number } | undefined }
+  | { id: number; type: 'profile'; inputs: unknown }
   | { id: number; type: 'abort'; target: number }
   /** Hold the Web Lock `lock` for as long as this Worker lives; answered once it is held (worker-client.ts). */
   | { id: number; type: 'liveness'; lock: string }

@@ -16,6 +16,7 @@ import type { LoadProgress } from '../weights/stream.ts';
 import { MicroBatcher, type ForwardBatch } from './batcher.ts';
 import { isFileProvider, type Environment, type ModelInput, type ProviderOptions } from './environment.ts';
 import { chooseDtype, type DtypeChoice } from './dtype.ts';
+import { profileInput, type ProfileResult } from './profile.ts';
 
 import { checkTask, type Task } from './tasks.ts';
 
@@ -304,6 +305,15 @@ export class Runtime {
       attentions: out.attentions!, scores,
       timings: { tokenizeMs: t1 - t0, gpuMs: t2 - t1, totalMs: performance.now() - t0 },
     };
+  }
+
+  /**
+   * The input (as `run()` takes it) through one forward with every dispatch's GPU time, from timestamp queries; an
+   * adapter without timestamp-query gets a clear error. Runs outside the micro-batcher.
+   */
+  async profile(inputs: unknown): Promise<ProfileResult> {
+    await this.ready();
+    return profileInput(this.task, this.loaded, this.dtypeChoice.dtype, inputs);
   }
 
   /** HF's `outputs.loss` for labelled inputs (text-classification only); truncation as in run(). */

@@ -13,6 +13,7 @@ import type { Labels } from '../model/heads.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import type { RuntimeLike } from './callable.ts';
 import { reviveError, type FromWorker, type ToWorker, type WorkerPipelineOptions } from './protocol.ts';
+import type { ProfileResult } from './profile.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; onProgress?: (p: LoadProgress) => void };
@@ -144,6 +145,10 @@ export class WorkerRuntime implements RuntimeLike {
 
   inspect(input: unknown, options?: { layer?: number }): Promise<InspectResult> {
     return this.request({ type: 'inspect', input, options }) as Promise<InspectResult>;
+  }
+
+  profile(inputs: unknown): Promise<ProfileResult> {
+    return this.request({ type: 'profile', inputs }) as Promise<ProfileResult>;
   }
 
   stats(): Promise<RuntimeStats> {

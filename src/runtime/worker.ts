@@ -54,6 +54,9 @@ async function handle(msg: ToWorker): Promise<void> {
         reply({ id: msg.id, type: 'result', value }, [value.attentions.buffer]);
         return;
       }
+      case 'profile':
+        reply({ id: msg.id, type: 'result', value: await need().profile(msg.inputs) });
+        return;
       case 'stats':
         reply({ id: msg.id, type: 'result', value: need().stats });
         return;
