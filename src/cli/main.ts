@@ -5,6 +5,7 @@ import { UsageError, parseCli, usage } from './args.ts';
 import { classify, embed, info, tokenize } from './commands.ts';
 import { fillMask } from './fill-mask.ts';
 import { openInputs } from './inputs.ts';
+import { plan, profile } from './plan.ts';
 import { LineWriter, OutputClosed } from './output.ts';
 
 const stdout = new LineWriter(process.stdout);
@@ -30,14 +31,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   const out = (lines: readonly string[]) => stdout.write(lines);
   try {
     // `info` reads no input (and ignores --file, as it always has).
-    const inputs = await openInputs(o.command === 'info' ? undefined : o.file, o.texts, o.batchSize);
+    const inputs = await openInputs(['info', 'plan', 'profile'].includes(o.command) ? undefined : o.file, o.texts, o.batchSize);
     if (o.command === 'tokenize') {
       await tokenize(o, inputs, out);
+      return 0;
+    }
+    // The plan dump reads config.json only: no weights, and no GPU is asked for.
+    if (o.command === 'plan') {
+      await plan(o, out);
       return 0;
     }
     const { gpu, adapter, driver } = await requestNodeGpu();
     const ctx = await requestDevice(adapter, { label: 'bertgpu-cli', instance: gpu });
     if (o.command === 'info') await info(ctx, driver, o, out);
+    else if (o.command === 'profile') await profile(ctx, o, out);
     else if (o.command === 'classify') await classify(ctx, o, inputs, out);
     else if (o.command === 'fill-mask') await fillMask(ctx, o, inputs, out);
     else await embed(ctx, o, inputs, out);

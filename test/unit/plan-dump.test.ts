@@ -11,7 +11,7 @@ import { fixturesDir, loadFixtureModel } from '../model/fixture.ts';
 
 const configOf = (name: string) => parseBertConfig(JSON.parse(readFileSync(join(fixturesDir, name, 'config.json'), 'utf8')));
 
-export const bertBaseConfig = {
+const bertBaseConfig = {
   architectures: ['BertForSequenceClassification'], hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12,
   intermediate_size: 3072, max_position_embeddings: 512, vocab_size: 30522, type_vocab_size: 2, hidden_act: 'gelu',
   layer_norm_eps: 1e-12, id2label: { 0: 'NEGATIVE', 1: 'POSITIVE' }, model_type: 'bert',
