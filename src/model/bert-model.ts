@@ -172,9 +172,9 @@ export class BertModel {
     if (this.disposed) throw new Error('BertModel: profile() after dispose()');
     const { device } = this.gpu;
     if (!device.features.has('timestamp-query')) {
-      throw new Error(this.gpu.facts.hasTimestamps
-        ? 'this device was created without timestamp-query, which its adapter offers; request the device with it to profile'
-        : NO_TIMESTAMPS);
+      // A device the caller made may lack the feature although its adapter has it: say which one to fix.
+      throw new Error(this.gpu.ownsDevice ? NO_TIMESTAMPS
+        : "this device was created without timestamp-query; to profile, request it with requiredFeatures: ['timestamp-query'] (where its adapter has it)");
     }
     const shaped = this.shape(batch, outputs);
     if (shaped.split !== undefined) {
