@@ -3,7 +3,8 @@
 import type { KernelName } from '../gpu/kernels.ts';
 import type { KernelCall } from '../gpu/dispatch.ts';
 import type { Op, TensorId } from './ops.ts';
-import { chooseVariant, softwareProfile, type AdapterProfile, type OpKind, type OpOf } from './variants.ts';
+import type { AdapterFacts } from '../gpu/device.ts';
+import { adapterProfile, chooseVariant, softwareProfile, type AdapterProfile, type OpKind, type OpOf } from './variants.ts';
 
 export interface LoweredOp {
   kernel: KernelName;
@@ -11,10 +12,13 @@ export interface LoweredOp {
 }
 
 /**
- * Kernel choice and call for one op: the model's storage dtype picks the f32 or f16 kernels, the adapter profile
- * (default: the software profile every choice so far was measured on) and the op's shape pick among the rest.
+ * Kernel choice and call for one op: the model's storage dtype picks the f32 or f16 kernels, the adapter (its
+ * profile, or its facts as src/gpu/device.ts reads them; default: the software profile every choice so far was
+ * measured on) and the op's shape pick among the rest.
  */
-export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 'f16' = 'f32', profile: AdapterProfile = softwareProfile): LoweredOp {
+export function lowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 'f16' = 'f32',
+  adapter: AdapterProfile | AdapterFacts = softwareProfile): LoweredOp {
+  const profile = 'kind' in adapter ? adapter : adapterProfile(adapter);
   const candidate = chooseVariant(op as OpOf<OpKind>, dtype, profile);
   return { kernel: candidate.kernel, call: candidate.lower(op as never, buf) };
 }

@@ -3,6 +3,7 @@
 // buffers by WGSL binding name, overrides, grid). lowerOp takes the first candidate that applies; a tuner times all
 // of them (applicableVariants). Adding a kernel for an op is one row here.
 import { MatmulEpilogue, rowGrid, type KernelName, type StorageDtype } from '../gpu/kernels.ts';
+import type { AdapterFacts } from '../gpu/device.ts';
 import type { KernelCall } from '../gpu/dispatch.ts';
 import type { Op, TensorId } from './ops.ts';
 
@@ -24,8 +25,7 @@ export interface AdapterProfile {
 export const softwareProfile: AdapterProfile = { kind: 'software', features: ['shader-f16', 'subgroups'] };
 
 /** The profile of an adapter from its facts (src/gpu/device.ts): software when it says so or is a known CPU driver. */
-export function adapterProfile(facts: { isFallbackAdapter: boolean; description: string; vendor: string; architecture: string;
-  hasF16: boolean; hasSubgroups: boolean }): AdapterProfile {
+export function adapterProfile(facts: Pick<AdapterFacts, 'isFallbackAdapter' | 'description' | 'vendor' | 'architecture' | 'hasF16' | 'hasSubgroups'>): AdapterProfile {
   const cpuDriver = /swiftshader|lavapipe|llvmpipe|software|warp/i.test(`${facts.description} ${facts.vendor} ${facts.architecture}`);
   const features: AdapterFeature[] = [];
   if (facts.hasF16) features.push('shader-f16');

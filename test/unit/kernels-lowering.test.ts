@@ -82,6 +82,10 @@ describe('variant table: same kernels and calls as the ternaries it replaced (so
         expect(after.map((l) => l.kernel)).toEqual(before.map((l) => l.kernel));
         expect(after).toEqual(before);
         expect(graph.ops.map((op) => lowerOp(op, tensorBuffer, dtype, softwareProfile))).toEqual(before);
+        // An adapter's facts (what plans pass): lavapipe's are a software profile with shader-f16.
+        const lavapipe = { vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.7, 256 bits)', isFallbackAdapter: false,
+          hasF16: true, hasSubgroups: true, hasTimestamps: true };
+        expect(graph.ops.map((op) => lowerOp(op, tensorBuffer, dtype, lavapipe))).toEqual(before);
       });
     }
   }
