@@ -34,9 +34,19 @@ const cases: BackwardCase[] = [
   elementwiseLossCase('mse', [4, 130]),
   dropoutCase(10007, 0.1),
   dropoutCase(300, 0.5),
+  // f16 storage (lavapipe has shader-f16): the same kernels with the f16 prelude.
+  matmulBackwardCase([65, 33, 129], 'f16'),
+  layerNormBlockCase([5, 130, 7], 'f16'),
+  ...(['gelu', 'geluTanh', 'relu', 'tanh'] as const).map((k) => activationCase(k, 1000, 'f16')),
+  attentionBackwardCase([2, 9, 2, 8, 'tail'], false, 'f16'),
+  attentionBackwardCase([2, 33, 2, 64, 'tail'], true, 'f16'),
+  embeddingBackwardCase([3, 17, 96, 50], 'f16'),
 ];
 
 describe('backward kernels vs float64 CPU reference (Dawn)', () => {
   afterEach(() => env?.buffers.destroyAll());
+  it('the Node adapter offers shader-f16 (the f16-storage cases below need it)', async () => {
+    if (!(await getEnv()).hasF16) throw new Error('lavapipe without shader-f16: the f16-storage backward cases cannot run');
+  });
   for (const c of cases) it(c.name, async () => c.run(await getEnv()));
 });
