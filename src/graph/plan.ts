@@ -8,7 +8,8 @@ import type { KernelName } from '../gpu/kernels.ts';
 import type { PipelineCache } from '../gpu/pipelines.ts';
 import { describeDispatch, type DispatchInfo } from './dispatch-info.ts';
 import { lowerOp, type LoweredOp } from './lower.ts';
-import { opInputs, type Graph, type Op, type TensorDecl, type TensorId } from './ops.ts';
+import { opInputs, type Graph, type TensorDecl, type TensorId } from './ops.ts';
+import { adapterProfile, softwareProfile, type AdapterProfile } from './variants.ts';
 
 export interface PlanContext {
   device: GPUDevice;
@@ -18,7 +19,7 @@ export interface PlanContext {
   weight(name: string, decl: TensorDecl): GPUBuffer;
   /** Storage of weights and activations: picks the kernels (f16 twins) in lowerOp. */
   dtype?: 'f32' | 'f16';
-  /** The adapter the kernels are chosen for (passed on to lowerOp). */
+  /** The adapter the kernels are chosen for (its profile is passed on to lowerOp; default: software). */
   adapter?: AdapterFacts;
 }
 
@@ -31,29 +32,23 @@ export interface PlanStep {
   info: DispatchInfo;
 }
 
-// lowerOp(op, buf, dtype) gains the adapter as an optional 4th argument with the variant table. Passing it already is
-// harmless (extra arguments are ignored) and lets every plan — the runtime's and the dump's — follow the table's
-// choice for the adapter as soon as lowerOp reads it.
-type LowerWithAdapter = (op: Op, buf: (id: TensorId) => GPUBuffer, dtype?: 'f32' | 'f16', adapter?: AdapterFacts) => LoweredOp;
-
 /** Lowers every op of a graph, in order: the one place plans (real or dumped) choose their kernels. */
-export function lowerGraph(graph: Graph, bufferOf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 'f16' = 'f32', adapter?: AdapterFacts): LoweredOp[] {
-  const lower = lowerOp as LowerWithAdapter;
-  return graph.ops.map((op) => lower(op, bufferOf, dtype, adapter));
+export function lowerGraph(graph: Graph, bufferOf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 'f16' = 'f32', profile: AdapterProfile = softwareProfile): LoweredOp[] {
+  return graph.ops.map((op) => lowerOp(op, bufferOf, dtype, profile));
 }
 
 /**
  * The dispatches a plan of this graph would record, without a device: ops are lowered with stand-in buffers (lowerOp
  * only passes buffers through to the bind group; a stand-in that is read throws, naming the tensor).
  */
-export function describeGraph(graph: Graph, dtype: 'f32' | 'f16' = 'f32', adapter?: AdapterFacts): DispatchInfo[] {
+export function describeGraph(graph: Graph, dtype: 'f32' | 'f16' = 'f32', profile: AdapterProfile = softwareProfile): DispatchInfo[] {
   checkOrder(graph);
   const standIn = (id: TensorId) => new Proxy({}, {
     get(_, key) {
       throw new Error(`plan dump: lowering read GPUBuffer.${String(key)} of ${graph.tensors[id].name}; there is no device here`);
     },
   }) as GPUBuffer;
-  return lowerGraph(graph, standIn, dtype, adapter).map((l, i) => describeDispatch(graph.ops[i], l.kernel, l.call.grid, l.call.overrides));
+  return lowerGraph(graph, standIn, dtype, profile).map((l, i) => describeDispatch(graph.ops[i], l.kernel, l.call.grid, l.call.overrides));
 }
 
 export interface Plan {
@@ -149,7 +144,7 @@ export async function createPlan(ctx: PlanContext, graph: Graph): Promise<Plan> 
       if (!b) throw new Error(`plan: no buffer for ${t.name}`);
       return b;
     };
-    const lowered = lowerGraph(graph, bufferOf, ctx.dtype, ctx.adapter);
+    const lowered = lowerGraph(graph, bufferOf, ctx.dtype, ctx.adapter ? adapterProfile(ctx.adapter) : softwareProfile);
     // Every pipeline of the plan at once: compilation overlaps instead of running kernel after kernel.
     const pipelines = await Promise.all(lowered.map((l) => ctx.pipelines.get(l.kernel, l.call.overrides)));
     const steps: PlanStep[] = lowered.map((l, i) => {

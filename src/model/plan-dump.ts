@@ -1,27 +1,21 @@
 // One forward's dispatches from config.json alone: no weights, no device. The graph is built as the runtime builds it
 // (same buckets, same head), and lowered through the same lowerGraph as a real plan with stand-in buffers, so the
 // list is the one the runtime records for that adapter profile (`bertgpu plan`).
-import type { AdapterFacts } from '../gpu/device.ts';
 import type { DispatchInfo } from '../graph/dispatch-info.ts';
 import { describeGraph } from '../graph/plan.ts';
+import { softwareProfile, type AdapterProfile } from '../graph/variants.ts';
 import { batchBucket, sequenceBucket } from './batch-shape.ts';
 import { buildBertGraph } from './bert.ts';
 import { hasMaskedLmHead, headOf, type BertConfig, type BertHead } from './config.ts';
 
 export type AdapterProfileName = 'gpu' | 'software';
 
-/** The adapters the kernel choice is dumped for: what lowerOp (and its variant table) sees of each. */
-export const ADAPTER_PROFILES: Readonly<Record<AdapterProfileName, AdapterFacts>> = {
+/** The adapters the kernel choice is dumped for, as lowerOp's variant table sees them. */
+export const ADAPTER_PROFILES: Readonly<Record<AdapterProfileName, AdapterProfile>> = {
   // A hardware adapter with shader-f16 and subgroups, before any tuning.
-  gpu: {
-    vendor: '', architecture: '', description: 'hardware adapter (shader-f16, subgroups)',
-    isFallbackAdapter: false, hasF16: true, hasSubgroups: true, hasTimestamps: true,
-  },
-  // lavapipe as the tests run it: a fallback adapter that also has shader-f16 and subgroups.
-  software: {
-    vendor: 'mesa', architecture: 'software', description: 'software adapter (lavapipe-like)',
-    isFallbackAdapter: true, hasF16: true, hasSubgroups: true, hasTimestamps: true,
-  },
+  gpu: { kind: 'gpu', features: ['shader-f16', 'subgroups'] },
+  // lavapipe as the tests run it: a software adapter that also has shader-f16 and subgroups (today's choices).
+  software: softwareProfile,
 };
 
 export interface PlanDumpOptions {
@@ -29,8 +23,8 @@ export interface PlanDumpOptions {
   B: number;
   T: number;
   dtype?: 'f32' | 'f16';
-  /** A named profile or an adapter's own facts (default: 'software'). */
-  adapter?: AdapterProfileName | AdapterFacts;
+  /** A named profile or an adapter's own (adapterProfile(facts)); default 'software'. */
+  adapter?: AdapterProfileName | AdapterProfile;
   /** Default: the head config.json's architectures name. */
   head?: BertHead;
   /** Whether the checkpoint has a pooler (unknown without the weights; HF's BertModel saves one). Default true. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { workgroupSizeOf } from '../../src/graph/dispatch-info.ts';
 import { parseBertConfig } from '../../src/model/config.ts';
 import { planDump } from '../../src/model/plan-dump.ts';
+import { adapterProfile } from '../../src/graph/variants.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { fixturesDir, loadFixtureModel } from '../model/fixture.ts';
 
@@ -25,7 +26,7 @@ describe('plan dump', () => {
       try {
         for (const [B, T] of [[1, 5], [3, 20], [8, 64]]) {
           const real = await model.planDispatches(B, T);
-          const dumped = planDump(configOf('tiny-bert'), { B, T, dtype, adapter: gpu.facts });
+          const dumped = planDump(configOf('tiny-bert'), { B, T, dtype, adapter: adapterProfile(gpu.facts) });
           expect(dumped.dispatches, `${dtype} ${B}×${T}`).toEqual(real);
           expect(real.length).toBe(1 + 5 * 2 + 2); // embedding, 5 per layer, pooler, classifier
         }
@@ -39,7 +40,7 @@ describe('plan dump', () => {
     const gpu = await getTestGpu();
     const model = await loadFixtureModel(gpu, 'tiny-bert-mlm');
     try {
-      const dumped = planDump(configOf('tiny-bert-mlm'), { B: 2, T: 12, mlmRows: 3, adapter: gpu.facts });
+      const dumped = planDump(configOf('tiny-bert-mlm'), { B: 2, T: 12, mlmRows: 3, adapter: adapterProfile(gpu.facts) });
       expect(dumped.dispatches).toEqual(await model.planDispatches(2, 12, 3));
       // gather, transform, LayerNorm, decoder.
       const decoder = dumped.dispatches[dumped.dispatches.findIndex((x) => x.op === 'gatherRows') + 3];

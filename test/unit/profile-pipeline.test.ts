@@ -9,6 +9,7 @@ import { requestNodeGpu } from '../../src/gpu/node-gpu.ts';
 import { requestDevice } from '../../src/gpu/device.ts';
 import { parseBertConfig } from '../../src/model/config.ts';
 import { planDump } from '../../src/model/plan-dump.ts';
+import { adapterProfile } from '../../src/graph/variants.ts';
 import type { ProfileResult } from '../../src/runtime/profile.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { fixturesDir } from '../model/fixture.ts';
@@ -38,7 +39,7 @@ describe('pipeline.profile (Node)', () => {
       const p = await classify.profile(['a short text', 'and a second, somewhat longer text to pad against']);
       expectTimed(p);
       expect(p.B).toBe(2);
-      const dump = planDump(configOf('tiny-bert'), { B: p.B, T: p.T, adapter: (await getTestGpu()).facts });
+      const dump = planDump(configOf('tiny-bert'), { B: p.B, T: p.T, adapter: adapterProfile((await getTestGpu()).facts) });
       expect([p.batchBucket, p.sequenceBucket]).toEqual([dump.batchBucket, dump.sequenceBucket]);
       expect(withoutTimes(p)).toEqual(dump.dispatches);
       // Ordinary calls still work afterwards, and profiling did not count as a call.
