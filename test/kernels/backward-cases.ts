@@ -11,6 +11,7 @@
 import * as bwd from '../../src/cpu/backward.ts';
 import * as ref from '../../src/cpu/reference.ts';
 import { readBuffer } from '../../src/gpu/buffers.ts';
+import { rowGrid } from '../../src/gpu/kernels.ts';
 import { fromF16Bits, roundToF16, toF16Bits } from '../../src/gpu/f16.ts';
 import { ActivationGrad, elementGrid, segmentRows, type StorageType } from '../../src/train/kernels.ts';
 import { expectClose, randomArray, seededRandom } from '../helpers/validate.ts';
@@ -221,6 +222,25 @@ export function embeddingBackwardCase([B, T, C, vocab]: [number, number, number,
       expectGrad(`${this.name} dType`, await io.down(dType, types * C), want.dType, io.rtol);
       await run('typeIds', typeIds, types, true, dType);
       expectGrad(`${this.name} dType accumulated`, await io.down(dType, types * C), want.dType.map((v) => 2 * v), io.rtol);
+    },
+  };
+}
+
+/** More rows than one grid dimension holds (65535): row = wg.x + 65535·wg.y must reach every row exactly once. */
+export function layerNormManyRowsCase(rows: number): BackwardCase {
+  return {
+    name: `layernorm backward rows=${rows} (2-D row grid)`,
+    async run(env) {
+      const [C, eps] = [3, 1e-5];
+      const h = randomArray(rows * C, 41, 2);
+      const gamma = Float32Array.from([1.5, -0.5, 1]);
+      const dy = randomArray(rows * C, 42, 1);
+      const dh = output(env, 'dh', rows * C);
+      await runTrainKernel(env.device, 'layernormBackward', {
+        params: { rows, C, eps }, buffers: { dy: upload(env, 'dy', dy), h: upload(env, 'h', h), gamma: upload(env, 'gamma', gamma), dh, stats: output(env, 'stats', rows * 2) },
+        overrides: { WG: 32 }, grid: rowGrid(rows),
+      });
+      expectGrad(this.name, await download(env, dh, rows * C), bwd.layerNormBackward(h, gamma, dy, rows, C, eps).dh);
     },
   };
 }

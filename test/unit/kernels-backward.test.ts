@@ -1,8 +1,10 @@
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dropoutParams, elementGrid, getTrainKernel, segmentRows, trainKernelNames } from '../../src/train/kernels.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { kernelEnv, type KernelEnv } from '../kernels/env.ts';
 import {
-  activationCase, attentionBackwardCase, embeddingBackwardCase, layerNormBlockCase, matmulBackwardCase, type BackwardCase,
+  activationCase, attentionBackwardCase, embeddingBackwardCase, layerNormBlockCase, layerNormManyRowsCase, matmulBackwardCase,
+  type BackwardCase,
 } from '../kernels/backward-cases.ts';
 import { crossEntropyBadLabelCase, crossEntropyCase, dropoutCase, elementwiseLossCase } from '../kernels/backward-loss-cases.ts';
 
@@ -16,6 +18,7 @@ async function getEnv(): Promise<KernelEnv> {
 const cases: BackwardCase[] = [
   ...([[1, 1, 1], [7, 13, 5], [65, 33, 129], [130, 70, 64], [64, 768, 64]] as const).map((s) => matmulBackwardCase([...s])),
   ...([[1, 2, 1], [5, 13, 7], [33, 768, 20], [3, 130, 64]] as const).map((s) => layerNormBlockCase([...s])),
+  layerNormManyRowsCase(65_600),
   ...(['gelu', 'geluTanh', 'relu', 'tanh'] as const).map((k) => activationCase(k, 1000)),
   activationCase('gelu', 1),
   ...([[1, 1, 1, 4, 'none'], [2, 9, 2, 8, 'tail'], [2, 5, 3, 4, 'allMaskedRow'], [1, 130, 2, 16, 'none'], [2, 33, 2, 64, 'tail']] as const)
@@ -49,4 +52,33 @@ describe('backward kernels vs float64 CPU reference (Dawn)', () => {
     if (!(await getEnv()).hasF16) throw new Error('lavapipe without shader-f16: the f16-storage backward cases cannot run');
   });
   for (const c of cases) it(c.name, async () => c.run(await getEnv()));
+});
+
+describe('training kernel registry and host inputs', () => {
+  it('every kernel reflects (bindings numbered, Params read) in both storage types; f16 code starts with enable f16', () => {
+    for (const name of trainKernelNames) {
+      expect(getTrainKernel(name).iface.bindings.length).toBeGreaterThan(1);
+      expect(getTrainKernel(name, 'f16').code.startsWith('enable f16;')).toBe(true);
+    }
+    expect(() => getTrainKernel('nope' as never)).toThrow(/unknown training kernel 'nope'/);
+    expect(() => getTrainKernel('dropout', 'bf16' as never)).toThrow(/storage must be 'f32' or 'f16'/);
+  });
+
+  it('segmentRows groups rows by key and names the bad key', () => {
+    const s = segmentRows('ids', [3, 1, 3, 0, 3], 5);
+    expect(Array.from(s.targets)).toEqual([0, 1, 3]);
+    expect(Array.from(s.starts)).toEqual([0, 1, 2, 5]);
+    expect(Array.from(s.sortedRows)).toEqual([3, 1, 0, 2, 4]);
+    expect(() => segmentRows('ids', [0, 5], 5)).toThrow(/ids: row 1 reads table row 5, outside \[0, 5\)/);
+    expect(() => segmentRows('typeIds', [0.5], 2)).toThrow(/typeIds: row 0/);
+  });
+
+  it('dropoutParams rejects p outside [0, 1); grids split past 65535 workgroups', () => {
+    expect(dropoutParams(0)).toEqual({ threshold: 0, scale: 1 });
+    expect(dropoutParams(0.5).threshold).toBe(2 ** 31);
+    for (const p of [1, -0.1, Number.NaN]) expect(() => dropoutParams(p)).toThrow(/dropout: probability must be in \[0, 1\)/);
+    const [x, y] = elementGrid(256 * 70_000);
+    expect(x).toBeLessThanOrEqual(65535);
+    expect(x * y * 256).toBeGreaterThanOrEqual(256 * 70_000);
+  });
 });
