@@ -1,0 +1,264 @@
+// Checks of the GPU-shaped kernels (shaders/gpu/*.wgsl, registry src/gpu/gpu-kernels.ts) against the float64 CPU
+// references, shared by the Node (Dawn/lavapipe: f32 and f16 storage, subgroups) and Chromium (SwiftShader: f32)
+// suites. Grids and overrides come from gpuGrid() unless a case forces a tile, so the tests run what the runtime
+// will run. Tolerances: f32Tol (f32-cases.ts) and f16Tol (f16-cases.ts), same reasoning: each kernel computes in
+// f32 and rounds once, on the store (the split-K partials stay f32).
+import * as ref from '../../src/cpu/reference.ts';
+import { BufferRegistry, readBuffer } from '../../src/gpu/buffers.ts';
+import { fromF16Bits, toF16Bits } from '../../src/gpu/f16.ts';
+import { getGpuKernel, gpuGrid, type GpuKernelName, type Storage } from '../../src/gpu/gpu-kernels.ts';
+import { MatmulEpilogue, type MatmulEpilogueName } from '../../src/gpu/kernels.ts';
+import { PipelineCache } from '../../src/gpu/pipelines.ts';
+import { packParams } from '../../src/gpu/wgsl-reflect.ts';
+import { expectClose, randomArray } from '../helpers/validate.ts';
+import { keyPaddingMask, output, upload, type KernelEnv, type Padding } from './env.ts';
+import { f32Tol } from './f32-cases.ts';
+import { f16Tol } from './f16-cases.ts';
+
+export interface GpuKernelEnv extends KernelEnv {
+  hasSubgroups: boolean;
+}
+
+/** A device with every feature these kernels can use (shader-f16, subgroups) that the adapter has. */
+export async function gpuKernelEnv(adapter: GPUAdapter, keepAlive?: unknown): Promise<GpuKernelEnv> {
+  const requiredFeatures = (['shader-f16', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ label: 'gpu-kernels-test', requiredFeatures });
+  // keepAlive: the GPU instance in Node (Dawn tears an unreferenced instance down); stored on the env.
+  return Object.assign(
+    { device, pipelines: new PipelineCache(device), buffers: new BufferRegistry(device), hasF16: device.features.has('shader-f16'),
+      hasSubgroups: device.features.has('subgroups') },
+    { keepAlive },
+  );
+}
+
+export interface GpuCall {
+  params: Readonly<Record<string, number>>;
+  buffers: Readonly<Record<string, GPUBuffer>>;
+  overrides: Readonly<Record<string, number>>;
+  workgroups: readonly [number, number, number];
+}
+
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<{ pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>>>();
+
+/** Compiles (once per device, kernel and overrides) and dispatches a GPU kernel, then waits for the queue. */
+export async function runGpuKernel(env: KernelEnv, name: GpuKernelName, storage: Storage, call: GpuCall): Promise<void> {
+  const { device } = env;
+  const kernel = getGpuKernel(name, storage);
+  for (const f of kernel.features) if (!device.features.has(f)) throw new Error(`kernel ${kernel.name} needs the device feature '${f}'`);
+  let perDevice = pipelineCache.get(device);
+  if (!perDevice) pipelineCache.set(device, (perDevice = new Map()));
+  const key = `${kernel.name}|${JSON.stringify(Object.entries(call.overrides).sort())}`;
+  let entry = perDevice.get(key);
+  if (!entry) {
+    entry = (async () => {
+      const module = device.createShaderModule({ label: kernel.name, code: kernel.code });
+      const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+      if (errors.length) throw new Error(`WGSL compilation failed for ${kernel.name}:\n${errors.map((m) => `  line ${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
+      const layout = device.createBindGroupLayout({
+        label: kernel.name,
+        entries: kernel.iface.bindings.map((b) => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.kind } })),
+      });
+      const pipeline = await device.createComputePipelineAsync({
+        label: key, layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: 'main', constants: { ...call.overrides } },
+      });
+      return { pipeline, layout };
+    })();
+    perDevice.set(key, entry);
+    entry.catch(() => perDevice.delete(key));
+  }
+  const { pipeline, layout } = await entry;
+  device.pushErrorScope('validation');
+  const uniform = device.createBuffer({ size: kernel.iface.paramsSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  try {
+    device.queue.writeBuffer(uniform, 0, packParams(kernel.name, kernel.iface, call.params));
+    const entries = kernel.iface.bindings.map((b) => {
+      if (b.kind === 'uniform') return { binding: b.binding, resource: { buffer: uniform } };
+      const buffer = call.buffers[b.name];
+      if (!buffer) throw new Error(`kernel ${kernel.name}: no buffer given for binding '${b.name}'`);
+      return { binding: b.binding, resource: { buffer } };
+    });
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, device.createBindGroup({ layout, entries }));
+    pass.dispatchWorkgroups(...call.workgroups);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  } finally {
+    const err = await device.popErrorScope();
+    uniform.destroy();
+    if (err) throw new Error(`kernel ${kernel.name}: ${err.message}`);
+  }
+}
+
+export interface GpuKernelCase {
+  name: string;
+  kernel: GpuKernelName;
+  storage: Storage;
+  run(env: GpuKernelEnv): Promise<void>;
+}
+
+/** Storage-typed data: the values as the GPU holds them (rounded to f16 for f16 storage) and the bytes to upload. */
+function stored(storage: Storage, data: Float32Array): { v: Float32Array; raw: Float32Array | Uint16Array } {
+  if (storage === 'f32') return { v: data, raw: data };
+  const bits = toF16Bits(data);
+  return { v: fromF16Bits(bits), raw: bits };
+}
+const bytesOf = (s: Storage) => (s === 'f16' ? 2 : 4);
+async function downloadAs(env: KernelEnv, storage: Storage, b: GPUBuffer, n: number): Promise<Float32Array> {
+  const bytes = await readBuffer(env.device, b, n * bytesOf(storage));
+  return storage === 'f16' ? fromF16Bits(new Uint16Array(bytes)) : new Float32Array(bytes);
+}
+const tolOf = (s: Storage) => (s === 'f16' ? f16Tol : f32Tol);
+
+const cpuEpilogue: Record<MatmulEpilogueName, ((v: number) => number) | null> = {
+  none: (v) => v, gelu: ref.geluErf, geluTanh: ref.geluTanh, relu: ref.relu, tanh: Math.tanh, residual: null,
+};
+
+type Tile = { TM: number; TN: number; BK4: number };
+export type GemmShape = [M: number, N: number, K: number, epilogue: MatmulEpilogueName, xRowStep?: number];
+
+/** gemmTiled / gemmNarrow(Subgroup): y = epilogue(x·wᵀ + b), optionally with a forced tile (the tuner's candidates). */
+export function gemmCase(kernel: 'gemmTiled' | 'gemmNarrow' | 'gemmNarrowSubgroup', storage: Storage, [M, N, K, epi, xRowStep = 1]: GemmShape, tile?: Tile): GpuKernelCase {
+  const tileName = tile ? ` tile=${4 * tile.TM}x${4 * tile.TN}/${4 * tile.BK4}` : '';
+  return {
+    name: `${kernel} ${storage} M=${M} N=${N} K=${K} epilogue=${epi} xRowStep=${xRowStep}${tileName}`,
+    kernel, storage,
+    async run(env) {
+      const xAll = stored(storage, randomArray(((M - 1) * xRowStep + 1) * K, M * 7 + K, 1));
+      const x = new Float32Array(M * K);
+      for (let m = 0; m < M; m++) x.set(xAll.v.subarray(m * xRowStep * K, (m * xRowStep + 1) * K), m * K);
+      const w = stored(storage, randomArray(N * K, N * 13 + K, 1 / Math.sqrt(K)));
+      const b = stored(storage, randomArray(N, N + 3, 0.5));
+      const r = stored(storage, randomArray(M * N, M + N, 1));
+      const y = output(env, 'y', M * N, bytesOf(storage));
+      const grid = gpuGrid(kernel, { M, N, K });
+      const workgroups = tile ? [Math.ceil(N / (4 * tile.TN)), Math.ceil(M / (4 * tile.TM)), 1] as const : grid.workgroups;
+      await runGpuKernel(env, kernel, storage, {
+        params: { M, N, K, xRowStep },
+        buffers: { x: upload(env, 'x', xAll.raw), w: upload(env, 'w', w.raw), b: upload(env, 'b', b.raw), residual: upload(env, 'r', r.raw), y },
+        overrides: { ...(tile ?? grid.overrides), EPILOGUE: MatmulEpilogue[epi] },
+        workgroups,
+      });
+      const pre = ref.matmul(x, w.v, b.v, M, N, K);
+      const f = cpuEpilogue[epi];
+      expectClose(this.name, await downloadAs(env, storage, y, M * N), f ? pre.map(f) : ref.add(pre, r.v), tolOf(storage));
+    },
+  };
+}
+
+export type MatmulLnShape = [M: number, N: number, K: number, splits?: number];
+
+/**
+ * gemmTiledPartial then layernormRow: y = LayerNorm(x·wᵀ + b + residual)·gamma + beta, the two-dispatch GPU form of
+ * matmulLayernorm. splits defaults to gpuGrid's split-K count; a forced count checks uneven K slices.
+ */
+export function matmulLnCase(storage: Storage, [M, N, K, forcedSplits]: MatmulLnShape): GpuKernelCase {
+  return {
+    name: `gemmTiledPartial+layernormRow ${storage} M=${M} N=${N} K=${K}${forcedSplits ? ` splits=${forcedSplits}` : ''}`,
+    kernel: 'layernormRow', storage,
+    async run(env) {
+      const eps = 1e-12;
+      const x = stored(storage, randomArray(M * K, K + 1, 1));
+      const w = stored(storage, randomArray(N * K, N + 2, 1 / Math.sqrt(K)));
+      const b = stored(storage, randomArray(N, 5, 0.5));
+      const r = stored(storage, randomArray(M * N, 6, 1));
+      const g = stored(storage, randomArray(N, 7, 0.2).map((v) => 1 + v));
+      const be = stored(storage, randomArray(N, 8, 0.1));
+      const gemm = gpuGrid('gemmTiledPartial', { M, N, K });
+      const splits = forcedSplits ?? gemm.workgroups[2];
+      const partials = output(env, 'partials', splits * M * N, 4);
+      await runGpuKernel(env, 'gemmTiledPartial', storage, {
+        params: { M, N, K, xRowStep: 1 },
+        buffers: { x: upload(env, 'x', x.raw), w: upload(env, 'w', w.raw), b: upload(env, 'b', b.raw), residual: upload(env, 'r0', new Float32Array(1)), y: partials },
+        overrides: { ...gemm.overrides, EPILOGUE: 0 },
+        workgroups: [gemm.workgroups[0], gemm.workgroups[1], splits],
+      });
+      const y = output(env, 'y', M * N, bytesOf(storage));
+      const row = gpuGrid('layernormRow', { M, N, splits });
+      await runGpuKernel(env, 'layernormRow', storage, {
+        params: { M, N, splits, eps },
+        buffers: { partials, b: upload(env, 'b', b.raw), residual: upload(env, 'r', r.raw), gamma: upload(env, 'g', g.raw), beta: upload(env, 'be', be.raw), y },
+        overrides: row.overrides,
+        workgroups: row.workgroups,
+      });
+      const want = ref.layerNorm(ref.add(ref.matmul(x.v, w.v, b.v, M, N, K), r.v), g.v, be.v, M, N, eps);
+      expectClose(this.name, await downloadAs(env, storage, y, M * N), want, tolOf(storage));
+    },
+  };
+}
+
+export type AttentionShape = [B: number, T: number, NH: number, HS: number, padding: Padding];
+
+export function attentionCase(storage: Storage, [B, T, NH, HS, padding]: AttentionShape): GpuKernelCase {
+  return {
+    name: `attentionFlash ${storage} B=${B} T=${T} NH=${NH} HS=${HS} padding=${padding}`,
+    kernel: 'attentionFlash', storage,
+    async run(env) {
+      const C = NH * HS;
+      const qkv = stored(storage, randomArray(B * T * 3 * C, B * T + C, 1.5));
+      const mask = keyPaddingMask(B, T, padding);
+      const ctx = output(env, 'ctx', B * T * C, bytesOf(storage));
+      const grid = gpuGrid('attentionFlash', { B, T, NH, HS });
+      await runGpuKernel(env, 'attentionFlash', storage, {
+        params: { T, NH, HS },
+        buffers: { qkv: upload(env, 'qkv', qkv.raw), mask: upload(env, 'mask', mask), ctx },
+        overrides: grid.overrides,
+        workgroups: grid.workgroups,
+      });
+      const got = await downloadAs(env, storage, ctx, B * T * C);
+      if (got.some((v) => Number.isNaN(v))) throw new Error(`${this.name}: NaN in the output`);
+      expectClose(this.name, got, ref.attention(qkv.v, mask, B, T, NH, HS), tolOf(storage));
+    },
+  };
+}
+
+// ---- the case lists ----
+
+export const gemmShapes: GemmShape[] = [
+  [1, 1, 4, 'none'], [7, 13, 8, 'gelu'], [33, 65, 132, 'residual'], [129, 30, 20, 'geluTanh'], [3, 10, 12, 'relu'],
+  [5, 7, 12, 'tanh', 3], [65, 129, 36, 'none'], [128, 768, 768, 'none'], [128, 3072, 768, 'gelu'], [128, 768, 3072, 'residual'],
+];
+export const tileCandidates: Tile[] = [{ TM: 16, TN: 16, BK4: 4 }, { TM: 8, TN: 16, BK4: 4 }, { TM: 8, TN: 8, BK4: 8 }];
+export const narrowShapes: GemmShape[] = [
+  [1, 1, 4, 'none'], [8, 13, 8, 'gelu'], [3, 768, 768, 'tanh', 128], [5, 30, 132, 'residual'], [2, 7, 20, 'relu'],
+  [8, 770, 36, 'geluTanh'], [4, 1000, 768, 'none'],
+];
+// [128, 768, 768] / [128, 768, 3072]: BERT-base attention output and FFN2 at 1 × 128 (split-K 4); [3, 1100, 20]:
+// a 256-thread row; [6, 30, 132, 3]: three uneven K slices (9 K tiles of 16 → 3, 3, 3; 132 / 4 = 33 vec4 → last short).
+export const matmulLnShapes: MatmulLnShape[] = [
+  [1, 1, 4], [1, 768, 768], [5, 13, 8], [129, 64, 36], [6, 30, 132, 3], [3, 1100, 20], [128, 768, 768], [128, 768, 3072],
+];
+export const attentionShapes: AttentionShape[] = [
+  [1, 1, 1, 4, 'none'], [2, 5, 2, 8, 'tail'], [1, 129, 2, 16, 'none'], [3, 17, 3, 12, 'allMaskedRow'], [1, 9, 2, 32, 'tail'],
+  [2, 128, 12, 64, 'tail'], [2, 33, 2, 64, 'allMaskedRow'], [1, 40, 1, 128, 'none'],
+];
+
+/** Everything, for Dawn/lavapipe: each kernel in f32 and f16 storage, the subgroup variant, every tile candidate. */
+export function nodeGpuCases(): GpuKernelCase[] {
+  const cases: GpuKernelCase[] = [];
+  for (const s of ['f32', 'f16'] as const) {
+    cases.push(...gemmShapes.map((sh) => gemmCase('gemmTiled', s, sh)));
+    for (const t of tileCandidates) cases.push(...[[65, 129, 36, 'gelu'], [33, 65, 132, 'residual']].map((sh) => gemmCase('gemmTiled', s, sh as GemmShape, t)));
+    cases.push(...narrowShapes.map((sh) => gemmCase('gemmNarrow', s, sh)));
+    cases.push(...narrowShapes.map((sh) => gemmCase('gemmNarrowSubgroup', s, sh)));
+    cases.push(...matmulLnShapes.map((sh) => matmulLnCase(s, sh)));
+    cases.push(...attentionShapes.map((sh) => attentionCase(s, sh)));
+  }
+  return cases;
+}
+
+/** SwiftShader (~0.5 GFLOP/s, no shader-f16): f32, small shapes, every kernel and tile candidate. */
+export function browserGpuCases(): GpuKernelCase[] {
+  const small = <T extends [number, number, number, ...unknown[]]>(sh: T) => sh[0] * sh[1] * sh[2] <= 200_000;
+  return [
+    ...gemmShapes.filter(small).map((sh) => gemmCase('gemmTiled', 'f32', sh)),
+    ...tileCandidates.map((t) => gemmCase('gemmTiled', 'f32', [65, 129, 36, 'gelu'], t)),
+    ...narrowShapes.filter(small).map((sh) => gemmCase('gemmNarrow', 'f32', sh)),
+    ...narrowShapes.filter(small).map((sh) => gemmCase('gemmNarrowSubgroup', 'f32', sh)),
+    ...matmulLnShapes.filter(small).map((sh) => matmulLnCase('f32', sh)),
+    ...attentionShapes.filter(([B, T, NH, HS]) => B * T * T * NH * HS <= 500_000).map((sh) => attentionCase('f32', sh)),
+  ];
+}
