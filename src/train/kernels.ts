@@ -16,6 +16,9 @@ import dropout from '../../shaders/train/dropout.wgsl?raw';
 import crossEntropy from '../../shaders/train/cross_entropy.wgsl?raw';
 import elementwiseLoss from '../../shaders/train/elementwise_loss.wgsl?raw';
 import sumReduce from '../../shaders/train/sum_reduce.wgsl?raw';
+import adamw from '../../shaders/train/adamw.wgsl?raw';
+import gradSumsq from '../../shaders/train/grad_sumsq.wgsl?raw';
+import gradNormFinalize from '../../shaders/train/grad_norm_finalize.wgsl?raw';
 
 export const trainShaderSources = {
   matmulGrad,
@@ -30,6 +33,10 @@ export const trainShaderSources = {
   crossEntropy,
   elementwiseLoss,
   sumReduce,
+  // The optimizer (f32 only: master weights, m, v and parameter gradients are f32; the prelude is unused).
+  adamw,
+  gradSumsq,
+  gradNormFinalize,
 } as const;
 
 export type TrainKernelName = keyof typeof trainShaderSources;
