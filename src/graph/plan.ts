@@ -5,7 +5,7 @@ import type { BufferRegistry } from '../gpu/buffers.ts';
 import type { AdapterFacts } from '../gpu/device.ts';
 import { bindKernel } from '../gpu/dispatch.ts';
 import type { KernelName } from '../gpu/kernels.ts';
-import type { PipelineCache } from '../gpu/pipelines.ts';
+import type { Overrides, PipelineCache } from '../gpu/pipelines.ts';
 import { describeDispatch, type DispatchInfo } from './dispatch-info.ts';
 import { lowerOp, type LoweredOp } from './lower.ts';
 import { opInputs, type Graph, type TensorDecl, type TensorId } from './ops.ts';
@@ -37,18 +37,32 @@ export function lowerGraph(graph: Graph, bufferOf: (id: TensorId) => GPUBuffer, 
   return graph.ops.map((op) => lowerOp(op, bufferOf, dtype, profile));
 }
 
+/** The distinct (kernel, overrides) pipelines a plan of this graph compiles, without a device. */
+export function graphKernels(graph: Graph, dtype: 'f32' | 'f16' = 'f32', profile: AdapterProfile = softwareProfile): Array<Pick<LoweredOp, 'kernel'> & { overrides: Overrides }> {
+  const seen = new Map<string, { kernel: KernelName; overrides: Overrides }>();
+  for (const l of lowerGraph(graph, standInBuffers(graph), dtype, profile)) {
+    const overrides = l.call.overrides ?? {};
+    seen.set(`${l.kernel}|${JSON.stringify(Object.entries(overrides).sort())}`, { kernel: l.kernel, overrides });
+  }
+  return [...seen.values()];
+}
+
+/** Buffers for lowering without a device: lowerOp only passes them through; reading one throws, naming the tensor. */
+function standInBuffers(graph: Graph): (id: TensorId) => GPUBuffer {
+  return (id) => new Proxy({}, {
+    get(_, key) {
+      throw new Error(`plan dump: lowering read GPUBuffer.${String(key)} of ${graph.tensors[id].name}; there is no device here`);
+    },
+  }) as GPUBuffer;
+}
+
 /**
  * The dispatches a plan of this graph would record, without a device: ops are lowered with stand-in buffers (lowerOp
  * only passes buffers through to the bind group; a stand-in that is read throws, naming the tensor).
  */
 export function describeGraph(graph: Graph, dtype: 'f32' | 'f16' = 'f32', profile: AdapterProfile = softwareProfile): DispatchInfo[] {
   checkOrder(graph);
-  const standIn = (id: TensorId) => new Proxy({}, {
-    get(_, key) {
-      throw new Error(`plan dump: lowering read GPUBuffer.${String(key)} of ${graph.tensors[id].name}; there is no device here`);
-    },
-  }) as GPUBuffer;
-  return lowerGraph(graph, standIn, dtype, profile).map((l, i) => describeDispatch(graph.ops[i], l.kernel, l.call.grid, l.call.overrides));
+  return lowerGraph(graph, standInBuffers(graph), dtype, profile).map((l, i) => describeDispatch(graph.ops[i], l.kernel, l.call.grid, l.call.overrides));
 }
 
 export interface Plan {

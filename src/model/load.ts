@@ -2,13 +2,17 @@
 // tokenizer. Environment-agnostic: the CLI (Node) and the pipeline (browser Worker) both use it.
 import { BufferRegistry } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
+import { PipelineCache } from '../gpu/pipelines.ts';
+import { graphKernels } from '../graph/plan.ts';
+import { adapterProfile } from '../graph/variants.ts';
 import type { FileProvider } from '../hub/files.ts';
 import { loadBertWeights, openModel, type ModelFiles } from '../hub/model.ts';
 import { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { LoadProgress } from '../weights/stream.ts';
-import { assertRunnable } from './bert.ts';
+import { assertRunnable, buildBertGraph } from './bert.ts';
 import { BertModel, type BertModelOptions } from './bert-model.ts';
-import { headOf, type BertConfig, type BertHead } from './config.ts';
+import { hasMaskedLmHead, headOf, type BertConfig, type BertHead } from './config.ts';
+import { sequenceBucket } from './batch-shape.ts';
 
 export interface LoadedBert {
   model: BertModel;
@@ -46,10 +50,38 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
   if (tokenizer.vocabSize > files.config.vocabSize) {
     throw new Error(`${files.label}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${files.config.vocabSize}`);
   }
+  // Cold start: the default bucket's pipelines compile while the weights stream in.
+  const pipelines = options.pipelines ?? new PipelineCache(gpu.device);
+  warmPipelines(pipelines, gpu, files, options.head ?? headOf(files.config), options.dtype ?? 'f32');
   const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), {
     storage: options.dtype ?? 'f32', onProgress: options.onProgress, signal: options.signal, head: options.head,
   });
-  const model = BertModel.create(gpu, loaded, options);
+  const model = BertModel.create(gpu, loaded, { ...options, pipelines });
   const maxLength = Math.min(tokenizer.modelMaxLength ?? Infinity, files.config.maxPositionEmbeddings);
   return { model, tokenizer, files, maxLength };
+}
+
+/** The bucket whose pipelines compile during the download: one sequence of up to 128 tokens. */
+export const WARM_TOKENS = 128;
+
+/**
+ * Starts compiling (createComputePipelineAsync, through the cache) every kernel a (1, 128)-token forward of this
+ * model uses, from config.json alone. Kernel choices depend on the config and the adapter, not on the batch, so the
+ * first call of any shape then finds its pipelines compiled or compiling. Nothing waits for these: a failure here is
+ * reported by the plan that needs the pipeline (the cache drops a failed compile, so the plan retries it and throws).
+ */
+function warmPipelines(pipelines: PipelineCache, gpu: GpuContext, files: ModelFiles, head: BertHead, dtype: 'f32' | 'f16'): void {
+  try {
+    const { config } = files;
+    const graph = buildBertGraph(config, {
+      B: 1, T: sequenceBucket(WARM_TOKENS, config.maxPositionEmbeddings), dtype, head,
+      // The pooler may be absent from a checkpoint; warming its matmul anyway costs one unused pipeline at most.
+      hasPooler: true, mlmRows: hasMaskedLmHead(head) ? 1 : 0, untiedDecoder: !config.tieWordEmbeddings,
+    });
+    for (const { kernel, overrides } of graphKernels(graph, dtype, adapterProfile(gpu.facts))) {
+      pipelines.get(kernel, overrides).catch(() => undefined);
+    }
+  } catch {
+    // Only an optimisation: the plan builds (and reports) the same graph when the first call comes.
+  }
 }
