@@ -11,6 +11,7 @@ import { parseBertConfig } from '../../src/model/config.ts';
 import { planDump } from '../../src/model/plan-dump.ts';
 import { adapterProfile } from '../../src/graph/variants.ts';
 import type { ProfileResult } from '../../src/runtime/profile.ts';
+import { createStepTimer } from '../../src/graph/step-timer.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { fixturesDir } from '../model/fixture.ts';
 
@@ -85,7 +86,18 @@ describe('pipeline.profile (Node)', () => {
     } finally {
       await classify.dispose();
       device.destroy();
-      void gpu;
+      expect(gpu).toBeTruthy();
+    }
+  });
+
+  it('the step timer on a device without timestamp-query: "this adapter has no timestamp-query; …" before any work', async () => {
+    const { gpu, adapter } = await requestNodeGpu();
+    const device = await adapter.requestDevice({ label: 'no-timestamps' });
+    try {
+      expect(() => createStepTimer(device, 13)).toThrow(/^this adapter has no timestamp-query; per-dispatch GPU times need it/);
+    } finally {
+      device.destroy();
+      expect(gpu).toBeTruthy();
     }
   });
 
