@@ -94,7 +94,8 @@ export const NARROW_MAX_M = 8;
 /** Columns of LayerNorm a layernormRow thread keeps in registers (its KEEP). */
 const ROW_KEEP = 8;
 
-export interface GemmShape { M: number; N: number; K: number }
+/** `residual` (gpuCost only): the epilogue reads an (M, N) residual. */
+export interface GemmShape { M: number; N: number; K: number; residual?: boolean }
 export interface RowShape { M: number; N: number; splits: number }
 export interface AttentionShape { B: number; T: number; NH: number; HS: number }
 
@@ -187,5 +188,54 @@ export function gpuGrid<K extends GpuKernelName>(kernel: K, shape: ShapeOf<K>): 
     }
     default:
       throw new Error(`gpuGrid: unknown GPU kernel '${String(kernel)}'`);
+  }
+}
+
+export interface GpuCost {
+  /** Arithmetic of the dispatch (multiply-adds count 2; the row kernel's element-wise work counted per element). */
+  flops: number;
+  /**
+   * Bytes all workgroups request from global memory (loads + stores, as the kernel issues them: a tile loaded by
+   * 12 workgroups counts 12 times). Caches serve part of it; DRAM traffic is at most this.
+   */
+  globalBytes: number;
+}
+
+/** The traffic model of one dispatch at `shape` (grid from gpuGrid), for the plan dump and docs/kernels.md. */
+export function gpuCost<K extends GpuKernelName>(kernel: K, shape: ShapeOf<K>, storage: Storage = 'f32'): GpuCost {
+  const e = storage === 'f16' ? 2 : 4;
+  const g = gpuGrid(kernel, shape);
+  const [gx, gy, gz] = g.workgroups;
+  switch (kernel) {
+    case 'gemmTiled':
+    case 'gemmTiledPartial': {
+      const { M, N, K } = shape as GemmShape;
+      const { TM, TN, BK4 } = g.overrides;
+      const kPadded = Math.ceil(K / 4 / BK4) * BK4 * 4;
+      const tiles = gx * gy * (4 * TM + 4 * TN) * kPadded * e;  // every split of every tile, over all of K
+      const { residual = false } = shape as GemmShape;
+      // bias (+ residual) + store, or the f32 partials
+      const epilogue = kernel === 'gemmTiled' ? M * N * (residual ? 3 : 2) * e : gz * M * N * 4;
+      return { flops: 2 * M * N * K, globalBytes: tiles + epilogue };
+    }
+    case 'gemmNarrow':
+    case 'gemmNarrowSubgroup': {
+      const { M, N, K } = shape as GemmShape;
+      const blocks = Math.ceil(N / 4);
+      const { residual = false } = shape as GemmShape;
+      return { flops: 2 * M * N * K, globalBytes: blocks * (4 + M) * K * e + M * N * (residual ? 3 : 2) * e };
+    }
+    case 'layernormRow': {
+      const { M, N, splits } = shape as RowShape;
+      return { flops: (splits + 9) * M * N, globalBytes: M * N * (splits * 4 + 5 * e) };
+    }
+    case 'attentionFlash': {
+      const { B, T, NH, HS } = shape as AttentionShape;
+      const { BQ } = g.overrides;
+      const perWorkgroup = 2 * BQ * HS * e + 2 * T * HS * e + BQ * T * 4;  // Q in, ctx out, K and V, the mask per score
+      return { flops: 4 * B * NH * T * T * HS, globalBytes: gx * gy * gz * perWorkgroup };
+    }
+    default:
+      throw new Error(`gpuCost: unknown GPU kernel '${String(kernel)}'`);
   }
 }

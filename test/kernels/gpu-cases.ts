@@ -19,9 +19,9 @@ export interface GpuKernelEnv extends KernelEnv {
   hasSubgroups: boolean;
 }
 
-/** A device with every feature these kernels can use (shader-f16, subgroups) that the adapter has. */
+/** A device with every feature these kernels can use (shader-f16, subgroups; timestamp-query for benchmarks) that the adapter has. */
 export async function gpuKernelEnv(adapter: GPUAdapter, keepAlive?: unknown): Promise<GpuKernelEnv> {
-  const requiredFeatures = (['shader-f16', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  const requiredFeatures = (['shader-f16', 'subgroups', 'timestamp-query'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ label: 'gpu-kernels-test', requiredFeatures });
   // keepAlive: the GPU instance in Node (Dawn tears an unreferenced instance down); stored on the env.
   return Object.assign(
@@ -40,8 +40,9 @@ export interface GpuCall {
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Promise<{ pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>>>();
 
-/** Compiles (once per device, kernel and overrides) and dispatches a GPU kernel, then waits for the queue. */
-export async function runGpuKernel(env: KernelEnv, name: GpuKernelName, storage: Storage, call: GpuCall): Promise<void> {
+/** Compiles (once per device, kernel and overrides) a GPU kernel and binds a call; the caller owns `uniform`. */
+export async function prepareGpuKernel(env: KernelEnv, name: GpuKernelName, storage: Storage, call: GpuCall):
+  Promise<{ pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; uniform: GPUBuffer }> {
   const { device } = env;
   const kernel = getGpuKernel(name, storage);
   for (const f of kernel.features) if (!device.features.has(f)) throw new Error(`kernel ${kernel.name} needs the device feature '${f}'`);
@@ -64,11 +65,11 @@ export async function runGpuKernel(env: KernelEnv, name: GpuKernelName, storage:
       });
       return { pipeline, layout };
     })();
-    perDevice.set(key, entry);
-    entry.catch(() => perDevice.delete(key));
+    const map = perDevice;
+    map.set(key, entry);
+    entry.catch(() => map.delete(key));
   }
   const { pipeline, layout } = await entry;
-  device.pushErrorScope('validation');
   const uniform = device.createBuffer({ size: kernel.iface.paramsSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   try {
     device.queue.writeBuffer(uniform, 0, packParams(kernel.name, kernel.iface, call.params));
@@ -78,18 +79,33 @@ export async function runGpuKernel(env: KernelEnv, name: GpuKernelName, storage:
       if (!buffer) throw new Error(`kernel ${kernel.name}: no buffer given for binding '${b.name}'`);
       return { binding: b.binding, resource: { buffer } };
     });
+    return { pipeline, bindGroup: device.createBindGroup({ layout, entries }), uniform };
+  } catch (e) {
+    uniform.destroy();
+    throw e;
+  }
+}
+
+/** Dispatches a GPU kernel and waits for the queue; validation errors become exceptions naming the kernel. */
+export async function runGpuKernel(env: KernelEnv, name: GpuKernelName, storage: Storage, call: GpuCall): Promise<void> {
+  const { device } = env;
+  device.pushErrorScope('validation');
+  let uniform: GPUBuffer | undefined;
+  try {
+    const prepared = await prepareGpuKernel(env, name, storage, call);
+    uniform = prepared.uniform;
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, device.createBindGroup({ layout, entries }));
+    pass.setPipeline(prepared.pipeline);
+    pass.setBindGroup(0, prepared.bindGroup);
     pass.dispatchWorkgroups(...call.workgroups);
     pass.end();
     device.queue.submit([encoder.finish()]);
     await device.queue.onSubmittedWorkDone();
   } finally {
     const err = await device.popErrorScope();
-    uniform.destroy();
-    if (err) throw new Error(`kernel ${kernel.name}: ${err.message}`);
+    uniform?.destroy();
+    if (err) throw new Error(`kernel ${getGpuKernel(name, storage).name}: ${err.message}`);
   }
 }
 
@@ -236,18 +252,29 @@ export const attentionShapes: AttentionShape[] = [
   [2, 128, 12, 64, 'tail'], [2, 33, 2, 64, 'allMaskedRow'], [1, 40, 1, 128, 'none'],
 ];
 
-/** Everything, for Dawn/lavapipe: each kernel in f32 and f16 storage, the subgroup variant, every tile candidate. */
+/**
+ * Dawn/lavapipe: every kernel in f32 (all shapes, every tile candidate) and f16 storage (a subset: the same source
+ * behind a different prelude, so the f16 cases check loads, stores and tolerances, not the indexing again), and the
+ * subgroup variant. Each distinct override set is a pipeline lavapipe compiles (~0.5–2 s), hence the subset.
+ */
 export function nodeGpuCases(): GpuKernelCase[] {
-  const cases: GpuKernelCase[] = [];
-  for (const s of ['f32', 'f16'] as const) {
-    cases.push(...gemmShapes.map((sh) => gemmCase('gemmTiled', s, sh)));
-    for (const t of tileCandidates) cases.push(...[[65, 129, 36, 'gelu'], [33, 65, 132, 'residual']].map((sh) => gemmCase('gemmTiled', s, sh as GemmShape, t)));
-    cases.push(...narrowShapes.map((sh) => gemmCase('gemmNarrow', s, sh)));
-    cases.push(...narrowShapes.map((sh) => gemmCase('gemmNarrowSubgroup', s, sh)));
-    cases.push(...matmulLnShapes.map((sh) => matmulLnCase(s, sh)));
-    cases.push(...attentionShapes.map((sh) => attentionCase(s, sh)));
-  }
-  return cases;
+  const f16Gemm = gemmShapes.filter(([M, N, K]) => [33 * 65 * 132, 5 * 7 * 12, 128 * 768 * 3072, 1 * 1 * 4].includes(M * N * K));
+  const f16Narrow = narrowShapes.filter(([M]) => M === 3 || M === 8);
+  const f16Ln = matmulLnShapes.filter(([M, N]) => N === 30 || N === 1100 || (M === 128 && N === 768));
+  const f16Attn = attentionShapes.filter(([, T, , HS]) => T === 17 || HS === 64 || HS === 128);
+  return [
+    ...gemmShapes.map((sh) => gemmCase('gemmTiled', 'f32', sh)),
+    ...tileCandidates.flatMap((t) => [[65, 129, 36, 'gelu'], [33, 65, 132, 'residual']].map((sh) => gemmCase('gemmTiled', 'f32', sh as GemmShape, t))),
+    ...narrowShapes.map((sh) => gemmCase('gemmNarrow', 'f32', sh)),
+    ...narrowShapes.map((sh) => gemmCase('gemmNarrowSubgroup', 'f32', sh)),
+    ...matmulLnShapes.map((sh) => matmulLnCase('f32', sh)),
+    ...attentionShapes.map((sh) => attentionCase('f32', sh)),
+    ...f16Gemm.map((sh) => gemmCase('gemmTiled', 'f16', sh)),
+    ...f16Narrow.map((sh) => gemmCase('gemmNarrow', 'f16', sh)),
+    ...f16Narrow.map((sh) => gemmCase('gemmNarrowSubgroup', 'f16', sh)),
+    ...f16Ln.map((sh) => matmulLnCase('f16', sh)),
+    ...f16Attn.map((sh) => attentionCase('f16', sh)),
+  ];
 }
 
 /** SwiftShader (~0.5 GFLOP/s, no shader-f16): f32, small shapes, every kernel and tile candidate. */

@@ -7,6 +7,7 @@ import { requestNodeGpu } from '../../src/gpu/node-gpu.ts';
 import { getGpuKernel, gpuGrid, gpuKernelNames, MIN_WORKGROUPS } from '../../src/gpu/gpu-kernels.ts';
 import { gpuKernelEnv, nodeGpuCases, type GpuKernelEnv } from '../kernels/gpu-cases.ts';
 import { privateArrayLint } from '../kernels/gpu-lint.ts';
+import { bertBaseTable } from '../kernels/gpu-table.ts';
 
 let env: Promise<GpuKernelEnv> | null = null;
 function getEnv(): Promise<GpuKernelEnv> {
@@ -86,5 +87,13 @@ describe('WGSL lint: no private array indexed in a loop bounded by a runtime val
   it('catches the pattern it is for (attention_vec4.wgsl: q[d] with d < HS4)', () => {
     const src = readFileSync(new URL('../../shaders/attention_vec4.wgsl', import.meta.url), 'utf8');
     expect(privateArrayLint(src).join('\n')).toMatch(/q\[d\].*HS4/);
+  });
+});
+
+describe('docs/kernels.md', () => {
+  it('carries the BERT-base table as gpuGrid / gpuCost compute it (regenerate: npx tsx --import ./scripts/wgsl-loader.mjs test/kernels/gpu-table.ts)', () => {
+    const doc = readFileSync(new URL('../../docs/kernels.md', import.meta.url), 'utf8');
+    const copy = /<!-- gpu-table:begin -->\n([\s\S]*?)\n<!-- gpu-table:end -->/.exec(doc)?.[1];
+    expect(copy).toBe(bertBaseTable());
   });
 });
