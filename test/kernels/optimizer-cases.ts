@@ -8,11 +8,12 @@
 // steps — so the checks compare the *moments* too, where such slips are O(1)).
 import * as opt from '../../src/cpu/optimizer.ts';
 import { elementGrid } from '../../src/train/kernels.ts';
-import { adamwParams, decayRanges, type DecayRange, type FlatTensor } from '../../src/train/optimizer.ts';
+import { adamwParams, decayRanges, decaysWeight, type DecayRange, type FlatTensor } from '../../src/train/optimizer.ts';
 import { expectClose, randomArray } from '../helpers/validate.ts';
 import type { BackwardCase } from './backward-cases.ts';
 import { runTrainKernel } from './backward-dispatch.ts';
 import { download, output, upload, type KernelEnv } from './env.ts';
+import { loadManifest, loadTensors, tensorOf, type ReadBytes } from './train-fixture.ts';
 
 export const NORM_GROUPS = 64;
 
@@ -61,6 +62,28 @@ function expectRel(name: string, got: ArrayLike<number>, want: ArrayLike<number>
   let maxAbs = 0;
   for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i]));
   expectClose(name, got, want, { atol: Math.max(rtol * maxAbs * 1e-2, 1e-30), rtol });
+}
+
+/** The spacing of f32 values around x. */
+function ulp(x: number): number {
+  return 2 ** (Math.floor(Math.log2(Math.max(Math.abs(x), 2 ** -126))) - 23);
+}
+
+/**
+ * The update w1 − w0 against the reference's, to 1e-3 of it plus 4 f32 ulps of the weight (the roundings of the GPU's
+ * two stores and of the f32-stored reference). At lr 3e-4 the whole update is ~1e-3 of a weight, so a 1e-5 relative
+ * check of the weights alone cannot see a missing weight decay (lr·wd = 3e-6 relative); this one can.
+ */
+function expectUpdate(name: string, w0: Float32Array, got: Float32Array, want: Float32Array): void {
+  let bad = 0;
+  let first = '';
+  for (let i = 0; i < w0.length; i++) {
+    const du = Math.abs(got[i] - w0[i] - (want[i] - w0[i]));
+    if (!(du <= 1e-3 * Math.abs(want[i] - w0[i]) + 4 * ulp(w0[i]))) {
+      if (bad++ === 0) first = `[${i}] w0 ${w0[i]}, got ${got[i]}, want ${want[i]}`;
+    }
+  }
+  if (bad > 0) throw new Error(`${name}: ${bad}/${w0.length} updates differ; first ${first}`);
 }
 
 /** Tensors laid out back to back; names pick the decay rule (a bias, a LayerNorm weight, a frozen matrix). */
@@ -128,6 +151,58 @@ export function adamwCase(sizes: readonly number[], clip: 'clip' | 'none' | 'off
             const want = opts.zeroGrad ? 0 : g[i];
             if (gAfter[i] !== want) throw new Error(`${this.name}: grads[${i}] = ${gAfter[i]} after the step, want ${want}`);
           }
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The AdamW step and the clipping against PyTorch (train_refs.py, tiny-bert): PyTorch's float32 parameters and
+ * float64 gradients (stored as f32) go into flat buffers in named_parameters() order; grad_sumsq + grad_norm_finalize
+ * give the norm and clip_grad_norm_'s coefficient, adamw steps twice on the clipped gradients. The parameters after
+ * each step must match torch.optim.AdamW's to 1e-5 relative (the decay groups come from decaysWeight, checked equal
+ * to the script's own rule).
+ */
+export function adamwPytorchCase(read: ReadBytes): BackwardCase {
+  return {
+    name: 'adamw + clip_grad_norm_ vs PyTorch (tiny-bert, 2 steps)',
+    async run(env) {
+      const manifest = await loadManifest(read);
+      const c = manifest.cases.find((x) => x.model === 'tiny-bert');
+      if (!c?.noDecay) throw new Error('train/manifest.json: no tiny-bert case with AdamW references');
+      const model = await loadTensors(read, 'tiny-bert/model.safetensors');
+      const ref = await loadTensors(read, `train/${c.file}`);
+      let offset = 0;
+      const tensors: FlatTensor[] = c.parameters.map((name) => {
+        const t = { name, offset, size: tensorOf(model, name, 'tiny-bert/model.safetensors').length };
+        offset += t.size;
+        return t;
+      });
+      const noDecay = tensors.filter((t) => !decaysWeight(t.name)).map((t) => t.name);
+      if (noDecay.join() !== c.noDecay.join()) throw new Error(`decay rule differs from train_refs.py: ours ${noDecay.join()}, theirs ${c.noDecay.join()}`);
+      const flat = (get: (name: string) => Float32Array) => {
+        const out = new Float32Array(offset);
+        for (const t of tensors) out.set(get(t.name), t.offset);
+        return out;
+      };
+      const weights = flat((n) => tensorOf(model, n, 'model.safetensors'));
+      const buffers: OptimizerBuffers = {
+        grads: upload(env, 'grads', flat((n) => tensorOf(ref, `grad.${n}`, c.file))), weights: upload(env, 'weights', weights),
+        m: output(env, 'm', offset), v: output(env, 'v', offset), normStats: output(env, 'normStats', 2),
+      };
+      const ranges = decayRanges(tensors, manifest.adamw.weightDecay);
+      for (const t of [1, 2]) {
+        await optimizerStep(env, buffers, { ranges, lr: manifest.adamw.lr, t, maxNorm: manifest.maxGradNorm });
+        const stats = await download(env, buffers.normStats, 2);
+        expectRel(`${this.name} step ${t} norm`, [stats[0]], [c.gradNorm], 1e-5);
+        expectRel(`${this.name} step ${t} clip coefficient`, [stats[1]], [c.clipCoef], 1e-5);
+        const got = await download(env, buffers.weights, offset);
+        for (const x of tensors) {
+          const want = tensorOf(ref, `adamw${t}.${x.name}`, c.file);
+          const gotX = got.subarray(x.offset, x.offset + x.size);
+          expectClose(`${this.name} step ${t} ${x.name}`, gotX, want, { atol: 1e-7, rtol: 1e-5 });
+          expectUpdate(`${this.name} step ${t} ${x.name} update`, weights.subarray(x.offset, x.offset + x.size), gotX, want);
         }
       }
     },

@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { adamwParams, decayRanges, decaysWeight, lrMultiplier } from '../../src/train/optimizer.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { kernelEnv, type KernelEnv } from '../kernels/env.ts';
-import { adamwCase } from '../kernels/optimizer-cases.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { adamwCase, adamwPytorchCase } from '../kernels/optimizer-cases.ts';
+
+const readFixture = async (p: string): Promise<ArrayBuffer> => {
+  const b = await readFile(join(import.meta.dirname, '../fixtures', p));
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+};
 
 let env: KernelEnv | null = null;
 async function getEnv(): Promise<KernelEnv> {
@@ -20,6 +27,7 @@ const cases = [
   // A large lr·wd makes torch's order (decay the old weight, then the Adam update) visible: decaying after the update
   // differs by lr²·wd ≈ 5e-3 here, ~1e-9 at lr 3e-4.
   adamwCase([300, 7, 64, 129, 1000], 'clip', { lr: 0.1, weightDecay: 0.5 }),
+  adamwPytorchCase(readFixture),
 ];
 
 describe('optimizer kernels vs float64 CPU reference (Dawn)', () => {
