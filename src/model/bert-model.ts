@@ -23,6 +23,8 @@ export interface BertModelOptions {
   maxPlans?: number;
   /** A pipeline cache on this device that is already compiling the model's kernels (see load.ts); else a new one. */
   pipelines?: PipelineCache;
+  /** Settles when those compiles have ended; dispose() waits for it (a device must not go with compiles in flight). */
+  compiling?: Promise<void>;
 }
 
 /** Weights as loadBertWeights (src/hub/model.ts) returns them: GPU tensors plus canonical-name access. */
@@ -341,6 +343,8 @@ export class BertModel {
     // Runs already queued finish first — on cached plans and on evicted ones still draining — then plans and weights
     // are freed.
     await Promise.allSettled(plans);
+    // Pipelines compiled ahead (cold start) that no plan used yet must also finish before the device may go.
+    await this.options.compiling;
     const all = [...this.livePlans];
     await Promise.all(all.map(whenIdle));
     for (const plan of all) this.freePlan(plan);

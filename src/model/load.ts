@@ -50,13 +50,26 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
   if (tokenizer.vocabSize > files.config.vocabSize) {
     throw new Error(`${files.label}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${files.config.vocabSize}`);
   }
-  // Cold start: the default bucket's pipelines compile while the weights stream in.
+  // Cold start: the default bucket's pipelines compile while the weights stream in. They start with the first bytes
+  // of weight data, once the headers are checked, so a model refused from its config or headers compiles nothing.
   const pipelines = options.pipelines ?? new PipelineCache(gpu.device);
-  warmPipelines(pipelines, gpu, files, options.head ?? headOf(files.config), options.dtype ?? 'f32');
-  const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), {
-    storage: options.dtype ?? 'f32', onProgress: options.onProgress, signal: options.signal, head: options.head,
-  });
-  const model = BertModel.create(gpu, loaded, { ...options, pipelines });
+  let compiling: Promise<void> | undefined;
+  const onProgress = (p: LoadProgress) => {
+    compiling ??= warmPipelines(pipelines, gpu, files, options.head ?? headOf(files.config), options.dtype ?? 'f32');
+    options.onProgress?.(p);
+  };
+  let model: BertModel;
+  try {
+    const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), {
+      storage: options.dtype ?? 'f32', onProgress, signal: options.signal, head: options.head,
+    });
+    model = BertModel.create(gpu, loaded, { ...options, pipelines, compiling });
+  } catch (e) {
+    // Compiles in flight end before the caller may destroy the device or exit: a software driver (lavapipe) still
+    // compiling then reads freed SPIR-V and fails or crashes the process.
+    await compiling;
+    throw e;
+  }
   const maxLength = Math.min(tokenizer.modelMaxLength ?? Infinity, files.config.maxPositionEmbeddings);
   return { model, tokenizer, files, maxLength };
 }
@@ -67,10 +80,10 @@ export const WARM_TOKENS = 128;
 /**
  * Starts compiling (createComputePipelineAsync, through the cache) every kernel a (1, 128)-token forward of this
  * model uses, from config.json alone. Kernel choices depend on the config and the adapter, not on the batch, so the
- * first call of any shape then finds its pipelines compiled or compiling. Nothing waits for these: a failure here is
- * reported by the plan that needs the pipeline (the cache drops a failed compile, so the plan retries it and throws).
+ * first call of any shape then finds its pipelines compiled or compiling. Resolves when every compile has ended; a failure
+ * is reported by the plan that needs the pipeline (the cache drops a failed compile, so the plan retries and throws).
  */
-function warmPipelines(pipelines: PipelineCache, gpu: GpuContext, files: ModelFiles, head: BertHead, dtype: 'f32' | 'f16'): void {
+function warmPipelines(pipelines: PipelineCache, gpu: GpuContext, files: ModelFiles, head: BertHead, dtype: 'f32' | 'f16'): Promise<void> {
   try {
     const { config } = files;
     const graph = buildBertGraph(config, {
@@ -78,10 +91,10 @@ function warmPipelines(pipelines: PipelineCache, gpu: GpuContext, files: ModelFi
       // The pooler may be absent from a checkpoint; warming its matmul anyway costs one unused pipeline at most.
       hasPooler: true, mlmRows: hasMaskedLmHead(head) ? 1 : 0, untiedDecoder: !config.tieWordEmbeddings,
     });
-    for (const { kernel, overrides } of graphKernels(graph, dtype, adapterProfile(gpu.facts))) {
-      pipelines.get(kernel, overrides).catch(() => undefined);
-    }
+    const compiles = graphKernels(graph, dtype, adapterProfile(gpu.facts)).map(({ kernel, overrides }) => pipelines.get(kernel, overrides));
+    return Promise.allSettled(compiles).then(() => undefined);
   } catch {
     // Only an optimisation: the plan builds (and reports) the same graph when the first call comes.
+    return Promise.resolve();
   }
 }

@@ -1,4 +1,4 @@
-// Cold start: the kernels' pipelines start compiling as soon as config.json is read, before the weights stream, and
+// Cold start: the kernels' pipelines start compiling as the weights start streaming (config and headers checked), and
 // the first call then compiles nothing new; batch sizes share plans through power-of-two buckets.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { fixturesDir } from '../model/fixture.ts';
 const tiny = join(fixturesDir, 'tiny-bert');
 
 describe('cold start', () => {
-  it('shader modules and pipelines are requested before the first weight byte arrives; the first call compiles nothing new', async () => {
+  it('shader modules and pipelines are requested as the weights start streaming (by the first progress event); the first calls compile nothing new', async () => {
     // The GPU instance is held to the end: Dawn tears it down (and crashes pending work) once it is collected.
     const { gpu, adapter } = await requestNodeGpu();
     const device = await adapter.requestDevice({ label: 'cold-start' });
