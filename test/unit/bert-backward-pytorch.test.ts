@@ -58,6 +58,27 @@ describe('float64 BERT backward (CPU composition) vs PyTorch autograd', async ()
     });
   }
 
+  // Gradient accumulation as the plan does it: one micro-batch per row, each unpadded, gradients summed (ACCUMULATE)
+  // and scaled by 1/micro-batches (adamw's gradScale) — equal to PyTorch's gradient of the padded batch of 2 (HF's
+  // loss / gradient_accumulation_steps with equal micro-batches). It also shows that padding contributes nothing.
+  for (const c of manifest.cases) {
+    it(`${c.model}: two unpadded micro-batches, summed and scaled by 1/2, give the batch's gradients`, async () => {
+      const { shape, weights, ref, problem } = await run(c);
+      const sum = new Map<string, Float64Array>();
+      for (let b = 0; b < 2; b++) {
+        const valid = c.attentionMask[b].filter((x) => x === 1).length;
+        const row = (a: number[][]) => [a[b].slice(0, valid)];
+        const micro = { inputIds: row(c.inputIds), attentionMask: row(c.attentionMask), tokenTypeIds: row(c.tokenTypeIds), labels: [c.labels[b]] };
+        for (const [n, g] of bertClassifierBackward(shape, weights, micro, problem).grads) {
+          const acc = sum.get(n) ?? new Float64Array(g.length);
+          for (let i = 0; i < g.length; i++) acc[i] += g[i] / 2;
+          sum.set(n, acc);
+        }
+      }
+      for (const name of c.parameters) expectTensor(`${c.model} accumulated d${name}`, sum.get(name)!, tensorOf(ref, `grad.${name}`, c.file));
+    });
+  }
+
   it('clip_grad_norm_ and two torch.optim.AdamW steps (tiny-bert) from the float64 references', async () => {
     const c = manifest.cases.find((x) => x.model === 'tiny-bert')!;
     const { weights, ref, result } = await run(c);
