@@ -106,3 +106,29 @@ describe('float64 BERT backward (CPU composition) vs PyTorch autograd', async ()
     }
   });
 });
+
+describe('bert-backward input errors name the field', () => {
+  const config = { hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, vocab_size: 10,
+    max_position_embeddings: 4, type_vocab_size: 2, layer_norm_eps: 1e-12, hidden_act: 'gelu', id2label: { 0: 'a', 1: 'b' } };
+  const shape = bertShapeFromConfig(config);
+  const weights = new Map([...bertParameterShapes(shape)].map(([n, s]) => [n, new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.1)]));
+  const batch = { inputIds: [[2, 3, 0]], attentionMask: [[1, 1, 0]], tokenTypeIds: [[0, 0, 0]], labels: [1] };
+
+  it('config fields, weights, ids and labels', () => {
+    expect(bertClassifierBackward(shape, weights, batch, 'single_label_classification').grads.size).toBe(bertParameterShapes(shape).size);
+    expect(() => bertShapeFromConfig({ ...config, hidden_act: 'swish' })).toThrow(/hidden_act 'swish' is not supported/);
+    expect(() => bertShapeFromConfig({ ...config, hidden_size: 0 })).toThrow(/config.hidden_size must be a positive integer/);
+    expect(() => bertShapeFromConfig({ ...config, num_attention_heads: 3 })).toThrow(/not a multiple of num_attention_heads/);
+    const missing = new Map(weights);
+    missing.delete('classifier.bias');
+    expect(() => bertClassifierBackward(shape, missing, batch, 'single_label_classification')).toThrow(/missing weight 'classifier.bias'/);
+    const wrong = new Map(weights).set('bert.pooler.dense.weight', new Float32Array(3));
+    expect(() => bertClassifierBackward(shape, wrong, batch, 'single_label_classification')).toThrow(/'bert.pooler.dense.weight' has 3 elements, want 64 \(8×8\)/);
+    expect(() => bertClassifierBackward(shape, weights, { ...batch, inputIds: [[2, 30, 0]] }, 'single_label_classification')).toThrow(/input id 30 at row 1/);
+    expect(() => bertClassifierBackward(shape, weights, { ...batch, attentionMask: [[1, 1]] }, 'single_label_classification')).toThrow(/attentionMask must be 1 rows of 3/);
+    expect(() => bertClassifierBackward(shape, weights, { ...batch, labels: [5] }, 'single_label_classification')).toThrow(/label 5 of row 0 is outside \[0, 2\)/);
+    expect(() => bertClassifierBackward(shape, weights, batch, 'multi_label_classification')).toThrow(/needs 2 label value\(s\) per row/);
+    expect(problemTypeOf(config, 2, [[0, 1]])).toBe('multi_label_classification');
+    expect(problemTypeOf(config, 1, [0.5])).toBe('regression');
+  });
+});

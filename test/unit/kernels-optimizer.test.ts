@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { adamwStep } from '../../src/cpu/optimizer.ts';
 import { adamwParams, decayRanges, decaysWeight, lrMultiplier } from '../../src/train/optimizer.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { kernelEnv, type KernelEnv } from '../kernels/env.ts';
@@ -65,6 +66,8 @@ describe('optimizer host side (HF Trainer conventions)', () => {
     expect(() => adamwParams({ lr: -1, weightDecay: 0 }, 1, { offset: 0, n: 1 })).toThrow(/lr must be/);
     expect(() => adamwParams({ lr: 1, weightDecay: 0, beta2: 1 }, 1, { offset: 0, n: 1 })).toThrow(/beta2 must be in \[0, 1\)/);
     expect(() => adamwParams({ lr: 1, weightDecay: 0 }, 0, { offset: 0, n: 1 })).toThrow(/step t/);
+    const state = { weights: new Float64Array(3), m: new Float64Array(3), v: new Float64Array(3) };
+    expect(() => adamwStep(state, [1, 2], { lr: 1, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, 1)).toThrow(/adamwStep: lengths differ \(weights 3, grads 2/);
   });
 
   it('decayRanges merges neighbours of equal decay, skips frozen tensors, rejects overlaps', () => {
