@@ -91,7 +91,7 @@ async function compare(op: string, flop: number, variants: Array<[string, Dispat
   }
   for (const [i, [name]] of variants.entries()) {
     const med = samples[i].sort((a, b) => a - b)[Math.floor(RUNS / 2)];
-    console.log(`${op.padEnd(34)} ${name.padEnd(40)} ${med.toFixed(2).padStart(8)} ms ${(flop / med / 1e6).toFixed(1).padStart(7)} GFLOP/s`);
+    console.log(`${op.padEnd(34)} ${name.padEnd(44)} ${med.toFixed(2).padStart(8)} ms ${(flop / med / 1e6).toFixed(1).padStart(7)} GFLOP/s`);
   }
 }
 
@@ -139,6 +139,33 @@ for (const [what, K] of [['attn out + LN', C], ['FFN2 + LN', 4 * C]] as const) {
   await compare(`attention B=${B} T=${T} 12×64`, 4 * B * NH * T * T * HS, [
     ['attentionVec4 (today)', [await old('attentionVec4', p, { qkv, mask, ctx }, [Math.ceil(T / 32), NH, B])]],
     ['attentionFlash', [await neu('attentionFlash', p, { qkv, mask, ctx }, { B, T, NH, HS } as never)]],
+  ]);
+}
+
+{
+  // Attention then the attention-output GEMM + residual + LayerNorm: today two dispatches, the GPU profile two as well
+  // (the GEMM split over heads inside the attention kernel, then the row kernel).
+  const NH = 12;
+  const HS = 64;
+  const qkv = buf(M * 3 * C, 14, 1.5);
+  const mask = u32(new Uint32Array(M).fill(1));
+  const ctx = out(M * C);
+  const wo = buf(C * C, 15, 1 / Math.sqrt(C));
+  const b = buf(C, 16);
+  const r = buf(M * C, 17);
+  const g = buf(C, 18);
+  const be = buf(C, 19);
+  const y = out(M * C);
+  const partials = out(NH * M * C);
+  await compare(`attention + out + LN B=${B} T=${T}`, 4 * B * NH * T * T * HS + 2 * M * C * C, [
+    ['attentionVec4 + matmulLayernormVec4 (today)', [
+      await old('attentionVec4', { T, NH, HS }, { qkv, mask, ctx }, [Math.ceil(T / 32), NH, B]),
+      await old('matmulLayernormVec4', { M, N: C, K: C, eps: 1e-12 }, { x: ctx, w: wo, b, residual: r, gamma: g, beta: be, y }, rowGrid(Math.ceil(M / 16))),
+    ]],
+    ['attentionFlashProj + layernormRow', [
+      await neu('attentionFlashProj', { T, NH, HS }, { qkv, mask, woT: wo, partials }, { B, T, NH, HS } as never),
+      await neu('layernormRow', { M, N: C, splits: NH, eps: 1e-12 }, { partials, b, residual: r, gamma: g, beta: be, y }, { M, N: C, splits: NH } as never),
+    ]],
   ]);
 }
 

@@ -4,7 +4,10 @@
 //   size a pipeline constant (override HS, which must equal params.HS), so every private array has a constant size
 //   and is indexed only in constant-bounded loops.
 //   qkv: (B·T, 3·C/4) elem4, packed Q|K|V (q at h·HS, k at C + h·HS, v at 2·C + h·HS, in elements), C = NH·HS;
-//   mask: (B·T) u32, 1 = real token, 0 = padding; ctx: (B·T, C/4) elem4. Prelude (src/gpu/gpu-kernels.ts): elem4.
+//   mask: (B·T) u32, 1 = real token, 0 = padding. Prelude (src/gpu/gpu-kernels.ts): elem / elem4, then one output
+//   library: lib/attention_store_ctx.wgsl writes ctx (B·T, C/4) elem4 (kernel attentionFlash, the op of
+//   attention_vec4), lib/attention_store_proj.wgsl multiplies the tile by its head's slice of the attention-output
+//   weights and writes f32 split-K partials for layernormRow (kernel attentionFlashProj).
 // Threads: workgroup (BQ·TPQ) per (query tile, head, batch) = workgroup_id (x, y, z). Per key tile, three phases:
 //   scores — thread t computes query t % BQ against keys t / BQ + TPQ·n (n < BKV / TPQ), HS-long dots from workgroup
 //     memory (consecutive lanes: consecutive queries, the same key: broadcast reads);
@@ -33,7 +36,7 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> qkv: array<elem4>;        // (B·T, 3·C/4)
 @group(0) @binding(2) var<storage, read> mask: array<u32>;         // (B·T)
-@group(0) @binding(3) var<storage, read_write> ctx: array<elem4>;  // (B·T, C/4)
+// Binding 3 on: the output library's (lib/attention_store_ctx.wgsl: ctx; lib/attention_store_proj.wgsl: woT, partials).
 
 var<workgroup> qs: array<vec4<f32>, BQ * (HS / 4u + 1u)>;   // the query tile, pre-scaled
 var<workgroup> kv: array<vec4<f32>, BKV * (HS / 4u)>;       // K tile, then V tile
@@ -41,7 +44,8 @@ var<workgroup> sc: array<f32, BQ * (BKV + 1u)>;             // scores, then weig
 var<workgroup> rowScale: array<f32, BQ>;                    // per-tile rescale, at the end 1 / row sum
 
 @compute @workgroup_size(BQ * TPQ, 1, 1)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
   let T = params.T;
   let HS4 = HS / 4u;
   let C4 = params.NH * HS4;
@@ -132,13 +136,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   workgroupBarrier();
   if (tid < BQ) { rowScale[tid] = select(0.0, 1.0 / runSum, runSum > 0.0); }
   workgroupBarrier();
-  let i = q0 + pq;
-  if (i < T) {
-    let inv = rowScale[pq];
-    let outBase = (batch * T + i) * C4 + h * HS4;
-    for (var k = 0u; k < 4u; k++) {
-      let d = pd + k * TPQ;
-      if (d < HS4) { ctx[outBase + d] = elem4(acc[k] * inv); }
-    }
-  }
+  storeRows(acc, tid, q0, batch, h, nwg.z);
 }

@@ -12,6 +12,8 @@ import narrowReduceShared from '../../shaders/gpu/lib/narrow_reduce_shared.wgsl?
 import narrowReduceSubgroup from '../../shaders/gpu/lib/narrow_reduce_subgroup.wgsl?raw';
 import layernormRow from '../../shaders/gpu/layernorm_row.wgsl?raw';
 import attentionFlash from '../../shaders/gpu/attention_flash.wgsl?raw';
+import attentionStoreCtx from '../../shaders/gpu/lib/attention_store_ctx.wgsl?raw';
+import attentionStoreProj from '../../shaders/gpu/lib/attention_store_proj.wgsl?raw';
 
 export type Storage = 'f32' | 'f16';
 
@@ -37,7 +39,12 @@ const specs = {
   /** Split-K sum + bias + residual + LayerNorm, one workgroup per row. */
   layernormRow: { source: layernormRow, libs: [shaderLibs.workgroupSum], extra: '', features: [] },
   /** Flash-style attention over the fused QKV, head size an override. */
-  attentionFlash: { source: attentionFlash, libs: [], extra: '', features: [] },
+  attentionFlash: { source: attentionFlash, libs: [attentionStoreCtx], extra: '', features: [] },
+  /**
+   * The same attention times its head's slice of the attention-output weight (transposed): f32 split-K partials, one
+   * slice per head, for layernormRow — attention and the attention-output GEMM in one dispatch.
+   */
+  attentionFlashProj: { source: attentionFlash, libs: [attentionStoreProj], extra: '', features: [] },
 } satisfies Record<string, Spec>;
 
 export type GpuKernelName = keyof typeof specs;
@@ -79,7 +86,8 @@ export function getGpuKernel(name: GpuKernelName, storage: Storage = 'f32'): Gpu
   if (!k) {
     const code = assemble([storagePrelude(storage), spec.extra, spec.source, ...spec.libs]);
     const features: GPUFeatureName[] = [...(storage === 'f16' ? ['shader-f16' as const] : []), ...spec.features];
-    k = { name: key, code, iface: reflectKernel(key, spec.source), features };
+    // Bindings may live in a library (the attention output variants), so the interface is read from all of them.
+    k = { name: key, code, iface: reflectKernel(key, [spec.source, ...spec.libs].join('\n')), features };
     cache.set(key, k);
   }
   return k;
@@ -106,7 +114,7 @@ export interface GpuGrid {
   overrides: Record<string, number>;
 }
 
-type ShapeOf<K extends GpuKernelName> = K extends 'layernormRow' ? RowShape : K extends 'attentionFlash' ? AttentionShape : GemmShape;
+type ShapeOf<K extends GpuKernelName> = K extends 'layernormRow' ? RowShape : K extends 'attentionFlash' | 'attentionFlashProj' ? AttentionShape : GemmShape;
 
 // Tiled GEMM candidates, largest first: a 64 × 64 tile reuses each loaded element 16 times per thread; smaller
 // tiles give more workgroups when M·N is small. BK4 keeps workgroup memory ≤ 10 KB (WebGPU guarantees 16 KB).
@@ -174,11 +182,12 @@ export function gpuGrid<K extends GpuKernelName>(kernel: K, shape: ShapeOf<K>): 
       if (N >= 512 && WG < 128) WG = 128;
       return { workgroups: [...split2d(M), 1], workgroupSize: [WG, 1, 1], overrides: { WG } };
     }
-    case 'attentionFlash': {
+    case 'attentionFlash':
+    case 'attentionFlashProj': {
       const { B, T, NH, HS } = shape as AttentionShape;
       positiveInts(kernel, shape, ['B', 'T', 'NH', 'HS']);
-      if (HS % 4 !== 0 || HS > 128) throw new Error(`gpuGrid(attentionFlash): HS must be a multiple of 4 and ≤ 128, got ${HS}`);
-      if (B > 65535 || NH > 65535) throw new Error(`gpuGrid(attentionFlash): B and NH must be ≤ 65535, got ${B}, ${NH}`);
+      if (HS % 4 !== 0 || HS > 128) throw new Error(`gpuGrid(${kernel}): HS must be a multiple of 4 and ≤ 128, got ${HS}`);
+      if (B > 65535 || NH > 65535) throw new Error(`gpuGrid(${kernel}): B and NH must be ≤ 65535, got ${B}, ${NH}`);
       // 4 threads per query own ≤ 16 accumulators each up to HS 64; HS 128 takes 8 (and a smaller key tile, to
       // stay within 16 KB of workgroup memory).
       const TPQ = HS > 64 ? 8 : 4;
@@ -229,11 +238,17 @@ export function gpuCost<K extends GpuKernelName>(kernel: K, shape: ShapeOf<K>, s
       const { M, N, splits } = shape as RowShape;
       return { flops: (splits + 9) * M * N, globalBytes: M * N * (splits * 4 + 5 * e) };
     }
-    case 'attentionFlash': {
+    case 'attentionFlash':
+    case 'attentionFlashProj': {
       const { B, T, NH, HS } = shape as AttentionShape;
       const { BQ } = g.overrides;
-      const perWorkgroup = 2 * BQ * HS * e + 2 * T * HS * e + BQ * T * 4;  // Q in, ctx out, K and V, the mask per score
-      return { flops: 4 * B * NH * T * T * HS, globalBytes: gx * gy * gz * perWorkgroup };
+      const C = NH * HS;
+      const attention = 2 * T * HS * e + BQ * T * 4 + BQ * HS * e;  // K and V, the mask per score, Q in
+      if (kernel === 'attentionFlash') {
+        return { flops: 4 * B * NH * T * T * HS, globalBytes: gx * gy * gz * (attention + BQ * HS * e) };  // + ctx out
+      }
+      // + the head's HS rows of woT, and BQ rows of f32 partials out
+      return { flops: 4 * B * NH * T * T * HS + 2 * B * T * C * C, globalBytes: gx * gy * gz * (attention + HS * C * e + BQ * C * 4) };
     }
     default:
       throw new Error(`gpuCost: unknown GPU kernel '${String(kernel)}'`);

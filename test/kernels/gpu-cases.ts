@@ -231,6 +231,53 @@ export function attentionCase(storage: Storage, [B, T, NH, HS, padding]: Attenti
   };
 }
 
+/**
+ * attentionFlashProj then layernormRow: y = LayerNorm(attention(qkv)·Woᵀ + bo + residual)·gamma + beta — attention,
+ * the attention-output GEMM (split-K over heads) and its LayerNorm in two dispatches. Wo is (C, C) PyTorch
+ * [out, in]; the kernel takes it transposed, as the loader would re-lay it out.
+ */
+export function attentionProjCase(storage: Storage, [B, T, NH, HS, padding]: AttentionShape): GpuKernelCase {
+  return {
+    name: `attentionFlashProj+layernormRow ${storage} B=${B} T=${T} NH=${NH} HS=${HS} padding=${padding}`,
+    kernel: 'attentionFlashProj', storage,
+    async run(env) {
+      const C = NH * HS;
+      const M = B * T;
+      const eps = 1e-12;
+      const qkv = stored(storage, randomArray(M * 3 * C, M + C, 1.5));
+      const mask = keyPaddingMask(B, T, padding);
+      const wo = stored(storage, randomArray(C * C, C + 1, 1 / Math.sqrt(C)));
+      const woT = new Float32Array(C * C);
+      for (let n = 0; n < C; n++) for (let k = 0; k < C; k++) woT[k * C + n] = wo.v[n * C + k];
+      const bo = stored(storage, randomArray(C, C + 2, 0.5));
+      const r = stored(storage, randomArray(M * C, C + 3, 1));
+      const g = stored(storage, randomArray(C, C + 4, 0.2).map((v) => 1 + v));
+      const be = stored(storage, randomArray(C, C + 5, 0.1));
+      const partials = output(env, 'partials', NH * M * C, 4);
+      const grid = gpuGrid('attentionFlashProj', { B, T, NH, HS });
+      await runGpuKernel(env, 'attentionFlashProj', storage, {
+        params: { T, NH, HS },
+        buffers: { qkv: upload(env, 'qkv', qkv.raw), mask: upload(env, 'mask', mask), woT: upload(env, 'woT', stored(storage, woT).raw), partials },
+        overrides: grid.overrides,
+        workgroups: grid.workgroups,
+      });
+      const y = output(env, 'y', M * C, bytesOf(storage));
+      const row = gpuGrid('layernormRow', { M, N: C, splits: NH });
+      await runGpuKernel(env, 'layernormRow', storage, {
+        params: { M, N: C, splits: NH, eps },
+        buffers: { partials, b: upload(env, 'b', bo.raw), residual: upload(env, 'r', r.raw), gamma: upload(env, 'g', g.raw), beta: upload(env, 'be', be.raw), y },
+        overrides: row.overrides,
+        workgroups: row.workgroups,
+      });
+      const ctx = ref.attention(qkv.v, mask, B, T, NH, HS);
+      const want = ref.layerNorm(ref.add(ref.matmul(ctx, wo.v, bo.v, M, C, C), r.v), g.v, be.v, M, C, eps);
+      const got = await downloadAs(env, storage, y, M * C);
+      if (got.some((v) => Number.isNaN(v))) throw new Error(`${this.name}: NaN in the output`);
+      expectClose(this.name, got, want, tolOf(storage));
+    },
+  };
+}
+
 // ---- the case lists ----
 
 export const gemmShapes: GemmShape[] = [
@@ -251,6 +298,10 @@ export const attentionShapes: AttentionShape[] = [
   [1, 1, 1, 4, 'none'], [2, 5, 2, 8, 'tail'], [1, 129, 2, 16, 'none'], [3, 17, 3, 12, 'allMaskedRow'], [1, 9, 2, 32, 'tail'],
   [2, 128, 12, 64, 'tail'], [2, 33, 2, 64, 'allMaskedRow'], [1, 40, 1, 128, 'none'],
 ];
+export const attentionProjShapes: AttentionShape[] = [
+  [1, 1, 1, 4, 'none'], [2, 5, 2, 8, 'tail'], [3, 17, 3, 12, 'allMaskedRow'], [1, 33, 2, 64, 'none'], [2, 128, 12, 64, 'tail'],
+  [1, 40, 1, 128, 'none'],
+];
 
 /**
  * Dawn/lavapipe: every kernel in f32 (all shapes, every tile candidate) and f16 storage (a subset: the same source
@@ -269,11 +320,13 @@ export function nodeGpuCases(): GpuKernelCase[] {
     ...narrowShapes.map((sh) => gemmCase('gemmNarrowSubgroup', 'f32', sh)),
     ...matmulLnShapes.map((sh) => matmulLnCase('f32', sh)),
     ...attentionShapes.map((sh) => attentionCase('f32', sh)),
+    ...attentionProjShapes.map((sh) => attentionProjCase('f32', sh)),
     ...f16Gemm.map((sh) => gemmCase('gemmTiled', 'f16', sh)),
     ...f16Narrow.map((sh) => gemmCase('gemmNarrow', 'f16', sh)),
     ...f16Narrow.map((sh) => gemmCase('gemmNarrowSubgroup', 'f16', sh)),
     ...f16Ln.map((sh) => matmulLnCase('f16', sh)),
     ...f16Attn.map((sh) => attentionCase('f16', sh)),
+    ...attentionProjShapes.filter(([, T]) => T === 17).map((sh) => attentionProjCase('f16', sh)),
   ];
 }
 
@@ -287,5 +340,6 @@ export function browserGpuCases(): GpuKernelCase[] {
     ...narrowShapes.filter(small).map((sh) => gemmCase('gemmNarrowSubgroup', 'f32', sh)),
     ...matmulLnShapes.filter(small).map((sh) => matmulLnCase('f32', sh)),
     ...attentionShapes.filter(([B, T, NH, HS]) => B * T * T * NH * HS <= 500_000).map((sh) => attentionCase('f32', sh)),
+    ...attentionProjShapes.filter(([B, T, NH, HS]) => B * T * NH * HS * (T + NH * HS) <= 500_000).map((sh) => attentionProjCase('f32', sh)),
   ];
 }

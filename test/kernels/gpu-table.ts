@@ -5,20 +5,25 @@ import { gpuCost, gpuGrid, type GpuKernelName } from '../../src/gpu/gpu-kernels.
 
 interface Row { op: string; kernel: GpuKernelName; shape: never }
 
-/** One encoder layer of BERT-base (C 768, FFN 3072, 12 heads × 64) at B × 128 tokens, GPU profile, plus the pooler. */
+/**
+ * One encoder layer of BERT-base (C 768, FFN 3072, 12 heads × 64) at B × 128 tokens, GPU profile (6 dispatches),
+ * the pooler, and the 'alt:' rows: attention and its output GEMM as separate dispatches (7 per layer).
+ */
 export function bertBaseDispatches(B: number): Row[] {
   const M = B * 128;
   const C = 768;
   const splitsOf = (K: number) => gpuGrid('gemmTiledPartial', { M, N: C, K }).workgroups[2];
   const rows = [
     ['QKV projection', 'gemmTiled', { M, N: 3 * C, K: C }],
-    ['attention', 'attentionFlash', { B, T: 128, NH: 12, HS: 64 }],
-    ['attention output (split-K)', 'gemmTiledPartial', { M, N: C, K: C }],
-    ['+ bias + residual + LayerNorm', 'layernormRow', { M, N: C, splits: splitsOf(C) }],
+    ['attention + output projection (split-K over heads)', 'attentionFlashProj', { B, T: 128, NH: 12, HS: 64 }],
+    ['+ bias + residual + LayerNorm', 'layernormRow', { M, N: C, splits: 12 }],
     ['FFN1 + GELU', 'gemmTiled', { M, N: 4 * C, K: C }],
     ['FFN2 (split-K)', 'gemmTiledPartial', { M, N: C, K: 4 * C }],
     ['+ bias + residual + LayerNorm', 'layernormRow', { M, N: C, splits: splitsOf(4 * C) }],
     ['pooler ([CLS] rows) + tanh', 'gemmNarrow', { M: B, N: C, K: C }],
+    ['alt: attention alone (ctx)', 'attentionFlash', { B, T: 128, NH: 12, HS: 64 }],
+    ['alt: attention output (split-K)', 'gemmTiledPartial', { M, N: C, K: C }],
+    ['alt: + bias + residual + LayerNorm', 'layernormRow', { M, N: C, splits: splitsOf(C) }],
   ] as const;
   return rows.map(([op, kernel, shape]) => ({ op, kernel, shape: shape as never }));
 }

@@ -60,6 +60,7 @@ describe('occupancy at BERT-base (C 768, FFN 3072, 12 heads × 64)', () => {
     const dispatches = [
       ['QKV', gpuGrid('gemmTiled', { M, N: 2304, K: 768 })],
       ['attention', gpuGrid('attentionFlash', { B, T: 128, NH: 12, HS: 64 })],
+      ['attention + output projection', gpuGrid('attentionFlashProj', { B, T: 128, NH: 12, HS: 64 })],
       ['attention output (split-K GEMM)', gpuGrid('gemmTiledPartial', { M, N: 768, K: 768 })],
       ['FFN1', gpuGrid('gemmTiled', { M, N: 3072, K: 768 })],
       ['FFN2 (split-K GEMM)', gpuGrid('gemmTiledPartial', { M, N: 768, K: 3072 })],
