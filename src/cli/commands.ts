@@ -121,12 +121,15 @@ export async function tokenize(o: CliOptions, inputs: InputBatches, out: Out): P
 
 export function info(gpu: GpuContext, driver: string, o: CliOptions, out: Out): Promise<void> {
   const f = gpu.facts;
-  const facts = { vendor: f.vendor, architecture: f.architecture, description: f.description, fallback: f.isFallbackAdapter, f16: f.hasF16, driver };
+  const facts = { vendor: f.vendor, architecture: f.architecture, description: f.description, fallback: f.isFallbackAdapter, f16: f.hasF16,
+    subgroups: f.hasSubgroups, timestamps: f.hasTimestamps, driver };
   if (o.json) return out([JSON.stringify(facts)]);
   return out([
     `adapter:      ${f.description || f.vendor} (${f.vendor}${f.architecture ? `, ${f.architecture}` : ''})`,
     `driver:       ${driver}`,
     `fallback:     ${f.isFallbackAdapter ? 'yes (software adapter)' : 'no'}`,
     `shader-f16:   ${f.hasF16 ? 'yes' : 'no'}`,
+    `subgroups:    ${f.hasSubgroups ? 'yes' : 'no'}`,
+    `timestamps:   ${f.hasTimestamps ? 'yes (bertgpu profile can time each dispatch)' : 'no (bertgpu profile cannot run here)'}`,
   ]);
 }

@@ -116,6 +116,16 @@ describe('bertgpu profile', () => {
     expect(got.adapter.description).toMatch(/llvmpipe|SwiftShader/);
   });
 
+  it('info says whether the adapter has timestamp-query (lavapipe does) and subgroups', async () => {
+    const r = await cli(['info', '--json']);
+    expect(r.code).toBe(0);
+    const facts = JSON.parse(r.stdout);
+    expect(facts.timestamps).toBe(true);
+    expect(typeof facts.subgroups).toBe('boolean');
+    const text = await cli(['info']);
+    expect(text.stdout).toMatch(/^timestamps: +yes \(bertgpu profile can time each dispatch\)$/m);
+  });
+
   it('plain text: the table with a GPU ms column and a totals line', async () => {
     const r = await cli(['profile', '--model', tiny, '--batch', '1', '--tokens', '8']);
     expect(r.code).toBe(0);
