@@ -101,6 +101,34 @@ describe('pipeline.profile (Node)', () => {
     }
   });
 
+  it('a normal call records one compute pass; only profile() records one per dispatch', async () => {
+    const { gpu, adapter } = await requestNodeGpu();
+    const device = await adapter.requestDevice({ requiredFeatures: ['timestamp-query'] });
+    let passes = 0;
+    const createEncoder = device.createCommandEncoder.bind(device);
+    device.createCommandEncoder = (d) => {
+      const encoder = createEncoder(d);
+      const begin = encoder.beginComputePass.bind(encoder);
+      encoder.beginComputePass = (pd) => { passes++; return begin(pd); };
+      return encoder;
+    };
+    const classify = await pipeline('text-classification', folder('tiny-bert'), { dtype: 'f32', device });
+    try {
+      await classify('warm the plan');
+      passes = 0;
+      await classify('one call');
+      expect(passes).toBe(1);
+      passes = 0;
+      const p = await classify.profile('one call');
+      expect(passes).toBe(p.dispatches.length);
+      expect(p.totals.gpuMs).toBeGreaterThan(0);
+    } finally {
+      await classify.dispose();
+      device.destroy();
+      expect(gpu).toBeTruthy();
+    }
+  });
+
   it('ours: requestDevice asks for timestamp-query where the adapter has it', async () => {
     const { gpu, adapter } = await requestNodeGpu();
     const ctx = await requestDevice(adapter, { instance: gpu });
