@@ -15,8 +15,8 @@
 //     rescale factor;
 //   P·V — thread t owns query t / TPQ and the vec4 slots t % TPQ + TPQ·c (c < 4) of its output row: at most 16 f32
 //     accumulators in registers (HS ≤ 16·TPQ), and consecutive lanes read consecutive V elements.
-// Workgroup memory: (BQ·(HS/4 + 1) + BKV·HS/4)·16 + (BQ·(BKV + 1) + BQ)·4 bytes: 9.5 KB at HS 64 (BQ 16, BKV 16),
-//   13.6 KB at HS 128 (BKV 8). Rows of Q and of the scores are padded by one element against bank conflicts.
+// Workgroup memory: (BQ·(HS/4 + 1) + BKV·HS/4)·16 + (BQ·(BKV + 1) + BQ)·4 bytes: 9.4 KB at HS 64 (BQ 16, BKV 16),
+//   12.9 KB at HS 128 (BKV 8). Rows of Q and of the scores are padded by one element against bank conflicts.
 // Limits: HS % 4 == 0, HS ≤ 16·TPQ, BKV % TPQ == 0; any T ≥ 1; B, NH ≤ 65535.
 // Numerics: f32 (q, k, v widened on load); the scale 1/√HS is folded into q; scores subtract the running max before
 //   exp; a query whose keys are all masked gets zeros, not NaN.
