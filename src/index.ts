@@ -22,3 +22,4 @@ export type { Pooling } from './tasks/pooling.ts';
 export type { FillMaskOptions, FillMaskPrediction, FillMaskResult } from './tasks/fill-mask.ts';
 export type { NextSentenceOptions } from './tasks/next-sentence.ts';
 export type { LoadProgress } from './weights/stream.ts';
+export type { ProfileResult, ProfiledDispatch } from './runtime/profile.ts';
