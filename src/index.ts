@@ -23,3 +23,4 @@ export type { FillMaskOptions, FillMaskPrediction, FillMaskResult } from './task
 export type { NextSentenceOptions } from './tasks/next-sentence.ts';
 export type { LoadProgress } from './weights/stream.ts';
 export type { ProfileResult, ProfiledDispatch } from './runtime/profile.ts';
+export type { DispatchInfo, Triple } from './graph/dispatch-info.ts';

@@ -6,8 +6,10 @@ import { getKernel, type KernelName } from '../gpu/kernels.ts';
 import type { Overrides } from '../gpu/pipelines.ts';
 import { assertNever, type Op } from './ops.ts';
 
+/** x, y, z. */
 export type Triple = [number, number, number];
 
+/** One dispatch of a forward as the runtime runs it: the op, the kernel chosen for it, its grid and its FLOPs. */
 export interface DispatchInfo {
   /** The graph op (`matmul`, `attention`, …). */
   op: Op['kind'];

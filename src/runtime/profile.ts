@@ -18,18 +18,25 @@ export interface ProfiledDispatch extends DispatchInfo {
 
 /** What `pipeline.profile(input)` returns: one forward of the input, dispatch by dispatch. */
 export interface ProfileResult {
-  /** Sequences and tokens of the input as tokenized; the plan ran at their buckets. */
+  /** Sequences in the input. */
   B: number;
+  /** Tokens of the longest sequence, as tokenized. */
   T: number;
+  /** The batch size the plan ran at (B rounded up to its bucket; the spare rows' outputs are dropped). */
   batchBucket: number;
+  /** The sequence length the plan ran at (T rounded up to its bucket). */
   sequenceBucket: number;
+  /** Storage type of the weights and activations. */
   dtype: 'f32' | 'f16';
   /** Every dispatch of the forward, in order. */
   dispatches: ProfiledDispatch[];
+  /** Sums over the forward. */
   totals: {
+    /** Number of dispatches. */
     dispatches: number;
     /** Sum of the dispatches' GPU times (ms). */
     gpuMs: number;
+    /** Floating-point operations of the forward (from the op shapes). */
     flops: number;
     /** flops / gpuMs, in GFLOP/s. */
     gflops: number;
