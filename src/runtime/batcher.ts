@@ -1,32 +1,16 @@
 // Dynamic micro-batching: calls that arrive while the GPU is busy (or within the same task tick) are packed into one
 // forward, up to maxBatch sequences, padded to the longest. Each call gets back exactly its own rows.
 import type { Encoding } from '../tokenizer/types.ts';
+import type { ForwardBatch, ForwardOutputs, OutputSpec, RowOutput } from '../tasks/task.ts';
 
-export interface RowOutput {
-  /** (L) for classification models. */
-  logits?: Float32Array;
-  /** (n, C): the row's own n tokens (no padding). */
-  lastHiddenState?: Float32Array;
-  /** (k, V): masked-LM scores at the row's k requested positions (submit's `predict`), in that order. */
-  mlmLogits?: Float32Array;
-}
+export type { ForwardBatch, RowOutput };
 
-export interface ForwardBatch {
-  B: number;
-  T: number;
-  inputIds: Int32Array;
-  tokenTypeIds: Int32Array;
-  attentionMask: Int32Array;
-  /** Token rows (b·T + t, ascending) whose masked-LM scores are wanted, when calls asked for any. */
-  mlmRows?: number[];
-}
-
-/** Runs one padded batch; returns logits (B, L), hidden states (B, T, C) and/or masked-LM scores (mlmRows, V). */
-export type ForwardFn = (batch: ForwardBatch) => Promise<{ logits?: Float32Array; lastHiddenState?: Float32Array; mlmLogits?: Float32Array }>;
+/** Runs one padded batch; returns the outputs named in the batcher's specs, batch-shaped. */
+export type ForwardFn = (batch: ForwardBatch) => Promise<ForwardOutputs>;
 
 interface Job {
   rows: Encoding[];
-  /** Per row, the token positions whose masked-LM scores it wants (fill-mask), ascending. */
+  /** Per row, the token positions whose 'selected' outputs it wants (fill-mask's masks), ascending. */
   predict?: number[][];
   results: RowOutput[];
   remaining: number;
@@ -79,7 +63,8 @@ export class MicroBatcher {
   private scheduled = false;
   readonly stats: BatcherStats = { calls: 0, rows: 0, forwards: 0 };
 
-  constructor(private readonly forward: ForwardFn, private readonly maxBatch: number, private readonly widths: { L: number; C: number; V: number }) {}
+  /** `outputs`: what the forward returns and how each is cut into rows (the task's OutputSpecs). */
+  constructor(private readonly forward: ForwardFn, private readonly maxBatch: number, private readonly outputs: readonly OutputSpec[]) {}
 
   submit(rows: Encoding[], signal?: AbortSignal, predict?: number[][]): Promise<RowOutput[]> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
@@ -148,7 +133,7 @@ export class MicroBatcher {
       batch.attentionMask.set(e.attentionMask, b * T);
     });
     if (predicts.some((p) => p.length > 0)) batch.mlmRows = predicts.flatMap((p, b) => p.map((t) => b * T + t));
-    let out: Awaited<ReturnType<ForwardFn>>;
+    let out: ForwardOutputs;
     try {
       this.stats.forwards++;
       out = await this.forward(batch);
@@ -156,16 +141,19 @@ export class MicroBatcher {
       for (const { job } of slice) this.fail(job, e);
       return;
     }
-    const { L, C, V } = this.widths;
-    let mlmRow = 0;
+    let selected = 0;
     slice.forEach(({ job, index }, b) => {
       const k = predicts[b].length;
-      mlmRow += k;
+      selected += k;
       if (job.done) return;
       const row: RowOutput = {};
-      if (out.logits) row.logits = out.logits.slice(b * L, (b + 1) * L);
-      if (out.lastHiddenState) row.lastHiddenState = out.lastHiddenState.slice(b * T * C, (b * T + lengths[b]) * C);
-      if (out.mlmLogits) row.mlmLogits = out.mlmLogits.slice((mlmRow - k) * V, mlmRow * V);
+      for (const { name, layout, width } of this.outputs) {
+        const o = out[name];
+        if (!o) continue;
+        if (layout === 'sequence') row[name] = o.slice(b * width, (b + 1) * width);
+        else if (layout === 'token') row[name] = o.slice(b * T * width, (b * T + lengths[b]) * width);
+        else row[name] = o.slice((selected - k) * width, selected * width);
+      }
       job.results[index] = row;
       if (--job.remaining === 0) {
         job.done = true;

@@ -3,12 +3,8 @@
 import type { DispatchInfo } from '../graph/dispatch-info.ts';
 import type { BertOutputName, ForwardProfile } from '../model/bert-model.ts';
 import type { LoadedBert } from '../model/load.ts';
-import { prepareFeatures } from '../tasks/feature-extraction.ts';
-import { prepareFillMask } from '../tasks/fill-mask.ts';
-import { prepareNextSentence } from '../tasks/next-sentence.ts';
-import { prepareClassification } from '../tasks/text-classification.ts';
+import type { AnyTaskModule, OutputSpec, TaskContext } from '../tasks/task.ts';
 import type { Encoding } from '../tokenizer/types.ts';
-import type { Task } from './tasks.ts';
 
 /** One dispatch of a profiled forward. */
 export interface ProfiledDispatch extends DispatchInfo {
@@ -55,34 +51,22 @@ function stack(rows: Encoding[], padId: number) {
   return batch;
 }
 
-/** The input prepared as `run()` prepares it for this task, run once with timestamps. */
-export async function profileInput(task: Task, loaded: LoadedBert, dtype: 'f32' | 'f16', inputs: unknown): Promise<ProfileResult> {
-  const { tokenizer, maxLength, model } = loaded;
-  let rows: Encoding[];
-  let masks: number[][] | null = null;
-  let output: BertOutputName;
-  if (task === 'text-classification') {
-    rows = prepareClassification(tokenizer, maxLength, inputs, {}).rows;
-    output = 'logits';
-  } else if (task === 'fill-mask') {
-    const prepared = prepareFillMask(tokenizer, maxLength, inputs);
-    rows = prepared.rows;
-    masks = prepared.masks;
-    output = 'mlmLogits';
-  } else if (task === 'next-sentence-prediction') {
-    rows = prepareNextSentence(tokenizer, maxLength, inputs).rows;
-    output = 'nspLogits';
-  } else {
-    const texts = typeof inputs === 'string' ? [inputs] : inputs;
-    if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== 'string')) {
-      throw new TypeError('inputs must be a string or a non-empty array of strings');
-    }
-    rows = prepareFeatures(tokenizer, maxLength, texts);
-    output = 'lastHiddenState';
-  }
+/**
+ * The input prepared as `run()` prepares it for this task, run once with timestamps. A task whose head runs outside
+ * BertModel (its own forward) is profiled up to the BertModel outputs it asks for; its CPU head is not timed.
+ */
+export async function profileInput(module: AnyTaskModule, ctx: TaskContext, loaded: LoadedBert, outputs: readonly OutputSpec[],
+  dtype: 'f32' | 'f16', inputs: unknown): Promise<ProfileResult> {
+  const { tokenizer, model } = loaded;
+  const prepared = module.prepare(ctx, inputs, module.options(undefined));
+  const rows: Encoding[] = prepared.rows;
+  const masks: number[][] | undefined = prepared.predict;
+  const known: readonly string[] = ['lastHiddenState', 'poolerOutput', 'logits', 'mlmLogits', 'nspLogits'];
+  const names = outputs.map((o) => o.name).filter((n) => known.includes(n)) as BertOutputName[];
+  const output = names.length ? names : ['lastHiddenState' as const];
   const batch = stack(rows, tokenizer.padTokenId);
   const mlmRows = masks?.flatMap((positions, b) => positions.map((t) => b * batch.T + t));
-  const profile: ForwardProfile = await model.profile({ ...batch, mlmRows }, [output]);
+  const profile: ForwardProfile = await model.profile({ ...batch, mlmRows }, output);
   const gpuMs = profile.dispatches.reduce((a, d) => a + d.gpuMs, 0);
   const flops = profile.dispatches.reduce((a, d) => a + d.flops, 0);
   return {

@@ -4,23 +4,35 @@
 import { wrapDevice, type GpuContext } from '../gpu/device.ts';
 import type { FileProvider } from '../hub/files.ts';
 import { sequenceClassificationLoss, type Labels } from '../model/heads.ts';
-import { hasMaskedLmHead, hasNextSentenceHead, type BertConfig, type BertHead } from '../model/config.ts';
+import type { BertConfig, BertHead } from '../model/config.ts';
 import { loadBert, type LoadedBert } from '../model/load.ts';
-import { checkFillMaskOptions, finishFillMask, prepareFillMask, type FillMaskResult } from '../tasks/fill-mask.ts';
-import { checkNextSentenceOptions, finishNextSentence, prepareNextSentence } from '../tasks/next-sentence.ts';
-import { checkFeatureOptions, finishFeatures, prepareFeatures, type EmbeddingOutput } from '../tasks/feature-extraction.ts';
-import {
-  checkClassificationOptions, finishClassification, normalizeInputs, prepareClassification, type LabelScore,
-} from '../tasks/text-classification.ts';
+import type { BertOutputName } from '../model/bert-model.ts';
+import { taskModule } from '../tasks/registry.ts';
+import type { AnyTaskModule, ForwardOutputs, OutputSpec, TaskContext, WithSignal } from '../tasks/task.ts';
+import { finishClassification, normalizeInputs, prepareClassification, textClassificationTask, type LabelScore } from '../tasks/text-classification.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import { MicroBatcher, type ForwardBatch } from './batcher.ts';
 import { isFileProvider, type Environment, type ModelInput, type ProviderOptions } from './environment.ts';
 import { chooseDtype, type DtypeChoice } from './dtype.ts';
 import { profileInput, type ProfileResult } from './profile.ts';
 
-import { checkTask, type Task } from './tasks.ts';
+import type { Task } from './tasks.ts';
 
 export type { Task };
+
+/**
+ * Internal: a run() option (a symbol, so it is never an unknown option and never crosses a Worker) that makes run()
+ * return `{ result, details }`, the task's per-input details next to its result (the CLI prints raw logits and
+ * truncation from them).
+ */
+export const WITH_DETAILS = Symbol('bertgpu.withDetails');
+
+/** BertModel's outputs by name (its B and T dropped), as the batcher takes them. */
+function namedOutputs(r: object): ForwardOutputs {
+  const out: ForwardOutputs = {};
+  for (const [k, v] of Object.entries(r)) if (v instanceof Float32Array) out[k] = v;
+  return out;
+}
 
 /** Options of `pipeline()`: how the model loads and runs. */
 export interface PipelineOptions extends ProviderOptions {
@@ -125,16 +137,17 @@ export class Runtime {
   private restarts = 0;
   private recovering: Promise<void> | null = null;
   private dtypeChoice!: DtypeChoice;
+  private outputs!: OutputSpec[];
 
   private constructor(
-    readonly task: Task,
+    readonly module: AnyTaskModule,
     private readonly env: Environment,
     private readonly provider: FileProvider,
     private readonly options: PipelineOptions,
   ) {}
 
   static async create(env: Environment, task: unknown, model: ModelInput, options: PipelineOptions = {}): Promise<Runtime> {
-    const t = checkTask(task);
+    const t = taskModule(task);
     if (model === null || model === undefined || (typeof model === 'string' && model.trim() === '')) {
       throw new TypeError('model must be a Hub id, a URL, a folder path or the files of a model folder');
     }
@@ -156,7 +169,7 @@ export class Runtime {
     try {
       // With dtype 'auto' the weights are read twice (f32, then f16); progress spans both so it stays monotone.
       // Embeddings need no head: a BertForMaskedLM/-PreTraining checkpoint then loads as its base model.
-      const head = this.task === 'feature-extraction' ? 'base' : undefined;
+      const head = this.module.loadAsBase ? 'base' : undefined;
       const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(this.gpu, this.provider, {
         dtype, signal, head, checkModel: (m) => this.checkHeadFits(m),
         onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, loadedBytes: part.index * p.totalBytes + p.loadedBytes, totalBytes: part.of * p.totalBytes })),
@@ -174,11 +187,13 @@ export class Runtime {
       throw e;
     }
     const { config } = this.loaded.model;
-    const nsp = this.task === 'next-sentence-prediction';
-    const output = ({ 'text-classification': 'logits', 'feature-extraction': 'lastHiddenState', 'fill-mask': 'mlmLogits', 'next-sentence-prediction': 'nspLogits' } as const)[this.task];
-    // The two NSP scores travel through the batcher as a row's logits.
-    const forward = (b: ForwardBatch) => this.loaded.model.forward(b, [output]).then((o) => (nsp ? { logits: o.nspLogits } : o));
-    this.batcher = new MicroBatcher(forward, this.options.maxBatchSize ?? 32, { L: nsp ? 2 : config.numLabels, C: config.hiddenSize, V: config.vocabSize });
+    const module = this.module;
+    const outputs = this.outputs = module.outputs(config);
+    const loaded = this.loaded;
+    const forward = (b: ForwardBatch) => (module.forward
+      ? module.forward(loaded, b, outputs)
+      : loaded.model.forward(b, outputs.map((o) => o.name as BertOutputName)).then(namedOutputs));
+    this.batcher = new MicroBatcher(forward, this.options.maxBatchSize ?? 32, outputs);
     const gpu = this.gpu;
     void gpu.lost.then((info) => {
       if (this.gpu === gpu && !this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
@@ -186,18 +201,18 @@ export class Runtime {
   }
 
   /** Refuses, from config.json alone (before any download), a model whose head cannot serve this task. */
-  private checkHeadFits({ label, config, head }: { label: string; config: BertConfig; head: BertHead }): void {
-    const architectures = config.architectures.join(', ') || 'none';
-    if (this.task === 'text-classification' && head !== 'sequence-classification') {
-      throw new Error(`${label} is not a sequence-classification model (architectures: ${architectures}); use 'feature-extraction'`);
-    }
-    if (this.task === 'fill-mask' && !hasMaskedLmHead(head)) {
-      throw new Error(`${label} has no masked-LM head (architectures: ${architectures}; fill-mask needs BertForMaskedLM or BertForPreTraining)`);
-    }
-    if (this.task === 'next-sentence-prediction' && !hasNextSentenceHead(head)) {
-      throw new Error(`${label} has no next-sentence head (architectures: ${architectures}; ` +
-        'next-sentence-prediction needs BertForNextSentencePrediction or BertForPreTraining)');
-    }
+  private checkHeadFits(m: { label: string; config: BertConfig; head: BertHead }): void {
+    this.module.checkModel?.(m);
+  }
+
+  /** The task (canonical name). */
+  get task(): Task {
+    return this.module.name as Task;
+  }
+
+  private get context(): TaskContext {
+    const { tokenizer, maxLength, model } = this.loaded;
+    return { tokenizer, maxLength, config: model.config };
   }
 
   /** After a device loss: a new device and the weights again (from the cache), or a clear error. */
@@ -245,34 +260,17 @@ export class Runtime {
     return this.gpu.device;
   }
 
-  async run(inputs: unknown, options?: unknown): Promise<LabelScore[] | LabelScore[][] | EmbeddingOutput | FillMaskResult | FillMaskResult[]> {
+  async run(inputs: unknown, options?: unknown): Promise<unknown> {
     await this.ready();
-    const { tokenizer, maxLength, model } = this.loaded;
-    if (this.task === 'next-sentence-prediction') {
-      const o = checkNextSentenceOptions(options);
-      const prepared = prepareNextSentence(tokenizer, maxLength, inputs);
-      const rows = await this.batcher.submit(prepared.rows, o.signal);
-      return finishNextSentence(rows.map((r) => r.logits!), prepared.single);
-    }
-    if (this.task === 'fill-mask') {
-      const o = checkFillMaskOptions(options);
-      const prepared = prepareFillMask(tokenizer, maxLength, inputs, { targets: o.targets });
-      const rows = await this.batcher.submit(prepared.rows, o.signal, prepared.masks);
-      return finishFillMask(tokenizer, prepared, rows.map((r) => r.mlmLogits!), model.config.vocabSize, o);
-    }
-    if (this.task === 'text-classification') {
-      const o = checkClassificationOptions(options);
-      const prepared = prepareClassification(tokenizer, maxLength, inputs, o);
-      const rows = await this.batcher.submit(prepared.rows, o.signal);
-      return finishClassification(model.config, prepared, rows.map((r) => r.logits!), o);
-    }
-    const o = checkFeatureOptions(options);
-    const texts = typeof inputs === 'string' ? [inputs] : inputs;
-    if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== 'string')) {
-      throw new TypeError(`inputs must be a string or a non-empty array of strings, got ${inputs === null ? 'null' : Array.isArray(inputs) ? 'an array with non-strings' : typeof inputs}`);
-    }
-    const rows = await this.batcher.submit(prepareFeatures(tokenizer, maxLength, texts), o.signal);
-    return finishFeatures(rows.map((r) => r.lastHiddenState!), model.config.hiddenSize, o);
+    const module = this.module;
+    const withDetails = !!options && typeof options === 'object' && (options as { [WITH_DETAILS]?: boolean })[WITH_DETAILS] === true;
+    const o: WithSignal = module.options(options);
+    const ctx = this.context;
+    const prepared = module.prepare(ctx, inputs, o);
+    const rows = await this.batcher.submit(prepared.rows, o.signal, prepared.predict);
+    const result = module.finish(ctx, prepared, rows, o);
+    if (!withDetails) return result;
+    return { result, details: module.details?.(ctx, prepared, rows, o) ?? [] };
   }
 
   /**
@@ -292,7 +290,7 @@ export class Runtime {
     if (!prepared.single) throw new TypeError('inspect() takes one input, not an array');
     const e = prepared.rows[0];
     const t1 = performance.now();
-    const classification = this.task === 'text-classification';
+    const classification = this.module === textClassificationTask;
     const out = await model.forward(
       { B: 1, T: e.ids.length, inputIds: e.ids, tokenTypeIds: e.tokenTypeIds, attentionMask: e.attentionMask },
       [classification ? 'logits' : 'lastHiddenState', 'attentions'], layer,
@@ -313,13 +311,13 @@ export class Runtime {
    */
   async profile(inputs: unknown): Promise<ProfileResult> {
     await this.ready();
-    return profileInput(this.task, this.loaded, this.dtypeChoice.dtype, inputs);
+    return profileInput(this.module, this.context, this.loaded, this.outputs, this.dtypeChoice.dtype, inputs);
   }
 
   /** HF's `outputs.loss` for labelled inputs (text-classification only); truncation as in run(). */
   async loss(inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }): Promise<number> {
     await this.ready();
-    if (this.task !== 'text-classification') throw new Error('loss() needs a text-classification pipeline');
+    if (this.module !== textClassificationTask) throw new Error('loss() needs a text-classification pipeline');
     const { tokenizer, maxLength, model } = this.loaded;
     const items = normalizeInputs(inputs).items;
     const prepared = prepareClassification(tokenizer, maxLength, items, {});

@@ -1,9 +1,9 @@
-// Task names, kept apart from the runtime so the page-side entry can check them without loading the runtime.
-/** The tasks `pipeline()` runs; fill-mask and next-sentence-prediction need the matching pre-training head. */
-export type Task = 'text-classification' | 'feature-extraction' | 'fill-mask' | 'next-sentence-prediction';
-export const TASKS: readonly Task[] = ['text-classification', 'feature-extraction', 'fill-mask', 'next-sentence-prediction'];
+// Task names for the entries (pipeline.ts, node.ts): the registry decides, this only checks and resolves aliases.
+import { taskModule, type Task, type TaskName } from '../tasks/registry.ts';
 
+export type { Task, TaskName };
+
+/** The canonical name of a task or alias; a TypeError listing the supported names otherwise. */
 export function checkTask(task: unknown): Task {
-  if (!TASKS.includes(task as Task)) throw new TypeError(`unknown task ${JSON.stringify(task)}; supported: ${TASKS.join(', ')}`);
-  return task as Task;
+  return taskModule(task).name as Task;
 }

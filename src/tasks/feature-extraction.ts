@@ -4,6 +4,7 @@
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { normalize, type Pooling } from './pooling.ts';
+import type { TaskModule } from './task.ts';
 
 /** Options of a feature-extraction call. */
 export interface FeatureExtractionOptions {
@@ -33,8 +34,13 @@ export function checkFeatureOptions(options: unknown): FeatureExtractionOptions 
   return o;
 }
 
-export function prepareFeatures(tokenizer: BertTokenizer, maxLength: number, texts: string[]): Encoding[] {
-  return texts.map((t) => tokenizer.encode(t, null, { truncation: { maxLength } }));
+/** Checks the inputs (a text or a non-empty array of texts) and tokenizes them, truncated to the model's length. */
+export function prepareFeatures(tokenizer: BertTokenizer, maxLength: number, inputs: unknown): Encoding[] {
+  const texts = typeof inputs === 'string' ? [inputs] : inputs;
+  if (!Array.isArray(texts) || texts.length === 0 || texts.some((t) => typeof t !== 'string')) {
+    throw new TypeError(`inputs must be a string or a non-empty array of strings, got ${inputs === null ? 'null' : Array.isArray(inputs) ? (inputs.length ? 'an array with non-strings' : 'an empty array') : typeof inputs}`);
+  }
+  return (texts as string[]).map((t) => tokenizer.encode(t, null, { truncation: { maxLength }, returnOverflowing: true }));
 }
 
 /** hidden[i]: (n_i, C) states of input i's own tokens. */
@@ -62,3 +68,15 @@ export function finishFeatures(hidden: Float32Array[], C: number, options: Featu
   });
   return { data, dims: [B, C] };
 }
+
+/** The feature-extraction task (alias 'embeddings'): any BERT checkpoint, loaded as its base model. */
+export const featureExtractionTask: TaskModule<'feature-extraction', FeatureExtractionOptions, { rows: Encoding[] }, EmbeddingOutput> = {
+  name: 'feature-extraction',
+  aliases: ['embeddings'],
+  loadAsBase: true,
+  outputs: (config) => [{ name: 'lastHiddenState', layout: 'token', width: config.hiddenSize }],
+  options: checkFeatureOptions,
+  prepare: ({ tokenizer, maxLength }, inputs) => ({ rows: prepareFeatures(tokenizer, maxLength, inputs) }),
+  finish: ({ config }, _, rows, options) => finishFeatures(rows.map((r) => r.lastHiddenState!), config.hiddenSize, options),
+  details: (_, prepared) => prepared.rows.map((e) => ({ truncated: e.overflowing.length > 0 })),
+};

@@ -1,8 +1,10 @@
 // fill-mask: texts with [MASK] → the masked-LM head's scores at each mask → the top-k tokens, as HF's FillMaskPipeline
 // (and transformers.js) return them: { score, token, token_str, sequence }. One input with one mask gives a list of
 // predictions; with several masks, a list per mask; an array of inputs, one such result per input.
+import { hasMaskedLmHead } from '../model/config.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
+import type { TaskModule } from './task.ts';
 import { describe } from './text-classification.ts';
 
 /** Options of a fill-mask call. */
@@ -37,6 +39,8 @@ export interface PreparedFillMask {
   rows: Encoding[];
   /** For each row, the positions of its mask tokens. */
   masks: number[][];
+  /** The same positions: the rows whose masked-LM scores the forward computes. */
+  predict: number[][];
   single: boolean;
   /** The `targets` as token ids (null: rank the whole vocabulary). */
   candidates: number[] | null;
@@ -94,7 +98,7 @@ export function prepareFillMask(tokenizer: BertTokenizer, maxLength: number, inp
     rows.push(e);
     masks.push(at);
   });
-  return { rows, masks, single, candidates: options.targets === undefined ? null : targetIds(tokenizer, options.targets) };
+  return { rows, masks, predict: masks, single, candidates: options.targets === undefined ? null : targetIds(tokenizer, options.targets) };
 }
 
 function maskPositions(ids: ArrayLike<number>, maskId: number): number[] {
@@ -159,3 +163,18 @@ function topIndices(values: Float64Array, k: number): number[] {
   }
   return best;
 }
+
+/** The fill-mask task: a BertForMaskedLM or BertForPreTraining head's token scores at each [MASK]. */
+export const fillMaskTask: TaskModule<'fill-mask', FillMaskOptions, PreparedFillMask, FillMaskResult | FillMaskResult[]> = {
+  name: 'fill-mask',
+  checkModel({ label, config, head }) {
+    if (!hasMaskedLmHead(head)) {
+      throw new Error(`${label} has no masked-LM head (architectures: ${config.architectures.join(', ') || 'none'}; fill-mask needs BertForMaskedLM or BertForPreTraining)`);
+    }
+  },
+  // Only the [MASK] rows go through the V-wide decoder.
+  outputs: (config) => [{ name: 'mlmLogits', layout: 'selected', width: config.vocabSize }],
+  options: checkFillMaskOptions,
+  prepare: ({ tokenizer, maxLength }, inputs, options) => prepareFillMask(tokenizer, maxLength, inputs, { targets: options.targets }),
+  finish: ({ tokenizer, config }, prepared, rows, options) => finishFillMask(tokenizer, prepared, rows.map((r) => r.mlmLogits!), config.vocabSize, options),
+};

@@ -4,6 +4,8 @@
 import { applyScore } from '../model/heads.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
+import { hasNextSentenceHead } from '../model/config.ts';
+import type { TaskModule } from './task.ts';
 import { normalizeInputs, type LabelScore } from './text-classification.ts';
 
 /** Options of a next-sentence-prediction call. */
@@ -36,3 +38,18 @@ export function finishNextSentence(logits: Float32Array[], single: boolean): Lab
     .sort((a, b) => b.score - a.score));
   return single ? results[0] : results;
 }
+
+/** The next-sentence-prediction task: BERT's NSP head (BertForNextSentencePrediction or BertForPreTraining). */
+export const nextSentenceTask: TaskModule<'next-sentence-prediction', NextSentenceOptions, { rows: Encoding[]; single: boolean }, LabelScore[] | LabelScore[][]> = {
+  name: 'next-sentence-prediction',
+  checkModel({ label, config, head }) {
+    if (!hasNextSentenceHead(head)) {
+      throw new Error(`${label} has no next-sentence head (architectures: ${config.architectures.join(', ') || 'none'}; ` +
+        'next-sentence-prediction needs BertForNextSentencePrediction or BertForPreTraining)');
+    }
+  },
+  outputs: () => [{ name: 'nspLogits', layout: 'sequence', width: 2 }],
+  options: checkNextSentenceOptions,
+  prepare: ({ tokenizer, maxLength }, inputs) => prepareNextSentence(tokenizer, maxLength, inputs),
+  finish: (_, prepared, rows) => finishNextSentence(rows.map((r) => r.nspLogits!), prepared.single),
+};

@@ -5,6 +5,7 @@ import { applyScore, defaultScoreFunction, problemTypeOf, type ScoreFunction } f
 import type { BertConfig } from '../model/config.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
+import type { TaskModule } from './task.ts';
 
 /** One input of a text-classification call: a text, or a pair of texts (encoded as [CLS] A [SEP] B [SEP]). */
 export type ClassificationInput = string | {
@@ -87,7 +88,8 @@ export function prepareClassification(tokenizer: BertTokenizer, maxLength: numbe
   for (const item of items) {
     const e = window
       ? tokenizer.encode(item.text, item.textPair ?? null, { truncation: { maxLength, stride: window.stride, fullOverflow: true }, returnOverflowing: true })
-      : tokenizer.encode(item.text, item.textPair ?? null, { truncation: { maxLength } });
+      // The cut-off rest is kept (as overflowing) only so that callers can tell the input was truncated.
+      : tokenizer.encode(item.text, item.textPair ?? null, { truncation: { maxLength }, returnOverflowing: true });
     const windows = window ? [e, ...e.overflowing] : [e];
     groups.push(windows.map((w) => rows.push(w) - 1));
   }
@@ -120,3 +122,23 @@ export function finishClassification(config: BertConfig, prepared: PreparedInput
   });
   return prepared.single ? results[0] : results;
 }
+
+/** The text-classification task (alias 'sentiment-analysis'): a BertForSequenceClassification head's labels. */
+export const textClassificationTask: TaskModule<'text-classification', ClassificationOptions, PreparedInputs, LabelScore[] | LabelScore[][]> = {
+  name: 'text-classification',
+  aliases: ['sentiment-analysis'],
+  checkModel({ label, config, head }) {
+    if (head !== 'sequence-classification') {
+      throw new Error(`${label} is not a sequence-classification model (architectures: ${config.architectures.join(', ') || 'none'}); use 'feature-extraction'`);
+    }
+  },
+  outputs: (config) => [{ name: 'logits', layout: 'sequence', width: config.numLabels }],
+  options: checkClassificationOptions,
+  prepare: ({ tokenizer, maxLength }, inputs, options) => prepareClassification(tokenizer, maxLength, inputs, options),
+  finish: ({ config }, prepared, rows, options) => finishClassification(config, prepared, rows.map((r) => r.logits!), options),
+  details: (_, prepared, rows) => prepared.groups.map((group) => ({
+    // The first window's logits (the truncated input's, as the CLI has always printed them).
+    logits: Array.from(rows[group[0]].logits!),
+    truncated: group.length === 1 && prepared.rows[group[0]].overflowing.length > 0,
+  })),
+};

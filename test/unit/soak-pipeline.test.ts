@@ -90,7 +90,7 @@ describe('soak (Node, tiny fixture)', async () => {
       const batcher = new MicroBatcher(async (b) => {
         await macrotask();
         return { logits: new Float32Array(b.B * L) };
-      }, 32, { L, C: 0, V: 0 });
+      }, 32, [{ name: 'logits', layout: 'sequence', width: L }]);
       const t0 = performance.now();
       for (let i = 0; i < 1000; i++) {
         await batcher.submit(rows as never);
