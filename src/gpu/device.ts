@@ -49,12 +49,16 @@ function factsOf(features: GPUSupportedFeatures, info: GPUAdapterInfo | undefine
   };
 }
 
-/** Requests a device with shader-f16 (when present) and the adapter's largest buffer limits (BERT weights are big). */
+/**
+ * Requests a device with shader-f16, subgroups and timestamp-query (each when the adapter has it: f16 storage, the
+ * subgroup reductions of the GPU profile, profiling) and the adapter's largest buffer limits (BERT weights are big).
+ */
 export async function requestDevice(adapter: GPUAdapter, options: DeviceOptions = {}): Promise<GpuContext> {
   const { label = 'bertgpu', instance } = options;
   const facts = adapterFacts(adapter);
   const requiredFeatures: GPUFeatureName[] = [];
   if (facts.hasF16) requiredFeatures.push('shader-f16');
+  if (facts.hasSubgroups) requiredFeatures.push('subgroups');
   if (facts.hasTimestamps) requiredFeatures.push('timestamp-query');
   const l = adapter.limits;
   const device = await adapter.requestDevice({

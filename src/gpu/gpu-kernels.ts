@@ -5,7 +5,7 @@
 // that maps an op shape to tile overrides and a workgroup grid (the runtime, the tests, the plan dump and
 // docs/kernels.md all read it).
 import { reflectKernel, type KernelInterface } from './wgsl-reflect.ts';
-import { shaderLibs } from './shaders.ts';
+import { shaderLibs, shaderPrelude } from './shaders.ts';
 import gemmTiled from '../../shaders/gpu/gemm_tiled.wgsl?raw';
 import gemmNarrow from '../../shaders/gpu/gemm_narrow.wgsl?raw';
 import narrowReduceShared from '../../shaders/gpu/lib/narrow_reduce_shared.wgsl?raw';
@@ -14,6 +14,7 @@ import layernormRow from '../../shaders/gpu/layernorm_row.wgsl?raw';
 import attentionFlash from '../../shaders/gpu/attention_flash.wgsl?raw';
 import attentionStoreCtx from '../../shaders/gpu/lib/attention_store_ctx.wgsl?raw';
 import attentionStoreProj from '../../shaders/gpu/lib/attention_store_proj.wgsl?raw';
+import transpose from '../../shaders/gpu/transpose.wgsl?raw';
 
 export type Storage = 'f32' | 'f16';
 
@@ -45,6 +46,8 @@ const specs = {
    * slice per head, for layernormRow — attention and the attention-output GEMM in one dispatch.
    */
   attentionFlashProj: { source: attentionFlash, libs: [attentionStoreProj], extra: '', features: [] },
+  /** y = xᵀ: the load-time re-layout of attentionFlashProj's woT (not an op of a forward; see transposeGrid). */
+  transpose: { source: transpose, libs: [], extra: '', features: [] },
 } satisfies Record<string, Spec>;
 
 export type GpuKernelName = keyof typeof specs;
@@ -57,13 +60,6 @@ export interface GpuKernel {
   iface: KernelInterface;
   /** Features the device must have been created with. */
   features: GPUFeatureName[];
-}
-
-/** The storage prelude of the agreed convention (an `enable` must be the module's first line, hence first). */
-export function storagePrelude(storage: Storage): string {
-  return storage === 'f16'
-    ? 'enable f16;\nalias elem = f16;\nalias elem4 = vec4<f16>;'
-    : 'alias elem = f32;\nalias elem4 = vec4<f32>;';
 }
 
 const enableRe = /^\s*enable\s+[\w,\s]+;\s*$/gm;
@@ -84,7 +80,7 @@ export function getGpuKernel(name: GpuKernelName, storage: Storage = 'f32'): Gpu
   const key = storage === 'f16' ? `${name}F16` : name;
   let k = cache.get(key);
   if (!k) {
-    const code = assemble([storagePrelude(storage), spec.extra, spec.source, ...spec.libs]);
+    const code = assemble([shaderPrelude(storage), spec.extra, spec.source, ...spec.libs]);
     const features: GPUFeatureName[] = [...(storage === 'f16' ? ['shader-f16' as const] : []), ...spec.features];
     // Bindings may live in a library (the attention output variants), so the interface is read from all of them.
     k = { name: key, code, iface: reflectKernel(key, [spec.source, ...spec.libs].join('\n')), features };
@@ -94,6 +90,11 @@ export function getGpuKernel(name: GpuKernelName, storage: Storage = 'f32'): Gpu
 }
 
 // ---- grids ----
+
+/** The transpose kernel's grid for an (R, C) matrix: one 16 × 16 workgroup per tile. */
+export function transposeGrid(R: number, C: number): [number, number, number] {
+  return [Math.ceil(C / 16), Math.ceil(R / 16), 1];
+}
 
 /** The issue's occupancy target: every matmul and attention dispatch launches at least this many workgroups. */
 export const MIN_WORKGROUPS = 96;
@@ -114,7 +115,7 @@ export interface GpuGrid {
   overrides: Record<string, number>;
 }
 
-type ShapeOf<K extends GpuKernelName> = K extends 'layernormRow' ? RowShape : K extends 'attentionFlash' | 'attentionFlashProj' ? AttentionShape : GemmShape;
+type ShapeOf<K extends GpuKernelName> = K extends 'transpose' ? never : K extends 'layernormRow' ? RowShape : K extends 'attentionFlash' | 'attentionFlashProj' ? AttentionShape : GemmShape;
 
 // Tiled GEMM candidates, largest first: a 64 × 64 tile reuses each loaded element 16 times per thread; smaller
 // tiles give more workgroups when M·N is small. BK4 keeps workgroup memory ≤ 10 KB (WebGPU guarantees 16 KB).

@@ -17,6 +17,17 @@ import embedding from '../../shaders/embedding.wgsl?raw';
 import gatherRows from '../../shaders/gather_rows.wgsl?raw';
 import matmulNaive from '../../shaders/matmul_naive.wgsl?raw';
 
+/**
+ * The WGSL that makes a source a kernel of one storage dtype: `elem`/`elem4` are what the buffers hold. It goes first:
+ * `enable f16;` must be the module's first directive. The one prelude of every kernel (src/gpu/kernels.ts and the
+ * GPU-shaped kernels of src/gpu/gpu-kernels.ts).
+ */
+export function shaderPrelude(dtype: 'f32' | 'f16'): string {
+  return dtype === 'f16'
+    ? 'enable f16;\nalias elem = f16;\nalias elem4 = vec4<f16>;'
+    : 'alias elem = f32;\nalias elem4 = vec4<f32>;';
+}
+
 export const shaderLibs = { erf: erfLib, epilogue: epilogueLib, workgroupSum: workgroupSumLib, workgroupSum4: workgroupSum4Lib } as const;
 export type ShaderLib = keyof typeof shaderLibs;
 
