@@ -53,7 +53,7 @@ export function workgroupSizeOf(kernel: KernelName, overrides: Overrides = {}): 
 // Per-element costs of the small stages (counted once, not per instruction the kernel happens to use):
 // a LayerNorm is mean (1) + variance (3) + normalise, scale and shift (4) = 8 per element; softmax is max, subtract,
 // exp, sum, divide = 5 per score.
-const LAYERNORM_FLOPS = 8;
+export const LAYERNORM_FLOPS = 8;
 const SOFTMAX_FLOPS = 5;
 
 /** FLOPs of an op from its shapes: 2·M·N·K per matmul plus its epilogue, attention 4·B·NH·T²·HS plus softmax. */
@@ -77,13 +77,22 @@ export function opFlops(op: Op): number {
       return op.B * op.NH * op.T * op.T * (4 * op.HS + 2 + SOFTMAX_FLOPS);
     case 'attentionProbs':
       return op.B * op.NH * op.T * op.T * (2 * op.HS + 2 + SOFTMAX_FLOPS);
+    case 'attentionOutput': {
+      // The attention, then the output projection with bias + residual + LayerNorm (as matmulLayernorm counts it).
+      const M = op.B * op.T;
+      const C = op.NH * op.HS;
+      return op.B * op.NH * op.T * op.T * (4 * op.HS + 2 + SOFTMAX_FLOPS) + 2 * M * C * C + M * C * (2 + LAYERNORM_FLOPS);
+    }
     default:
       return assertNever(op);
   }
 }
 
-/** The description of one lowered op. */
-export function describeDispatch(op: Op, kernel: KernelName, grid: readonly [number, number?, number?], overrides: Overrides = {}): DispatchInfo {
+/**
+ * The description of one dispatch of a lowered op. `flops`: this dispatch's share where the op runs as several
+ * dispatches (the lowering says how the op's FLOPs divide); default: the whole op's.
+ */
+export function describeDispatch(op: Op, kernel: KernelName, grid: readonly [number, number?, number?], overrides: Overrides = {}, flops = opFlops(op)): DispatchInfo {
   const [x, y = 1, z = 1] = grid;
-  return { op: op.kind, kernel, workgroups: [x, y, z], workgroupSize: workgroupSizeOf(kernel, overrides), flops: opFlops(op) };
+  return { op: op.kind, kernel, workgroups: [x, y, z], workgroupSize: workgroupSizeOf(kernel, overrides), flops };
 }

@@ -1,4 +1,4 @@
-// The closed set of graph ops. Each maps to one kernel dispatch; the executor switches over `kind` exhaustively.
+// The closed set of graph ops. Each maps to one kernel dispatch or a few (src/graph/variants.ts); the executor switches over `kind` exhaustively.
 // Shapes are concrete: a graph is built for one (batch, sequence bucket), which is cheap (a few dozen objects).
 import type { MatmulEpilogueName } from '../gpu/kernels.ts';
 
@@ -66,7 +66,19 @@ export interface AttentionProbsOp {
   B: number; T: number; NH: number; HS: number;
 }
 
-export type Op = EmbeddingOp | MatmulOp | MatmulLayernormOp | LayernormOp | GatherRowsOp | AttentionOp | AttentionProbsOp;
+/**
+ * Attention, its output projection, bias, residual and LayerNorm in one op: out = LayerNorm(attention(qkv, mask)·Woᵀ
+ * + bo + residual)·gamma + beta, (B·T, 3C) → (B·T, C). The graph has it instead of attention + matmulLayernorm where
+ * the adapter profile has a kernel for it (the GPU profile: attentionFlashProj + layernormRow). `woT` is the
+ * attention-output weight transposed to (in, out) = (C, C) at load.
+ */
+export interface AttentionOutputOp {
+  kind: 'attentionOutput';
+  qkv: TensorId; mask: TensorId; woT: TensorId; b: TensorId; residual: TensorId; gamma: TensorId; beta: TensorId; out: TensorId;
+  B: number; T: number; NH: number; HS: number; eps: number;
+}
+
+export type Op = EmbeddingOp | MatmulOp | MatmulLayernormOp | LayernormOp | GatherRowsOp | AttentionOp | AttentionProbsOp | AttentionOutputOp;
 
 /** Tensors an op reads, in binding order (null slots omitted). */
 export function opInputs(op: Op): TensorId[] {
@@ -78,6 +90,7 @@ export function opInputs(op: Op): TensorId[] {
     case 'gatherRows': return [op.rows, op.x];
     case 'attention':
     case 'attentionProbs': return [op.qkv, op.mask];
+    case 'attentionOutput': return [op.qkv, op.mask, op.woT, op.b, op.residual, op.gamma, op.beta];
     default: return assertNever(op);
   }
 }

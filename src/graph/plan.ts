@@ -7,7 +7,7 @@ import { bindKernel } from '../gpu/dispatch.ts';
 import type { KernelName } from '../gpu/kernels.ts';
 import type { Overrides, PipelineCache } from '../gpu/pipelines.ts';
 import { describeDispatch, type DispatchInfo } from './dispatch-info.ts';
-import { lowerOp, type LoweredOp } from './lower.ts';
+import { opLowering, type LoweredOp } from './lower.ts';
 import { opInputs, type Graph, type TensorDecl, type TensorId } from './ops.ts';
 import { adapterProfile, softwareProfile, type AdapterProfile } from './variants.ts';
 
@@ -21,6 +21,8 @@ export interface PlanContext {
   dtype?: 'f32' | 'f16';
   /** The adapter the kernels are chosen for (its profile is passed on to lowerOp; default: software). */
   adapter?: AdapterFacts;
+  /** The kernel profile, where the caller forces one (BertModel's kernelProfile); default: the adapter's. */
+  profile?: AdapterProfile;
 }
 
 export interface PlanStep {
@@ -32,9 +34,18 @@ export interface PlanStep {
   info: DispatchInfo;
 }
 
-/** Lowers every op of a graph, in order: the one place plans (real or dumped) choose their kernels. */
-export function lowerGraph(graph: Graph, bufferOf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 'f16' = 'f32', profile: AdapterProfile = softwareProfile): LoweredOp[] {
-  return graph.ops.map((op) => lowerOp(op, bufferOf, dtype, profile));
+/** One dispatch of a lowered graph: the op it belongs to (an op may take several dispatches). */
+export interface LoweredStep extends LoweredOp {
+  opIndex: number;
+}
+
+/**
+ * Lowers every op of a graph, in order: the one place plans (real or dumped) choose their kernels. `scratchOf(i)`:
+ * the scratch buffer of op i, for ops whose lowering needs one.
+ */
+export function lowerGraph(graph: Graph, bufferOf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 'f16' = 'f32', profile: AdapterProfile = softwareProfile,
+  scratchOf: (opIndex: number) => GPUBuffer = (i) => bufferOf(-1 - i)): LoweredStep[] {
+  return graph.ops.flatMap((op, i) => opLowering(op, dtype, profile).lower(bufferOf, () => scratchOf(i)).map((l) => ({ ...l, opIndex: i })));
 }
 
 /** The distinct (kernel, overrides) pipelines a plan of this graph compiles, without a device. */
@@ -49,9 +60,11 @@ export function graphKernels(graph: Graph, dtype: 'f32' | 'f16' = 'f32', profile
 
 /** Buffers for lowering without a device: lowerOp only passes them through; reading one throws, naming the tensor. */
 function standInBuffers(graph: Graph): (id: TensorId) => GPUBuffer {
+  // Negative ids: the scratch of op -1 - id (see lowerGraph).
   return (id) => new Proxy({}, {
     get(_, key) {
-      throw new Error(`plan dump: lowering read GPUBuffer.${String(key)} of ${graph.tensors[id].name}; there is no device here`);
+      const what = id >= 0 ? graph.tensors[id].name : `the scratch of op ${-1 - id}`;
+      throw new Error(`plan dump: lowering read GPUBuffer.${String(key)} of ${what}; there is no device here`);
     },
   }) as GPUBuffer;
 }
@@ -62,7 +75,7 @@ function standInBuffers(graph: Graph): (id: TensorId) => GPUBuffer {
  */
 export function describeGraph(graph: Graph, dtype: 'f32' | 'f16' = 'f32', profile: AdapterProfile = softwareProfile): DispatchInfo[] {
   checkOrder(graph);
-  return lowerGraph(graph, standInBuffers(graph), dtype, profile).map((l, i) => describeDispatch(graph.ops[i], l.kernel, l.call.grid, l.call.overrides));
+  return lowerGraph(graph, standInBuffers(graph), dtype, profile).map((l) => describeDispatch(graph.ops[l.opIndex], l.kernel, l.call.grid, l.call.overrides, l.flops));
 }
 
 export interface Plan {
@@ -124,24 +137,34 @@ export async function createPlan(ctx: PlanContext, graph: Graph): Promise<Plan> 
 
     // Greedy pooled assignment in execution order: an op's output takes the smallest free buffer that fits (or a new
     // one), and only then are the buffers of inputs that die at this op released, so no op writes a buffer it reads.
+    // An op's scratch (split-K partials under the GPU profile) is taken after its output and freed with its dying
+    // inputs: it lives for that op only, and ops share scratch and activation buffers alike.
+    const profile = ctx.profile ?? (ctx.adapter ? adapterProfile(ctx.adapter) : softwareProfile);
+    const lowerings = graph.ops.map((op) => opLowering(op, ctx.dtype, profile));
+    const scratch = new Map<number, GPUBuffer>();
     const last = lastUses(graph);
     const free: GPUBuffer[] = [];
     const holder = new Map<GPUBuffer, TensorId>();
     let arenaBytes = 0;
     let arenaBufferCount = 0;
-    graph.ops.forEach((op, i) => {
-      const out = graph.tensors[op.out];
-      const need = bytesOf(out);
+    const take = (need: number): GPUBuffer => {
       free.sort((a, b) => a.size - b.size);
       const k = free.findIndex((b) => b.size >= need);
-      let buf: GPUBuffer;
-      if (k >= 0) buf = free.splice(k, 1)[0];
-      else {
-        buf = make(`arena.${arenaBufferCount++}`, need);
-        arenaBytes += buf.size;
-      }
+      if (k >= 0) return free.splice(k, 1)[0];
+      const buf = make(`arena.${arenaBufferCount++}`, need);
+      arenaBytes += buf.size;
+      return buf;
+    };
+    graph.ops.forEach((op, i) => {
+      const out = graph.tensors[op.out];
+      const buf = take(bytesOf(out));
       buffers.set(out.id, buf);
       holder.set(buf, out.id);
+      if (lowerings[i].scratchBytes > 0) {
+        const s = take(lowerings[i].scratchBytes);
+        scratch.set(i, s);
+        free.push(s);
+      }
       for (const id of new Set([...opInputs(op), op.out])) {
         if (graph.tensors[id].role !== 'activation') continue;
         if ((last.get(id) ?? -1) <= i && holder.get(buffers.get(id)!) === id) {
@@ -158,7 +181,7 @@ export async function createPlan(ctx: PlanContext, graph: Graph): Promise<Plan> 
       if (!b) throw new Error(`plan: no buffer for ${t.name}`);
       return b;
     };
-    const lowered = lowerGraph(graph, bufferOf, ctx.dtype, ctx.adapter ? adapterProfile(ctx.adapter) : softwareProfile);
+    const lowered: LoweredStep[] = lowerings.flatMap((l, i) => l.lower(bufferOf, () => scratch.get(i)!).map((d) => ({ ...d, opIndex: i })));
     // Every pipeline of the plan at once: compilation overlaps instead of running kernel after kernel.
     const pipelines = await Promise.all(lowered.map((l) => ctx.pipelines.get(l.kernel, l.call.overrides)));
     const steps: PlanStep[] = lowered.map((l, i) => {
@@ -166,7 +189,7 @@ export async function createPlan(ctx: PlanContext, graph: Graph): Promise<Plan> 
       const { bindGroup, uniform } = bindKernel(ctx.device, ctx.pipelines, kernel, l.call, (d) => registry.create(d));
       owned.push(uniform);
       const [x, y = 1, z = 1] = l.call.grid;
-      const info = describeDispatch(graph.ops[i], kernel, l.call.grid, l.call.overrides);
+      const info = describeDispatch(graph.ops[l.opIndex], kernel, l.call.grid, l.call.overrides, l.flops);
       return { kernel, pipeline: pipelines[i], bindGroup, grid: [x, y, z] as const, info };
     });
 

@@ -3,9 +3,11 @@
 // buffers by WGSL binding name, overrides, grid). lowerOp takes the first candidate that applies; a tuner times all
 // of them (applicableVariants). Adding a kernel for an op is one row here.
 import { MatmulEpilogue, rowGrid, type KernelName, type StorageDtype } from '../gpu/kernels.ts';
+import { gpuGrid, NARROW_MAX_M } from '../gpu/gpu-kernels.ts';
 import type { AdapterFacts } from '../gpu/device.ts';
 import type { KernelCall } from '../gpu/dispatch.ts';
 import type { Op, TensorId } from './ops.ts';
+import { LAYERNORM_FLOPS, opFlops } from './dispatch-info.ts';
 
 export type OpKind = Op['kind'];
 export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
@@ -35,8 +37,18 @@ export function adapterProfile(facts: Pick<AdapterFacts, 'isFallbackAdapter' | '
 
 export type BufferOf = (id: TensorId) => GPUBuffer;
 
-export interface Candidate<K extends OpKind = OpKind> {
+/** One dispatch of a lowered op. `flops`: its share of the op's FLOPs where the op takes several dispatches. */
+export interface LoweredDispatch {
   kernel: KernelName;
+  call: KernelCall;
+  flops?: number;
+}
+
+export interface Candidate<K extends OpKind = OpKind> {
+  /** The kernel (the first one, where the candidate dispatches several). */
+  kernel: KernelName;
+  /** Every kernel the candidate dispatches, in order, where it is more than `kernel`. */
+  kernels?: readonly KernelName[];
   /** Storage dtype of the model's weights and activations this candidate serves. */
   dtype: StorageDtype;
   /** Adapter features the kernel needs beyond core WebGPU. */
@@ -45,7 +57,13 @@ export interface Candidate<K extends OpKind = OpKind> {
   shape?: { text: string; test: (op: OpOf<K>) => boolean };
   /** Adapter profiles this candidate is fit for (today's kernels serve both until GPU kernels precede them). */
   profiles: readonly AdapterProfile['kind'][];
-  lower: (op: OpOf<K>, buf: BufferOf) => KernelCall;
+  /**
+   * Bytes of f32 scratch the dispatches pass between them (split-K partials), if any: the plan's arena provides a
+   * buffer that lives for this op only (shared with other ops' scratch and activations by liveness).
+   */
+  scratchBytes?: (op: OpOf<K>) => number;
+  /** One call, or several dispatches in order (`scratch` is the buffer of scratchBytes). */
+  lower: (op: OpOf<K>, buf: BufferOf, scratch: () => GPUBuffer) => KernelCall | LoweredDispatch[];
 }
 
 export type VariantTable = { [K in OpKind]: readonly Candidate<K>[] };
@@ -131,7 +149,81 @@ function attentionProbsCall(op: OpOf<'attentionProbs'>, buf: BufferOf): KernelCa
   };
 }
 
+// ---- GPU-profile lowerings: grids and tile overrides from gpuGrid (src/gpu/gpu-kernels.ts), the one place that
+// maps a shape to them (the plan dump, docs/kernels.md and the kernel tests read it too) ----
+
+/** The tiled or narrow GEMM with matmul_vec4's interface (same uniforms and bindings as matmulCall). */
+function gpuMatmulCall(kernel: 'gemmTiled' | 'gemmNarrow' | 'gemmNarrowSubgroup') {
+  return (op: OpOf<'matmul'>, buf: BufferOf): KernelCall => {
+    const g = gpuGrid(kernel, { M: op.M, N: op.N, K: op.K });
+    return { ...matmulCall(op, buf), overrides: { ...g.overrides, EPILOGUE: MatmulEpilogue[op.epilogue] }, grid: g.workgroups };
+  };
+}
+
+/** x·wᵀ as split-K f32 partials into scratch, then bias + residual + LayerNorm per row: two dispatches. */
+function splitMatmulLayernorm(partialKernel: KernelName, rowKernel: KernelName) {
+  return (op: OpOf<'matmulLayernorm'>, buf: BufferOf, scratch: () => GPUBuffer): LoweredDispatch[] => {
+    const { M, N, K } = op;
+    const gemm = gpuGrid('gemmTiledPartial', { M, N, K });
+    const splits = gemm.workgroups[2];
+    const row = gpuGrid('layernormRow', { M, N, splits });
+    const partials = scratch();
+    return [
+      { kernel: partialKernel, flops: 2 * M * N * K, call: {
+        params: { M, N, K, xRowStep: 1 },
+        // PARTIAL mode reads neither bias nor residual; the bias stands in for both (read-only aliasing is legal).
+        buffers: { x: buf(op.x), w: buf(op.w), b: buf(op.b), residual: buf(op.b), y: partials },
+        overrides: { ...gemm.overrides, EPILOGUE: MatmulEpilogue.none }, grid: gemm.workgroups } },
+      { kernel: rowKernel, flops: M * N * (2 + LAYERNORM_FLOPS), call: {
+        params: { M, N, splits, eps: op.eps },
+        buffers: { partials, b: buf(op.b), residual: buf(op.residual), gamma: buf(op.gamma), beta: buf(op.beta), y: buf(op.out) },
+        overrides: row.overrides, grid: row.workgroups } },
+    ];
+  };
+}
+
+function flashAttentionCall(op: OpOf<'attention'>, buf: BufferOf): KernelCall {
+  const g = gpuGrid('attentionFlash', { B: op.B, T: op.T, NH: op.NH, HS: op.HS });
+  return { params: { T: op.T, NH: op.NH, HS: op.HS }, buffers: { qkv: buf(op.qkv), mask: buf(op.mask), ctx: buf(op.out) }, overrides: g.overrides, grid: g.workgroups };
+}
+
+/** Attention × its head's slice of woT → per-head f32 partials (the heads are the split-K slices), then the row kernel. */
+function flashAttentionOutput(projKernel: KernelName, rowKernel: KernelName) {
+  return (op: OpOf<'attentionOutput'>, buf: BufferOf, scratch: () => GPUBuffer): LoweredDispatch[] => {
+    const { B, T, NH, HS } = op;
+    const M = B * T;
+    const C = NH * HS;
+    const g = gpuGrid('attentionFlashProj', { B, T, NH, HS });
+    const row = gpuGrid('layernormRow', { M, N: C, splits: NH });
+    const partials = scratch();
+    const rowFlops = M * C * (2 + LAYERNORM_FLOPS);
+    return [
+      { kernel: projKernel, flops: opFlops(op) - rowFlops, call: {
+        params: { T, NH, HS }, buffers: { qkv: buf(op.qkv), mask: buf(op.mask), woT: buf(op.woT), partials },
+        overrides: g.overrides, grid: g.workgroups } },
+      { kernel: rowKernel, flops: rowFlops, call: {
+        params: { M, N: C, splits: NH, eps: op.eps },
+        buffers: { partials, b: buf(op.b), residual: buf(op.residual), gamma: buf(op.gamma), beta: buf(op.beta), y: buf(op.out) },
+        overrides: row.overrides, grid: row.workgroups } },
+    ];
+  };
+}
+
+const splitKBytes = (op: OpOf<'matmulLayernorm'>) => gpuGrid('gemmTiledPartial', { M: op.M, N: op.N, K: op.K }).workgroups[2] * op.M * op.N * 4;
+const headPartialBytes = (op: OpOf<'attentionOutput'>) => op.NH * op.B * op.T * op.NH * op.HS * 4;
+
+// GPU-profile shape conditions: what each kernel takes (gpuGrid throws outside them).
+const gpuOnly = ['gpu'] as const;
+const f16Subgroups = ['shader-f16', 'subgroups'] as const;
+const NARROW = { text: `K % 4 == 0, M ≤ ${NARROW_MAX_M}`, test: (op: { K: number; M: number }) => op.K % 4 === 0 && op.M <= NARROW_MAX_M };
+const ROW_N = 2048;
+const SPLIT_LN = { text: `K % 4 == 0, N ≤ ${ROW_N}`, test: (op: { K: number; N: number }) => op.K % 4 === 0 && op.N <= ROW_N };
+const FLASH = { text: 'HS % 4 == 0, HS ≤ 128', test: (op: { HS: number }) => op.HS % 4 === 0 && op.HS <= 128 };
+const FLASH_PROJ = { text: `HS % 4 == 0, HS ≤ 128, NH·HS ≤ ${ROW_N}`, test: (op: { HS: number; NH: number }) => FLASH.test(op) && op.NH * op.HS <= ROW_N };
+
 // ---- the table: per op, candidates in priority order ----
+// GPU profile (hardware adapters; docs/kernels.md): the shaders/gpu kernels first, gated to profile 'gpu', so a
+// software adapter never reaches them; where their conditions fail, today's kernels serve both profiles.
 // Software profile choices (measured on lavapipe): vec4 loads where K or HS is a multiple of 4 (1.2–3× faster);
 // in f16, the vec4 matmul, and scalar kernels elsewhere (matmul_layernorm_vec4 would round its parked rows to f16;
 // attention has no vec4 f16 kernel yet).
@@ -141,12 +233,22 @@ export const variantTable: VariantTable = {
     { kernel: 'embeddingF16', dtype: 'f16', features: f16, profiles: both, lower: embeddingCall },
   ],
   matmul: [
+    { kernel: 'gemmNarrowSubgroup', dtype: 'f32', features: ['subgroups'], shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrowSubgroup') },
+    { kernel: 'gemmNarrow', dtype: 'f32', features: [], shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrow') },
+    { kernel: 'gemmTiled', dtype: 'f32', features: [], shape: K4, profiles: gpuOnly, lower: gpuMatmulCall('gemmTiled') },
+    { kernel: 'gemmNarrowSubgroupF16', dtype: 'f16', features: f16Subgroups, shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrowSubgroup') },
+    { kernel: 'gemmNarrowF16', dtype: 'f16', features: f16, shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrow') },
+    { kernel: 'gemmTiledF16', dtype: 'f16', features: f16, shape: K4, profiles: gpuOnly, lower: gpuMatmulCall('gemmTiled') },
     { kernel: 'matmulVec4', dtype: 'f32', features: [], shape: K4, profiles: both, lower: matmulCall },
     { kernel: 'matmul', dtype: 'f32', features: [], profiles: both, lower: matmulCall },
     { kernel: 'matmulVec4F16', dtype: 'f16', features: f16, shape: K4, profiles: both, lower: matmulCall },
     { kernel: 'matmulF16', dtype: 'f16', features: f16, profiles: both, lower: matmulCall },
   ],
   matmulLayernorm: [
+    { kernel: 'gemmTiledPartial', kernels: ['gemmTiledPartial', 'layernormRow'], dtype: 'f32', features: [], shape: SPLIT_LN, profiles: gpuOnly,
+      scratchBytes: splitKBytes, lower: splitMatmulLayernorm('gemmTiledPartial', 'layernormRow') },
+    { kernel: 'gemmTiledPartialF16', kernels: ['gemmTiledPartialF16', 'layernormRowF16'], dtype: 'f16', features: f16, shape: SPLIT_LN, profiles: gpuOnly,
+      scratchBytes: splitKBytes, lower: splitMatmulLayernorm('gemmTiledPartialF16', 'layernormRowF16') },
     { kernel: 'matmulLayernormVec4', dtype: 'f32', features: [], shape: K4, profiles: both, lower: (op, buf) => matmulLayernormCall(op, buf, true) },
     { kernel: 'matmulLayernorm', dtype: 'f32', features: [], profiles: both, lower: (op, buf) => matmulLayernormCall(op, buf, false) },
     { kernel: 'matmulLayernormF16', dtype: 'f16', features: f16, profiles: both, lower: (op, buf) => matmulLayernormCall(op, buf, false) },
@@ -161,6 +263,8 @@ export const variantTable: VariantTable = {
     { kernel: 'gatherRows', dtype: 'f16', features: [], profiles: both, lower: gatherRowsCall },
   ],
   attention: [
+    { kernel: 'attentionFlash', dtype: 'f32', features: [], shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall },
+    { kernel: 'attentionFlashF16', dtype: 'f16', features: f16, shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall },
     { kernel: 'attentionVec4', dtype: 'f32', features: [], shape: HS4, profiles: both, lower: attentionCall },
     { kernel: 'attention', dtype: 'f32', features: [], profiles: both, lower: attentionCall },
     { kernel: 'attentionF16', dtype: 'f16', features: f16, profiles: both, lower: attentionCall },
@@ -168,6 +272,14 @@ export const variantTable: VariantTable = {
   attentionProbs: [
     { kernel: 'attentionProbs', dtype: 'f32', features: [], profiles: both, lower: attentionProbsCall },
     { kernel: 'attentionProbsF16', dtype: 'f16', features: f16, profiles: both, lower: attentionProbsCall },
+  ],
+  // Only in graphs built for a profile that has a candidate (buildBertGraph asks hasVariant); else the graph has
+  // attention + matmulLayernorm.
+  attentionOutput: [
+    { kernel: 'attentionFlashProj', kernels: ['attentionFlashProj', 'layernormRow'], dtype: 'f32', features: [], shape: FLASH_PROJ, profiles: gpuOnly,
+      scratchBytes: headPartialBytes, lower: flashAttentionOutput('attentionFlashProj', 'layernormRow') },
+    { kernel: 'attentionFlashProjF16', kernels: ['attentionFlashProjF16', 'layernormRowF16'], dtype: 'f16', features: f16, shape: FLASH_PROJ, profiles: gpuOnly,
+      scratchBytes: headPartialBytes, lower: flashAttentionOutput('attentionFlashProjF16', 'layernormRowF16') },
   ],
 };
 
@@ -181,6 +293,11 @@ export function applicableVariants<K extends OpKind>(op: OpOf<K>, dtype: Storage
   const rows = variantTable[op.kind as K] as readonly Candidate<K>[] | undefined;
   if (!rows) throw new Error(`variant table: unknown op kind '${String(op.kind)}'`);
   return rows.filter((c) => applies(c, op, dtype, profile));
+}
+
+/** Whether some kernel can run this op here (buildBertGraph asks before it emits a fused op). */
+export function hasVariant<K extends OpKind>(op: OpOf<K>, dtype: StorageDtype, profile: AdapterProfile): boolean {
+  return applicableVariants(op, dtype, profile).length > 0;
 }
 
 /** The first applicable candidate: the kernel lowerOp runs for this op, dtype and adapter profile. */

@@ -7,8 +7,12 @@ import type { DispatchInfo } from '../graph/dispatch-info.ts';
 import { profilePlan, runPlan, whenIdle } from '../graph/executor.ts';
 import { createPlan, type Plan } from '../graph/plan.ts';
 import { NO_TIMESTAMPS } from '../graph/step-timer.ts';
+import { adapterProfile, type AdapterProfile } from '../graph/variants.ts';
+import { bindKernel } from '../gpu/dispatch.ts';
+import { getKernel } from '../gpu/kernels.ts';
+import { transposeGrid } from '../gpu/gpu-kernels.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
-import { buildBertGraph, qkvNames } from './bert.ts';
+import { attentionOutputTransposedName, buildBertGraph, fusesAttentionOutput, qkvNames } from './bert.ts';
 import { batchBucket, firstRows, padRows, sequenceBucket, unpadAttention, unpadRows } from './batch-shape.ts';
 import { expectedWeights, hasMaskedLmHead, type BertConfig, type BertHead } from './config.ts';
 import { joinParts, type BertOutputName, type BertOutputs, type EncodedBatch, type ForwardProfile, type Shaped } from './forward-types.ts';
@@ -25,6 +29,22 @@ export interface BertModelOptions {
   pipelines?: PipelineCache;
   /** Settles when those compiles have ended; dispose() waits for it (a device must not go with compiles in flight). */
   compiling?: Promise<void>;
+  /**
+   * Which kernels run the ops: 'gpu' (the workgroup-memory tiled kernels of shaders/gpu, shaped for hardware GPUs),
+   * 'software' (the register-blocked kernels measured on lavapipe / SwiftShader) or 'auto' (default: from the
+   * adapter, see adapterProfile). Forcing 'gpu' on a software adapter runs the GPU kernels there (tests do).
+   */
+  kernelProfile?: KernelProfileOption;
+}
+
+export type KernelProfileOption = 'gpu' | 'software' | 'auto';
+
+/** The kernel profile a model runs with: the adapter's (its features either way) unless forced. */
+export function resolveKernelProfile(option: KernelProfileOption | undefined, facts: GpuContext['facts']): AdapterProfile {
+  const own = adapterProfile(facts);
+  if (option === undefined || option === 'auto') return own;
+  if (option !== 'gpu' && option !== 'software') throw new Error(`kernelProfile must be 'gpu', 'software' or 'auto', got ${JSON.stringify(option)}`);
+  return { kind: option, features: own.features };
 }
 
 /** Weights as loadBertWeights (src/hub/model.ts) returns them: GPU tensors plus canonical-name access. */
@@ -49,6 +69,8 @@ export class BertModel {
   private readonly livePlans = new Set<Plan>();
   private disposed = false;
   private readonly dtype: 'f32' | 'f16';
+  /** The kernel profile every plan of this model is lowered for (BertModelOptions.kernelProfile). */
+  readonly kernelProfile: AdapterProfile;
 
   private constructor(readonly gpu: GpuContext, loaded: LoadedBertWeights, private readonly options: BertModelOptions) {
     this.config = loaded.config;
@@ -58,6 +80,7 @@ export class BertModel {
     this.hasPooler = loaded.reader.has('bert.pooler.dense.weight');
     this.pipelines = options.pipelines ?? new PipelineCache(gpu.device);
     this.dtype = options.dtype ?? 'f32';
+    this.kernelProfile = resolveKernelProfile(options.kernelProfile, gpu.facts);
     if (this.dtype === 'f16' && !gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32'");
     const storage = loaded.weights.tensors.values().next().value?.dtype;
     if (storage && storage !== this.dtype) throw new Error(`weights were loaded as ${storage} but the model runs in ${this.dtype}`);
@@ -74,6 +97,7 @@ export class BertModel {
     try {
       const model = new BertModel(gpu, loaded, options);
       model.fuseQkv();
+      if (fusesAttentionOutput(model.config, model.dtype, model.kernelProfile)) model.transposeAttentionOutput();
       return model;
     } catch (e) {
       loaded.weights.dispose();
@@ -116,6 +140,51 @@ export class BertModel {
     }
   }
 
+  /**
+   * The GPU profile's attentionOutput op reads each layer's attention-output weight as (in, out) (consecutive lanes
+   * read consecutive columns): transposed once here on the GPU; the (out, in) original is freed, as no graph of this
+   * model reads it.
+   */
+  private transposeAttentionOutput(): void {
+    const { device } = this.gpu;
+    const name = this.dtype === 'f16' ? 'transposeF16' : 'transpose';
+    const kernel = getKernel(name);
+    // Synchronous compile (create() is synchronous): a 16 × 16 copy kernel, once per model.
+    const pipeline = device.createComputePipeline({
+      label: name,
+      layout: device.createPipelineLayout({ bindGroupLayouts: [this.pipelines.bindGroupLayout(name)] }),
+      compute: { module: device.createShaderModule({ label: name, code: kernel.code }), entryPoint: 'main' },
+    });
+    const encoder = device.createCommandEncoder({ label: 'transpose-attention-output' });
+    const pass = encoder.beginComputePass({ label: 'transpose-attention-output' });
+    const uniforms: GPUBuffer[] = [];
+    const dead: GpuTensor[] = [];
+    for (let l = 0; l < this.config.numHiddenLayers; l++) {
+      const w = this.tensor(`bert.encoder.layer.${l}.attention.output.dense.weight`);
+      const [R, C] = w.shape;
+      const tName = attentionOutputTransposedName(l);
+      const buffer = this.registry.create({ label: tName, size: w.buffer.size, usage: w.buffer.usage });
+      const t: GpuTensor = { ...w, name: tName, shape: [C, R], buffer };
+      this.weights.add(t, 'transposed');
+      this.tensors.set(tName, t);
+      const { bindGroup, uniform } = bindKernel(device, this.pipelines, name, { params: { R, C }, buffers: { x: w.buffer, y: buffer } });
+      uniforms.push(uniform);
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...transposeGrid(R, C));
+      dead.push(w);
+    }
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    // As in fuseQkv: destroying after submit is safe, the queued work keeps them alive.
+    for (const u of uniforms) u.destroy();
+    for (const t of dead) {
+      this.registry.destroy(t.buffer);
+      this.weights.tensors.delete(t.name);
+      this.tensors.delete(t.name);
+    }
+  }
+
   private plan(B: number, T: number, attentionLayer?: number, mlmRows = 0): Promise<Plan> {
     const key = `${B}x${T}${attentionLayer === undefined ? '' : `@${attentionLayer}`}${mlmRows ? `r${mlmRows}` : ''}`;
     let p = this.plans.get(key);
@@ -127,7 +196,7 @@ export class BertModel {
     }
     const graph = buildBertGraph(this.config, {
       B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler, attentionLayer, mlmRows,
-      untiedDecoder: !this.config.tieWordEmbeddings,
+      untiedDecoder: !this.config.tieWordEmbeddings, profile: this.kernelProfile,
     });
     p = createPlan({
       device: this.gpu.device,
@@ -141,6 +210,7 @@ export class BertModel {
       },
       dtype: this.dtype,
       adapter: this.gpu.facts,
+      profile: this.kernelProfile,
     }, graph);
     this.plans.set(key, p);
     p.then((pl) => this.livePlans.add(pl), () => this.plans.delete(key));
@@ -198,6 +268,19 @@ export class BertModel {
     if (mlmRows > 0) for (rows = 1; rows < mlmRows;) rows *= 2;
     const plan = await this.plan(batchBucket(B, this.maxBatchFor(Tb, false)), Tb, undefined, rows);
     return plan.steps.map((s) => s.info);
+  }
+
+  /**
+   * The kernels that run each op kind in the plan for a (B, T) batch (built if needed), in plan order: what the
+   * kernel profile chose (`info.kernels`).
+   */
+  async kernelChoices(B = 1, T = 128): Promise<Partial<Record<DispatchInfo['op'], string[]>>> {
+    const out: Partial<Record<DispatchInfo['op'], string[]>> = {};
+    for (const d of await this.planDispatches(B, Math.min(T, this.config.maxPositionEmbeddings))) {
+      const list = (out[d.op] ??= []);
+      if (!list.includes(d.kernel)) list.push(d.kernel);
+    }
+    return out;
   }
 
   /** Checks a batch and fits it to a plan: buckets, masked-LM rows, or the part size when it must be split. */
@@ -263,7 +346,9 @@ export class BertModel {
   private maxBatchFor(Tb: number, withAttentions: boolean): number {
     const c = this.config;
     const bytes = this.elementBytes;
-    const perSequence = Math.max(Tb * Math.max(3 * c.hiddenSize, c.intermediateSize) * bytes, withAttentions ? c.numAttentionHeads * Tb * Tb * 4 : 0);
+    // The fused attention output's per-head f32 partials (NH, B·T, C) are one binding too (GPU profile).
+    const headPartials = fusesAttentionOutput(c, this.dtype, this.kernelProfile) ? c.numAttentionHeads * Tb * c.hiddenSize * 4 : 0;
+    const perSequence = Math.max(Tb * Math.max(3 * c.hiddenSize, c.intermediateSize) * bytes, withAttentions ? c.numAttentionHeads * Tb * Tb * 4 : 0, headPartials);
     const limit = this.bindingLimit();
     const maxB = Math.floor(limit / perSequence);
     if (maxB < 1) throw new Error(`forward: one sequence of ${Tb} tokens needs ${perSequence} bytes of activations, over this device's storage binding limit (${limit})`);

@@ -4,15 +4,19 @@
 // Shape legend: B batch, T tokens per sequence (the bucket), C hidden size, NH heads, HS head size (C / NH),
 // I intermediate size, L labels. Activations are row-major (B·T, features).
 //
-// Per encoder layer: 5 dispatches —
+// Per encoder layer, 5 ops —
 //   qkv  = x·Wqkvᵀ + bqkv                             (B·T, 3C)   matmul (Q|K|V fused at load, see bert-model.ts)
 //   ctx  = softmax(q·kᵀ/√HS + mask)·v                 (B·T, C)    attention
 //   h    = LayerNorm(ctx·Woᵀ + bo + x)                (B·T, C)    matmulLayernorm
 //   f    = act(h·W1ᵀ + b1)                            (B·T, I)    matmul, GELU epilogue
 //   x'   = LayerNorm(f·W2ᵀ + b2 + h)                  (B·T, C)    matmulLayernorm
+// — or, where the kernel profile has a kernel for it (the GPU profile), 4: ctx and h as one attentionOutput op
+// reading Wo transposed at load (woT). The software profile runs each op as one dispatch (5 per layer); the GPU
+// profile runs the two LayerNorm ops as two each (6 per layer; src/graph/variants.ts).
 import { maxHeadSize, type MatmulEpilogueName } from '../gpu/kernels.ts';
 import { GraphBuilder } from '../graph/builder.ts';
-import type { ElementType, Graph, TensorId } from '../graph/ops.ts';
+import type { AttentionOutputOp, ElementType, Graph, TensorId } from '../graph/ops.ts';
+import { hasVariant, softwareProfile, type AdapterProfile } from '../graph/variants.ts';
 import { hasMaskedLmHead, hasNextSentenceHead, type Activation, type BertConfig, type BertHead } from './config.ts';
 
 export interface BertGraphOptions {
@@ -32,6 +36,20 @@ export interface BertGraphOptions {
    * `mlmLogits`: (mlmRows, V)). 0 or absent: the graph has no masked-LM head (other tasks don't pay for it).
    */
   mlmRows?: number;
+  /** The kernel profile the graph is built for (it decides the attentionOutput fusion); default: software. */
+  profile?: AdapterProfile;
+}
+
+/** Name of a layer's attention-output weight transposed to (in, out), made at load for the attentionOutput op. */
+export function attentionOutputTransposedName(layer: number): string {
+  return `bert.encoder.layer.${layer}.attention.output.dense.weight_t`;
+}
+
+/** Whether graphs for this config, dtype and profile fuse attention + output projection (so need woT weights). */
+export function fusesAttentionOutput(config: BertConfig, dtype: 'f32' | 'f16', profile: AdapterProfile = softwareProfile): boolean {
+  const probe: AttentionOutputOp = { kind: 'attentionOutput', qkv: 0, mask: 0, woT: 0, b: 0, residual: 0, gamma: 0, beta: 0, out: 0,
+    B: 1, T: 1, NH: config.numAttentionHeads, HS: config.headSize, eps: config.layerNormEps };
+  return hasVariant(probe, dtype, profile);
 }
 
 /** Names of the fused Q|K|V weight and bias of a layer (made at load from HF's query/key/value tensors). */
@@ -67,6 +85,7 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
   const linear = (prefix: string, out: number, inp: number) => ({ w: w(`${prefix}.weight`, [out, inp]), b: w(`${prefix}.bias`, [out]) });
   const ln = (prefix: string) => ({ gamma: w(`${prefix}.weight`, [C]), beta: w(`${prefix}.bias`, [C]) });
   const act = (name: string, shape: number[]) => g.activation(name, shape, dtype);
+  const fuseAttentionOutput = fusesAttentionOutput(config, dtype, o.profile);
 
   const ids = g.input('inputIds', [B * T], 'u32');
   const typeIds = g.input('tokenTypeIds', [B * T], 'u32');
@@ -95,13 +114,21 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
       g.op({ kind: 'attentionProbs', qkv, mask, out: probs, B, T, NH, HS });
       g.output('attentions', probs);
     }
-    const ctx = act(`layer.${l}.context`, [B * T, C]);
-    g.op({ kind: 'attention', qkv, mask, out: ctx, B, T, NH, HS });
-
-    const attnOut = linear(`${p}.attention.output.dense`, C, C);
-    const attnLn = ln(`${p}.attention.output.LayerNorm`);
-    const h = act(`layer.${l}.attention.output`, [B * T, C]);
-    g.op({ kind: 'matmulLayernorm', x: ctx, w: attnOut.w, b: attnOut.b, residual: x, gamma: attnLn.gamma, beta: attnLn.beta, out: h, M: B * T, N: C, K: C, eps });
+    let h: TensorId;
+    if (fuseAttentionOutput) {
+      const woT = w(attentionOutputTransposedName(l), [C, C]);
+      const bo = w(`${p}.attention.output.dense.bias`, [C]);
+      const attnLn = ln(`${p}.attention.output.LayerNorm`);
+      h = act(`layer.${l}.attention.output`, [B * T, C]);
+      g.op({ kind: 'attentionOutput', qkv, mask, woT, b: bo, residual: x, gamma: attnLn.gamma, beta: attnLn.beta, out: h, B, T, NH, HS, eps });
+    } else {
+      const ctx = act(`layer.${l}.context`, [B * T, C]);
+      g.op({ kind: 'attention', qkv, mask, out: ctx, B, T, NH, HS });
+      const attnOut = linear(`${p}.attention.output.dense`, C, C);
+      const attnLn = ln(`${p}.attention.output.LayerNorm`);
+      h = act(`layer.${l}.attention.output`, [B * T, C]);
+      g.op({ kind: 'matmulLayernorm', x: ctx, w: attnOut.w, b: attnOut.b, residual: x, gamma: attnLn.gamma, beta: attnLn.beta, out: h, M: B * T, N: C, K: C, eps });
+    }
 
     const inter = linear(`${p}.intermediate.dense`, I, C);
     const f = act(`layer.${l}.intermediate`, [B * T, I]);

@@ -4,13 +4,13 @@ import { BufferRegistry } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { graphKernels } from '../graph/plan.ts';
-import { adapterProfile } from '../graph/variants.ts';
+import type { AdapterProfile } from '../graph/variants.ts';
 import type { FileProvider } from '../hub/files.ts';
 import { loadBertWeights, openModel, type ModelFiles } from '../hub/model.ts';
 import { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import { assertRunnable, buildBertGraph } from './bert.ts';
-import { BertModel, type BertModelOptions } from './bert-model.ts';
+import { BertModel, resolveKernelProfile, type BertModelOptions } from './bert-model.ts';
 import { hasMaskedLmHead, headOf, type BertConfig, type BertHead } from './config.ts';
 import { sequenceBucket } from './batch-shape.ts';
 
@@ -46,6 +46,7 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
   assertRunnable(files.config);
   options.checkModel?.({ label: files.label, config: files.config, head: options.head ?? headOf(files.config) });
   if (options.dtype === 'f16' && !gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32'");
+  const profile = resolveKernelProfile(options.kernelProfile, gpu.facts);
   const tokenizer = tokenizerFromFiles(files);
   if (tokenizer.vocabSize > files.config.vocabSize) {
     throw new Error(`${files.label}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${files.config.vocabSize}`);
@@ -55,7 +56,7 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
   const pipelines = options.pipelines ?? new PipelineCache(gpu.device);
   let compiling: Promise<void> | undefined;
   const onProgress = (p: LoadProgress) => {
-    compiling ??= warmPipelines(pipelines, gpu, files, options.head ?? headOf(files.config), options.dtype ?? 'f32');
+    compiling ??= warmPipelines(pipelines, profile, files, options.head ?? headOf(files.config), options.dtype ?? 'f32');
     options.onProgress?.(p);
   };
   let model: BertModel;
@@ -83,15 +84,15 @@ export const WARM_TOKENS = 128;
  * first call of any shape then finds its pipelines compiled or compiling. Resolves when every compile has ended; a failure
  * is reported by the plan that needs the pipeline (the cache drops a failed compile, so the plan retries and throws).
  */
-function warmPipelines(pipelines: PipelineCache, gpu: GpuContext, files: ModelFiles, head: BertHead, dtype: 'f32' | 'f16'): Promise<void> {
+function warmPipelines(pipelines: PipelineCache, profile: AdapterProfile, files: ModelFiles, head: BertHead, dtype: 'f32' | 'f16'): Promise<void> {
   try {
     const { config } = files;
     const graph = buildBertGraph(config, {
       B: 1, T: sequenceBucket(WARM_TOKENS, config.maxPositionEmbeddings), dtype, head,
       // The pooler may be absent from a checkpoint; warming its matmul anyway costs one unused pipeline at most.
-      hasPooler: true, mlmRows: hasMaskedLmHead(head) ? 1 : 0, untiedDecoder: !config.tieWordEmbeddings,
+      hasPooler: true, mlmRows: hasMaskedLmHead(head) ? 1 : 0, untiedDecoder: !config.tieWordEmbeddings, profile,
     });
-    const compiles = graphKernels(graph, dtype, adapterProfile(gpu.facts)).map(({ kernel, overrides }) => pipelines.get(kernel, overrides));
+    const compiles = graphKernels(graph, dtype, profile).map(({ kernel, overrides }) => pipelines.get(kernel, overrides));
     return Promise.allSettled(compiles).then(() => undefined);
   } catch {
     // Only an optimisation: the plan builds (and reports) the same graph when the first call comes.

@@ -54,7 +54,7 @@ export function planDump(config: BertConfig, o: PlanDumpOptions): PlanDump {
   let mlmRows = 0;
   if (hasMaskedLmHead(head)) for (mlmRows = 1; mlmRows < (o.mlmRows ?? o.B);) mlmRows *= 2;
   const graph = buildBertGraph(config, {
-    B: Bb, T: Tb, dtype, head, hasPooler: o.hasPooler ?? true, mlmRows, untiedDecoder: !config.tieWordEmbeddings,
+    B: Bb, T: Tb, dtype, head, hasPooler: o.hasPooler ?? true, mlmRows, untiedDecoder: !config.tieWordEmbeddings, profile: adapter,
   });
   return { batchBucket: Bb, sequenceBucket: Tb, dispatches: describeGraph(graph, dtype, adapter) };
 }

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { MatmulEpilogue, kernelNames, rowGrid, type KernelName } from '../../src/gpu/kernels.ts';
 import type { KernelCall } from '../../src/gpu/dispatch.ts';
-import { lowerOp } from '../../src/graph/lower.ts';
+import { lowerOp, lowerOpDispatches, opLowering } from '../../src/graph/lower.ts';
+import { gpuGrid } from '../../src/gpu/gpu-kernels.ts';
 import type { Op, TensorId } from '../../src/graph/ops.ts';
 import { adapterProfile, applicableVariants, chooseVariant, softwareProfile, variantTable } from '../../src/graph/variants.ts';
 import { buildBertGraph, type BertGraphOptions } from '../../src/model/bert.ts';
@@ -51,6 +52,8 @@ function legacyLowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 
       return { kernel: f16 ? 'attentionProbsF16' : 'attentionProbs', call: {
         params: { T: op.T, NH: op.NH, HS: op.HS }, buffers: { qkv: buf(op.qkv), mask: buf(op.mask), probs: buf(op.out) },
         overrides: { QB: 32 }, grid: [Math.ceil(op.T / 32), op.NH, op.B] } };
+    default:
+      throw new Error(`the ternaries had no op '${op.kind}'`);
   }
 }
 
@@ -95,8 +98,9 @@ describe('variant table', () => {
   const matmul = (K: number): Op => ({ kind: 'matmul', x: 0, w: 1, b: 2, residual: null, out: 3, M: 5, N: 6, K, xRowStep: 1, epilogue: 'none' });
 
   it('lists every kernel an op can run; only the benchmark baseline is in no row (no dead kernels)', () => {
-    const inTable = new Set(Object.values(variantTable).flatMap((rows) => rows.map((c) => c.kernel)));
-    expect(kernelNames.filter((k) => !inTable.has(k))).toEqual(['matmulNaive']);
+    const inTable = new Set(Object.values(variantTable).flatMap((rows) => rows.flatMap((c) => c.kernels ?? [c.kernel])));
+    // transpose re-lays weights at load (BertModel), it runs no op.
+    expect(kernelNames.filter((k) => !inTable.has(k))).toEqual(['matmulNaive', 'transpose', 'transposeF16']);
     for (const rows of Object.values(variantTable)) {
       for (const c of rows) expect(c.features.includes('shader-f16'), c.kernel).toBe(c.dtype === 'f16' && c.kernel !== 'gatherRows');
     }
@@ -107,15 +111,47 @@ describe('variant table', () => {
     expect(applicableVariants(matmul(7), 'f32').map((c) => c.kernel)).toEqual(['matmul']);
     expect(applicableVariants(matmul(8), 'f16').map((c) => c.kernel)).toEqual(['matmulVec4F16', 'matmulF16']);
     expect(chooseVariant(matmul(8), 'f16').kernel).toBe('matmulVec4F16');
-    expect(variantTable.matmul[0].shape?.text).toBe('K % 4 == 0');
+    expect(variantTable.matmul.find((c) => c.kernel === 'matmulVec4')?.shape?.text).toBe('K % 4 == 0');
   });
 
   it('respects the adapter\'s features and names what is missing', () => {
     const noF16 = { kind: 'software', features: ['subgroups'] } as const;
     expect(chooseVariant(matmul(8), 'f32', noF16).kernel).toBe('matmulVec4');
     expect(() => chooseVariant(matmul(8), 'f16', noF16)).toThrow(/no kernel for op 'matmul' with f16 storage on a software adapter with features \[subgroups\]/);
-    // Until GPU kernels are added, a hardware adapter runs today's kernels.
-    expect(chooseVariant(matmul(8), 'f32', { kind: 'gpu', features: ['shader-f16', 'subgroups'] }).kernel).toBe('matmulVec4');
+    // A hardware adapter runs the GPU kernels where their conditions hold, today's kernels elsewhere.
+    expect(chooseVariant(matmul(8), 'f32', { kind: 'gpu', features: ['shader-f16', 'subgroups'] }).kernel).toBe('gemmNarrowSubgroup');
+    expect(chooseVariant(matmul(7), 'f32', { kind: 'gpu', features: ['shader-f16', 'subgroups'] }).kernel).toBe('matmul');
+  });
+
+  it('GPU profile: shaders/gpu kernels with gpuGrid grids where their conditions hold, today\'s kernels elsewhere', () => {
+    const gpu = { kind: 'gpu', features: ['shader-f16', 'subgroups'] } as const;
+    const graph = buildBertGraph(configs.base, { B: 1, T: 128, dtype: 'f32', head: 'sequence-classification', hasPooler: true, profile: gpu });
+    const layer = graph.ops.slice(1, 5);
+    expect(layer.map((op) => op.kind)).toEqual(['matmul', 'attentionOutput', 'matmul', 'matmulLayernorm']);
+    const scratch = { scratch: true } as unknown as GPUBuffer;
+    const [qkv] = lowerOpDispatches(layer[0], tensorBuffer, 'f32', gpu);
+    expect(qkv.kernel).toBe('gemmTiled');
+    expect(qkv.call.grid).toEqual(gpuGrid('gemmTiled', { M: 128, N: 2304, K: 768 }).workgroups);
+    expect(qkv.call.overrides).toEqual({ ...gpuGrid('gemmTiled', { M: 128, N: 2304, K: 768 }).overrides, EPILOGUE: MatmulEpilogue.none });
+    const [proj, row] = lowerOpDispatches(layer[1], tensorBuffer, 'f32', gpu, () => scratch);
+    expect([proj.kernel, row.kernel]).toEqual(['attentionFlashProj', 'layernormRow']);
+    expect(proj.call.buffers.partials).toBe(scratch);
+    expect(row.call.buffers.partials).toBe(scratch);
+    expect(row.call.params).toMatchObject({ M: 128, N: 768, splits: 12 });
+    const [partial, row2] = lowerOpDispatches(layer[3], tensorBuffer, 'f16', gpu, () => scratch);
+    expect([partial.kernel, row2.kernel]).toEqual(['gemmTiledPartialF16', 'layernormRowF16']);
+    expect(row2.call.params.splits).toBe(partial.call.grid[2]);
+    expect(opLowering(layer[3], 'f32', gpu).scratchBytes).toBe(partial.call.grid[2]! * 128 * 768 * 4);
+    expect(opLowering(layer[1], 'f32', gpu).scratchBytes).toBe(12 * 128 * 768 * 4);
+    expect(() => lowerOp(layer[1], tensorBuffer, 'f32', gpu)).toThrow(/op 'attentionOutput' needs a scratch buffer here/);
+    // The pooler ([CLS] rows, M = 1): the narrow GEMM, with its subgroup reduction only where the adapter has subgroups.
+    const pooler = graph.ops[graph.ops.length - 2];
+    expect(lowerOp(pooler, tensorBuffer, 'f32', gpu).kernel).toBe('gemmNarrowSubgroup');
+    expect(lowerOp(pooler, tensorBuffer, 'f16', { kind: 'gpu', features: ['shader-f16'] }).kernel).toBe('gemmNarrowF16');
+    // Odd sizes (HS 10, FFN2 K 37): no fusion, today's kernels.
+    const odd = buildBertGraph(configs.odd, { B: 3, T: 7, dtype: 'f32', head: 'base', hasPooler: false, profile: gpu });
+    expect(odd.ops.slice(1, 6).map((op) => lowerOpDispatches(op, tensorBuffer, 'f32', gpu).map((l) => l.kernel).join('+')))
+      .toEqual(['matmul', 'attention', 'matmulLayernorm', 'matmul', 'matmulLayernorm']);
   });
 
   it('adapterProfile: software for fallback adapters and CPU drivers, gpu otherwise', () => {

@@ -19,25 +19,36 @@ const bertBaseConfig = {
 };
 
 describe('plan dump', () => {
-  it('equals the dispatches of the plan the runtime builds, for several shapes and both dtypes', async () => {
+  it('equals the dispatches of the plan the runtime builds, for several shapes, both dtypes and both kernel profiles', async () => {
     const gpu = await getTestGpu();
-    for (const dtype of ['f32', 'f16'] as const) {
-      const model = await loadFixtureModel(gpu, 'tiny-bert', { dtype });
-      try {
-        for (const [B, T] of [[1, 5], [3, 20], [8, 64]]) {
-          const real = await model.planDispatches(B, T);
-          const dumped = planDump(configOf('tiny-bert'), { B, T, dtype, adapter: adapterProfile(gpu.facts) });
-          expect(dumped.dispatches, `${dtype} ${B}×${T}`).toEqual(real);
-          expect(real.length).toBe(1 + 5 * 2 + 2); // embedding, 5 per layer, pooler, classifier
+    for (const kernelProfile of ['auto', 'gpu'] as const) {
+      for (const dtype of ['f32', 'f16'] as const) {
+        const model = await loadFixtureModel(gpu, 'tiny-bert', { dtype, kernelProfile });
+        try {
+          for (const [B, T] of [[1, 5], [3, 20], [8, 64], [17, 8]]) {
+            const real = await model.planDispatches(B, T);
+            const adapter = kernelProfile === 'auto' ? adapterProfile(gpu.facts) : model.kernelProfile;
+            const dumped = planDump(configOf('tiny-bert'), { B, T, dtype, adapter });
+            expect(dumped.dispatches, `${kernelProfile} ${dtype} ${B}×${T}`).toEqual(real);
+            // embedding, 5 per layer (software) or 6 (gpu), pooler, classifier
+            expect(real.length).toBe(1 + (kernelProfile === 'gpu' ? 6 : 5) * 2 + 2);
+          }
+        } finally {
+          await model.dispose();
         }
-      } finally {
-        await model.dispose();
       }
     }
   });
 
   it('a masked-LM model: the decoder runs on the bucketed [MASK] rows, as the runtime plans it', async () => {
     const gpu = await getTestGpu();
+    const forced = await loadFixtureModel(gpu, 'tiny-bert-mlm', { kernelProfile: 'gpu' });
+    try {
+      const dumped = planDump(configOf('tiny-bert-mlm'), { B: 2, T: 12, mlmRows: 3, adapter: forced.kernelProfile });
+      expect(dumped.dispatches).toEqual(await forced.planDispatches(2, 12, 3));
+    } finally {
+      await forced.dispose();
+    }
     const model = await loadFixtureModel(gpu, 'tiny-bert-mlm');
     try {
       const dumped = planDump(configOf('tiny-bert-mlm'), { B: 2, T: 12, mlmRows: 3, adapter: adapterProfile(gpu.facts) });
@@ -53,9 +64,9 @@ describe('plan dump', () => {
     }
   });
 
-  it('BERT-base at 8 × 100: buckets, 5 dispatches per layer, FLOPs from the shapes, workgroup sizes from the WGSL', () => {
+  it('BERT-base at 8 × 100, software profile: buckets, 5 dispatches per layer, FLOPs from the shapes, workgroup sizes from the WGSL', () => {
     const config = parseBertConfig(bertBaseConfig);
-    const dump = planDump(config, { B: 5, T: 100, adapter: 'gpu' });
+    const dump = planDump(config, { B: 5, T: 100, adapter: 'software' });
     expect([dump.batchBucket, dump.sequenceBucket]).toEqual([8, 128]);
     const d = dump.dispatches;
     expect(d).toHaveLength(1 + 12 * 5 + 2);
