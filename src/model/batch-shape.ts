@@ -9,12 +9,14 @@ export function sequenceBucket(T: number, maxPositions: number): number {
 }
 
 /**
- * Batch buckets: the next power of two ≥ B, capped at `maxB` (the most sequences one forward can hold on this
- * device), so calls of 1…32 sequences share 6 plans per sequence bucket instead of 32.
+ * Batch buckets: powers of two up to 8, then multiples of 8 (17 → 24, not 32: doubling would nearly double the
+ * work of a large batch), capped at `maxB` (the most sequences one forward can hold on this device). Calls of 1…32
+ * sequences share 7 plans per sequence bucket instead of 32.
  */
 export function batchBucket(B: number, maxB = Infinity): number {
   let b = 1;
-  while (b < B) b *= 2;
+  while (b < B && b < 8) b *= 2;
+  if (b < B) b = Math.ceil(B / 8) * 8;
   return Math.max(B, Math.min(b, maxB));
 }
 

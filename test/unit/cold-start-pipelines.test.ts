@@ -57,8 +57,8 @@ describe('cold start', () => {
     }
   });
 
-  it('batchBucket: powers of two, never below B, capped by the device limit; spare rows repeat row 0', () => {
-    expect([1, 2, 3, 4, 5, 8, 9, 31, 32].map((b) => batchBucket(b))).toEqual([1, 2, 4, 4, 8, 8, 16, 32, 32]);
+  it('batchBucket: powers of two up to 8, then multiples of 8, never below B, capped by the device limit; spare rows repeat row 0', () => {
+    expect([1, 2, 3, 4, 5, 8, 9, 16, 17, 31, 32, 33].map((b) => batchBucket(b))).toEqual([1, 2, 4, 4, 8, 8, 16, 16, 24, 32, 32, 40]);
     expect(batchBucket(5, 6)).toBe(6);
     expect(batchBucket(7, 5)).toBe(7);
     // B=2, T=2 → Bb=4, Tb=3: rows padded with 0 on the right; rows 2 and 3 copy row 0.
