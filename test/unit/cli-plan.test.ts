@@ -67,7 +67,9 @@ describe('bertgpu plan', () => {
     expect(json.code).toBe(0);
     const got = JSON.parse(json.stdout);
     expect(got.dispatches).toEqual(planDump(parseBertConfig(bertBaseConfig), { B: 8, T: 128, dtype: 'f16', adapter: 'gpu' }).dispatches);
-    expect(got.dispatches.filter((d: { op: string }) => d.op === 'attention')).toHaveLength(12);
+    // The GPU profile fuses attention + output projection + LayerNorm (attentionFlashProj + layernormRow): 6 per layer.
+    expect(got.dispatches.filter((d: { kernel: string }) => d.kernel === 'attentionFlashProjF16')).toHaveLength(12);
+    expect(got.totals.dispatchesPerLayer).toBe(6);
     const text = await cli(['plan', '--model', dir, '--batch', '1', '--tokens', '128']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^#\s+op\s+kernel\s+workgroups\s+wg size\s+threads\s+MFLOP$/m);
