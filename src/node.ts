@@ -6,12 +6,12 @@
  */
 // bertgpu for Node: the same pipeline() on Dawn (npm webgpu, with the software adapter set-up installs when there is
 // no GPU), reading local model folders, the Hub or URLs (cached in $XDG_CACHE_HOME/bertgpu).
-import { makeCallable, type FeatureExtractionPipeline, type FillMaskPipeline, type NextSentencePipeline, type TextClassificationPipeline } from './runtime/callable.ts';
+import { makeCallable, type AnyPipeline, type FeatureExtractionPipeline, type FillMaskPipeline, type NextSentencePipeline, type TextClassificationPipeline, type ZeroShotClassificationPipeline } from './runtime/callable.ts';
 import type { ModelInput } from './runtime/environment.ts';
 import { createInThread } from './runtime/in-thread.ts';
 import { nodeEnvironment } from './runtime/node-env.ts';
 import type { PipelineOptions } from './runtime/runtime.ts';
-import type { Task } from './runtime/tasks.ts';
+import type { TaskName } from './runtime/tasks.ts';
 
 export * from './index.ts';
 export { BertTokenizer, TokenizerClient } from './tokenizer/index.ts';
@@ -33,14 +33,18 @@ export { BertTokenizer, TokenizerClient } from './tokenizer/index.ts';
  * await classify.dispose();
  * ```
  */
-export function pipeline(task: 'text-classification', model: ModelInput, options?: PipelineOptions): Promise<TextClassificationPipeline>;
+export function pipeline(task: 'text-classification' | 'sentiment-analysis', model: ModelInput, options?: PipelineOptions): Promise<TextClassificationPipeline>;
 /** Loads a model for embeddings: token states, or one vector per text with `pooling`. See the first signature. */
-export function pipeline(task: 'feature-extraction', model: ModelInput, options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
+export function pipeline(task: 'feature-extraction' | 'embeddings', model: ModelInput, options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
 /** Loads a model with a masked-LM head to fill [MASK] tokens. See the first signature. */
 export function pipeline(task: 'fill-mask', model: ModelInput, options?: PipelineOptions): Promise<FillMaskPipeline>;
 /** Loads a model with BERT's next-sentence head to score sentence pairs. See the first signature. */
 export function pipeline(task: 'next-sentence-prediction', model: ModelInput, options?: PipelineOptions): Promise<NextSentencePipeline>;
-export async function pipeline(task: Task, model: ModelInput, options: PipelineOptions = {}): Promise<TextClassificationPipeline | FeatureExtractionPipeline | FillMaskPipeline | NextSentencePipeline> {
+/** Loads an NLI classifier for zero-shot classification over candidate labels. See the first signature. */
+export function pipeline(task: 'zero-shot-classification', model: ModelInput, options?: PipelineOptions): Promise<ZeroShotClassificationPipeline>;
+/** Any registered task (see src/tasks/registry.ts). */
+export function pipeline(task: TaskName, model: ModelInput, options?: PipelineOptions): Promise<AnyPipeline>;
+export async function pipeline(task: TaskName, model: ModelInput, options: PipelineOptions = {}): Promise<AnyPipeline> {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   return makeCallable(await createInThread(nodeEnvironment, task, model, options));
 }

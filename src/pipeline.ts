@@ -2,16 +2,17 @@
 // in a dedicated module Worker (the page keeps a thin proxy; from a page on another origin than bertgpu, through a
 // blob: shim); elsewhere (inside a Worker, or with worker: false) it runs in-thread, loaded on demand. Node uses the
 // 'bertgpu/node' entry: this API on Dawn with local folders.
-import { makeCallable, type FeatureExtractionPipeline, type FillMaskPipeline, type NextSentencePipeline, type TextClassificationPipeline } from './runtime/callable.ts';
+import { makeCallable, type AnyPipeline, type FeatureExtractionPipeline, type FillMaskPipeline, type NextSentencePipeline, type TextClassificationPipeline, type ZeroShotClassificationPipeline } from './runtime/callable.ts';
 import type { ModelInput } from './runtime/environment.ts';
 import type { PipelineOptions } from './runtime/runtime.ts';
-import { checkTask, type Task } from './runtime/tasks.ts';
+import { normalizePipelineOptions, sendReady } from './runtime/pipeline-options.ts';
+import { checkTask, type Task, type TaskName } from './runtime/tasks.ts';
 import { WorkerRuntime } from './runtime/worker-client.ts';
 // The runtime Worker as a URL (Vite bundles it as an ES module file next to the library): pipeline() needs the URL
 // itself, to start the Worker through a same-origin shim when the library was loaded from another origin.
 import runtimeWorkerUrl from './runtime/worker.ts?worker&url';
 
-export type { PipelineOptions, Task };
+export type { PipelineOptions, Task, TaskName };
 
 const onMainThread = () => typeof window !== 'undefined' && typeof document !== 'undefined' && typeof Worker !== 'undefined';
 
@@ -33,17 +34,22 @@ const onMainThread = () => typeof window !== 'undefined' && typeof document !== 
  * console.log(await classify('I love this')); // [{ label: 'positive', score: 0.98 }]
  * ```
  */
-export function pipeline(task: 'text-classification', model: ModelInput, options?: PipelineOptions): Promise<TextClassificationPipeline>;
+export function pipeline(task: 'text-classification' | 'sentiment-analysis', model: ModelInput, options?: PipelineOptions): Promise<TextClassificationPipeline>;
 /** Loads a model for embeddings: token states, or one vector per text with `pooling`. See the first signature. */
-export function pipeline(task: 'feature-extraction', model: ModelInput, options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
+export function pipeline(task: 'feature-extraction' | 'embeddings', model: ModelInput, options?: PipelineOptions): Promise<FeatureExtractionPipeline>;
 /** Loads a model with a masked-LM head to fill [MASK] tokens. See the first signature. */
 export function pipeline(task: 'fill-mask', model: ModelInput, options?: PipelineOptions): Promise<FillMaskPipeline>;
 /** Loads a model with BERT's next-sentence head to score sentence pairs. See the first signature. */
 export function pipeline(task: 'next-sentence-prediction', model: ModelInput, options?: PipelineOptions): Promise<NextSentencePipeline>;
-export async function pipeline(task: Task, model: ModelInput, options: PipelineOptions = {}): Promise<TextClassificationPipeline | FeatureExtractionPipeline | FillMaskPipeline | NextSentencePipeline> {
-  checkTask(task);
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-  const useWorker = options.worker !== false && !options.device && onMainThread();
+/** Loads an NLI classifier for zero-shot classification over candidate labels. See the first signature. */
+export function pipeline(task: 'zero-shot-classification', model: ModelInput, options?: PipelineOptions): Promise<ZeroShotClassificationPipeline>;
+/** Any registered task (see src/tasks/registry.ts). */
+export function pipeline(task: TaskName, model: ModelInput, options?: PipelineOptions): Promise<AnyPipeline>;
+export async function pipeline(task: TaskName, model: ModelInput, options: PipelineOptions = {}): Promise<AnyPipeline> {
+  const canonical = checkTask(task);
+  // Checked here too (the in-thread runtime checks again): a bad option fails before any Worker starts.
+  const o = normalizePipelineOptions(options, typeof model === 'string' ? model : 'files');
+  const useWorker = o.worker !== false && !o.device && onMainThread();
   if (!useWorker) {
     const { createBrowserInThread } = await import('./runtime/in-thread.ts');
     return makeCallable(await createBrowserInThread(task, model, options));
@@ -56,9 +62,10 @@ export async function pipeline(task: Task, model: ModelInput, options: PipelineO
   }
   const workerUrl = new URL(runtimeWorkerUrl, location.href);
   const started = startRuntimeWorker(workerUrl);
-  const { dtype, endpoint, cache, maxBatchSize } = options;
+  const { dtype, endpoint, cache, maxBatchSize } = o;
   try {
-    const rt = await WorkerRuntime.create(started.worker, task, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize }, options.onProgress, options.signal);
+    const rt = await WorkerRuntime.create(started.worker, canonical, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize }, o.onProgress, o.signal);
+    sendReady(o, task, typeof model === 'string' ? model : rt.info.model);
     return makeCallable(rt);
   } catch (e) {
     if (started.failedToLoad()) throw new Error(workerLoadAdvice(workerUrl), { cause: e });

@@ -18,7 +18,11 @@ export function problemTypeOf(config: BertConfig, labels?: Labels): ProblemType 
   return 'single_label_classification';
 }
 
-/** The score function transformers.js applies by default for each problem type. */
+/**
+ * HF Python's default score function for each problem type (TextClassificationPipeline: sigmoid for multi-label or a
+ * single label, softmax otherwise, none for regression here). transformers.js differs: it applies softmax unless
+ * problem_type is multi_label_classification, so a one-label regression model always scores 1 there.
+ */
 export function defaultScoreFunction(problem: ProblemType): ScoreFunction {
   return problem === 'multi_label_classification' ? 'sigmoid' : problem === 'regression' ? 'none' : 'softmax';
 }

@@ -4,8 +4,11 @@ import type { Labels } from '../model/heads.ts';
 import type { EmbeddingOutput, FeatureExtractionOptions } from '../tasks/feature-extraction.ts';
 import type { FillMaskOptions, FillMaskResult } from '../tasks/fill-mask.ts';
 import type { NextSentenceOptions } from '../tasks/next-sentence.ts';
+import type { ZeroShotOptions, ZeroShotResult } from '../tasks/zero-shot.ts';
 import type { ClassificationInput, ClassificationOptions, LabelScore } from '../tasks/text-classification.ts';
+import { taskModule } from '../tasks/registry.ts';
 import type { ProfileResult } from './profile.ts';
+import { WITH_DETAILS } from './details.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
 export interface RuntimeLike {
@@ -95,10 +98,47 @@ export interface NextSentencePipeline extends PipelineBase {
   (inputs: { text: string; textPair: string }[], options?: NextSentenceOptions): Promise<LabelScore[][]>;
 }
 
-export type AnyPipeline = TextClassificationPipeline & FeatureExtractionPipeline & FillMaskPipeline & NextSentencePipeline;
+/**
+ * What `pipeline('zero-shot-classification', …)` returns (an NLI classifier): call it with a text (or texts) and the
+ * candidate labels for `{ sequence, labels, scores }`, labels best first.
+ *
+ * @example
+ * ```ts
+ * const zs = await pipeline('zero-shot-classification', 'org/nli-model');
+ * await zs('The match went to extra time', ['sport', 'politics']); // { sequence, labels: ['sport', 'politics'], scores }
+ * ```
+ */
+export interface ZeroShotClassificationPipeline extends PipelineBase {
+  (inputs: string, candidateLabels: string | string[], options?: ZeroShotOptions): Promise<ZeroShotResult>;
+  (inputs: string[], candidateLabels: string | string[], options?: ZeroShotOptions): Promise<ZeroShotResult[]>;
+  (inputs: string, options: ZeroShotOptions): Promise<ZeroShotResult>;
+  (inputs: string[], options: ZeroShotOptions): Promise<ZeroShotResult[]>;
+}
+
+export type AnyPipeline = TextClassificationPipeline & FeatureExtractionPipeline & FillMaskPipeline & NextSentencePipeline & ZeroShotClassificationPipeline;
+
+/** The options of a call: a positional second argument (zero-shot's labels) folded into the third, as the task says. */
+function callOptions(positional: string | undefined, second: unknown, third: unknown, count: number): unknown {
+  if (!positional) {
+    if (count > 2) throw new TypeError('this pipeline takes (inputs, options); a third argument is not expected');
+    return second;
+  }
+  const isOptions = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v);
+  if (count <= 2 && (second === undefined || isOptions(second))) return second;
+  if (third !== undefined && !isOptions(third)) throw new TypeError('options (the third argument) must be an object');
+  return { ...(third as object | undefined), [positional]: second };
+}
 
 export function makeCallable(rt: RuntimeLike): AnyPipeline {
-  const fn = ((inputs: unknown, options?: unknown) => rt.run(inputs, options)) as AnyPipeline;
+  const module = taskModule(rt.info.task);
+  const fn = (async (inputs: unknown, ...rest: unknown[]) => {
+    const options = callOptions(module.positional, rest[0], rest[1], rest.length + 1);
+    const value = await rt.run(inputs, options);
+    // The CLI's internal calls get { result, details } back; everything else is the task's result, revived after a
+    // Worker's structured clone (a Tensor comes back as a plain object).
+    const internal = !!options && typeof options === 'object' && WITH_DETAILS in options;
+    return module.revive && !internal ? module.revive(value) : value;
+  }) as unknown as AnyPipeline;
   Object.defineProperties(fn, {
     info: { get: () => rt.info, enumerable: true },
     loss: { value: (inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }) => rt.loss(inputs, labels, options) },

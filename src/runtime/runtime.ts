@@ -14,18 +14,16 @@ import type { LoadProgress } from '../weights/stream.ts';
 import { MicroBatcher, type ForwardBatch } from './batcher.ts';
 import { isFileProvider, type Environment, type ModelInput, type ProviderOptions } from './environment.ts';
 import { chooseDtype, type DtypeChoice } from './dtype.ts';
+import { normalizePipelineOptions, sendReady, type NormalizedPipelineOptions, type ProgressInfo } from './pipeline-options.ts';
 import { profileInput, type ProfileResult } from './profile.ts';
 
 import type { Task } from './tasks.ts';
 
 export type { Task };
 
-/**
- * Internal: a run() option (a symbol, so it is never an unknown option and never crosses a Worker) that makes run()
- * return `{ result, details }`, the task's per-input details next to its result (the CLI prints raw logits and
- * truncation from them).
- */
-export const WITH_DETAILS = Symbol('bertgpu.withDetails');
+import { WITH_DETAILS } from './details.ts';
+
+export { WITH_DETAILS };
 
 /** BertModel's outputs by name (its B and T dropped), as the batcher takes them. */
 function namedOutputs(r: object): ForwardOutputs {
@@ -34,18 +32,26 @@ function namedOutputs(r: object): ForwardOutputs {
   return out;
 }
 
-/** Options of `pipeline()`: how the model loads and runs. */
+/** Options of `pipeline()`: how the model loads and runs (transformers.js's names, and bertgpu's own). */
 export interface PipelineOptions extends ProviderOptions {
   /** Called as weight bytes arrive (the sum over every weight file when the model is sharded). */
   onProgress?: (p: LoadProgress) => void;
+  /** transformers.js's progress events: initiate, download, progress ({ file, progress, loaded, total }), done, ready. */
+  progress_callback?: (p: ProgressInfo) => void;
   /** Aborts the load: downloads stop, GPU memory taken so far is freed, and `pipeline()` rejects with an AbortError. */
   signal?: AbortSignal;
-  /** 'auto' (default) uses f16 storage when the adapter has shader-f16 and a probe agrees with f32. */
-  dtype?: 'f32' | 'f16' | 'auto';
+  /**
+   * 'auto' (default) uses f16 storage when the adapter has shader-f16 and a probe agrees with f32; 'fp32'/'fp16'
+   * (transformers.js's names) or 'f32'/'f16' choose. Quantized dtypes (q8, q4, …) are refused.
+   */
+  dtype?: 'fp32' | 'fp16' | 'f32' | 'f16' | 'auto';
   /** Browser: run in a dedicated Worker (default true). Ignored in Node. */
   worker?: boolean;
-  /** Bring your own device (never destroyed by bertgpu; f16 is used only if it was created with shader-f16). */
-  device?: GPUDevice;
+  /**
+   * 'webgpu' (the default; 'gpu' and 'auto' mean the same), or your own GPUDevice (never destroyed by bertgpu; f16 is
+   * used only if it was created with shader-f16). 'wasm' and 'cpu' are refused: bertgpu has no CPU backend yet.
+   */
+  device?: GPUDevice | 'webgpu' | 'gpu' | 'auto';
   /** Most sequences per forward when calls are micro-batched (default 32). */
   maxBatchSize?: number;
 }
@@ -143,22 +149,23 @@ export class Runtime {
     readonly module: AnyTaskModule,
     private readonly env: Environment,
     private readonly provider: FileProvider,
-    private readonly options: PipelineOptions,
+    private readonly options: NormalizedPipelineOptions,
   ) {}
 
-  static async create(env: Environment, task: unknown, model: ModelInput, options: PipelineOptions = {}): Promise<Runtime> {
+  static async create(env: Environment, task: unknown, model: ModelInput, raw: PipelineOptions = {}): Promise<Runtime> {
     const t = taskModule(task);
+    const options = normalizePipelineOptions(raw, typeof model === 'string' ? model : 'files');
     if (model === null || model === undefined || (typeof model === 'string' && model.trim() === '')) {
       throw new TypeError('model must be a Hub id, a URL, a folder path or the files of a model folder');
     }
     if (options.maxBatchSize !== undefined && !(Number.isInteger(options.maxBatchSize) && options.maxBatchSize >= 1)) {
       throw new TypeError('maxBatchSize must be a positive integer');
     }
-    if (options.dtype !== undefined && !['f32', 'f16', 'auto'].includes(options.dtype)) throw new TypeError(`dtype must be 'f32', 'f16' or 'auto'`);
     options.signal?.throwIfAborted();
     const provider = isFileProvider(model) ? model : env.provider(model, options);
     const rt = new Runtime(t, env, provider, options);
     await rt.start(options.signal);
+    sendReady(options, task as string, typeof model === 'string' ? model : rt.info.model);
     return rt;
   }
 

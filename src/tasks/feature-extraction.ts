@@ -4,34 +4,36 @@
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { normalize, type Pooling } from './pooling.ts';
+import { readOptions } from './options.ts';
 import type { TaskModule } from './task.ts';
+import { Tensor } from './tensor.ts';
 
 /** Options of a feature-extraction call. */
 export interface FeatureExtractionOptions {
-  /** 'mean' (over real tokens only), 'cls', or 'none' (per-token states); default 'none' as transformers.js. */
-  pooling?: Pooling;
+  /** 'mean' (over real tokens only), 'cls' (alias 'first_token'), or 'none' (per-token states); default 'none' as transformers.js. */
+  pooling?: Pooling | 'first_token';
   /** L2-normalise each pooled vector (default false). */
   normalize?: boolean;
   /** Aborts the call: it rejects with an AbortError. */
   signal?: AbortSignal;
 }
 
-/** Embeddings as one flat array with its shape, like transformers.js's Tensor (`data`, `dims`). */
-export interface EmbeddingOutput {
-  /** Row-major values: [B, C] when pooled, [B, T, C] (zero-padded to the longest input) with pooling 'none'. */
-  data: Float32Array;
-  /** The shape: [inputs, hidden size], or [inputs, tokens, hidden size] with pooling 'none'. */
-  dims: number[];
-}
+/**
+ * Embeddings as a Tensor like transformers.js's (`data`, `dims`, `type`, `size`, `tolist()`, `normalize()`, `mean()`):
+ * [B, C] when pooled, [B, T, C] with pooling 'none' (zero-padded to the longest input, where transformers.js leaves
+ * the padding positions' states).
+ */
+export type EmbeddingOutput = Tensor;
 
 export function checkFeatureOptions(options: unknown): FeatureExtractionOptions {
-  if (options === undefined) return {};
-  if (!options || typeof options !== 'object' || Array.isArray(options)) throw new TypeError('options must be an object');
-  const o = options as FeatureExtractionOptions;
-  if (o.pooling !== undefined && !['mean', 'cls', 'none'].includes(o.pooling)) throw new TypeError(`pooling must be 'mean', 'cls' or 'none', got ${String(o.pooling)}`);
+  const o = readOptions('feature-extraction', options, { pooling: 'pooling', normalize: 'normalize', quantize: 'quantize', precision: 'precision' });
+  if (o.quantize !== undefined && o.quantize !== false) throw new TypeError('quantize is not supported by bertgpu (embeddings are float32); leave it out');
+  if (o.precision !== undefined) throw new TypeError('precision applies to quantize, which bertgpu does not support; leave it out');
+  const pooling = o.pooling === 'first_token' ? 'cls' : o.pooling;
+  if (pooling !== undefined && !['mean', 'cls', 'none'].includes(pooling as string)) throw new TypeError(`pooling must be 'mean', 'cls' (or 'first_token') or 'none', got ${String(o.pooling)}`);
   if (o.normalize !== undefined && typeof o.normalize !== 'boolean') throw new TypeError('normalize must be a boolean');
-  if (o.normalize && (o.pooling ?? 'none') === 'none') throw new TypeError("normalize needs pooling 'mean' or 'cls'");
-  return o;
+  if (o.normalize && (pooling ?? 'none') === 'none') throw new TypeError("normalize needs pooling 'mean' or 'cls'");
+  return { pooling: pooling as Pooling | undefined, normalize: o.normalize as boolean | undefined, signal: o.signal as AbortSignal | undefined };
 }
 
 /** Checks the inputs (a text or a non-empty array of texts) and tokenizes them, truncated to the model's length. */
@@ -51,7 +53,7 @@ export function finishFeatures(hidden: Float32Array[], C: number, options: Featu
     const T = Math.max(...hidden.map((h) => h.length / C));
     const data = new Float32Array(B * T * C);
     hidden.forEach((h, b) => data.set(h, b * T * C));
-    return { data, dims: [B, T, C] };
+    return new Tensor(data, [B, T, C]);
   }
   const data = new Float32Array(B * C);
   hidden.forEach((h, b) => {
@@ -66,7 +68,7 @@ export function finishFeatures(hidden: Float32Array[], C: number, options: Featu
     if (options.normalize) normalize(v);
     data.set(v, b * C);
   });
-  return { data, dims: [B, C] };
+  return new Tensor(data, [B, C]);
 }
 
 /** The feature-extraction task (alias 'embeddings'): any BERT checkpoint, loaded as its base model. */
@@ -79,4 +81,5 @@ export const featureExtractionTask: TaskModule<'feature-extraction', FeatureExtr
   prepare: ({ tokenizer, maxLength }, inputs) => ({ rows: prepareFeatures(tokenizer, maxLength, inputs) }),
   finish: ({ config }, _, rows, options) => finishFeatures(rows.map((r) => r.lastHiddenState!), config.hiddenSize, options),
   details: (_, prepared) => prepared.rows.map((e) => ({ truncated: e.overflowing.length > 0 })),
+  revive: (value) => Tensor.from(value),
 };

@@ -4,12 +4,15 @@
 import { hasMaskedLmHead } from '../model/config.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
+import { readOptions, spelling } from './options.ts';
 import type { TaskModule } from './task.ts';
 import { describe } from './text-classification.ts';
 
 /** Options of a fill-mask call. */
 export interface FillMaskOptions {
   /** Predictions per mask, best first (default 5; at most the number of targets). */
+  top_k?: number;
+  /** `top_k`'s camelCase spelling. */
   topK?: number;
   /**
    * Only rank these words (HF's `targets`): each is a vocabulary token, or else the first token it splits into. Scores
@@ -47,10 +50,8 @@ export interface PreparedFillMask {
 }
 
 export function checkFillMaskOptions(options: unknown): FillMaskOptions {
-  if (options === undefined) return {};
-  if (!options || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
-  const o = options as FillMaskOptions;
-  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new TypeError(`topK must be a positive integer, got ${String(o.topK)}`);
+  const o = readOptions('fill-mask', options, { top_k: 'topK', topK: 'topK', targets: 'targets' }) as FillMaskOptions;
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new TypeError(`${spelling(o, 'topK')} must be a positive integer, got ${String(o.topK)}`);
   const targets = o.targets === undefined ? [] : typeof o.targets === 'string' ? [o.targets] : o.targets;
   if (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string')) throw new TypeError('targets must be a string or an array of strings');
   if (o.targets !== undefined && targets.length === 0) throw new TypeError('targets is an empty array; give at least one word, or leave targets out');

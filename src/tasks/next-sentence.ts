@@ -5,6 +5,7 @@ import { applyScore } from '../model/heads.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { hasNextSentenceHead } from '../model/config.ts';
+import { readOptions } from './options.ts';
 import type { TaskModule } from './task.ts';
 import { normalizeInputs, type LabelScore } from './text-classification.ts';
 
@@ -17,15 +18,13 @@ export interface NextSentenceOptions {
 export const NSP_LABELS = ['IsNext', 'NotNext'] as const;
 
 export function checkNextSentenceOptions(options: unknown): NextSentenceOptions {
-  if (options === undefined) return {};
-  if (!options || typeof options !== 'object' || Array.isArray(options)) throw new TypeError('options must be an object');
-  return options as NextSentenceOptions;
+  return readOptions('next-sentence-prediction', options, {}) as NextSentenceOptions;
 }
 
 export function prepareNextSentence(tokenizer: BertTokenizer, maxLength: number, inputs: unknown): { rows: Encoding[]; single: boolean } {
   const { items, single } = normalizeInputs(inputs);
   items.forEach((item, i) => {
-    if (item.textPair === undefined) throw new TypeError(`${single ? 'inputs' : `inputs[${i}]`} needs a textPair: next-sentence prediction scores a pair { text, textPair }`);
+    if (item.textPair === undefined) throw new TypeError(`${single ? 'inputs' : `inputs[${i}]`} needs a textPair (text_pair): next-sentence prediction scores a pair { text, text_pair }`);
   });
   // Truncation as HF's tokenizer default for pairs (longest_first), so both sentences keep their share.
   return { rows: items.map((item) => tokenizer.encode(item.text, item.textPair!, { truncation: { maxLength } })), single };

@@ -14,12 +14,14 @@ import { fillMaskTask } from './fill-mask.ts';
 import { nextSentenceTask } from './next-sentence.ts';
 import type { AnyTaskModule } from './task.ts';
 import { textClassificationTask } from './text-classification.ts';
+import { zeroShotTask } from './zero-shot.ts';
 
 export const TASK_MODULES = [
   textClassificationTask,
   featureExtractionTask,
   fillMaskTask,
   nextSentenceTask,
+  zeroShotTask,
 ] as const satisfies readonly AnyTaskModule[];
 
 /** The tasks `pipeline()` runs (canonical names). */

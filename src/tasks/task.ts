@@ -56,7 +56,7 @@ export interface WithSignal {
 }
 
 /** The CLI's view of a task: its command, extra flags, and how a result becomes a line. */
-export interface TaskCli<Options, Result> {
+export interface TaskCli<Options, Item> {
   /** The command name (`bertgpu <command>`). */
   command: string;
   /** The usage lines (after the command name) for `bertgpu --help`. */
@@ -67,8 +67,8 @@ export interface TaskCli<Options, Result> {
   pairs?: boolean;
   /** The call options from the CLI's flags (`values` as parseArgs returns them; `topK` already parsed). */
   options(values: Record<string, unknown>, common: { topK?: number }): Options;
-  /** One input's line: its result and the task's details (see TaskModule.details). */
-  format(result: Result, detail: unknown, o: { json: boolean; topK?: number }): string;
+  /** One input's line: its item of a batch call's result, and its details (see TaskModule.details). */
+  format(item: Item, detail: unknown, o: { json: boolean; topK?: number }): string;
 }
 
 export interface TaskModule<Name extends string = string, Options extends WithSignal = WithSignal,
@@ -96,10 +96,16 @@ export interface TaskModule<Name extends string = string, Options extends WithSi
   finish(ctx: TaskContext, prepared: Prepared, rows: RowOutput[], options: Options): Result;
   /** Per input, what the CLI prints besides the result (raw logits, whether it was truncated). Internal. */
   details?(ctx: TaskContext, prepared: Prepared, rows: RowOutput[], options: Options): unknown[];
+  /**
+   * The option a second positional argument fills, as transformers.js's call shape `pipe(inputs, labels, options)`
+   * (zero-shot: 'candidate_labels'); then a third argument holds the options.
+   */
+  readonly positional?: string;
   /** Page side, after the Worker: turns the structured-cloned result back into its class (e.g. a Tensor). */
   revive?(value: unknown): Result;
   /** `bertgpu <command>`: absent for tasks without a CLI command. */
-  readonly cli?: TaskCli<Options, Result>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly cli?: TaskCli<Options, any>;
 }
 
 /** Any task module (the registry's element type). */

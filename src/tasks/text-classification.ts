@@ -5,21 +5,31 @@ import { applyScore, defaultScoreFunction, problemTypeOf, type ScoreFunction } f
 import type { BertConfig } from '../model/config.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
+import { readOptions, spelling } from './options.ts';
 import type { TaskModule } from './task.ts';
 
 /** One input of a text-classification call: a text, or a pair of texts (encoded as [CLS] A [SEP] B [SEP]). */
 export type ClassificationInput = string | {
   /** The text (sentence A of a pair). */
   text: string;
-  /** Sentence B, for models trained on pairs (NLI, paraphrase, next-sentence). */
+  /** Sentence B, for models trained on pairs (NLI, paraphrase, next-sentence); HF's spelling. */
+  text_pair?: string;
+  /** Sentence B: the camelCase spelling of `text_pair`. */
   textPair?: string;
 };
 
 /** Options of a text-classification call. */
 export interface ClassificationOptions {
-  /** How many labels to return, best first (default 1; null or Infinity for all). */
+  /**
+   * How many labels to return, best first (default 1; null or Infinity for all). With 1, a batch gives a flat list
+   * (one best label per input), as transformers.js and HF.
+   */
+  top_k?: number | null;
+  /** `top_k`'s camelCase spelling. */
   topK?: number | null;
-  /** Default from the model: softmax (single-label), sigmoid (multi-label), none (regression). */
+  /** Default from the model: softmax (single-label), sigmoid (multi-label), none (regression). HF's name. */
+  function_to_apply?: ScoreFunction;
+  /** `function_to_apply`'s camelCase spelling. */
   functionToApply?: ScoreFunction;
   /**
    * Long inputs: `true` (default) truncates to the model's length; `{ window: { stride } }` classifies overlapping
@@ -64,11 +74,15 @@ export function normalizeInputs(inputs: unknown, what = 'inputs'): { items: Arra
   const one = (v: unknown, where: string) => {
     if (typeof v === 'string') return { text: v };
     if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { text?: unknown }).text === 'string') {
-      const pair = (v as { textPair?: unknown }).textPair;
-      if (pair !== undefined && pair !== null && typeof pair !== 'string') throw new TypeError(`${where}.textPair must be a string, got ${describe(pair)}`);
-      return pair == null ? { text: (v as { text: string }).text } : { text: (v as { text: string }).text, textPair: pair };
+      const o = v as { text: string; textPair?: unknown; text_pair?: unknown };
+      for (const k of Object.keys(o)) if (k !== 'text' && k !== 'textPair' && k !== 'text_pair') throw new TypeError(`${where} has an unknown key '${k}' (expected text and text_pair)`);
+      if (o.textPair != null && o.text_pair != null) throw new TypeError(`${where}: give text_pair or textPair, not both`);
+      const name = o.text_pair != null ? 'text_pair' : 'textPair';
+      const pair = o.text_pair ?? o.textPair;
+      if (pair !== undefined && pair !== null && typeof pair !== 'string') throw new TypeError(`${where}.${name} must be a string, got ${describe(pair)}`);
+      return pair == null ? { text: o.text } : { text: o.text, textPair: pair };
     }
-    throw new TypeError(`${where} must be a string or { text, textPair }, got ${describe(v)}`);
+    throw new TypeError(`${where} must be a string or { text, text_pair }, got ${describe(v)}`);
   };
   if (Array.isArray(inputs)) {
     if (inputs.length === 0) throw new TypeError(`${what} is an empty array; give at least one text`);
@@ -97,20 +111,31 @@ export function prepareClassification(tokenizer: BertTokenizer, maxLength: numbe
 }
 
 export function checkClassificationOptions(options: unknown): ClassificationOptions {
-  if (options === undefined) return {};
-  if (!options || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
-  const o = options as ClassificationOptions;
+  const o = readOptions('text-classification', options, {
+    top_k: 'topK', topK: 'topK', function_to_apply: 'functionToApply', functionToApply: 'functionToApply', truncation: 'truncation',
+  }) as ClassificationOptions;
   if (o.topK !== undefined && o.topK !== null && !(o.topK === Infinity || (Number.isInteger(o.topK) && o.topK >= 1))) {
-    throw new TypeError(`topK must be a positive integer, Infinity or null, got ${String(o.topK)}`);
+    throw new TypeError(`${spelling(o, 'topK')} must be a positive integer, Infinity or null, got ${String(o.topK)}`);
   }
   if (o.functionToApply !== undefined && !['softmax', 'sigmoid', 'none'].includes(o.functionToApply)) {
-    throw new TypeError(`functionToApply must be 'softmax', 'sigmoid' or 'none', got ${String(o.functionToApply)}`);
+    throw new TypeError(`${spelling(o, 'functionToApply')} must be 'softmax', 'sigmoid' or 'none', got ${String(o.functionToApply)}`);
   }
   return o;
 }
 
 /** Mean of each group's logits, then the score function and top-k. */
 export function finishClassification(config: BertConfig, prepared: PreparedInputs, logits: Float32Array[], options: ClassificationOptions): LabelScore[] | LabelScore[][] {
+  return flattenTopOne(rankClassification(config, prepared, logits, options), prepared.single, options);
+}
+
+/** transformers.js's (and HF's) shapes: one input → its list; a batch → one list per input, or with top_k 1 one flat list. */
+function flattenTopOne(results: LabelScore[][], single: boolean, options: ClassificationOptions): LabelScore[] | LabelScore[][] {
+  if (single) return results[0];
+  return (options.topK === undefined || options.topK === 1) ? results.map((r) => r[0]) : results;
+}
+
+/** Each input's labels, best first, top_k of them. */
+export function rankClassification(config: BertConfig, prepared: PreparedInputs, logits: Float32Array[], options: ClassificationOptions): LabelScore[][] {
   const fn = options.functionToApply ?? defaultScoreFunction(problemTypeOf(config));
   const k = options.topK === undefined ? 1 : (options.topK ?? Infinity);
   const L = config.numLabels;
@@ -120,7 +145,7 @@ export function finishClassification(config: BertConfig, prepared: PreparedInput
     const scores = applyScore(mean, fn);
     return scores.map((score, i) => ({ label: config.id2label[i], score })).sort((a, b) => b.score - a.score).slice(0, k);
   });
-  return prepared.single ? results[0] : results;
+  return results;
 }
 
 /** The text-classification task (alias 'sentiment-analysis'): a BertForSequenceClassification head's labels. */
@@ -136,7 +161,9 @@ export const textClassificationTask: TaskModule<'text-classification', Classific
   options: checkClassificationOptions,
   prepare: ({ tokenizer, maxLength }, inputs, options) => prepareClassification(tokenizer, maxLength, inputs, options),
   finish: ({ config }, prepared, rows, options) => finishClassification(config, prepared, rows.map((r) => r.logits!), options),
-  details: (_, prepared, rows) => prepared.groups.map((group) => ({
+  details: ({ config }, prepared, rows, options) => prepared.groups.map((group) => ({
+    // Every label, best first, whatever top_k the call asked for (the CLI's scores and --top-k).
+    ranked: rankClassification(config, { ...prepared, groups: [group] }, rows.map((r) => r.logits!), { ...options, topK: null })[0],
     // The first window's logits (the truncated input's, as the CLI has always printed them).
     logits: Array.from(rows[group[0]].logits!),
     truncated: group.length === 1 && prepared.rows[group[0]].overflowing.length > 0,

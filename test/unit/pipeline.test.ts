@@ -58,7 +58,8 @@ describe('text-classification pipeline (Node)', async () => {
     await expect(classify(null as unknown as string)).rejects.toThrow(/got null/);
     await expect(classify([] as string[])).rejects.toThrow(/empty array/);
     await expect(classify({ text: 'a', textPair: 5 } as unknown as string)).rejects.toThrow(/textPair must be a string/);
-    await expect(classify('x', { topK: 0 })).rejects.toThrow(/topK/);
+    await expect(classify('x', { topK: 0 })).rejects.toThrow(/topK must be a positive integer/);
+    await expect(classify('x', { top_k: 0 })).rejects.toThrow(/top_k must be a positive integer/);
     const aborted = AbortSignal.abort();
     await expect(classify('x', { signal: aborted })).rejects.toThrow(/abort/i);
     const huge = 'word '.repeat(200_000); // 1 MB

@@ -1,0 +1,141 @@
+// The compatibility suite: the SAME code run with transformers.js (4.3, onnxruntime-node CPU, the fixtures' ONNX
+// export) and with bertgpu (WebGPU on Dawn, the same weights as safetensors); results compared deeply: structure
+// exactly, numbers within 1e-4. Not compared here, because transformers.js cannot run them on these fixtures or has
+// no such pipeline: fill-mask (tiny-bert-mlm has no ONNX export), next-sentence-prediction, text pairs (its
+// text-classification takes no text_pair).
+// Known differences, where HF Python wins (tested in the bertgpu-only cases below):
+// - zero-shot candidate_labels as one string: HF splits it on commas; transformers.js takes it as one label.
+// - feature-extraction pooling 'none' on a batch: bertgpu zero-fills the padding positions (HF Python returns each
+//   text's own tokens); transformers.js returns the padding positions' computed states. Real tokens agree.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cos_sim, pipeline as ours } from '../../src/node.ts';
+import { fixturesDir } from '../model/fixture.ts';
+
+/** tiny-bert with NLI labels (same weights): a zero-shot model for both libraries. */
+function nliFixture(): string {
+  const root = mkdtempSync(join(tmpdir(), 'bertgpu-compat-'));
+  const dir = join(root, 'tiny-bert-nli');
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  const src = join(fixturesDir, 'tiny-bert');
+  for (const f of ['model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'onnx/model.onnx']) copyFileSync(join(src, f), join(dir, f));
+  const config = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
+  config.id2label = { 0: 'contradiction', 1: 'neutral', 2: 'entailment' };
+  config.label2id = { contradiction: 0, neutral: 1, entailment: 2 };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  return root;
+}
+
+/** Structure exactly (keys, lengths, types), numbers within 1e-4; a Tensor is compared as its type, dims and tolist(). */
+function expectDeepClose(got: unknown, want: unknown, path = 'result'): void {
+  const isTensor = (v: unknown) => !!v && typeof v === 'object' && 'dims' in v && typeof (v as { tolist?: unknown }).tolist === 'function';
+  if (isTensor(want)) {
+    expect(isTensor(got), `${path} is a Tensor`).toBe(true);
+    const [g, w] = [got as { type: string; dims: number[]; tolist(): unknown }, want as { type: string; dims: number[]; tolist(): unknown }];
+    expect(g.type, `${path}.type`).toBe(w.type);
+    expect(g.dims, `${path}.dims`).toEqual(w.dims);
+    return expectDeepClose(g.tolist(), w.tolist(), `${path}.tolist()`);
+  }
+  if (typeof want === 'number') {
+    expect(typeof got, `${path} type`).toBe('number');
+    expect(Math.abs((got as number) - want), `${path}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-4);
+    return;
+  }
+  if (Array.isArray(want)) {
+    expect(Array.isArray(got), `${path} is an array`).toBe(true);
+    expect((got as unknown[]).length, `${path}.length`).toBe(want.length);
+    want.forEach((w, i) => expectDeepClose((got as unknown[])[i], w, `${path}[${i}]`));
+    return;
+  }
+  if (want && typeof want === 'object') {
+    expect(got && typeof got === 'object', `${path} is an object`).toBe(true);
+    expect(Object.keys(got as object).sort(), `${path} keys`).toEqual(Object.keys(want).sort());
+    for (const [k, w] of Object.entries(want)) expectDeepClose((got as Record<string, unknown>)[k], w, `${path}.${k}`);
+    return;
+  }
+  expect(got, path).toEqual(want);
+}
+
+type Run = (pipe: (...args: unknown[]) => Promise<unknown>) => Promise<unknown>;
+
+describe('transformers.js compatibility: the same code, the same results', async () => {
+  const tjs = await import('@huggingface/transformers');
+  tjs.env.allowRemoteModels = false;
+  const nliRoot = nliFixture();
+  const models: Record<string, { root: string; id: string }> = {
+    'tiny-bert': { root: fixturesDir, id: 'tiny-bert' },
+    'tiny-bert-nli': { root: nliRoot, id: 'tiny-bert-nli' },
+  };
+  const open: Array<{ dispose(): Promise<unknown> }> = [];
+  afterAll(async () => { for (const p of open) await p.dispose(); });
+  const cache = new Map<string, Promise<[(...a: unknown[]) => Promise<unknown>, (...a: unknown[]) => Promise<unknown>]>>();
+
+  /** The same task on both libraries, loaded as transformers.js code would load it (dtype 'fp32'). */
+  function both(task: string, model: string) {
+    const key = `${task} ${model}`;
+    if (!cache.has(key)) {
+      cache.set(key, (async () => {
+        const m = models[model];
+        tjs.env.localModelPath = m.root + '/';
+        const theirs = await tjs.pipeline(task as 'text-classification', m.id, { dtype: 'fp32', device: 'cpu' });
+        const mine = await ours(task as 'text-classification', join(m.root, m.id), { dtype: 'fp32', device: 'webgpu' });
+        open.push(theirs as unknown as { dispose(): Promise<unknown> }, mine);
+        return [theirs as unknown as (...a: unknown[]) => Promise<unknown>, mine as unknown as (...a: unknown[]) => Promise<unknown>];
+      })());
+    }
+    return cache.get(key)!;
+  }
+
+  const cases: Array<[string, string, string, Run]> = [
+    ['sentiment-analysis', 'tiny-bert', 'one text', (p) => p('I love this movie')],
+    ['sentiment-analysis', 'tiny-bert', 'a batch (top_k 1: one flat list)', (p) => p(['I love this movie', 'terrible', 'ok then'])],
+    ['text-classification', 'tiny-bert', 'top_k 2, one text', (p) => p('I love this movie', { top_k: 2 })],
+    ['text-classification', 'tiny-bert', 'top_k 3, a batch (a list per text)', (p) => p(['good', 'bad things happen'], { top_k: 3 })],
+    ['feature-extraction', 'tiny-bert', "pooling 'mean', normalize", (p) => p(['hello world', 'a longer sentence here'], { pooling: 'mean', normalize: true })],
+    ['feature-extraction', 'tiny-bert', "pooling 'cls'", (p) => p('hello world', { pooling: 'cls' })],
+    ['feature-extraction', 'tiny-bert', "pooling 'first_token'", (p) => p(['hello world', 'again'], { pooling: 'first_token' })],
+    ['feature-extraction', 'tiny-bert', "pooling 'none', one text", (p) => p('hello world')],
+    ['embeddings', 'tiny-bert', 'tolist() and cos_sim of two vectors', async (p) => {
+      const out = await p(['the cat sat', 'a cat was sitting'], { pooling: 'mean' }) as { tolist(): number[][] };
+      const [a, b] = out.tolist();
+      return { list: out.tolist(), sim: cos_sim(a, b) };
+    }],
+    ['embeddings', 'tiny-bert', 'Tensor.mean(1) and normalize() on token states', async (p) => {
+      const out = await p('hello world') as { mean(d: number): { normalize(): { tolist(): unknown } } };
+      return out.mean(1).normalize().tolist();
+    }],
+    ['zero-shot-classification', 'tiny-bert-nli', 'one text', (p) => p('the match went to extra time', ['sport', 'politics', 'cooking'])],
+    ['zero-shot-classification', 'tiny-bert-nli', 'a batch', (p) => p(['the match went to extra time', 'taxes rise again'], ['sport', 'politics'])],
+    ['zero-shot-classification', 'tiny-bert-nli', 'multi_label', (p) => p('the match went to extra time', ['sport', 'politics', 'cooking'], { multi_label: true })],
+    ['zero-shot-classification', 'tiny-bert-nli', 'one label (scored on its own)', (p) => p('the match went to extra time', ['sport'])],
+    ['zero-shot-classification', 'tiny-bert-nli', 'hypothesis_template', (p) => p('taxes rise again', ['sport', 'politics'], { hypothesis_template: 'The topic is {}.' })],
+  ];
+  for (const [task, model, name, run] of cases) {
+    it(`${task}: ${name}`, async () => {
+      const [theirs, mine] = await both(task, model);
+      const want = await run(theirs);
+      expect(JSON.stringify(want).length, 'a non-trivial reference').toBeGreaterThan(30);
+      expectDeepClose(await run(mine), want);
+    });
+  }
+
+  it('HF wins: zero-shot candidate_labels as one string are split on commas (transformers.js: one label)', async () => {
+    const [, mine] = await both('zero-shot-classification', 'tiny-bert-nli');
+    const split = await mine('taxes rise again', 'sport, politics') as { labels: string[] };
+    expectDeepClose(split, await mine('taxes rise again', ['sport', 'politics']));
+    expect(split.labels.sort()).toEqual(['politics', 'sport']);
+  });
+
+  it('HF wins: pooling none on a batch zero-fills padding; the real tokens equal transformers.js', async () => {
+    const [theirs, mine] = await both('feature-extraction', 'tiny-bert');
+    const texts = ['hi', 'a much longer sentence than that'];
+    const [a, b] = await Promise.all([mine(texts), theirs(texts)]) as Array<{ dims: number[]; tolist(): number[][][] }>;
+    expect(a.dims).toEqual(b.dims);
+    const short = (await mine('hi') as { dims: number[] }).dims[1];
+    expectDeepClose(a.tolist()[0].slice(0, short), b.tolist()[0].slice(0, short));
+    expectDeepClose(a.tolist()[1], b.tolist()[1]);
+    expect(a.tolist()[0].slice(short).flat().every((v) => v === 0)).toBe(true);
+  });
+});
