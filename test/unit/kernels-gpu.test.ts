@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { requestNodeGpu } from '../../src/gpu/node-gpu.ts';
 import { getGpuKernel, gpuGrid, gpuKernelNames, MIN_WORKGROUPS } from '../../src/gpu/gpu-kernels.ts';
 import { gpuKernelEnv, nodeGpuCases, type GpuKernelEnv } from '../kernels/gpu-cases.ts';
-import { privateArrayLint } from '../kernels/gpu-lint.ts';
 import { bertBaseTable } from '../kernels/gpu-table.ts';
 
 let env: Promise<GpuKernelEnv> | null = null;
@@ -77,17 +76,6 @@ describe('occupancy at BERT-base (C 768, FFN 3072, 12 heads × 64)', () => {
     const g = gpuGrid('gemmNarrow', { M: 1, N: 768, K: 768 });
     expect(g.workgroups[0] * g.workgroups[1]).toBeGreaterThanOrEqual(MIN_WORKGROUPS);
     expect(g.workgroupSize[0]).toBeGreaterThanOrEqual(64);
-  });
-});
-
-describe('WGSL lint: no private array indexed in a loop bounded by a runtime value', () => {
-  // The assembled modules (kernel + libraries + prelude), as they are compiled.
-  for (const name of gpuKernelNames) {
-    it(name, () => expect(privateArrayLint(getGpuKernel(name, 'f16').code)).toEqual([]));
-  }
-  it('catches the pattern it is for (attention_vec4.wgsl: q[d] with d < HS4)', () => {
-    const src = readFileSync(new URL('../../shaders/attention_vec4.wgsl', import.meta.url), 'utf8');
-    expect(privateArrayLint(src).join('\n')).toMatch(/q\[d\].*HS4/);
   });
 });
 
