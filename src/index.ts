@@ -10,9 +10,9 @@
 /// <reference types="@webgpu/types" preserve="true" />
 export { pipeline } from './pipeline.ts';
 export type { PipelineOptions, Task, TaskName } from './pipeline.ts';
-export { cos_sim, dot, magnitude } from './tasks/similarity.ts';
+export { cos_sim, dot, magnitude, type Vector } from './tasks/similarity.ts';
 export { Tensor, type NestedList } from './tasks/tensor.ts';
-export type { TextClassificationPipeline, FeatureExtractionPipeline, FillMaskPipeline, NextSentencePipeline, ZeroShotClassificationPipeline } from './runtime/callable.ts';
+export type { AnyPipeline, TextClassificationPipeline, FeatureExtractionPipeline, FillMaskPipeline, NextSentencePipeline, ZeroShotClassificationPipeline } from './runtime/callable.ts';
 export type { InspectResult, PipelineInfo, RuntimeStats } from './runtime/runtime.ts';
 export type { ModelInput } from './runtime/environment.ts';
 export type { FileProvider } from './hub/files.ts';
@@ -24,7 +24,7 @@ export type { Pooling } from './tasks/pooling.ts';
 export type { FillMaskOptions, FillMaskPrediction, FillMaskResult } from './tasks/fill-mask.ts';
 export type { NextSentenceOptions } from './tasks/next-sentence.ts';
 export type { ZeroShotOptions, ZeroShotResult } from './tasks/zero-shot.ts';
-export type { ProgressInfo } from './runtime/pipeline-options.ts';
+export type { ProgressInfo, FileProgressInfo, BytesProgressInfo, ReadyProgressInfo } from './runtime/pipeline-options.ts';
 export type { LoadProgress } from './weights/stream.ts';
 export type { ProfileResult, ProfiledDispatch } from './runtime/profile.ts';
 export type { DispatchInfo, Triple } from './graph/dispatch-info.ts';

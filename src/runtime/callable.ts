@@ -115,6 +115,7 @@ export interface ZeroShotClassificationPipeline extends PipelineBase {
   (inputs: string[], options: ZeroShotOptions): Promise<ZeroShotResult[]>;
 }
 
+/** Any pipeline (the generic signature of pipeline(), for a task without typed overloads). */
 export type AnyPipeline = TextClassificationPipeline & FeatureExtractionPipeline & FillMaskPipeline & NextSentencePipeline & ZeroShotClassificationPipeline;
 
 /** The options of a call: a positional second argument (zero-shot's labels) folded into the third, as the task says. */

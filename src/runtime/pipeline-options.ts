@@ -5,11 +5,44 @@
 import { unknownOption } from '../tasks/options.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 
+/** A file's load starting ('initiate', 'download') or ending ('done'). */
+export interface FileProgressInfo {
+  /** Which event. */
+  status: 'initiate' | 'download' | 'done';
+  /** The model as given to pipeline(). */
+  name: string;
+  /** The file's name in the model folder. */
+  file: string;
+}
+
+/** Bytes of a file read so far. */
+export interface BytesProgressInfo {
+  /** 'progress'. */
+  status: 'progress';
+  /** The model as given to pipeline(). */
+  name: string;
+  /** The file's name in the model folder. */
+  file: string;
+  /** Percent, 0–100. */
+  progress: number;
+  /** Bytes read. */
+  loaded: number;
+  /** Bytes in all. */
+  total: number;
+}
+
+/** The pipeline is ready. */
+export interface ReadyProgressInfo {
+  /** 'ready'. */
+  status: 'ready';
+  /** The task as given to pipeline(). */
+  task: string;
+  /** The model as given to pipeline(). */
+  model: string;
+}
+
 /** What `progress_callback` receives: transformers.js's ProgressInfo events. */
-export type ProgressInfo =
-  | { status: 'initiate' | 'download' | 'done'; name: string; file: string }
-  | { status: 'progress'; name: string; file: string; progress: number; loaded: number; total: number }
-  | { status: 'ready'; task: string; model: string };
+export type ProgressInfo = FileProgressInfo | BytesProgressInfo | ReadyProgressInfo;
 
 const ACCEPTED = ['dtype', 'device', 'progress_callback', 'onProgress', 'signal', 'worker', 'maxBatchSize', 'endpoint', 'cache'] as const;
 

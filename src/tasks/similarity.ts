@@ -1,7 +1,8 @@
 // Similarity of embeddings, as transformers.js exports them (`cos_sim`, `dot`, `magnitude` over arrays), for the
 // vectors of feature-extraction (`output.tolist()` rows, or `data` slices). Computed in float64.
 
-type Vector = ArrayLike<number>;
+/** A vector: an array or typed array of numbers. */
+export type Vector = ArrayLike<number>;
 
 function check(name: string, a: Vector, b?: Vector): void {
   const isVec = (v: unknown) => !!v && typeof v === 'object' && typeof (v as Vector).length === 'number';

@@ -32,14 +32,16 @@ export interface ZeroShotResult {
   scores: number[];
 }
 
-interface Checked {
+/** The options as checked: labels, template, multi-label. */
+export interface Checked {
   labels: string[];
   template: string;
   multiLabel: boolean;
   signal?: AbortSignal;
 }
 
-interface PreparedZeroShot {
+/** Rows of every (text, hypothesis) pair, text-major. */
+export interface PreparedZeroShot {
   rows: Encoding[];
   texts: string[];
   single: boolean;

@@ -9,7 +9,7 @@ const tiny = join(fixturesDir, 'tiny-bert');
 
 describe('transformers.js options on bertgpu', async () => {
   const events: Array<Record<string, unknown>> = [];
-  const classify = await pipeline('sentiment-analysis', tiny, { dtype: 'fp32', device: 'webgpu', progress_callback: (e) => events.push(e) });
+  const classify = await pipeline('sentiment-analysis', tiny, { dtype: 'fp32', device: 'webgpu', progress_callback: (e) => events.push({ ...e }) });
   afterAll(() => classify.dispose());
 
   it('progress_callback gets initiate, download, progress (file, progress, loaded, total), done, then ready', () => {
