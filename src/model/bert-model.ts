@@ -14,7 +14,8 @@ import { transposeGrid } from '../gpu/gpu-kernels.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
 import { attentionOutputTransposedName, buildBertGraph, fusesAttentionOutput, qkvNames } from './bert.ts';
 import { batchBucket, firstRows, padRows, sequenceBucket, unpadAttention, unpadRows } from './batch-shape.ts';
-import { expectedWeights, hasMaskedLmHead, type BertConfig, type BertHead } from './config.ts';
+import { expectedWeights, hasMaskedLmHead, isTokenHead, type BertConfig, type BertHead } from './config.ts';
+import { tokenHeadShape } from './token-heads.ts';
 import { joinParts, type BertOutputName, type BertOutputs, type EncodedBatch, type ForwardProfile, type Shaped } from './forward-types.ts';
 
 export { sequenceBucket, batchBucket };
@@ -331,7 +332,12 @@ export class BertModel {
     const out: BertOutputs = { B, T };
     if (result.lastHiddenState) out.lastHiddenState = unpadRows(result.lastHiddenState, B, Tb, T, c.hiddenSize);
     if (result.poolerOutput) out.poolerOutput = firstRows(result.poolerOutput, B * c.hiddenSize);
-    if (result.logits) out.logits = firstRows(result.logits, B * c.numLabels);
+    if (result.logits) {
+      // Token heads score every token: (Bb·Tb, width) → (B, T, width); the sequence classifier: (Bb, L) → (B, L).
+      out.logits = isTokenHead(this.head)
+        ? unpadRows(result.logits, B, Tb, T, tokenHeadShape(c, this.head).width)
+        : firstRows(result.logits, B * c.numLabels);
+    }
     if (result.attentions) out.attentions = unpadAttention(result.attentions, B * c.numAttentionHeads, Tb, T);
     if (result.mlmLogits) out.mlmLogits = result.mlmLogits.subarray(0, mlm!.count * c.vocabSize);
     if (result.nspLogits) out.nspLogits = firstRows(result.nspLogits, B * 2);
@@ -440,7 +446,7 @@ export class BertModel {
 
 /** What forward() returns when not told: the head's scores, or the hidden states of a base model. */
 function defaultOutputs(head: BertHead): BertOutputName[] {
-  if (head === 'sequence-classification') return ['logits'];
+  if (head === 'sequence-classification' || isTokenHead(head)) return ['logits'];
   if (hasMaskedLmHead(head)) return ['mlmLogits'];
   if (head === 'next-sentence') return ['nspLogits'];
   return ['lastHiddenState'];

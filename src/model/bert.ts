@@ -1,5 +1,6 @@
 // BERT as a graph, mirroring HF's module tree and weight names (BertModel, BertForSequenceClassification,
-// BertForMaskedLM, BertForPreTraining, BertForNextSentencePrediction).
+// BertForMaskedLM, BertForPreTraining, BertForNextSentencePrediction, BertForTokenClassification,
+// BertForQuestionAnswering).
 //
 // Shape legend: B batch, T tokens per sequence (the bucket), C hidden size, NH heads, HS head size (C / NH),
 // I intermediate size, L labels. Activations are row-major (B·T, features).
@@ -17,7 +18,8 @@ import { maxHeadSize, type MatmulEpilogueName } from '../gpu/kernels.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import type { AttentionOutputOp, ElementType, Graph, TensorId } from '../graph/ops.ts';
 import { hasVariant, softwareProfile, type AdapterProfile } from '../graph/variants.ts';
-import { hasMaskedLmHead, hasNextSentenceHead, type Activation, type BertConfig, type BertHead } from './config.ts';
+import { hasMaskedLmHead, hasNextSentenceHead, isTokenHead, type Activation, type BertConfig, type BertHead } from './config.ts';
+import { addTokenHead } from './token-heads.ts';
 
 export interface BertGraphOptions {
   B: number;
@@ -141,6 +143,8 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
     x = next;
   }
   g.output('lastHiddenState', x);
+  // Per-token heads: one matmul over every (padded) token row; `logits` (B·T, width).
+  if (isTokenHead(o.head)) g.output('logits', addTokenHead(g, config, o.head, x, B * T, dtype));
 
   const R = o.mlmRows ?? 0;
   if (hasMaskedLmHead(o.head) && R > 0) {
@@ -165,7 +169,8 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
   }
 
   const needsPooler = o.head === 'sequence-classification' || hasNextSentenceHead(o.head);
-  if (o.hasPooler || needsPooler) {
+  // The token heads never read the pooler (HF: add_pooling_layer=False), even where an old checkpoint still has it.
+  if ((o.hasPooler && !isTokenHead(o.head)) || needsPooler) {
     if (!o.hasPooler) throw new Error(`a ${o.head} model needs bert.pooler.dense weights`);
     const pool = linear('bert.pooler.dense', C, C);
     const pooled = act('pooler', [B, C]);

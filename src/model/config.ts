@@ -2,6 +2,7 @@
 // that config must have. Missing keys take the same defaults as HF's BertConfig, so a config that works in
 // transformers works here; wrong types, impossible sizes and unsupported features are errors naming the key.
 import { WeightsError } from '../weights/errors.ts';
+import { TOKEN_HEAD_OF_ARCHITECTURE, tokenHeadWeights, type TokenHead } from './token-heads.ts';
 
 export const SUPPORTED_MODEL_TYPES = ['bert'] as const;
 /** HF `hidden_act` values we run, and the function each one means. */
@@ -217,15 +218,17 @@ function checkWeightSizes(file: string, config: BertConfig): void {
 
 /**
  * The head a checkpoint carries. 'masked-lm' (BertForMaskedLM) and 'pretraining' (BertForPreTraining: masked-LM and
- * next-sentence heads) fill in [MASK]s; 'next-sentence' (BertForNextSentencePrediction) has the NSP head only.
+ * next-sentence heads) fill in [MASK]s; 'next-sentence' (BertForNextSentencePrediction) has the NSP head only;
+ * 'token-classification' and 'question-answering' are per-token linear heads (src/model/token-heads.ts).
  */
-export type BertHead = 'base' | 'sequence-classification' | 'masked-lm' | 'pretraining' | 'next-sentence';
+export type BertHead = 'base' | 'sequence-classification' | 'masked-lm' | 'pretraining' | 'next-sentence' | TokenHead;
 
 const HEAD_OF_ARCHITECTURE: Record<string, BertHead> = {
   BertForSequenceClassification: 'sequence-classification',
   BertForMaskedLM: 'masked-lm',
   BertForPreTraining: 'pretraining',
   BertForNextSentencePrediction: 'next-sentence',
+  ...TOKEN_HEAD_OF_ARCHITECTURE,
 };
 
 /** The head a checkpoint was saved with, from `architectures` (anything else runs as a base model). */
@@ -237,6 +240,11 @@ export function headOf(config: BertConfig): BertHead {
 /** Whether the head predicts tokens (fill-mask). */
 export function hasMaskedLmHead(head: BertHead): boolean {
   return head === 'masked-lm' || head === 'pretraining';
+}
+
+/** Whether the head scores every token (token classification, question answering): `logits` is (B, T, width). */
+export function isTokenHead(head: BertHead): head is TokenHead {
+  return head === 'token-classification' || head === 'question-answering';
 }
 
 /** Whether the head has the next-sentence classifier (cls.seq_relationship). */
@@ -281,9 +289,11 @@ export function expectedWeights(config: BertConfig, head: BertHead = headOf(conf
     linear(`${p}.output.dense`, C, I);
     layerNorm(`${p}.output.LayerNorm`);
   }
-  // The pooler feeds the sequence classifier and the NSP head; other heads may come without it.
-  linear('bert.pooler.dense', C, C, head === 'base' || head === 'masked-lm');
+  // The pooler feeds the sequence classifier and the NSP head; other heads may come without it (HF builds the
+  // token heads with add_pooling_layer=False, so their checkpoints have none).
+  linear('bert.pooler.dense', C, C, head === 'base' || head === 'masked-lm' || isTokenHead(head));
   if (head === 'sequence-classification') linear('classifier', config.numLabels, C);
+  if (isTokenHead(head)) out.push(...tokenHeadWeights(config, head));
   if (hasMaskedLmHead(head)) {
     linear('cls.predictions.transform.dense', C, C);
     add('cls.predictions.transform.LayerNorm.weight', [C]);

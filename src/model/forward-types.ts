@@ -24,7 +24,10 @@ export interface BertOutputs {
   lastHiddenState?: Float32Array;
   /** (B, C) */
   poolerOutput?: Float32Array;
-  /** (B, L) */
+  /**
+   * Sequence classification: (B, L). Token heads: (B, T, width) — token classification width = L, question
+   * answering width 2 (column 0 start, 1 end).
+   */
   logits?: Float32Array;
   /** (B, NH, T, T) attention probabilities of the requested layer. */
   attentions?: Float32Array;

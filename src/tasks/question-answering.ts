@@ -7,6 +7,8 @@
 // window; equal answer texts (case-insensitive) sum their scores; the best top_k across windows. Offsets are UTF-16.
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
+import { readOptions } from './options.ts';
+import type { TaskModule } from './task.ts';
 import { describe } from './text-classification.ts';
 
 /** Options (HF / transformers.js names; camelCase spellings are aliases). */
@@ -25,6 +27,16 @@ export interface QuestionAnsweringOptions {
   handle_impossible_answer?: boolean;
   /** Snap answers to whole words (default true, as HF). */
   align_to_words?: boolean;
+  /** camelCase spellings of the options above (aliases). */
+  topK?: number;
+  maxAnswerLen?: number;
+  docStride?: number;
+  maxSeqLen?: number;
+  maxQuestionLen?: number;
+  handleImpossibleAnswer?: boolean;
+  alignToWords?: boolean;
+  /** Aborts the call: it rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedQuestionAnsweringOptions {
@@ -240,3 +252,54 @@ export function postprocessQuestionAnswering(context: string, windows: readonly 
 export function hfAnswerShape(answers: Answer[]): Answer | Answer[] {
   return answers.length === 1 ? answers[0] : answers;
 }
+
+/** The call's options as the task module read them: the context (a positional argument) and HF's options, unresolved. */
+export interface CheckedQuestionAnswering {
+  context?: unknown;
+  /** HF / transformers.js names (camelCase folded), resolved against the model's length in prepare. */
+  options: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+interface PreparedQuestionAnswering {
+  rows: Encoding[];
+  groups: number[][];
+  items: QaItem[];
+  single: boolean;
+  resolved: ResolvedQuestionAnsweringOptions;
+}
+
+/**
+ * The question-answering task: a BertForQuestionAnswering head's answer spans. Call shapes as transformers.js and HF:
+ * `qa(question, context, options)`, `qa({ question, context })`, arrays of either. One input gives its answer (a list
+ * with top_k > 1); a batch gives one such result per input.
+ */
+export const questionAnsweringTask: TaskModule<'question-answering', CheckedQuestionAnswering, PreparedQuestionAnswering,
+  Answer | Answer[] | Array<Answer | Answer[]>> = {
+  name: 'question-answering',
+  positional: 'context',
+  checkModel({ label, config, head }) {
+    if (head !== 'question-answering') {
+      throw new Error(`${label} is not a question-answering model (architectures: ${config.architectures.join(', ') || 'none'}); question-answering needs BertForQuestionAnswering`);
+    }
+  },
+  outputs: () => [{ name: 'logits', layout: 'token', width: 2 }],
+  options(options) {
+    const names: Record<string, string> = { context: 'context' };
+    for (const k of Object.keys(NAMES)) names[k] = k;
+    const { context, signal, ...rest } = readOptions('question-answering', options, names);
+    // The option values are checked (and defaults applied) here already; prepare resolves them again for the model.
+    resolveQuestionAnsweringOptions(rest, Number.MAX_SAFE_INTEGER);
+    return { context, options: rest, signal: signal as AbortSignal | undefined };
+  },
+  prepare({ tokenizer, maxLength }, inputs, o) {
+    const resolved = resolveQuestionAnsweringOptions(o.options, maxLength);
+    const { items, single } = normalizeQaInputs(inputs, o.context);
+    return { ...prepareQuestionAnswering(tokenizer, items, resolved), items, single, resolved };
+  },
+  finish(_ctx, prepared, rows) {
+    const results = prepared.groups.map((group, i) => hfAnswerShape(postprocessQuestionAnswering(prepared.items[i].context,
+      group.map((r) => ({ encoding: prepared.rows[r], logits: rows[r].logits! })), prepared.resolved)));
+    return prepared.single ? results[0] : results;
+  },
+};

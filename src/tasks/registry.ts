@@ -12,8 +12,10 @@
 import { featureExtractionTask } from './feature-extraction.ts';
 import { fillMaskTask } from './fill-mask.ts';
 import { nextSentenceTask } from './next-sentence.ts';
+import { questionAnsweringTask } from './question-answering.ts';
 import type { AnyTaskModule } from './task.ts';
 import { textClassificationTask } from './text-classification.ts';
+import { tokenClassificationTask } from './token-classification.ts';
 import { zeroShotTask } from './zero-shot.ts';
 
 export const TASK_MODULES = [
@@ -22,13 +24,15 @@ export const TASK_MODULES = [
   fillMaskTask,
   nextSentenceTask,
   zeroShotTask,
+  tokenClassificationTask,
+  questionAnsweringTask,
 ] as const satisfies readonly AnyTaskModule[];
 
 /** The tasks `pipeline()` runs (canonical names). */
 export type Task = (typeof TASK_MODULES)[number]['name'];
 
 /** A task name as `pipeline()` takes it: canonical, or one of transformers.js's aliases ('sentiment-analysis', …). */
-export type TaskName = Task | 'sentiment-analysis' | 'embeddings' | (string & {});
+export type TaskName = Task | 'sentiment-analysis' | 'embeddings' | 'ner' | (string & {});
 
 /** Tasks added at run time (tests; extensions); looked up after the built-in ones. */
 const extra: AnyTaskModule[] = [];

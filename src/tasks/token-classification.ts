@@ -8,6 +8,8 @@ import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import { decodeTokens } from '../tokenizer/decode.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { softmax } from '../model/heads.ts';
+import { readOptions } from './options.ts';
+import type { TaskModule } from './task.ts';
 import { describe } from './text-classification.ts';
 
 export const AGGREGATION_STRATEGIES = ['none', 'simple', 'first', 'average', 'max'] as const;
@@ -25,8 +27,12 @@ export interface TokenClassificationOptions {
    * aggregation strategy other than 'none'). Without it a long text is truncated to the model's length, as HF does.
    */
   stride?: number;
+  /** `ignore_labels`'s camelCase spelling. */
   ignoreLabels?: readonly string[];
+  /** `aggregation_strategy`'s camelCase spelling. */
   aggregationStrategy?: AggregationStrategy;
+  /** Aborts the call: it rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedTokenClassificationOptions {
@@ -295,3 +301,46 @@ export function postprocessTokenClassification(
   if (windows.length > 1) all = mergeOverlappingEntities(all);
   return all as TokenEntity[] | EntityGroup[];
 }
+
+/** The options as the task module checked them (transformers.js / HF names read, camelCase aliases folded). */
+export interface CheckedTokenClassification extends ResolvedTokenClassificationOptions {
+  signal?: AbortSignal;
+}
+
+interface PreparedTokenClassification {
+  rows: Encoding[];
+  groups: number[][];
+  texts: string[];
+  single: boolean;
+}
+
+/** The token-classification task (alias 'ner'): a BertForTokenClassification head's labels per token or per entity. */
+export const tokenClassificationTask: TaskModule<'token-classification', CheckedTokenClassification, PreparedTokenClassification,
+  Array<TokenEntity | EntityGroup> | Array<Array<TokenEntity | EntityGroup>>> = {
+  name: 'token-classification',
+  aliases: ['ner'],
+  checkModel({ label, config, head }) {
+    if (head !== 'token-classification') {
+      throw new Error(`${label} is not a token-classification model (architectures: ${config.architectures.join(', ') || 'none'}); token-classification needs BertForTokenClassification`);
+    }
+  },
+  outputs: (config) => [{ name: 'logits', layout: 'token', width: config.numLabels }],
+  options(options) {
+    const o = readOptions('token-classification', options, {
+      ignore_labels: 'ignore_labels', ignoreLabels: 'ignore_labels',
+      aggregation_strategy: 'aggregation_strategy', aggregationStrategy: 'aggregation_strategy', stride: 'stride',
+    });
+    const { signal, ...rest } = o;
+    return { ...resolveTokenClassificationOptions(rest), signal: signal as AbortSignal | undefined };
+  },
+  prepare({ tokenizer, maxLength }, inputs, o) {
+    if (o.stride !== undefined && o.stride >= maxLength) throw new RangeError(`token-classification: stride (${o.stride}) must be less than the model's length (${maxLength})`);
+    return prepareTokenClassification(tokenizer, maxLength, inputs, o);
+  },
+  finish({ tokenizer, config }, prepared, rows, o) {
+    const tt = tokenTextOf(tokenizer);
+    const results = prepared.groups.map((group, i) => postprocessTokenClassification(prepared.texts[i],
+      group.map((r) => ({ encoding: prepared.rows[r], logits: rows[r].logits! })), config.id2label, tt, o));
+    return prepared.single ? results[0] : results;
+  },
+};
