@@ -9,7 +9,7 @@
 // dependency of the package, with no set-up of theirs (`preserve` keeps it in the emitted .d.ts).
 /// <reference types="@webgpu/types" preserve="true" />
 export { pipeline } from './pipeline.ts';
-export type { PipelineOptions, Task, TaskName } from './pipeline.ts';
+export type { PipelineOptions, Task, TaskName, TokenClassificationPipeline, QuestionAnsweringPipeline } from './pipeline.ts';
 export { cos_sim, dot, magnitude, type Vector } from './tasks/similarity.ts';
 export { Tensor, type NestedList } from './tasks/tensor.ts';
 export type { AnyPipeline, TextClassificationPipeline, FeatureExtractionPipeline, FillMaskPipeline, NextSentencePipeline, ZeroShotClassificationPipeline } from './runtime/callable.ts';
@@ -24,6 +24,8 @@ export type { Pooling } from './tasks/pooling.ts';
 export type { FillMaskOptions, FillMaskPrediction, FillMaskResult } from './tasks/fill-mask.ts';
 export type { NextSentenceOptions } from './tasks/next-sentence.ts';
 export type { ZeroShotOptions, ZeroShotResult } from './tasks/zero-shot.ts';
+export type { AggregationStrategy, EntityGroup, TokenClassificationOptions, TokenEntity } from './tasks/token-classification.ts';
+export type { Answer, QaItem, QuestionAnsweringOptions } from './tasks/question-answering.ts';
 export type { ProgressInfo, FileProgressInfo, BytesProgressInfo, ReadyProgressInfo } from './runtime/pipeline-options.ts';
 export type { LoadProgress } from './weights/stream.ts';
 export type { ProfileResult, ProfiledDispatch } from './runtime/profile.ts';

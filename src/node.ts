@@ -12,6 +12,8 @@ import { createInThread } from './runtime/in-thread.ts';
 import { nodeEnvironment } from './runtime/node-env.ts';
 import type { PipelineOptions } from './runtime/runtime.ts';
 import type { TaskName } from './runtime/tasks.ts';
+// Types only: pipeline.ts imports the browser Worker's URL (a bundler import Node cannot load).
+import type { EveryPipeline, QuestionAnsweringPipeline, TokenClassificationPipeline } from './pipeline.ts';
 
 export * from './index.ts';
 export { BertTokenizer, TokenizerClient } from './tokenizer/index.ts';
@@ -42,9 +44,13 @@ export function pipeline(task: 'fill-mask', model: ModelInput, options?: Pipelin
 export function pipeline(task: 'next-sentence-prediction', model: ModelInput, options?: PipelineOptions): Promise<NextSentencePipeline>;
 /** Loads an NLI classifier for zero-shot classification over candidate labels. See the first signature. */
 export function pipeline(task: 'zero-shot-classification', model: ModelInput, options?: PipelineOptions): Promise<ZeroShotClassificationPipeline>;
+/** Loads a BertForTokenClassification model for named entities (per token, or grouped). See the first signature. */
+export function pipeline(task: 'token-classification' | 'ner', model: ModelInput, options?: PipelineOptions): Promise<TokenClassificationPipeline>;
+/** Loads a BertForQuestionAnswering model for answer spans in a context. See the first signature. */
+export function pipeline(task: 'question-answering', model: ModelInput, options?: PipelineOptions): Promise<QuestionAnsweringPipeline>;
 /** Any registered task (see src/tasks/registry.ts). */
 export function pipeline(task: TaskName, model: ModelInput, options?: PipelineOptions): Promise<AnyPipeline>;
-export async function pipeline(task: TaskName, model: ModelInput, options: PipelineOptions = {}): Promise<AnyPipeline> {
+export async function pipeline(task: TaskName, model: ModelInput, options: PipelineOptions = {}): Promise<EveryPipeline> {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-  return makeCallable(await createInThread(nodeEnvironment, task, model, options));
+  return makeCallable(await createInThread(nodeEnvironment, task, model, options)) as EveryPipeline;
 }

@@ -8,11 +8,58 @@ import type { PipelineOptions } from './runtime/runtime.ts';
 import { normalizePipelineOptions, sendReady } from './runtime/pipeline-options.ts';
 import { checkTask, type Task, type TaskName } from './runtime/tasks.ts';
 import { WorkerRuntime } from './runtime/worker-client.ts';
+import type { Answer, QaItem, QuestionAnsweringOptions } from './tasks/question-answering.ts';
+import type { EntityGroup, TokenClassificationOptions, TokenEntity } from './tasks/token-classification.ts';
 // The runtime Worker as a URL (Vite bundles it as an ES module file next to the library): pipeline() needs the URL
 // itself, to start the Worker through a same-origin shim when the library was loaded from another origin.
 import runtimeWorkerUrl from './runtime/worker.ts?worker&url';
 
 export type { PipelineOptions, Task, TaskName };
+
+/** The implementation's view of pipeline()'s result: one callable that the typed overloads narrow by task. */
+export type EveryPipeline = AnyPipeline & TokenClassificationPipeline & QuestionAnsweringPipeline;
+
+/** makeCallable's callable serves every task's call shape; the overloads say which one a task has. */
+function everyPipeline(p: AnyPipeline): EveryPipeline {
+  return p as EveryPipeline;
+}
+
+/** What every pipeline has besides its call: info, stats(), dispose(), inspect(), profile(). */
+type PipelineMembers = Pick<TextClassificationPipeline, 'info' | 'stats' | 'dispose' | 'inspect' | 'profile'>;
+
+/**
+ * What `pipeline('token-classification' | 'ner', …)` returns (a BertForTokenClassification model): call it with a
+ * text for its entities — one per token (`aggregation_strategy` 'none', the default: `{ entity, score, index, word,
+ * start, end }`) or grouped (`{ entity_group, score, word, start, end }`), as HF Python; start/end index the text.
+ *
+ * @example
+ * ```ts
+ * const ner = await pipeline('ner', 'org/bert-ner');
+ * await ner('Mary lives in Paris', { aggregation_strategy: 'simple' }); // [{ entity_group: 'PER', word: 'Mary', … }, …]
+ * ```
+ */
+export interface TokenClassificationPipeline extends PipelineMembers {
+  (inputs: string, options?: TokenClassificationOptions): Promise<Array<TokenEntity | EntityGroup>>;
+  (inputs: string[], options?: TokenClassificationOptions): Promise<Array<Array<TokenEntity | EntityGroup>>>;
+}
+
+/**
+ * What `pipeline('question-answering', …)` returns (a BertForQuestionAnswering model): call it with a question and a
+ * context (or `{ question, context }`) for the answer span `{ score, start, end, answer }` in the context; with
+ * top_k > 1 a list, best first. Long contexts run in overlapping windows (doc_stride), as HF Python.
+ *
+ * @example
+ * ```ts
+ * const qa = await pipeline('question-answering', 'org/bert-squad');
+ * await qa('Who lives in Paris?', 'Mary lives in Paris.'); // { answer: 'Mary', start: 0, end: 4, score }
+ * ```
+ */
+export interface QuestionAnsweringPipeline extends PipelineMembers {
+  (question: string, context: string, options?: QuestionAnsweringOptions): Promise<Answer | Answer[]>;
+  (inputs: QaItem, options?: QuestionAnsweringOptions): Promise<Answer | Answer[]>;
+  (questions: string[], contexts: string | string[], options?: QuestionAnsweringOptions): Promise<Array<Answer | Answer[]>>;
+  (inputs: QaItem[], options?: QuestionAnsweringOptions): Promise<Array<Answer | Answer[]>>;
+}
 
 const onMainThread = () => typeof window !== 'undefined' && typeof document !== 'undefined' && typeof Worker !== 'undefined';
 
@@ -43,16 +90,20 @@ export function pipeline(task: 'fill-mask', model: ModelInput, options?: Pipelin
 export function pipeline(task: 'next-sentence-prediction', model: ModelInput, options?: PipelineOptions): Promise<NextSentencePipeline>;
 /** Loads an NLI classifier for zero-shot classification over candidate labels. See the first signature. */
 export function pipeline(task: 'zero-shot-classification', model: ModelInput, options?: PipelineOptions): Promise<ZeroShotClassificationPipeline>;
+/** Loads a BertForTokenClassification model for named entities (per token, or grouped). See the first signature. */
+export function pipeline(task: 'token-classification' | 'ner', model: ModelInput, options?: PipelineOptions): Promise<TokenClassificationPipeline>;
+/** Loads a BertForQuestionAnswering model for answer spans in a context. See the first signature. */
+export function pipeline(task: 'question-answering', model: ModelInput, options?: PipelineOptions): Promise<QuestionAnsweringPipeline>;
 /** Any registered task (see src/tasks/registry.ts). */
 export function pipeline(task: TaskName, model: ModelInput, options?: PipelineOptions): Promise<AnyPipeline>;
-export async function pipeline(task: TaskName, model: ModelInput, options: PipelineOptions = {}): Promise<AnyPipeline> {
+export async function pipeline(task: TaskName, model: ModelInput, options: PipelineOptions = {}): Promise<EveryPipeline> {
   const canonical = checkTask(task);
   // Checked here too (the in-thread runtime checks again): a bad option fails before any Worker starts.
   const o = normalizePipelineOptions(options, typeof model === 'string' ? model : 'files');
   const useWorker = o.worker !== false && !o.device && onMainThread();
   if (!useWorker) {
     const { createBrowserInThread } = await import('./runtime/in-thread.ts');
-    return makeCallable(await createBrowserInThread(task, model, options));
+    return everyPipeline(makeCallable(await createBrowserInThread(task, model, options)));
   }
   if (model === null || model === undefined || (typeof model === 'string' && model.trim() === '')) {
     throw new TypeError('model must be a Hub id, a URL or the files of a model folder');
@@ -66,7 +117,7 @@ export async function pipeline(task: TaskName, model: ModelInput, options: Pipel
   try {
     const rt = await WorkerRuntime.create(started.worker, canonical, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize }, o.onProgress, o.signal);
     sendReady(o, task, typeof model === 'string' ? model : rt.info.model);
-    return makeCallable(rt);
+    return everyPipeline(makeCallable(rt));
   } catch (e) {
     if (started.failedToLoad()) throw new Error(workerLoadAdvice(workerUrl), { cause: e });
     throw e;
