@@ -3,7 +3,8 @@
 // can be copied to any static host or sub-path. The demo imports the library from ../src, so the runtime Worker
 // (`new Worker(new URL('./runtime/worker.ts', import.meta.url), { type: 'module' })` in src/pipeline.ts) and the
 // WGSL files (`?raw`) are bundled from source: the Worker as an ES module, because the runtime uses imports and
-// top-level module syntax that a classic Worker cannot load.
+// top-level module syntax that a classic Worker cannot load. Two pages: the demo (index.html) and the benchmark
+// (bench.html, which also ships ONNX Runtime Web's wasm for its transformers.js side, fetched only when that runs).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
@@ -22,6 +23,12 @@ export default defineConfig({
     target: 'es2022',
     // The bundled model lives in public/ and is copied as is; nothing else needs a size warning.
     chunkSizeWarningLimit: 1024,
+    rolldownOptions: {
+      input: {
+        index: fileURLToPath(new URL('./demo/index.html', import.meta.url)),
+        bench: fileURLToPath(new URL('./demo/bench.html', import.meta.url)),
+      },
+    },
   },
   // 127.0.0.1, not localhost: Chromium treats it as a secure context (WebGPU needs one) and it never resolves to ::1.
   server: { host: '127.0.0.1', port: 5173, strictPort: false, fs: { allow: [repoRoot] } },
