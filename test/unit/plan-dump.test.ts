@@ -64,6 +64,29 @@ describe('plan dump', () => {
     }
   });
 
+  it('token heads (ner, qa): the classifier / qa_outputs over every token row, no pooler; dump = the runtime plan', async () => {
+    const gpu = await getTestGpu();
+    for (const name of ['tiny-bert-ner', 'tiny-bert-qa']) {
+      for (const kernelProfile of ['auto', 'gpu'] as const) {
+        const model = await loadFixtureModel(gpu, name, { kernelProfile });
+        try {
+          const adapter = kernelProfile === 'auto' ? adapterProfile(gpu.facts) : model.kernelProfile;
+          const real = await model.planDispatches(3, 20);
+          // A pooler in the dump's default (hasPooler true) is ignored: these heads never read it.
+          expect(planDump(configOf(name), { B: 3, T: 20, adapter }).dispatches, `${name} ${kernelProfile}`).toEqual(real);
+          expect(real.length).toBe(1 + (kernelProfile === 'gpu' ? 6 : 5) * 2 + 1);
+          const head = real.at(-1)!;
+          const c = configOf(name);
+          const width = name === 'tiny-bert-qa' ? 2 : c.numLabels;
+          // 4 sequences (3 rounded up) × 32 tokens, each scored: 2·M·width·C + bias.
+          expect([head.op, head.flops]).toEqual(['matmul', 2 * 4 * 32 * width * c.hiddenSize + 4 * 32 * width]);
+        } finally {
+          await model.dispose();
+        }
+      }
+    }
+  });
+
   it('BERT-base at 8 × 100, software profile: buckets, 5 dispatches per layer, FLOPs from the shapes, workgroup sizes from the WGSL', () => {
     const config = parseBertConfig(bertBaseConfig);
     const dump = planDump(config, { B: 5, T: 100, adapter: 'software' });
