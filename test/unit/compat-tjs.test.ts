@@ -3,7 +3,18 @@
 // exactly, numbers within 1e-4. Not compared here, because transformers.js cannot run them on these fixtures or has
 // no such pipeline: fill-mask (tiny-bert-mlm has no ONNX export), next-sentence-prediction, text pairs (its
 // text-classification takes no text_pair).
-// Known differences, where HF Python wins (tested in the bertgpu-only cases below):
+// Known differences, where HF Python wins (tested in the bertgpu-only cases below, or in test/unit/ner-qa-pipeline.test.ts
+// against HF's own outputs):
+// - token-classification: transformers.js returns no start/end (HF does), drops ignore_labels BEFORE grouping (HF
+//   after: with the default ['O'] and 'simple', an O token between two I- tags splits a group there and not in HF), has
+//   only 'none' and 'simple' (HF also first/average/max) and no stride windows; truncating a long text it keeps 63
+//   tokens after [CLS] and no final [SEP] (HF: 62 and [SEP]). Compared here: texts that fit, start/end left out,
+//   'simple' with ignore_labels [] (where the two orders agree).
+// - question-answering: transformers.js returns { answer, score } only (HF also start/end), decodes the answer from
+//   its tokens (lower case for an uncased model) where HF slices the context, snaps no answer to whole words, has no
+//   max_answer_len (HF 15), no doc_stride windows (it truncates the context) and no handle_impossible_answer.
+//   Compared here: score and answer on contexts of one window, with align_to_words false (transformers.js ignores
+//   the option), the answer lower-cased and its leading '##' (transformers.js decodes a lone subword with it) dropped.
 // - zero-shot candidate_labels as one string: HF splits it on commas; transformers.js takes it as one label.
 // - feature-extraction pooling 'none' on a batch: bertgpu zero-fills the padding positions (HF Python returns each
 //   text's own tokens); transformers.js returns the padding positions' computed states. Real tokens agree.
@@ -67,6 +78,8 @@ describe('transformers.js compatibility: the same code, the same results', async
   const models: Record<string, { root: string; id: string }> = {
     'tiny-bert': { root: fixturesDir, id: 'tiny-bert' },
     'tiny-bert-nli': { root: nliRoot, id: 'tiny-bert-nli' },
+    'tiny-bert-ner': { root: fixturesDir, id: 'tiny-bert-ner' },
+    'tiny-bert-qa': { root: fixturesDir, id: 'tiny-bert-qa' },
   };
   const open: Array<{ dispose(): Promise<unknown> }> = [];
   afterAll(async () => { for (const p of open) await p.dispose(); });
@@ -88,7 +101,12 @@ describe('transformers.js compatibility: the same code, the same results', async
     return cache.get(key)!;
   }
 
-  const cases: Array<[string, string, string, Run]> = [
+  /** The fields transformers.js returns: no start/end (see the header); QA answers lower-cased as its decode gives them. */
+  const withoutOffsets = (v: unknown): unknown => (Array.isArray(v) ? v.map(withoutOffsets)
+    : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'start' && k !== 'end')
+      .map(([k, x]) => [k, k === 'answer' ? String(x).toLowerCase().replace(/^##/, '') : withoutOffsets(x)])) : v);
+  const ner = 'Johanna Schmidt met Pierre Dubois and Mary Ann in Paris.';
+  const cases: Array<[string, string, string, Run, ((v: unknown) => unknown)?]> = [
     ['sentiment-analysis', 'tiny-bert', 'one text', (p) => p('I love this movie')],
     ['sentiment-analysis', 'tiny-bert', 'a batch (top_k 1: one flat list)', (p) => p(['I love this movie', 'terrible', 'ok then'])],
     ['text-classification', 'tiny-bert', 'top_k 2, one text', (p) => p('I love this movie', { top_k: 2 })],
@@ -111,13 +129,18 @@ describe('transformers.js compatibility: the same code, the same results', async
     ['zero-shot-classification', 'tiny-bert-nli', 'multi_label', (p) => p('the match went to extra time', ['sport', 'politics', 'cooking'], { multi_label: true })],
     ['zero-shot-classification', 'tiny-bert-nli', 'one label (scored on its own)', (p) => p('the match went to extra time', ['sport'])],
     ['zero-shot-classification', 'tiny-bert-nli', 'hypothesis_template', (p) => p('taxes rise again', ['sport', 'politics'], { hypothesis_template: 'The topic is {}.' })],
+    ['ner', 'tiny-bert-ner', 'one text, per token (ignore_labels default)', (p) => p(ner), withoutOffsets],
+    ['token-classification', 'tiny-bert-ner', 'a batch, per token, ignore_labels []', (p) => p([ner, 'Paris.'], { ignore_labels: [] }), withoutOffsets],
+    ['token-classification', 'tiny-bert-ner', "aggregation_strategy 'simple', ignore_labels []", (p) => p(ner, { aggregation_strategy: 'simple', ignore_labels: [] }), withoutOffsets],
+    ['question-answering', 'tiny-bert-qa', '(question, context)', (p) => p('Who loved Paris?', 'Johanna loved Paris.', { align_to_words: false }), withoutOffsets],
+    ['question-answering', 'tiny-bert-qa', 'top_k 3', (p) => p('Where is it?', 'The zebra is in Berlin today.', { top_k: 3, align_to_words: false }), withoutOffsets],
   ];
-  for (const [task, model, name, run] of cases) {
+  for (const [task, model, name, run, view = (v: unknown) => v] of cases) {
     it(`${task}: ${name}`, async () => {
       const [theirs, mine] = await both(task, model);
-      const want = await run(theirs);
+      const want = view(await run(theirs));
       expect(JSON.stringify(want).length, 'a non-trivial reference').toBeGreaterThan(30);
-      expectDeepClose(await run(mine), want);
+      expectDeepClose(view(await run(mine)), want);
     });
   }
 
@@ -126,6 +149,13 @@ describe('transformers.js compatibility: the same code, the same results', async
     const split = await mine('taxes rise again', 'sport, politics') as { labels: string[] };
     expectDeepClose(split, await mine('taxes rise again', ['sport', 'politics']));
     expect(split.labels.sort()).toEqual(['politics', 'sport']);
+  });
+
+  it('HF wins: a text longer than the model is truncated to 62 tokens and [SEP] (transformers.js: 63 tokens, no [SEP])', async () => {
+    const [theirs, mine] = await both('ner', 'tiny-bert-ner');
+    const long = 'Johanna Schmidt met Pierre Dubois and Mary Ann in Paris, then flew to New Caledonia with Katharina.';
+    expect((await mine(long, { ignore_labels: [] }) as unknown[]).length).toBe(62);
+    expect((await theirs(long, { ignore_labels: [] }) as unknown[]).length).toBe(63);
   });
 
   it('HF wins: pooling none on a batch zero-fills padding; the real tokens equal transformers.js', async () => {
