@@ -1,15 +1,15 @@
 // The CLI commands. Each writes one result per input to stdout (JSON lines with --json) and nothing else there,
-// a batch at a time as the batches finish.
+// a batch at a time as the batches finish. A task command is a formatter over bertgpu/node's pipeline(): each input
+// line is one call (the pipeline's micro-batcher packs a batch's calls into forwards), printed by the task's CLI entry.
 import { openProvider } from '../hub/node-files.ts';
 import { openModel } from '../hub/model.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import { loadBert, tokenizerFromFiles, type LoadedBert } from '../model/load.ts';
-import { applyScore, defaultScoreFunction, problemTypeOf } from '../model/heads.ts';
-import { normalize, pool } from '../tasks/pooling.ts';
-import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
-import type { BatchInput, Encoding } from '../tokenizer/types.ts';
+import { tokenizerFromFiles } from '../model/load.ts';
+import { pipeline } from '../node.ts';
+import { WITH_DETAILS } from '../runtime/details.ts';
+import type { CliLine } from '../tasks/task.ts';
 import type { CliOptions } from './args.ts';
-import type { CliInput, InputBatches } from './inputs.ts';
+import type { InputBatches } from './inputs.ts';
 
 /** Writes one batch's result lines (one per input) and resolves when more may be written. */
 export type Out = (lines: readonly string[]) => Promise<void>;
@@ -18,89 +18,62 @@ export function provider(o: CliOptions) {
   return openProvider(o.model!, { endpoint: o.endpoint, cacheDir: o.cache ? undefined : false });
 }
 
-/** Tokenizes a slice of inputs, truncated to the model's length and padded to the longest. */
-function encode(tokenizer: BertTokenizer, inputs: readonly CliInput[], maxLength: number): Encoding[] {
-  const batch: BatchInput[] = inputs.map((i) => (i.textPair === undefined ? i.text : [i.text, i.textPair] as const));
-  return tokenizer.encodeBatch(batch, { truncation: { maxLength }, padding: 'longest', returnOverflowing: true });
-}
-
-/** One batch from encodings, padded on the right to the longest (ids with `padId`, type ids and mask with 0). */
-export function stack(encodings: Encoding[], padId = 0) {
-  const B = encodings.length;
-  const T = Math.max(...encodings.map((e) => e.ids.length));
-  const inputIds = new Int32Array(B * T).fill(padId);
-  const tokenTypeIds = new Int32Array(B * T);
-  const attentionMask = new Int32Array(B * T);
-  encodings.forEach((e, b) => {
-    inputIds.set(e.ids, b * T);
-    tokenTypeIds.set(e.tokenTypeIds, b * T);
-    attentionMask.set(e.attentionMask, b * T);
+/** The pipeline a command runs on: the CLI's dtype, endpoint, cache, batch size and kernel profile. */
+export function openPipeline(task: string, o: CliOptions) {
+  return pipeline(task, o.model!, {
+    dtype: o.dtype, endpoint: o.endpoint, cache: o.cache, maxBatchSize: o.batchSize,
+    ...(o.kernelProfile ? { kernelProfile: o.kernelProfile } : {}),
   });
-  return { B, T, inputIds, tokenTypeIds, attentionMask };
 }
 
-/** Each batch of inputs through `fn`, its lines written before the next batch is read. */
-async function forEachBatch(loaded: LoadedBert, batches: InputBatches, out: Out,
-  fn: (encodings: Encoding[], batch: ReturnType<typeof stack>) => Promise<string[]>): Promise<void> {
-  for await (const { inputs } of batches) {
-    const encodings = encode(loaded.tokenizer, inputs, loaded.maxLength);
-    await out(await fn(encodings, stack(encodings)));
-  }
+/**
+ * An input's failure as the CLI reports it: "input N …". A task names a single input "inputs" in its messages
+ * ("inputs: no mask token …"); that word becomes "input N", anything else gets "input N: " in front.
+ */
+function atInput(n: number, e: unknown): unknown {
+  if (!(e instanceof Error) || e.name === 'AbortError' || e.name === 'OutputClosed') return e;
+  const message = /^inputs\b(?!\[)/.test(e.message) ? e.message.replace(/^inputs/, `input ${n}`) : `input ${n}: ${e.message}`;
+  const wrapped = new Error(message, { cause: e });
+  return wrapped;
 }
 
-const round = (v: number) => Math.fround(v);
+/** The call's arguments for a line, as the task's CLI entry says (default: the text, or { text, text_pair }). */
+function defaultArgs(line: CliLine): unknown[] {
+  return [line.textPair === undefined ? line.text : { text: line.text, text_pair: line.textPair }];
+}
 
-export async function classify(gpu: GpuContext, o: CliOptions, inputs: InputBatches, out: Out): Promise<void> {
-  const loaded = await loadBert(gpu, provider(o), {
-    dtype: o.dtype,
-    checkModel: ({ label, config, head }) => {
-      if (head !== 'sequence-classification') {
-        throw new Error(`${label}: not a sequence-classification model (architectures: ${config.architectures.join(', ') || 'none'}); try embed`);
-      }
-    },
-  });
+export async function runTask(o: CliOptions, batches: InputBatches, out: Out): Promise<void> {
+  const { module, cli } = o.task!;
+  const pipe = await openPipeline(module.name, o);
+  const call = pipe as unknown as (...args: unknown[]) => Promise<{ result: unknown; details: unknown[] }>;
+  const format = { json: o.json, topK: o.topK };
   try {
-    const { config } = loaded.model;
-    const fn = defaultScoreFunction(problemTypeOf(config));
-    const L = config.numLabels;
-    await forEachBatch(loaded, inputs, out, async (encodings, batch) => {
-      const { logits } = await loaded.model.forward(batch, ['logits']);
-      return encodings.map((e, b) => {
-        const row = Array.from(logits!.subarray(b * L, (b + 1) * L), round);
-        const probs = applyScore(row, fn);
-        const ranked = probs.map((score, i) => ({ label: config.id2label[i], score })).sort((a, c) => c.score - a.score);
-        const truncated = e.overflowing.length > 0;
-        if (o.json) {
-          const scores: Record<string, number> = {};
-          config.id2label.forEach((label, i) => { scores[label] = probs[i]; });
-          const obj: Record<string, unknown> = { label: ranked[0].label, score: ranked[0].score, scores, logits: row, truncated };
-          if (o.topK !== undefined) obj.top = ranked.slice(0, o.topK);
-          return JSON.stringify(obj);
+    for await (const { first, inputs } of batches) {
+      // Every line of the batch is one call, made in the same tick: the micro-batcher runs them as few forwards.
+      const calls = inputs.map(async (line, k) => {
+        if (cli.pairs === false && line.textPair !== undefined) {
+          throw new Error(`${cli.command} takes single texts; input ${first + k + 1} has a TAB (text pair)`);
         }
-        const top = ranked.slice(0, o.topK ?? 1).map((r) => `${r.label} ${r.score.toFixed(4)}`).join('  ');
-        return `${top}${truncated ? '  (truncated)' : ''}`;
+        try {
+          const args = cli.args ? cli.args(line) : defaultArgs(line);
+          return await call(...args, { ...o.callOptions, [WITH_DETAILS]: true });
+        } catch (e) {
+          throw atInput(first + k + 1, e);
+        }
       });
-    });
+      const settled = await Promise.allSettled(calls);
+      const lines: string[] = [];
+      const failed = settled.findIndex((s) => s.status === 'rejected');
+      for (const s of failed < 0 ? settled : settled.slice(0, failed)) {
+        const { result, details } = (s as PromiseFulfilledResult<{ result: unknown; details: unknown[] }>).value;
+        lines.push(cli.format(result, details, format));
+      }
+      // The lines before a failing one are written, then the run stops with its error.
+      await out(lines);
+      if (failed >= 0) throw (settled[failed] as PromiseRejectedResult).reason;
+    }
   } finally {
-    await loaded.model.dispose();
-  }
-}
-
-export async function embed(gpu: GpuContext, o: CliOptions, inputs: InputBatches, out: Out): Promise<void> {
-  const loaded = await loadBert(gpu, provider(o), { dtype: o.dtype, head: 'base' });
-  try {
-    const C = loaded.model.config.hiddenSize;
-    await forEachBatch(loaded, inputs, out, async (encodings, batch) => {
-      const { lastHiddenState } = await loaded.model.forward(batch, ['lastHiddenState']);
-      const vectors = pool(lastHiddenState!, batch.attentionMask, batch.B, batch.T, C, o.pooling);
-      return vectors.map((v, b) => {
-        if (o.normalize) normalize(v);
-        const truncated = encodings[b].overflowing.length > 0;
-        return o.json ? JSON.stringify({ embedding: Array.from(v), truncated }) : Array.from(v, (x) => x.toFixed(6)).join(' ');
-      });
-    });
-  } finally {
-    await loaded.model.dispose();
+    await pipe.dispose();
   }
 }
 
@@ -108,7 +81,7 @@ export async function tokenize(o: CliOptions, inputs: InputBatches, out: Out): P
   const files = await openModel(provider(o));
   const tokenizer = tokenizerFromFiles(files);
   const maxLength = Math.min(tokenizer.modelMaxLength ?? Infinity, files.config.maxPositionEmbeddings);
-  const line = (input: CliInput) => {
+  const line = (input: CliLine) => {
     const e = tokenizer.encode(input.text, input.textPair ?? null, { truncation: { maxLength }, returnOverflowing: true });
     if (!o.json) return Array.from(e.ids, (id) => tokenizer.idToToken(id) ?? `<${id}>`).join(' ');
     const offsets: [number, number][] = [];

@@ -1,9 +1,8 @@
 // bertgpu CLI entry. Exit status: 0 success, 1 load or runtime error (one stderr line "bertgpu: …"), 2 usage error.
 import { requestDevice } from '../gpu/device.ts';
 import { requestNodeGpu } from '../gpu/node-gpu.ts';
-import { UsageError, parseCli, usage } from './args.ts';
-import { classify, embed, info, tokenize } from './commands.ts';
-import { fillMask } from './fill-mask.ts';
+import { UsageError, parseCli, usageText } from './args.ts';
+import { info, runTask, tokenize } from './commands.ts';
 import { openInputs } from './inputs.ts';
 import { plan, profile } from './plan.ts';
 import { LineWriter, OutputClosed } from './output.ts';
@@ -16,13 +15,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     options = parseCli(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`bertgpu: ${e.message}\n${usage}\n`);
+      process.stderr.write(`bertgpu: ${e.message}\n${usageText()}\n`);
       return 2;
     }
     throw e;
   }
   if (options === 'help') {
-    process.stdout.write(`${usage}\n`);
+    process.stdout.write(`${usageText()}\n`);
     return 0;
   }
   const o = options;
@@ -41,13 +40,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       await plan(o, out);
       return 0;
     }
-    const { gpu, adapter, driver } = await requestNodeGpu();
-    const ctx = await requestDevice(adapter, { label: 'bertgpu-cli', instance: gpu });
-    if (o.command === 'info') await info(ctx, driver, o, out);
-    else if (o.command === 'profile') await profile(ctx, o, out);
-    else if (o.command === 'classify') await classify(ctx, o, inputs, out);
-    else if (o.command === 'fill-mask') await fillMask(ctx, o, inputs, out);
-    else await embed(ctx, o, inputs, out);
+    if (o.command === 'profile') {
+      await profile(o, out);
+      return 0;
+    }
+    if (o.command === 'info') {
+      const { gpu, adapter, driver } = await requestNodeGpu();
+      await info(await requestDevice(adapter, { label: 'bertgpu-cli', instance: gpu }), driver, o, out);
+      return 0;
+    }
+    await runTask(o, inputs, out);
     return 0;
   } catch (e) {
     // The reader went away (`| head`): what it wanted was written; stop without a message, as Unix tools do.

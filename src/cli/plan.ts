@@ -1,13 +1,12 @@
 // `bertgpu plan` (one forward's dispatches from config.json alone: no weights, no device) and `bertgpu profile` (the
 // same forward on this adapter, each dispatch timed with timestamp queries). --json prints one object.
-import type { GpuContext } from '../gpu/device.ts';
 import type { DispatchInfo } from '../graph/dispatch-info.ts';
-import { parseBertConfig, type BertConfig } from '../model/config.ts';
-import { loadBert } from '../model/load.ts';
+import { headOf, parseBertConfig, type BertConfig } from '../model/config.ts';
 import { planDump } from '../model/plan-dump.ts';
-import { hasMaskedLmHead } from '../model/config.ts';
+import { PROFILE_SHAPE } from '../runtime/profile.ts';
+import { taskModule, taskNames } from '../tasks/registry.ts';
 import type { CliOptions } from './args.ts';
-import { provider, type Out } from './commands.ts';
+import { openPipeline, provider, type Out } from './commands.ts';
 
 async function readConfig(o: CliOptions): Promise<BertConfig> {
   const files = provider(o);
@@ -56,35 +55,47 @@ export async function plan(o: CliOptions, out: Out): Promise<void> {
   ]));
 }
 
-export async function profile(gpu: GpuContext, o: CliOptions, out: Out): Promise<void> {
-  const loaded = await loadBert(gpu, provider(o), { dtype: o.dtype });
+/**
+ * The task `profile` loads the model for: the first registered task whose head check accepts the checkpoint as
+ * config.json describes it (its own head runs), else one that loads any checkpoint as its base model.
+ */
+function profileTask(label: string, config: BertConfig): string {
+  const modules = taskNames().map((n) => taskModule(n));
+  const accepts = (m: (typeof modules)[number]) => {
+    try {
+      m.checkModel?.({ label, config, head: headOf(config) });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const task = modules.find((m) => !m.loadAsBase && m.checkModel && accepts(m)) ?? modules.find((m) => m.loadAsBase);
+  if (!task) throw new Error(`${label}: no task runs this model`);
+  return task.name;
+}
+
+export async function profile(o: CliOptions, out: Out): Promise<void> {
+  const config = await readConfig(o);
+  const B = o.batch!;
+  const T = o.tokens!;
+  if (T > config.maxPositionEmbeddings) throw new Error(`--tokens ${T} exceeds the model's max_position_embeddings (${config.maxPositionEmbeddings})`);
+  const pipe = await openPipeline(profileTask(provider(o).label, config), o);
   try {
-    const { model } = loaded;
-    const { vocabSize, maxPositionEmbeddings } = model.config;
-    const B = o.batch!;
-    const T = o.tokens!;
-    if (T > maxPositionEmbeddings) throw new Error(`--tokens ${T} exceeds the model's max_position_embeddings (${maxPositionEmbeddings})`);
-    // Timing does not depend on which tokens run: a fixed spread of ids, every position attended.
-    const inputIds = Int32Array.from({ length: B * T }, (_, i) => (7 * i + 1) % vocabSize);
-    const batch = { B, T, inputIds, tokenTypeIds: new Int32Array(B * T), attentionMask: new Int32Array(B * T).fill(1),
-      // Masked-LM heads score one row per sequence (a fill-mask call with one [MASK] each), as `plan` assumes.
-      mlmRows: hasMaskedLmHead(model.head) ? Array.from({ length: B }, (_, b) => b * T + Math.min(1, T - 1)) : undefined };
     // A first run builds the plan and compiles its pipelines; the second is the one reported.
-    await model.profile(batch);
-    const p = await model.profile(batch);
-    const gpuMs = p.dispatches.reduce((a, d) => a + d.gpuMs, 0);
-    const flops = p.dispatches.reduce((a, d) => a + d.flops, 0);
-    const f = gpu.facts;
-    const adapter = { vendor: f.vendor, architecture: f.architecture, description: f.description, fallback: f.isFallbackAdapter };
-    const totals = { dispatches: p.dispatches.length, gpuMs, flops, gflops: gpuMs > 0 ? flops / gpuMs / 1e6 : 0 };
+    const shape = { [PROFILE_SHAPE]: { B, T } };
+    await pipe.profile(shape);
+    const p = await pipe.profile(shape);
+    const a = pipe.info.adapter;
+    const adapter = { vendor: a.vendor, architecture: a.architecture, description: a.description, fallback: a.isFallbackAdapter };
+    const { totals } = p;
     if (o.json) {
       return out([JSON.stringify({ dispatches: p.dispatches, batchBucket: p.batchBucket, sequenceBucket: p.sequenceBucket, dtype: o.dtype, adapter, totals })]);
     }
     return out(table(p.dispatches, [
-      `adapter ${f.description || f.vendor}, ${o.dtype}, batch ${B} → ${p.batchBucket}, tokens ${T} → ${p.sequenceBucket}`,
-      `${totals.dispatches} dispatches, ${fmt(gpuMs, 3)} GPU ms, ${fmt(flops / 1e9, 3)} GFLOP, ${fmt(totals.gflops, 1)} GFLOP/s`,
+      `adapter ${a.description || a.vendor}, ${o.dtype}, batch ${B} → ${p.batchBucket}, tokens ${T} → ${p.sequenceBucket}`,
+      `${totals.dispatches} dispatches, ${fmt(totals.gpuMs, 3)} GPU ms, ${fmt(totals.flops / 1e9, 3)} GFLOP, ${fmt(totals.gflops, 1)} GFLOP/s`,
     ]));
   } finally {
-    await loaded.model.dispose();
+    await pipe.dispose();
   }
 }

@@ -44,7 +44,7 @@ export interface ReadyProgressInfo {
 /** What `progress_callback` receives: transformers.js's ProgressInfo events. */
 export type ProgressInfo = FileProgressInfo | BytesProgressInfo | ReadyProgressInfo;
 
-const ACCEPTED = ['dtype', 'device', 'progress_callback', 'onProgress', 'signal', 'worker', 'maxBatchSize', 'endpoint', 'cache'] as const;
+const ACCEPTED = ['dtype', 'device', 'progress_callback', 'onProgress', 'signal', 'worker', 'maxBatchSize', 'endpoint', 'cache', 'kernelProfile'] as const;
 
 /** Options transformers.js has that bertgpu does not implement: named in the error rather than called unknown. */
 const UNSUPPORTED: Record<string, string> = {
@@ -68,6 +68,7 @@ export interface NormalizedPipelineOptions {
   maxBatchSize?: number;
   endpoint?: string;
   cache?: boolean;
+  kernelProfile?: 'gpu' | 'software' | 'auto';
   /** transformers.js's progress_callback, kept to send 'ready' once the pipeline is made. */
   progressCallback?: (p: ProgressInfo) => void;
 }
@@ -104,6 +105,12 @@ export function normalizePipelineOptions(options: unknown, modelName: string): N
   }
   for (const k of ['onProgress', 'progress_callback'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'function') throw new TypeError(`${k} must be a function`);
+  }
+  if (o.kernelProfile !== undefined) {
+    if (o.kernelProfile !== 'gpu' && o.kernelProfile !== 'software' && o.kernelProfile !== 'auto') {
+      throw new TypeError(`kernelProfile must be 'gpu', 'software' or 'auto', got ${JSON.stringify(o.kernelProfile)}`);
+    }
+    out.kernelProfile = o.kernelProfile;
   }
   if (o.worker !== undefined) out.worker = o.worker as boolean;
   if (o.maxBatchSize !== undefined) out.maxBatchSize = o.maxBatchSize as number;

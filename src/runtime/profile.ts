@@ -39,6 +39,27 @@ export interface ProfileResult {
   };
 }
 
+/**
+ * Internal (the CLI's `bertgpu profile --batch B --tokens T`): `profile({ [PROFILE_SHAPE]: { B, T } })` times a B × T
+ * batch of stand-in tokens, every position attended, instead of tokenized inputs. A symbol: never a task input.
+ */
+export const PROFILE_SHAPE = Symbol('bertgpu.profileShape');
+
+/** Timing does not depend on which tokens run: a fixed spread of ids; 'selected' outputs one row per sequence. */
+function shapeBatch(loaded: LoadedBert, B: number, T: number, selected: boolean) {
+  const { vocabSize, maxPositionEmbeddings } = loaded.model.config;
+  for (const [name, v] of [['B', B], ['T', T]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`profile: ${name} must be a positive integer, got ${String(v)}`);
+  }
+  if (T > maxPositionEmbeddings) throw new RangeError(`profile: ${T} tokens exceed the model's max_position_embeddings (${maxPositionEmbeddings})`);
+  return {
+    B, T, inputIds: Int32Array.from({ length: B * T }, (_, i) => (7 * i + 1) % vocabSize), tokenTypeIds: new Int32Array(B * T),
+    attentionMask: new Int32Array(B * T).fill(1),
+    // As a fill-mask call with one [MASK] per sequence (what `plan` assumes).
+    mlmRows: selected ? Array.from({ length: B }, (_, b) => b * T + Math.min(1, T - 1)) : undefined,
+  };
+}
+
 function stack(rows: Encoding[], padId: number) {
   const B = rows.length;
   const T = Math.max(...rows.map((e) => e.ids.length));
@@ -58,15 +79,21 @@ function stack(rows: Encoding[], padId: number) {
 export async function profileInput(module: AnyTaskModule, ctx: TaskContext, loaded: LoadedBert, outputs: readonly OutputSpec[],
   dtype: 'f32' | 'f16', inputs: unknown): Promise<ProfileResult> {
   const { tokenizer, model } = loaded;
-  const prepared = module.prepare(ctx, inputs, module.options(undefined));
-  const rows: Encoding[] = prepared.rows;
-  const masks: number[][] | undefined = prepared.predict;
   const known: readonly string[] = ['lastHiddenState', 'poolerOutput', 'logits', 'mlmLogits', 'nspLogits'];
   const names = outputs.map((o) => o.name).filter((n) => known.includes(n)) as BertOutputName[];
   const output = names.length ? names : ['lastHiddenState' as const];
-  const batch = stack(rows, tokenizer.padTokenId);
-  const mlmRows = masks?.flatMap((positions, b) => positions.map((t) => b * batch.T + t));
-  const profile: ForwardProfile = await model.profile({ ...batch, mlmRows }, output);
+  const shape = inputs && typeof inputs === 'object' ? (inputs as { [PROFILE_SHAPE]?: { B: number; T: number } })[PROFILE_SHAPE] : undefined;
+  let batch;
+  if (shape) {
+    batch = shapeBatch(loaded, shape.B, shape.T, outputs.some((o) => o.layout === 'selected'));
+  } else {
+    const prepared = module.prepare(ctx, inputs, module.options(undefined));
+    const rows: Encoding[] = prepared.rows;
+    const masks: number[][] | undefined = prepared.predict;
+    const stacked = stack(rows, tokenizer.padTokenId);
+    batch = { ...stacked, mlmRows: masks?.flatMap((positions, b) => positions.map((t) => b * stacked.T + t)) };
+  }
+  const profile: ForwardProfile = await model.profile(batch, output);
   const gpuMs = profile.dispatches.reduce((a, d) => a + d.gpuMs, 0);
   const flops = profile.dispatches.reduce((a, d) => a + d.flops, 0);
   return {

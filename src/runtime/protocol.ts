@@ -10,6 +10,7 @@ export interface WorkerPipelineOptions {
   endpoint?: string;
   cache?: boolean;
   maxBatchSize?: number;
+  kernelProfile?: 'gpu' | 'software' | 'auto';
 }
 
 export type ToWorker =

@@ -6,7 +6,8 @@ import type { FileProvider } from '../hub/files.ts';
 import { sequenceClassificationLoss, type Labels } from '../model/heads.ts';
 import type { BertConfig, BertHead } from '../model/config.ts';
 import { loadBert, type LoadedBert } from '../model/load.ts';
-import type { BertOutputName } from '../model/bert-model.ts';
+import type { BertOutputName, KernelProfileOption } from '../model/bert-model.ts';
+import { planDump } from '../model/plan-dump.ts';
 import { taskModule } from '../tasks/registry.ts';
 import type { AnyTaskModule, ForwardOutputs, OutputSpec, TaskContext, WithSignal } from '../tasks/task.ts';
 import { finishClassification, normalizeInputs, prepareClassification, textClassificationTask, type LabelScore } from '../tasks/text-classification.ts';
@@ -54,6 +55,12 @@ export interface PipelineOptions extends ProviderOptions {
   device?: GPUDevice | 'webgpu' | 'gpu' | 'auto';
   /** Most sequences per forward when calls are micro-batched (default 32). */
   maxBatchSize?: number;
+  /**
+   * Which kernels run the model: 'gpu' (workgroup-memory tiled kernels shaped for hardware GPUs), 'software' (the
+   * register-blocked kernels measured on software adapters) or 'auto' (default: from the adapter). `info.kernels`
+   * says what was chosen.
+   */
+  kernelProfile?: KernelProfileOption;
 }
 
 /** What a pipeline loaded and how it runs (`pipeline.info`). */
@@ -85,6 +92,10 @@ export interface PipelineInfo {
   labels: string[];
   /** The width of the hidden states, the length of an embedding vector. */
   hiddenSize: number;
+  /** The kernel profile the model runs with ('gpu' or 'software': the kernelProfile option, or the adapter's). */
+  kernelProfile: 'gpu' | 'software';
+  /** The kernels that run each op kind of a forward (one sequence of up to 128 tokens), in plan order. */
+  kernels: Partial<Record<string, string[]>>;
 }
 
 /** One input's look inside the model (`pipeline.inspect()`): a layer's attention, the tokens, the scores, timings. */
@@ -134,6 +145,22 @@ export interface RuntimeStats {
   deviceRestarts: number;
 }
 
+/**
+ * The kernels of each op kind in a forward of one sequence of up to 128 tokens, as the model's kernel profile lowers
+ * it. Read from the plan dump (the same lowering as a real plan: plan-dump.test.ts holds them equal) rather than
+ * BertModel.kernelChoices(), which would build and keep a GPU plan of that shape just to answer.
+ */
+function kernelsOf({ model }: LoadedBert, dtype: 'f32' | 'f16'): Partial<Record<string, string[]>> {
+  const T = Math.min(128, model.config.maxPositionEmbeddings);
+  const out: Partial<Record<string, string[]>> = {};
+  const dump = planDump(model.config, { B: 1, T, dtype, adapter: model.kernelProfile, head: model.head, hasPooler: model.hasPooler, mlmRows: 1 });
+  for (const d of dump.dispatches) {
+    const list = (out[d.op] ??= []);
+    if (!list.includes(d.kernel)) list.push(d.kernel);
+  }
+  return out;
+}
+
 export class Runtime {
   private loaded!: LoadedBert;
   private batcher!: MicroBatcher;
@@ -144,6 +171,7 @@ export class Runtime {
   private recovering: Promise<void> | null = null;
   private dtypeChoice!: DtypeChoice;
   private outputs!: OutputSpec[];
+  private kernels!: Partial<Record<string, string[]>>;
 
   private constructor(
     readonly module: AnyTaskModule,
@@ -178,7 +206,7 @@ export class Runtime {
       // Embeddings need no head: a BertForMaskedLM/-PreTraining checkpoint then loads as its base model.
       const head = this.module.loadAsBase ? 'base' : undefined;
       const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(this.gpu, this.provider, {
-        dtype, signal, head, checkModel: (m) => this.checkHeadFits(m),
+        dtype, signal, head, kernelProfile: o.kernelProfile, checkModel: (m) => this.checkHeadFits(m),
         onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, loadedBytes: part.index * p.totalBytes + p.loadedBytes, totalBytes: part.of * p.totalBytes })),
       });
       const { loaded, choice } = await chooseDtype(this.gpu, o.dtype ?? 'auto', load);
@@ -194,6 +222,7 @@ export class Runtime {
       throw e;
     }
     const { config } = this.loaded.model;
+    this.kernels = kernelsOf(this.loaded, this.dtypeChoice.dtype);
     const module = this.module;
     const outputs = this.outputs = module.outputs(config);
     const loaded = this.loaded;
@@ -250,6 +279,7 @@ export class Runtime {
       task: this.task, model: files.label, dtype: this.dtypeChoice.dtype, dtypeReason: this.dtypeChoice.reason,
       adapter: { vendor: f.vendor, architecture: f.architecture, description: f.description, isFallbackAdapter: f.isFallbackAdapter, hasF16: f.hasF16 },
       maxLength, labels: [...model.config.id2label], hiddenSize: model.config.hiddenSize,
+      kernelProfile: model.kernelProfile.kind, kernels: structuredClone(this.kernels),
     };
   }
 

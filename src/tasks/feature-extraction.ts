@@ -5,7 +5,8 @@ import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { normalize, type Pooling } from './pooling.ts';
 import { readOptions } from './options.ts';
-import type { TaskModule } from './task.ts';
+import { cos_sim } from './similarity.ts';
+import type { TaskCli, TaskModule } from './task.ts';
 import { Tensor } from './tensor.ts';
 
 /** Options of a feature-extraction call. */
@@ -71,6 +72,43 @@ export function finishFeatures(hidden: Float32Array[], C: number, options: Featu
   return new Tensor(data, [B, C]);
 }
 
+type TruncatedDetail = { truncated: boolean };
+
+/** `bertgpu embed`: one embedding per line (mean over real tokens by default, or [CLS]), optionally L2-normalised. */
+const embedCli: TaskCli<Tensor, TruncatedDetail> = {
+  command: 'embed',
+  usage: '--model M [--json] [--pooling mean|cls] [--normalize] [--file F | TEXT...]\n      sentence embeddings (mean pooling excludes padding)',
+  flags: { pooling: { type: 'string' }, normalize: { type: 'boolean' } },
+  pairs: false,
+  options(values) {
+    const pooling = values.pooling ?? 'mean';
+    if (pooling !== 'mean' && pooling !== 'cls') throw new Error(`--pooling must be mean or cls, got '${String(pooling)}'`);
+    return { pooling, normalize: values.normalize === true };
+  },
+  format: (e, [d], o) => (o.json ? JSON.stringify({ embedding: Array.from(e.data as Float32Array), truncated: d.truncated })
+    : Array.from(e.data as Float32Array, (x) => x.toFixed(6)).join(' ')),
+};
+
+/**
+ * `bertgpu similarity`: "textA<TAB>textB" → the cosine similarity of their mean-pooled embeddings (padding excluded),
+ * which is what sentence-transformers' util.cos_sim(model.encode(a), model.encode(b)) gives for a mean-pooling model.
+ */
+const similarityCli: TaskCli<Tensor, TruncatedDetail> = {
+  command: 'similarity',
+  usage: '--model M [--json] [--file F | TEXT...]\n      cosine similarity of "textA<TAB>textB" (mean-pooled embeddings, as sentence-transformers\' cos_sim)',
+  args(line) {
+    if (line.textPair === undefined) throw new Error('similarity needs two texts separated by a TAB');
+    return [[line.text, line.textPair]];
+  },
+  options: () => ({ pooling: 'mean', normalize: true }),
+  format(e, d, o) {
+    const C = e.dims[1];
+    const data = e.data as Float32Array;
+    const similarity = cos_sim(data.subarray(0, C), data.subarray(C, 2 * C));
+    return o.json ? JSON.stringify({ similarity, truncated: d.some((x) => x.truncated) }) : similarity.toFixed(4);
+  },
+};
+
 /** The feature-extraction task (alias 'embeddings'): any BERT checkpoint, loaded as its base model. */
 export const featureExtractionTask: TaskModule<'feature-extraction', FeatureExtractionOptions, { rows: Encoding[] }, EmbeddingOutput> = {
   name: 'feature-extraction',
@@ -82,4 +120,5 @@ export const featureExtractionTask: TaskModule<'feature-extraction', FeatureExtr
   finish: ({ config }, _, rows, options) => finishFeatures(rows.map((r) => r.lastHiddenState!), config.hiddenSize, options),
   details: (_, prepared) => prepared.rows.map((e) => ({ truncated: e.overflowing.length > 0 })),
   revive: (value) => Tensor.from(value),
+  cli: [embedCli, similarityCli],
 };

@@ -178,4 +178,17 @@ export const fillMaskTask: TaskModule<'fill-mask', FillMaskOptions, PreparedFill
   options: checkFillMaskOptions,
   prepare: ({ tokenizer, maxLength }, inputs, options) => prepareFillMask(tokenizer, maxLength, inputs, { targets: options.targets }),
   finish: ({ tokenizer, config }, prepared, rows, options) => finishFillMask(tokenizer, prepared, rows.map((r) => r.mlmLogits!), config.vocabSize, options),
+  cli: {
+    command: 'fill-mask',
+    usage: '--model M [--json] [--top-k K] [--file F | TEXT...]\n      the likeliest tokens for each [MASK] (default 5; needs a BertForMaskedLM or BertForPreTraining model)',
+    flags: { 'top-k': { type: 'string' } },
+    pairs: false,
+    options: (_, { topK }) => (topK === undefined ? {} : { top_k: topK }),
+    // Plain: "token score" pairs, masks separated by " | "; --json: the pipeline's result for the line.
+    format(result: FillMaskResult, _, o) {
+      if (o.json) return JSON.stringify(result);
+      const perMask = (Array.isArray(result[0]) ? result : [result]) as FillMaskPrediction[][];
+      return perMask.map((preds) => preds.map((p) => `${p.token_str} ${p.score.toFixed(4)}`).join('  ')).join(' | ');
+    },
+  },
 };

@@ -55,20 +55,43 @@ export interface WithSignal {
   signal?: AbortSignal;
 }
 
-/** The CLI's view of a task: its command, extra flags, and how a result becomes a line. */
-export interface TaskCli<Options, Item> {
+/** One input line of the CLI: the text, and what followed a TAB (when the line had one). */
+export interface CliLine {
+  text: string;
+  textPair?: string;
+}
+
+/** A flag a CLI command adds (parsed by node:util parseArgs as a string or a boolean). */
+export interface CliFlag {
+  type: 'string' | 'boolean';
+}
+
+/**
+ * The CLI's view of a task: one `bertgpu <command>` that feeds each input line to the task's pipeline as one call
+ * (the micro-batcher batches them) and prints each result as one line. A module may have several (feature-extraction:
+ * embed and similarity).
+ */
+export interface TaskCli<Item = unknown, Detail = unknown> {
   /** The command name (`bertgpu <command>`). */
   command: string;
   /** The usage lines (after the command name) for `bertgpu --help`. */
   usage: string;
-  /** Flags this command adds to the common ones (parsed as strings or booleans by node:util parseArgs). */
-  flags?: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  /** Whether a TAB in an input line makes a pair (text, textPair) this task accepts (default true). */
+  /** Flags this command adds to the common ones; `top-k` is parsed as a positive integer into `common.topK`. */
+  flags?: Record<string, CliFlag>;
+  /** Whether a TAB in an input line makes a pair (text, textPair) this command accepts (default true). */
   pairs?: boolean;
-  /** The call options from the CLI's flags (`values` as parseArgs returns them; `topK` already parsed). */
-  options(values: Record<string, unknown>, common: { topK?: number }): Options;
-  /** One input's line: its item of a batch call's result, and its details (see TaskModule.details). */
-  format(item: Item, detail: unknown, o: { json: boolean; topK?: number }): string;
+  /**
+   * The call's arguments before its options for one line (default: `[text]`, or `[{ text, text_pair }]` for a TAB
+   * pair; question-answering: `[question, context]`). Throw to refuse the line; the CLI names it ("input 3: …").
+   */
+  args?(line: CliLine): unknown[];
+  /**
+   * The call options (as pipeline callers write them) from the flags (`values` as parseArgs returns them). Checked
+   * here, before any model loads: a throw is a usage error.
+   */
+  options(values: Record<string, unknown>, common: { topK?: number }): Record<string, unknown>;
+  /** One input's line: its call's result, and its details (TaskModule.details of that call: one entry per input). */
+  format(item: Item, details: Detail[], o: { json: boolean; topK?: number }): string;
 }
 
 export interface TaskModule<Name extends string = string, Options extends WithSignal = WithSignal,
@@ -103,9 +126,9 @@ export interface TaskModule<Name extends string = string, Options extends WithSi
   readonly positional?: string;
   /** Page side, after the Worker: turns the structured-cloned result back into its class (e.g. a Tensor). */
   revive?(value: unknown): Result;
-  /** `bertgpu <command>`: absent for tasks without a CLI command. */
+  /** `bertgpu <command>` (or several): absent for tasks without a CLI command. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly cli?: TaskCli<Options, any>;
+  readonly cli?: TaskCli<any, any> | readonly TaskCli<any, any>[];
 }
 
 /** Any task module (the registry's element type). */

@@ -6,7 +6,7 @@ import type { BertConfig } from '../model/config.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { readOptions, spelling } from './options.ts';
-import type { TaskModule } from './task.ts';
+import type { TaskCli, TaskModule } from './task.ts';
 
 /** One input of a text-classification call: a text, or a pair of texts (encoded as [CLS] A [SEP] B [SEP]). */
 export type ClassificationInput = string | {
@@ -134,19 +134,53 @@ function flattenTopOne(results: LabelScore[][], single: boolean, options: Classi
   return (options.topK === undefined || options.topK === 1) ? results.map((r) => r[0]) : results;
 }
 
+/** The scores of one input (the mean of its windows' logits through the score function), in label-id order. */
+function groupScores(config: BertConfig, group: readonly number[], logits: Float32Array[], options: ClassificationOptions): number[] {
+  const fn = options.functionToApply ?? defaultScoreFunction(problemTypeOf(config));
+  const L = config.numLabels;
+  const mean = new Float64Array(L);
+  for (const r of group) for (let j = 0; j < L; j++) mean[j] += logits[r][j] / group.length;
+  return applyScore(mean, fn);
+}
+
 /** Each input's labels, best first, top_k of them. */
 export function rankClassification(config: BertConfig, prepared: PreparedInputs, logits: Float32Array[], options: ClassificationOptions): LabelScore[][] {
-  const fn = options.functionToApply ?? defaultScoreFunction(problemTypeOf(config));
   const k = options.topK === undefined ? 1 : (options.topK ?? Infinity);
-  const L = config.numLabels;
-  const results = prepared.groups.map((group) => {
-    const mean = new Float64Array(L);
-    for (const r of group) for (let j = 0; j < L; j++) mean[j] += logits[r][j] / group.length;
-    const scores = applyScore(mean, fn);
-    return scores.map((score, i) => ({ label: config.id2label[i], score })).sort((a, b) => b.score - a.score).slice(0, k);
-  });
-  return results;
+  return prepared.groups.map((group) => groupScores(config, group, logits, options)
+    .map((score, i) => ({ label: config.id2label[i], score })).sort((a, b) => b.score - a.score).slice(0, k));
 }
+
+/** What `bertgpu classify` prints of one input besides the best label: every score, the raw logits, truncation. */
+export interface ClassificationDetail {
+  /** Every label, best first. */
+  ranked: LabelScore[];
+  /** The scores in label-id order, and the labels' names (config.json id2label). */
+  scores: number[];
+  labels: readonly string[];
+  /** The first window's logits (the truncated input's, as the CLI has always printed them). */
+  logits: number[];
+  truncated: boolean;
+}
+
+/** `bertgpu classify`: {label, score, scores, logits, truncated[, top]} per line with --json. */
+const classifyCli: TaskCli<unknown, ClassificationDetail> = {
+  command: 'classify',
+  usage: '--model M [--json] [--top-k K] [--file F | TEXT...]\n      text classification; a TAB in an input line separates text and text pair',
+  flags: { 'top-k': { type: 'string' } },
+  options: () => ({}),
+  format(_, [d], o) {
+    if (o.json) {
+      const scores: Record<string, number> = {};
+      // In label-id order (a name given twice keeps its last score), as the CLI has always printed them.
+      d.scores.forEach((score, i) => { scores[d.labels[i]] = score; });
+      const obj: Record<string, unknown> = { label: d.ranked[0].label, score: d.ranked[0].score, scores, logits: d.logits, truncated: d.truncated };
+      if (o.topK !== undefined) obj.top = d.ranked.slice(0, o.topK);
+      return JSON.stringify(obj);
+    }
+    const top = d.ranked.slice(0, o.topK ?? 1).map((r) => `${r.label} ${r.score.toFixed(4)}`).join('  ');
+    return `${top}${d.truncated ? '  (truncated)' : ''}`;
+  },
+};
 
 /** The text-classification task (alias 'sentiment-analysis'): a BertForSequenceClassification head's labels. */
 export const textClassificationTask: TaskModule<'text-classification', ClassificationOptions, PreparedInputs, LabelScore[] | LabelScore[][]> = {
@@ -161,11 +195,13 @@ export const textClassificationTask: TaskModule<'text-classification', Classific
   options: checkClassificationOptions,
   prepare: ({ tokenizer, maxLength }, inputs, options) => prepareClassification(tokenizer, maxLength, inputs, options),
   finish: ({ config }, prepared, rows, options) => finishClassification(config, prepared, rows.map((r) => r.logits!), options),
-  details: ({ config }, prepared, rows, options) => prepared.groups.map((group) => ({
+  details: ({ config }, prepared, rows, options): ClassificationDetail[] => prepared.groups.map((group) => ({
     // Every label, best first, whatever top_k the call asked for (the CLI's scores and --top-k).
     ranked: rankClassification(config, { ...prepared, groups: [group] }, rows.map((r) => r.logits!), { ...options, topK: null })[0],
-    // The first window's logits (the truncated input's, as the CLI has always printed them).
+    scores: groupScores(config, group, rows.map((r) => r.logits!), options),
+    labels: config.id2label,
     logits: Array.from(rows[group[0]].logits!),
     truncated: group.length === 1 && prepared.rows[group[0]].overflowing.length > 0,
   })),
+  cli: classifyCli,
 };

@@ -122,8 +122,10 @@ export const zeroShotTask: TaskModule<'zero-shot-classification', Checked, Prepa
     pairs: false,
     options(values) {
       if (typeof values.labels !== 'string') throw new Error('zero-shot needs --labels (comma-separated)');
-      return checkZeroShotOptions({ candidate_labels: values.labels, hypothesis_template: values.template, multi_label: values['multi-label'] || undefined });
+      const call = { candidate_labels: values.labels, hypothesis_template: values.template, multi_label: values['multi-label'] === true ? true : undefined };
+      checkZeroShotOptions(call); // refused here, before the model loads
+      return call;
     },
-    format: (r: ZeroShotResult, _, o) => (o.json ? JSON.stringify(r) : r.labels.map((l, i) => `${l} ${r.scores[i].toFixed(4)}`).join('  ')),
+    format: (r: ZeroShotResult, _: unknown, o: { json: boolean }) => (o.json ? JSON.stringify(r) : r.labels.map((l, i) => `${l} ${r.scores[i].toFixed(4)}`).join('  ')),
   },
 };
