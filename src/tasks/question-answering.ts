@@ -27,13 +27,19 @@ export interface QuestionAnsweringOptions {
   handle_impossible_answer?: boolean;
   /** Snap answers to whole words (default true, as HF). */
   align_to_words?: boolean;
-  /** camelCase spellings of the options above (aliases). */
+  /** `top_k`'s camelCase spelling. */
   topK?: number;
+  /** `max_answer_len`'s camelCase spelling. */
   maxAnswerLen?: number;
+  /** `doc_stride`'s camelCase spelling. */
   docStride?: number;
+  /** `max_seq_len`'s camelCase spelling. */
   maxSeqLen?: number;
+  /** `max_question_len`'s camelCase spelling. */
   maxQuestionLen?: number;
+  /** `handle_impossible_answer`'s camelCase spelling. */
   handleImpossibleAnswer?: boolean;
+  /** `align_to_words`'s camelCase spelling. */
   alignToWords?: boolean;
   /** Aborts the call: it rejects with an AbortError. */
   signal?: AbortSignal;
@@ -51,14 +57,21 @@ export interface ResolvedQuestionAnsweringOptions {
 
 /** One answer: its score and its span [start, end) in the context (UTF-16 code units). */
 export interface Answer {
+  /** p(start)·p(end) (summed over windows and spans that give the same text, as HF). */
   score: number;
+  /** Where the answer starts in the context (UTF-16 code units, a JavaScript string index). */
   start: number;
+  /** Where it ends (exclusive). */
   end: number;
+  /** The context's text from start to end ('' for the impossible answer). */
   answer: string;
 }
 
+/** One question about one context (HF's and transformers.js's input object). */
 export interface QaItem {
+  /** The question. */
   question: string;
+  /** The text that holds the answer (any length: long ones run in doc_stride windows). */
   context: string;
 }
 
@@ -261,7 +274,7 @@ export interface CheckedQuestionAnswering {
   signal?: AbortSignal;
 }
 
-interface PreparedQuestionAnswering {
+export interface PreparedQuestionAnswering {
   rows: Encoding[];
   groups: number[][];
   items: QaItem[];

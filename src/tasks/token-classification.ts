@@ -12,9 +12,9 @@ import { readOptions } from './options.ts';
 import type { TaskModule } from './task.ts';
 import { describe } from './text-classification.ts';
 
-export const AGGREGATION_STRATEGIES = ['none', 'simple', 'first', 'average', 'max'] as const;
 /** HF's aggregation_strategy: none (one result per token), simple (adjacent B-/I- tags grouped), first / average / max (words first). */
-export type AggregationStrategy = (typeof AGGREGATION_STRATEGIES)[number];
+export type AggregationStrategy = 'none' | 'simple' | 'first' | 'average' | 'max';
+export const AGGREGATION_STRATEGIES: readonly AggregationStrategy[] = ['none', 'simple', 'first', 'average', 'max'];
 
 /** Options of a token-classification call (HF / transformers.js names; camelCase spellings are aliases). */
 export interface TokenClassificationOptions {
@@ -43,12 +43,17 @@ export interface ResolvedTokenClassificationOptions {
 
 /** One token's result (aggregation_strategy 'none'). */
 export interface TokenEntity {
+  /** The token's label (id2label), B-/I- prefix included. */
   entity: string;
+  /** Its probability (softmax over the labels). */
   score: number;
   /** The token's position in its row ([CLS] is 0). */
   index: number;
+  /** The token as the vocabulary has it ('##' pieces included; [UNK] takes the input's text). */
   word: string;
+  /** Where the token starts in the input (UTF-16 code units, a JavaScript string index). */
   start: number;
+  /** Where it ends (exclusive). */
   end: number;
 }
 
@@ -56,9 +61,13 @@ export interface TokenEntity {
 export interface EntityGroup {
   /** The label without its B-/I- prefix. */
   entity_group: string;
+  /** The mean score of its tokens or words. */
   score: number;
+  /** Its text, as the tokenizer decodes its tokens. */
   word: string;
+  /** Where it starts in the input (UTF-16 code units). */
   start: number;
+  /** Where it ends (exclusive). */
   end: number;
 }
 
@@ -307,7 +316,7 @@ export interface CheckedTokenClassification extends ResolvedTokenClassificationO
   signal?: AbortSignal;
 }
 
-interface PreparedTokenClassification {
+export interface PreparedTokenClassification {
   rows: Encoding[];
   groups: number[][];
   texts: string[];
