@@ -6,7 +6,7 @@
 import * as ref from '../../src/cpu/reference.ts';
 import { BufferRegistry, readBuffer } from '../../src/gpu/buffers.ts';
 import { fromF16Bits, toF16Bits } from '../../src/gpu/f16.ts';
-import { getGpuKernel, gpuGrid, type GpuKernelName, type Storage } from '../../src/gpu/gpu-kernels.ts';
+import { getGpuKernel, gpuGrid, transposeGrid, type GpuKernelName, type Storage } from '../../src/gpu/gpu-kernels.ts';
 import { MatmulEpilogue, type MatmulEpilogueName } from '../../src/gpu/kernels.ts';
 import { PipelineCache } from '../../src/gpu/pipelines.ts';
 import { packParams } from '../../src/gpu/wgsl-reflect.ts';
@@ -303,6 +303,26 @@ export const attentionProjShapes: AttentionShape[] = [
   [1, 40, 1, 128, 'none'],
 ];
 
+/** transpose: a pure re-layout, so the result must equal xᵀ exactly (values pass through unchanged). */
+export function transposeCase(storage: Storage, [R, C]: [number, number]): GpuKernelCase {
+  return {
+    name: `transpose ${storage} R=${R} C=${C}`,
+    kernel: 'transpose', storage,
+    async run(env) {
+      const x = stored(storage, randomArray(R * C, R + 7 * C, 1));
+      const y = output(env, 'y', R * C, bytesOf(storage));
+      await runGpuKernel(env, 'transpose', storage, { params: { R, C }, buffers: { x: upload(env, 'x', x.raw), y }, overrides: {}, workgroups: transposeGrid(R, C) });
+      const got = await downloadAs(env, storage, y, R * C);
+      for (let r = 0; r < R; r++) {
+        for (let c = 0; c < C; c++) {
+          if (got[c * R + r] !== x.v[r * C + c]) throw new Error(`${this.name}: y[${c}, ${r}] = ${got[c * R + r]}, expected x[${r}, ${c}] = ${x.v[r * C + c]}`);
+        }
+      }
+    },
+  };
+}
+export const transposeShapes: Array<[number, number]> = [[1, 1], [5, 33], [17, 16], [64, 768]];
+
 /**
  * Dawn/lavapipe: every kernel in f32 (all shapes, every tile candidate) and f16 storage (a subset: the same source
  * behind a different prelude, so the f16 cases check loads, stores and tolerances, not the indexing again), and the
@@ -321,6 +341,8 @@ export function nodeGpuCases(): GpuKernelCase[] {
     ...matmulLnShapes.map((sh) => matmulLnCase('f32', sh)),
     ...attentionShapes.map((sh) => attentionCase('f32', sh)),
     ...attentionProjShapes.map((sh) => attentionProjCase('f32', sh)),
+    ...transposeShapes.map((sh) => transposeCase('f32', sh)),
+    ...transposeShapes.slice(1, 3).map((sh) => transposeCase('f16', sh)),
     ...f16Gemm.map((sh) => gemmCase('gemmTiled', 'f16', sh)),
     ...f16Narrow.map((sh) => gemmCase('gemmNarrow', 'f16', sh)),
     ...f16Narrow.map((sh) => gemmCase('gemmNarrowSubgroup', 'f16', sh)),

@@ -5,6 +5,8 @@ import { variantCases } from '../kernels/variant-cases.ts';
 import { f32Cases } from '../kernels/f32-cases.ts';
 import { f16Cases } from '../kernels/f16-cases.ts';
 import { getKernel, kernelNames } from '../../src/gpu/kernels.ts';
+import { getGpuKernel, type GpuKernelName } from '../../src/gpu/gpu-kernels.ts';
+import { nodeGpuCases } from '../kernels/gpu-cases.ts';
 
 let env: KernelEnv | null = null;
 async function getEnv(): Promise<KernelEnv> {
@@ -26,6 +28,11 @@ describe('kernel variants', () => {
 
   it('every registered kernel is checked against the CPU reference by some GPU case', () => {
     const names = [...f32Cases, ...variantCases, ...f16Cases].map((c) => c.name.split(' ')[0]);
+    // The GPU-profile kernels have their own cases (test/unit/kernels-gpu.test.ts), by family and storage.
+    // A case named "a+b" runs both kernels (gemmTiledPartial then layernormRow).
+    for (const c of nodeGpuCases()) {
+      for (const part of c.name.split(' ')[0].split('+')) names.push(getGpuKernel(part as GpuKernelName, c.storage).name);
+    }
     expect(kernelNames.filter((k) => !names.includes(k))).toEqual([]);
   });
 });
