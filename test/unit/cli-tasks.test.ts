@@ -113,13 +113,13 @@ describe('bertgpu ner and qa', () => {
     .map((c) => c.text).filter((t) => t.length > 0 && !t.includes('\n') && !t.includes('\t')).slice(0, 3);
   const qaCases = (JSON.parse(readFileSync(join(qa, 'reference.json'), 'utf8')) as { cases: { question: string; context: string }[] }).cases
     .filter((c) => !`${c.question}${c.context}`.includes('\n') && !`${c.question}${c.context}`.includes('\t')).slice(0, 3);
-  let pipes: Awaited<ReturnType<typeof pipeline>>[] = [];
+  let pipes: { dispose(): Promise<void> }[] = [];
   afterAll(async () => { for (const p of pipes) await p.dispose(); pipes = []; });
 
   it('ner --json: { entities } per line, equal to the pipeline for each aggregation strategy', async () => {
     const p = await pipeline('ner', ner, { dtype: 'f32' });
     pipes.push(p);
-    for (const strategy of ['simple', 'none', 'max']) {
+    for (const strategy of ['simple', 'none', 'max'] as const) {
       const r = await cli(['ner', '--model', ner, '--json', '--aggregation-strategy', strategy, ...nerTexts]);
       expect(r.code, r.stderr).toBe(0);
       const got = jsonLines(r.stdout).map((l) => l.entities);
