@@ -38,6 +38,7 @@ export interface BertModelOptions {
   kernelProfile?: KernelProfileOption;
 }
 
+/** Which kernels run: 'gpu' (tiled, workgroup-memory kernels for hardware GPUs), 'software' (register-blocked kernels for CPU-backed adapters), 'auto' (by the adapter). */
 export type KernelProfileOption = 'gpu' | 'software' | 'auto';
 
 /** The kernel profile a model runs with: the adapter's (its features either way) unless forced. */

@@ -1,11 +1,12 @@
 // dtype 'auto': f16 storage halves memory and bandwidth, but only where the adapter has shader-f16 and the model
 // survives the rounding. We load both, run a fixed probe through each, and keep f16 only if it gives the same top
-// label (masked-LM heads: the same top token at every position) and hidden states with cosine ≥ 0.999 against f32.
+// label (masked-LM heads: the same top token at every position; token heads: the same top label at every token) and hidden states with cosine ≥ 0.999 against f32.
 // The choice and the measured numbers are reported.
 import type { GpuContext } from '../gpu/device.ts';
 import type { BertOutputName } from '../model/bert-model.ts';
-import { hasMaskedLmHead, hasNextSentenceHead } from '../model/config.ts';
+import { hasMaskedLmHead, hasNextSentenceHead, isTokenHead } from '../model/config.ts';
 import type { LoadedBert } from '../model/load.ts';
+import { tokenHeadShape } from '../model/token-heads.ts';
 
 export interface DtypeChoice {
   dtype: 'f32' | 'f16';
@@ -33,7 +34,7 @@ async function probe(loaded: LoadedBert) {
   const e = loaded.tokenizer.encode(PROBE_TEXT, null, { truncation: { maxLength: loaded.maxLength } });
   const { head } = loaded.model;
   const outputs: BertOutputName[] = ['lastHiddenState'];
-  if (head === 'sequence-classification') outputs.push('logits');
+  if (head === 'sequence-classification' || isTokenHead(head)) outputs.push('logits');
   if (hasMaskedLmHead(head)) outputs.push('mlmLogits');
   if (hasNextSentenceHead(head)) outputs.push('nspLogits');
   return loaded.model.forward({ B: 1, T: e.ids.length, inputIds: e.ids, tokenTypeIds: e.tokenTypeIds, attentionMask: e.attentionMask }, outputs);
@@ -72,9 +73,12 @@ export async function chooseDtype(
     const [a, b] = [await probe(f32), await probe(f16)];
     const cos = cosine(a.lastHiddenState!, b.lastHiddenState!);
     // The top label of whichever classifier the head has (sequence classification, or next sentence).
-    const sameLabel = (!a.logits || argmax(a.logits) === argmax(b.logits!)) && (!a.nspLogits || argmax(a.nspLogits) === argmax(b.nspLogits!));
+    const { head, config } = f32.model;
+    // Token heads give a label (NER) or a start/end score (QA) per token: each token's argmax must agree.
+    const sameLabel = (!a.logits || (isTokenHead(head) ? sameTopTokens(a.logits, b.logits!, tokenHeadShape(config, head).width) : argmax(a.logits) === argmax(b.logits!)))
+      && (!a.nspLogits || argmax(a.nspLogits) === argmax(b.nspLogits!));
     const sameTokens = !a.mlmLogits || sameTopTokens(a.mlmLogits, b.mlmLogits!, f32.model.config.vocabSize);
-    const checked = `${a.logits || a.nspLogits ? ', top label' : ''}${a.mlmLogits ? ', top token at every position' : ''}`;
+    const checked = `${a.logits || a.nspLogits ? (isTokenHead(head) ? ', top label at every token' : ', top label') : ''}${a.mlmLogits ? ', top token at every position' : ''}`;
     if (cos >= MIN_COSINE && sameLabel && sameTokens) {
       await f32.model.dispose();
       return { loaded: f16, choice: { dtype: 'f16', reason: `auto: f16 probe agrees with f32 (cosine ${cos.toFixed(5)}${checked ? `; same${checked.slice(1)}` : ''})` } };

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { requestBrowserGpu } from '../../src/gpu/device.ts';
 import { httpProvider } from '../../src/hub/files.ts';
 import { loadBert } from '../../src/model/load.ts';
+import { pipeline } from '../../src/pipeline.ts';
 import { expectClose } from '../helpers/validate.ts';
 import reference from '../fixtures/tiny-bert/reference.json';
 
@@ -35,6 +36,24 @@ describe('GPU kernel profile forced in Chromium (SwiftShader)', () => {
     } finally {
       await model.dispose();
       gpu.device.destroy();
+    }
+  });
+
+  it("pipeline({ kernelProfile: 'gpu' }) reaches the runtime Worker: info says gpu, scores match PyTorch", async () => {
+    const classify = await pipeline('text-classification', `${location.origin}/test/fixtures/tiny-bert`, { kernelProfile: 'gpu', dtype: 'f32', cache: false });
+    try {
+      expect(classify.info.kernelProfile).toBe('gpu');
+      expect(classify.info.kernels.attentionOutput).toEqual(['attentionFlashProj', 'layernormRow']);
+      const single = cases.find((c) => c.name === 'single')!;
+      const scores = (await classify((reference as unknown as { cases: Array<{ name: string; text: string[] }> }).cases.find((c) => c.name === 'single')!.text[0], { top_k: null })) as Array<{ label: string; score: number }>;
+      const logits = single.logits.data;
+      const max = Math.max(...logits);
+      const exp = logits.map((v) => Math.exp(v - max));
+      const sum = exp.reduce((a, b) => a + b, 0);
+      const labels = ['negative', 'neutral', 'positive'];
+      expectClose('worker gpu-profile scores', labels.map((l) => scores.find((s) => s.label === l)!.score), exp.map((e) => e / sum), { atol: 1e-4, rtol: 0 });
+    } finally {
+      await classify.dispose();
     }
   });
 });

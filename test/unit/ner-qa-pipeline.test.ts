@@ -137,6 +137,20 @@ describe('pipeline() reproduces HF Python (reference.json)', async () => {
   });
 });
 
+describe("dtype 'auto' on per-token heads", () => {
+  it("keeps f16 only when every token's top label agrees with f32, and says so", async () => {
+    // lavapipe has shader-f16, so auto runs the probe; the reason names what was compared.
+    for (const [task, dir] of [['ner', nerDir], ['question-answering', qaDir]] as const) {
+      const pipe = await pipeline(task, dir, { dtype: 'auto' });
+      try {
+        expect(pipe.info.dtypeReason).toMatch(/top label at every token/);
+      } finally {
+        await pipe.dispose();
+      }
+    }
+  });
+});
+
 describe('a model whose head does not fit is refused from config.json', () => {
   it('ner on a QA model, QA on a NER model, text-classification on either; no weight byte fetched', async () => {
     await expect(pipeline('ner', qaDir)).rejects.toThrow(/not a token-classification model \(architectures: BertForQuestionAnswering\)/);
