@@ -8,7 +8,7 @@
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { readOptions } from './options.ts';
-import type { TaskModule } from './task.ts';
+import type { TaskCli, TaskModule } from './task.ts';
 import { describe } from './text-classification.ts';
 
 /** Options (HF / transformers.js names; camelCase spellings are aliases). */
@@ -282,6 +282,34 @@ export interface PreparedQuestionAnswering {
   resolved: ResolvedQuestionAnsweringOptions;
 }
 
+/** `bertgpu qa`: "question<TAB>context" → the best answer (--json: { answer, score, start, end[, top] }). */
+const qaCli: TaskCli<Answer | Answer[]> = {
+  command: 'qa',
+  usage: '--model M [--top-k K] [--max-answer-len N] [--json] [--file F | TEXT...]\n' +
+    '      extractive question answering on "question<TAB>context" lines (start/end: UTF-16 offsets in the context)',
+  flags: { 'top-k': { type: 'string' }, 'max-answer-len': { type: 'string' } },
+  args(line) {
+    if (line.textPair === undefined) throw new Error('qa needs "question<TAB>context"');
+    return [line.text, line.textPair];
+  },
+  options(values, { topK }) {
+    const o: Record<string, unknown> = {};
+    if (topK !== undefined) o.top_k = topK;
+    if (values['max-answer-len'] !== undefined) {
+      const n = Number(values['max-answer-len']);
+      if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--max-answer-len must be a positive integer, got '${String(values['max-answer-len'])}'`);
+      o.max_answer_len = n;
+    }
+    return o;
+  },
+  format(result, _, o) {
+    const answers = Array.isArray(result) ? result : [result];
+    const best = answers[0];
+    if (o.json) return JSON.stringify({ ...best, ...(o.topK !== undefined ? { top: answers } : {}) });
+    return answers.map((a) => `${a.answer} ${a.score.toFixed(4)}`).join('  ');
+  },
+};
+
 /**
  * The question-answering task: a BertForQuestionAnswering head's answer spans. Call shapes as transformers.js and HF:
  * `qa(question, context, options)`, `qa({ question, context })`, arrays of either. One input gives its answer (a list
@@ -291,6 +319,7 @@ export const questionAnsweringTask: TaskModule<'question-answering', CheckedQues
   Answer | Answer[] | Array<Answer | Answer[]>> = {
   name: 'question-answering',
   positional: 'context',
+  cli: qaCli,
   checkModel({ label, config, head }) {
     if (head !== 'question-answering') {
       throw new Error(`${label} is not a question-answering model (architectures: ${config.architectures.join(', ') || 'none'}); question-answering needs BertForQuestionAnswering`);

@@ -9,7 +9,7 @@ import { decodeTokens } from '../tokenizer/decode.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { softmax } from '../model/heads.ts';
 import { readOptions } from './options.ts';
-import type { TaskModule } from './task.ts';
+import type { TaskCli, TaskModule } from './task.ts';
 import { describe } from './text-classification.ts';
 
 /** HF's aggregation_strategy: none (one result per token), simple (adjacent B-/I- tags grouped), first / average / max (words first). */
@@ -323,11 +323,33 @@ export interface PreparedTokenClassification {
   single: boolean;
 }
 
+/** `bertgpu ner`: token-classification's entities per line (--json: { entities }). */
+const nerCli: TaskCli<Array<TokenEntity | EntityGroup>> = {
+  command: 'ner',
+  usage: '--model M [--aggregation-strategy none|simple|first|average|max] [--ignore-labels L1,L2] [--stride S] [--json]\n' +
+    '      [--file F | TEXT...]  named entities (token classification; default aggregation simple, O ignored)',
+  flags: { 'aggregation-strategy': { type: 'string' }, 'ignore-labels': { type: 'string' }, stride: { type: 'string' } },
+  pairs: false,
+  options(values) {
+    const o: Record<string, unknown> = { aggregation_strategy: values['aggregation-strategy'] ?? 'simple' };
+    if (typeof values['ignore-labels'] === 'string') o.ignore_labels = values['ignore-labels'].split(',').map((l) => l.trim()).filter((l) => l);
+    if (values.stride !== undefined) {
+      const n = Number(values.stride);
+      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--stride must be an integer ≥ 0, got '${String(values.stride)}'`);
+      o.stride = n;
+    }
+    return o;
+  },
+  format: (entities, _, o) => (o.json ? JSON.stringify({ entities })
+    : entities.map((e) => `${e.word} ${'entity_group' in e ? e.entity_group : e.entity} ${e.score.toFixed(4)}`).join('  ')),
+};
+
 /** The token-classification task (alias 'ner'): a BertForTokenClassification head's labels per token or per entity. */
 export const tokenClassificationTask: TaskModule<'token-classification', CheckedTokenClassification, PreparedTokenClassification,
   Array<TokenEntity | EntityGroup> | Array<Array<TokenEntity | EntityGroup>>> = {
   name: 'token-classification',
   aliases: ['ner'],
+  cli: nerCli,
   checkModel({ label, config, head }) {
     if (head !== 'token-classification') {
       throw new Error(`${label} is not a token-classification model (architectures: ${config.architectures.join(', ') || 'none'}); token-classification needs BertForTokenClassification`);
