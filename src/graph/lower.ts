@@ -4,7 +4,7 @@
 // (a parallel GEMM writing f32 partials into scratch, then a row kernel).
 import type { AdapterFacts } from '../gpu/device.ts';
 import type { Op, TensorId } from './ops.ts';
-import { adapterProfile, chooseVariant, softwareProfile, type AdapterProfile, type BufferOf, type LoweredDispatch, type OpKind, type OpOf } from './variants.ts';
+import { adapterProfile, resolveVariant, softwareProfile, type AdapterProfile, type BufferOf, type LoweredDispatch, type OpKind, type OpOf } from './variants.ts';
 
 export type LoweredOp = LoweredDispatch;
 
@@ -21,15 +21,16 @@ const profileOf = (adapter: AdapterProfile | AdapterFacts): AdapterProfile => ('
 /**
  * Kernel choice for one op: the model's storage dtype picks the f32 or f16 kernels, the adapter (its profile, or its
  * facts as src/gpu/device.ts reads them; default: the software profile every choice so far was measured on) and the
- * op's shape pick among the rest.
+ * op's shape pick among the rest — the profile's tuned choice for the op's shape first (AdapterProfile.choices, from
+ * src/gpu/tuner.ts), else the table's priority order.
  */
 export function opLowering(op: Op, dtype: 'f32' | 'f16' = 'f32', adapter: AdapterProfile | AdapterFacts = softwareProfile): OpLowering {
-  const candidate = chooseVariant(op as OpOf<OpKind>, dtype, profileOf(adapter));
+  const { candidate, tile } = resolveVariant(op as OpOf<OpKind>, dtype, profileOf(adapter));
   return {
     scratchBytes: candidate.scratchBytes?.(op as never) ?? 0,
     kernels: candidate.kernels ?? [candidate.kernel],
     lower(buf, scratch) {
-      const out = candidate.lower(op as never, buf, scratch);
+      const out = candidate.lower(op as never, buf, scratch, tile);
       return Array.isArray(out) ? out : [{ kernel: candidate.kernel, call: out }];
     },
   };

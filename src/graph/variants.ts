@@ -6,7 +6,7 @@ import { MatmulEpilogue, rowGrid, type KernelName, type StorageDtype } from '../
 import { gpuGrid, NARROW_MAX_M } from '../gpu/gpu-kernels.ts';
 import type { AdapterFacts } from '../gpu/device.ts';
 import type { KernelCall } from '../gpu/dispatch.ts';
-import type { Op, TensorId } from './ops.ts';
+import { assertNever, type Op, type TensorId } from './ops.ts';
 import { LAYERNORM_FLOPS, opFlops } from './dispatch-info.ts';
 
 export type OpKind = Op['kind'];
@@ -21,6 +21,50 @@ export type AdapterFeature = 'shader-f16' | 'subgroups';
 export interface AdapterProfile {
   kind: 'software' | 'gpu';
   features: readonly AdapterFeature[];
+  /**
+   * Choices measured on this device (src/gpu/tuner.ts), by opKey: consulted before the table's priority order. A
+   * choice that does not apply to the op (a stale cache, another dtype) is ignored.
+   */
+  choices?: ChoiceMap;
+}
+
+/** Pipeline overrides that pick one of a candidate's tile shapes (the tuner tries each; the first is the default). */
+export type Tile = Readonly<Record<string, number>>;
+
+/** A tuned choice for one op: the candidate (by its kernel) and, where the candidate has tile shapes, which one. */
+export interface VariantChoice {
+  kernel: KernelName;
+  tile?: Tile;
+}
+
+/** Tuned choices by opKey(op). */
+export type ChoiceMap = ReadonlyMap<string, VariantChoice>;
+
+/** A choice as text: `gemmTiled` or `gemmTiled[TM=8,TN=16,BK4=4]` (info.kernels, reports). */
+export function choiceLabel(choice: VariantChoice): string {
+  if (!choice.tile) return choice.kernel;
+  return `${choice.kernel}[${Object.entries(choice.tile).map(([k, v]) => `${k}=${v}`).join(',')}]`;
+}
+
+/**
+ * The shape of an op as a key: its kind and the sizes that decide kernels and their speed (never tensor ids), so
+ * every layer's op of one shape shares a key, and a key means the same work on any model of that shape.
+ */
+export function opKey(op: Op): string {
+  const dims = ((): Array<number | string> => {
+    switch (op.kind) {
+      case 'embedding': return [op.B, op.T, op.C];
+      case 'matmul': return [op.M, op.N, op.K, op.xRowStep, op.epilogue, op.residual === null ? 'nores' : 'res'];
+      case 'matmulLayernorm': return [op.M, op.N, op.K];
+      case 'layernorm': return [op.rows, op.C];
+      case 'gatherRows': return [op.R, op.W, op.rowsIn];
+      case 'attention':
+      case 'attentionProbs':
+      case 'attentionOutput': return [op.B, op.T, op.NH, op.HS];
+      default: return assertNever(op);
+    }
+  })();
+  return `${op.kind}:${dims.join('x')}`;
 }
 
 /** The adapter every choice was tuned on so far (lavapipe: software, with shader-f16 and subgroups): lowerOp's default. */
@@ -62,8 +106,13 @@ export interface Candidate<K extends OpKind = OpKind> {
    * buffer that lives for this op only (shared with other ops' scratch and activations by liveness).
    */
   scratchBytes?: (op: OpOf<K>) => number;
-  /** One call, or several dispatches in order (`scratch` is the buffer of scratchBytes). */
-  lower: (op: OpOf<K>, buf: BufferOf, scratch: () => GPUBuffer) => KernelCall | LoweredDispatch[];
+  /**
+   * Tile shapes (pipeline overrides) the kernel takes at this op's shape, default first: the tuner times each; the
+   * lowering uses the first unless a choice names another. Absent: one shape, chosen by the lowering.
+   */
+  tiles?: (op: OpOf<K>) => readonly Tile[];
+  /** One call, or several dispatches in order (`scratch` is the buffer of scratchBytes; `tile` one of `tiles`). */
+  lower: (op: OpOf<K>, buf: BufferOf, scratch: () => GPUBuffer, tile?: Tile) => KernelCall | LoweredDispatch[];
 }
 
 export type VariantTable = { [K in OpKind]: readonly Candidate<K>[] };
@@ -71,7 +120,14 @@ export type VariantTable = { [K in OpKind]: readonly Candidate<K>[] };
 // Workgroup shapes are set here and passed as overrides, so the grids below and the kernels cannot disagree.
 // matmul*: TILE_ROWS_T × TILE_COLS_T threads, each 4 × 4 outputs → a 32 × 32 tile.
 const MATMUL_THREADS = 8;
-const MATMUL_TILE = 4 * MATMUL_THREADS;
+// The register-blocked matmuls' thread blocks the tuner tries: 32 × 32 (the default, measured best on lavapipe at
+// BERT shapes), 16 × 32 (twice the workgroups, for small M·N) and 32 × 64 (half the workgroup launches).
+const matmulTiles: readonly Tile[] = [
+  { TILE_ROWS_T: MATMUL_THREADS, TILE_COLS_T: MATMUL_THREADS },
+  { TILE_ROWS_T: 4, TILE_COLS_T: MATMUL_THREADS },
+  { TILE_ROWS_T: MATMUL_THREADS, TILE_COLS_T: 16 },
+];
+const MATMUL_TILES = () => matmulTiles;
 // matmul_layernorm_vec4: TC × TR threads own 4 · TR rows; matmul_layernorm owns 4 rows whatever its WG.
 const LN_VEC4_TC = 16;
 const LN_VEC4_TR = 4;
@@ -97,13 +153,15 @@ function embeddingCall(op: OpOf<'embedding'>, buf: BufferOf): KernelCall {
   };
 }
 
-function matmulCall(op: OpOf<'matmul'>, buf: BufferOf): KernelCall {
+function matmulCall(op: OpOf<'matmul'>, buf: BufferOf, _scratch?: unknown, tile: Tile = matmulTiles[0]): KernelCall {
+  const rowsT = tile.TILE_ROWS_T;
+  const colsT = tile.TILE_COLS_T;
   return {
     params: { M: op.M, N: op.N, K: op.K, xRowStep: op.xRowStep },
     // Without a residual epilogue the binding is unused; the bias buffer stands in (read-only aliasing is legal).
     buffers: { x: buf(op.x), w: buf(op.w), b: buf(op.b), residual: buf(op.residual ?? op.b), y: buf(op.out) },
-    overrides: { EPILOGUE: MatmulEpilogue[op.epilogue], TILE_ROWS_T: MATMUL_THREADS, TILE_COLS_T: MATMUL_THREADS },
-    grid: [Math.ceil(op.N / MATMUL_TILE), Math.ceil(op.M / MATMUL_TILE)],
+    overrides: { EPILOGUE: MatmulEpilogue[op.epilogue], TILE_ROWS_T: rowsT, TILE_COLS_T: colsT },
+    grid: [Math.ceil(op.N / (4 * colsT)), Math.ceil(op.M / (4 * rowsT))],
   };
 }
 
@@ -154,11 +212,22 @@ function attentionProbsCall(op: OpOf<'attentionProbs'>, buf: BufferOf): KernelCa
 
 /** The tiled or narrow GEMM with matmul_vec4's interface (same uniforms and bindings as matmulCall). */
 function gpuMatmulCall(kernel: 'gemmTiled' | 'gemmNarrow' | 'gemmNarrowSubgroup') {
-  return (op: OpOf<'matmul'>, buf: BufferOf): KernelCall => {
+  return (op: OpOf<'matmul'>, buf: BufferOf, _scratch?: unknown, tile?: Tile): KernelCall => {
     const g = gpuGrid(kernel, { M: op.M, N: op.N, K: op.K });
-    return { ...matmulCall(op, buf), overrides: { ...g.overrides, EPILOGUE: MatmulEpilogue[op.epilogue] }, grid: g.workgroups };
+    // A tuned tile of the tiled GEMM: its grid as gpuGrid computes it for that tile (one workgroup per output tile).
+    const grid = tile ? [Math.ceil(op.N / (4 * tile.TN)), Math.ceil(op.M / (4 * tile.TM)), 1] as const : g.workgroups;
+    return { ...matmulCall(op, buf), overrides: { ...(tile ?? g.overrides), EPILOGUE: MatmulEpilogue[op.epilogue] }, grid };
   };
 }
+
+// The tiled GEMM's tiles (the same three gpuGrid chooses among; test/unit/kernels-gpu.test.ts runs each), the one
+// gpuGrid picks for this shape first.
+const gemmTiles: readonly Tile[] = [{ TM: 16, TN: 16, BK4: 4 }, { TM: 8, TN: 16, BK4: 4 }, { TM: 8, TN: 8, BK4: 8 }];
+const GEMM_TILES = (op: OpOf<'matmul'>): readonly Tile[] => {
+  const chosen = gpuGrid('gemmTiled', { M: op.M, N: op.N, K: op.K }).overrides;
+  const same = (t: Tile) => t.TM === chosen.TM && t.TN === chosen.TN && t.BK4 === chosen.BK4;
+  return [...gemmTiles.filter(same), ...gemmTiles.filter((t) => !same(t))];
+};
 
 /** x·wᵀ as split-K f32 partials into scratch, then bias + residual + LayerNorm per row: two dispatches. */
 function splitMatmulLayernorm(partialKernel: KernelName, rowKernel: KernelName) {
@@ -235,13 +304,13 @@ export const variantTable: VariantTable = {
   matmul: [
     { kernel: 'gemmNarrowSubgroup', dtype: 'f32', features: ['subgroups'], shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrowSubgroup') },
     { kernel: 'gemmNarrow', dtype: 'f32', features: [], shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrow') },
-    { kernel: 'gemmTiled', dtype: 'f32', features: [], shape: K4, profiles: gpuOnly, lower: gpuMatmulCall('gemmTiled') },
+    { kernel: 'gemmTiled', dtype: 'f32', features: [], shape: K4, profiles: gpuOnly, tiles: GEMM_TILES, lower: gpuMatmulCall('gemmTiled') },
     { kernel: 'gemmNarrowSubgroupF16', dtype: 'f16', features: f16Subgroups, shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrowSubgroup') },
     { kernel: 'gemmNarrowF16', dtype: 'f16', features: f16, shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrow') },
-    { kernel: 'gemmTiledF16', dtype: 'f16', features: f16, shape: K4, profiles: gpuOnly, lower: gpuMatmulCall('gemmTiled') },
-    { kernel: 'matmulVec4', dtype: 'f32', features: [], shape: K4, profiles: both, lower: matmulCall },
+    { kernel: 'gemmTiledF16', dtype: 'f16', features: f16, shape: K4, profiles: gpuOnly, tiles: GEMM_TILES, lower: gpuMatmulCall('gemmTiled') },
+    { kernel: 'matmulVec4', dtype: 'f32', features: [], shape: K4, profiles: both, tiles: MATMUL_TILES, lower: matmulCall },
     { kernel: 'matmul', dtype: 'f32', features: [], profiles: both, lower: matmulCall },
-    { kernel: 'matmulVec4F16', dtype: 'f16', features: f16, shape: K4, profiles: both, lower: matmulCall },
+    { kernel: 'matmulVec4F16', dtype: 'f16', features: f16, shape: K4, profiles: both, tiles: MATMUL_TILES, lower: matmulCall },
     { kernel: 'matmulF16', dtype: 'f16', features: f16, profiles: both, lower: matmulCall },
   ],
   matmulLayernorm: [
@@ -300,7 +369,7 @@ export function hasVariant<K extends OpKind>(op: OpOf<K>, dtype: StorageDtype, p
   return applicableVariants(op, dtype, profile).length > 0;
 }
 
-/** The first applicable candidate: the kernel lowerOp runs for this op, dtype and adapter profile. */
+/** The first applicable candidate: the kernel lowerOp runs for this op, dtype and adapter profile before tuning. */
 export function chooseVariant<K extends OpKind>(op: OpOf<K>, dtype: StorageDtype, profile: AdapterProfile = softwareProfile): Candidate<K> {
   const [first] = applicableVariants(op, dtype, profile);
   if (!first) {
@@ -308,4 +377,32 @@ export function chooseVariant<K extends OpKind>(op: OpOf<K>, dtype: StorageDtype
       `with features [${profile.features.join(', ')}]`);
   }
   return first;
+}
+
+/** Every (candidate, tile) the tuner may time for this op: each applicable candidate with each of its tiles. */
+export function tunableVariants<K extends OpKind>(op: OpOf<K>, dtype: StorageDtype, profile: AdapterProfile = softwareProfile): Array<{ candidate: Candidate<K>; choice: VariantChoice }> {
+  return applicableVariants(op, dtype, profile).flatMap((candidate) => {
+    const tiles = candidate.tiles?.(op) ?? [undefined];
+    return tiles.map((tile) => ({ candidate, choice: tile ? { kernel: candidate.kernel, tile } : { kernel: candidate.kernel } }));
+  });
+}
+
+const sameTile = (a: Tile, b: Tile) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+
+/**
+ * The candidate and tile that run this op: the profile's tuned choice for its opKey where that choice applies (its
+ * kernel is applicable, its tile one of the candidate's), else the table's first applicable candidate and its default
+ * tile.
+ */
+export function resolveVariant<K extends OpKind>(op: OpOf<K>, dtype: StorageDtype, profile: AdapterProfile = softwareProfile): { candidate: Candidate<K>; tile?: Tile } {
+  const choice = profile.choices?.get(opKey(op));
+  if (choice) {
+    const candidate = applicableVariants(op, dtype, profile).find((c) => c.kernel === choice.kernel);
+    const tiles = candidate?.tiles?.(op);
+    if (candidate && !choice.tile && !tiles) return { candidate };
+    const tile = choice.tile && tiles?.find((t) => sameTile(t, choice.tile!));
+    if (candidate && tile) return { candidate, tile };
+  }
+  const candidate = chooseVariant(op, dtype, profile);
+  return { candidate, tile: candidate.tiles?.(op)[0] };
 }
