@@ -318,45 +318,57 @@ async function timeGroup(ctx: TuneContext, g: OpGroup, s: Scratch, t: TimingPlan
   return 'timed';
 }
 
-/** One run of each variant, if predicted to fit the budget; appends each run's ms. False when out of budget. */
+/**
+ * One run of each variant, each part started only if predicted to end within the budget; appends each run's ms.
+ * False when out of budget. With timestamps, variants whose time is known share one submit (one round trip); a
+ * variant not yet run (the warm-up) goes alone, so the budget is checked before each run whose length is unknown.
+ */
 async function round(device: GPUDevice, vs: Variant[], t: TimingPlan): Promise<boolean> {
-  const expected = (v: Variant) => (v.ms.length ? median(v.ms) : v.warmMs ?? 0);
-  const predicted = vs.reduce((sum, v) => sum + expected(v), 0);
-  if (now() >= t.deadline || now() + predicted > t.deadline) return false;
-  if (t.method === 'timestamps') {
-    const count = 2 * vs.length;
-    const querySet = device.createQuerySet({ label: 'tune', type: 'timestamp', count });
-    const resolved = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-    const readback = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    try {
-      const encoder = device.createCommandEncoder({ label: 'tune' });
-      vs.forEach((v, i) => record(encoder, v, { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 }));
-      encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
-      encoder.copyBufferToBuffer(resolved, 0, readback, 0, count * 8);
-      device.queue.submit([encoder.finish()]);
-      await readback.mapAsync(GPUMapMode.READ);
-      const ns = new BigInt64Array(readback.getMappedRange());
-      vs.forEach((v, i) => v.ms.push(Math.max(0, Number(ns[2 * i + 1] - ns[2 * i])) / 1e6));
-      readback.unmap();
-      vs.forEach(() => t.count());
-    } finally {
-      querySet.destroy();
-      resolved.destroy();
-      readback.destroy();
-    }
-    return true;
-  }
-  for (const v of vs) {
-    if (now() >= t.deadline || now() + expected(v) > t.deadline) return false;
-    const encoder = device.createCommandEncoder({ label: 'tune' });
-    record(encoder, v);
-    const t0 = now();
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    v.ms.push(now() - t0);
-    t.count();
+  const expected = (v: Variant) => (v.ms.length ? median(v.ms) : v.warmMs);
+  const known = vs.every((v) => expected(v) !== undefined);
+  const parts = t.method === 'timestamps' && known ? [vs] : vs.map((v) => [v]);
+  for (const part of parts) {
+    const predicted = part.reduce((sum, v) => sum + (expected(v) ?? 0), 0);
+    if (now() >= t.deadline || now() + predicted > t.deadline) return false;
+    if (t.method === 'timestamps') await timestamped(device, part);
+    else await wallTimed(device, part[0]);
+    part.forEach(() => t.count());
   }
   return true;
+}
+
+/** One run of each variant in one submit, each its own pass between two timestamps. */
+async function timestamped(device: GPUDevice, vs: Variant[]): Promise<void> {
+  const count = 2 * vs.length;
+  const querySet = device.createQuerySet({ label: 'tune', type: 'timestamp', count });
+  const resolved = device.createBuffer({ label: 'tune.resolve', size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const readback = device.createBuffer({ label: 'tune.readback', size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  try {
+    const encoder = device.createCommandEncoder({ label: 'tune' });
+    vs.forEach((v, i) => record(encoder, v, { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 }));
+    encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, readback, 0, count * 8);
+    device.queue.submit([encoder.finish()]);
+    await readback.mapAsync(GPUMapMode.READ);
+    const ns = new BigInt64Array(readback.getMappedRange());
+    // As in step-timer.ts: an end before its begin (non-monotonic timestamps on some drivers) reads 0.
+    vs.forEach((v, i) => v.ms.push(Math.max(0, Number(ns[2 * i + 1] - ns[2 * i])) / 1e6));
+    readback.unmap();
+  } finally {
+    querySet.destroy();
+    resolved.destroy();
+    readback.destroy();
+  }
+}
+
+/** One run of a variant timed from submit to onSubmittedWorkDone. */
+async function wallTimed(device: GPUDevice, v: Variant): Promise<void> {
+  const encoder = device.createCommandEncoder({ label: 'tune' });
+  record(encoder, v);
+  const t0 = now();
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  v.ms.push(now() - t0);
 }
 
 /** One run of a variant: its dispatches in one compute pass (WebGPU orders their storage accesses). */
