@@ -126,3 +126,14 @@ export function browserTuningStore(idb: IDBFactory | undefined = globalThis.inde
     },
   };
 }
+
+let processStore: TuningStore | null = null;
+
+/**
+ * The store a model uses unless told otherwise: IndexedDB where there is one (pages, Workers), else one memory store
+ * per process (Node passes nodeTuningStore(), see tuner-cache-node.ts, to keep choices across runs).
+ */
+export function defaultTuningStore(): TuningStore {
+  if (globalThis.indexedDB) return browserTuningStore();
+  return (processStore ??= memoryTuningStore());
+}

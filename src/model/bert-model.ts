@@ -8,6 +8,9 @@ import { profilePlan, runPlan, whenIdle } from '../graph/executor.ts';
 import { createPlan, type Plan } from '../graph/plan.ts';
 import { NO_TIMESTAMPS } from '../graph/step-timer.ts';
 import { adapterProfile, type AdapterProfile } from '../graph/variants.ts';
+import type { OpTuning, TuneResult } from '../gpu/tuner.ts';
+import { defaultTuningStore, type TuningStore } from '../gpu/tuner-cache.ts';
+import { TuningSession } from '../gpu/tuner-session.ts';
 import { bindKernel } from '../gpu/dispatch.ts';
 import { getKernel } from '../gpu/kernels.ts';
 import { transposeGrid } from '../gpu/gpu-kernels.ts';
@@ -36,7 +39,32 @@ export interface BertModelOptions {
    * adapter, see adapterProfile). Forcing 'gpu' on a software adapter runs the GPU kernels there (tests do).
    */
   kernelProfile?: KernelProfileOption;
+  /**
+   * Autotuning (src/gpu/tuner.ts): 'auto' (default) times the applicable kernels of each op shape on this device when
+   * it is a hardware adapter (adapterProfile 'gpu'), ≤ 300 ms per (batch, sequence) bucket, and remembers the choices
+   * (tuningStore); 'off': the variant table's order; 'on': tune whatever the adapter (a software adapter's table order
+   * is what was measured on it, so 'auto' leaves it; tests force tuning there).
+   */
+  tune?: TuneOption;
+  /** Where tuned choices persist (default: IndexedDB in browsers, memory in Node; Node callers pass nodeTuningStore()). */
+  tuningStore?: TuningStore | null;
+  /** The default bucket's tuning, already under way (load.ts starts it with the download). */
+  tuning?: Promise<TuneResult | undefined>;
 }
+
+/** Autotuning: 'auto' (on hardware adapters), 'off' (the variant table's order) or 'on' (forced, any adapter). */
+export type TuneOption = 'auto' | 'off' | 'on';
+
+/** Whether a model with this option tunes on this adapter. */
+export function resolveTune(option: TuneOption | undefined, facts: GpuContext['facts']): boolean {
+  if (option !== undefined && option !== 'auto' && option !== 'off' && option !== 'on') {
+    throw new Error(`tune must be 'auto', 'off' or 'on', got ${JSON.stringify(option)}`);
+  }
+  return option === 'on' || (option !== 'off' && adapterProfile(facts).kind === 'gpu');
+}
+
+/** Wall-time budget of one bucket's tuning (issue 12: ≤ 300 ms; the first overlaps the download). */
+export const TUNE_BUDGET_MS = 300;
 
 /** Which kernels run: 'gpu' (tiled, workgroup-memory kernels for hardware GPUs), 'software' (register-blocked kernels for CPU-backed adapters), 'auto' (by the adapter). */
 export type KernelProfileOption = 'gpu' | 'software' | 'auto';
@@ -71,8 +99,9 @@ export class BertModel {
   private readonly livePlans = new Set<Plan>();
   private disposed = false;
   private readonly dtype: 'f32' | 'f16';
-  /** The kernel profile every plan of this model is lowered for (BertModelOptions.kernelProfile). */
-  readonly kernelProfile: AdapterProfile;
+  /** The kernel profile (BertModelOptions.kernelProfile) before tuning. */
+  private readonly baseProfile: AdapterProfile;
+  private readonly tuner: TuningSession;
 
   private constructor(readonly gpu: GpuContext, loaded: LoadedBertWeights, private readonly options: BertModelOptions) {
     this.config = loaded.config;
@@ -82,7 +111,11 @@ export class BertModel {
     this.hasPooler = loaded.reader.has('bert.pooler.dense.weight');
     this.pipelines = options.pipelines ?? new PipelineCache(gpu.device);
     this.dtype = options.dtype ?? 'f32';
-    this.kernelProfile = resolveKernelProfile(options.kernelProfile, gpu.facts);
+    this.baseProfile = resolveKernelProfile(options.kernelProfile, gpu.facts);
+    this.tuner = new TuningSession({ device: gpu.device, pipelines: this.pipelines, facts: gpu.facts }, this.baseProfile, {
+      enabled: resolveTune(options.tune, gpu.facts), dtype: this.dtype, budgetMs: TUNE_BUDGET_MS, first: options.tuning,
+      store: options.tuningStore === undefined ? defaultTuningStore() : options.tuningStore,
+    });
     if (this.dtype === 'f16' && !gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32'");
     const storage = loaded.weights.tensors.values().next().value?.dtype;
     if (storage && storage !== this.dtype) throw new Error(`weights were loaded as ${storage} but the model runs in ${this.dtype}`);
@@ -105,6 +138,21 @@ export class BertModel {
       loaded.weights.dispose();
       throw e;
     }
+  }
+
+  /** The kernel profile every plan of this model is lowered for: BertModelOptions.kernelProfile, with the tuned choices. */
+  get kernelProfile(): AdapterProfile {
+    return this.tuner.profile;
+  }
+
+  /** What tuning found per op shape so far (kernels timed, choice, source); empty when the model does not tune. */
+  get tuning(): readonly OpTuning[] {
+    return this.tuner.ops;
+  }
+
+  /** Resolves once the tuning load.ts started (if any) is applied; plans built after it use its choices. */
+  whenTuned(): Promise<void> {
+    return this.tuner.tune(null);
   }
 
   private tensor(name: string): GpuTensor {
@@ -198,9 +246,10 @@ export class BertModel {
     }
     const graph = buildBertGraph(this.config, {
       B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler, attentionLayer, mlmRows,
-      untiedDecoder: !this.config.tieWordEmbeddings, profile: this.kernelProfile,
+      untiedDecoder: !this.config.tieWordEmbeddings, profile: this.baseProfile,
     });
-    p = createPlan({
+    // A bucket's first plan waits for its new shapes' tuning (≤ TUNE_BUDGET_MS; stored choices are read, not timed).
+    p = this.tuner.tune(graph).then(() => createPlan({
       device: this.gpu.device,
       pipelines: this.pipelines,
       registry: this.registry,
@@ -213,7 +262,7 @@ export class BertModel {
       dtype: this.dtype,
       adapter: this.gpu.facts,
       profile: this.kernelProfile,
-    }, graph);
+    }, graph));
     this.plans.set(key, p);
     p.then((pl) => this.livePlans.add(pl), () => this.plans.delete(key));
     const max = this.options.maxPlans ?? 8;
@@ -437,6 +486,8 @@ export class BertModel {
     await Promise.allSettled(plans);
     // Pipelines compiled ahead (cold start) that no plan used yet must also finish before the device may go.
     await this.options.compiling;
+    // So must tuning, and the candidates' compiles it started.
+    await this.tuner.close();
     const all = [...this.livePlans];
     await Promise.all(all.map(whenIdle));
     for (const plan of all) this.freePlan(plan);

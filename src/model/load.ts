@@ -10,7 +10,9 @@ import { loadBertWeights, openModel, type ModelFiles } from '../hub/model.ts';
 import { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import { assertRunnable, buildBertGraph } from './bert.ts';
-import { BertModel, resolveKernelProfile, type BertModelOptions } from './bert-model.ts';
+import { BertModel, resolveKernelProfile, resolveTune, TUNE_BUDGET_MS, type BertModelOptions } from './bert-model.ts';
+import { tuneGraph, type TuneResult } from '../gpu/tuner.ts';
+import { defaultTuningStore } from '../gpu/tuner-cache.ts';
 import { hasMaskedLmHead, headOf, type BertConfig, type BertHead } from './config.ts';
 import { sequenceBucket } from './batch-shape.ts';
 
@@ -47,6 +49,7 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
   options.checkModel?.({ label: files.label, config: files.config, head: options.head ?? headOf(files.config) });
   if (options.dtype === 'f16' && !gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32'");
   const profile = resolveKernelProfile(options.kernelProfile, gpu.facts);
+  const tunes = resolveTune(options.tune, gpu.facts);
   const tokenizer = tokenizerFromFiles(files);
   if (tokenizer.vocabSize > files.config.vocabSize) {
     throw new Error(`${files.label}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${files.config.vocabSize}`);
@@ -55,8 +58,11 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
   // of weight data, once the headers are checked, so a model refused from its config or headers compiles nothing.
   const pipelines = options.pipelines ?? new PipelineCache(gpu.device);
   let compiling: Promise<void> | undefined;
+  // Autotuning of the default bucket runs with the download too (scratch buffers, never the weights), same start.
+  let tuning: Promise<TuneResult | undefined> | undefined;
   const onProgress = (p: LoadProgress) => {
     compiling ??= warmPipelines(pipelines, profile, files, options.head ?? headOf(files.config), options.dtype ?? 'f32');
+    if (tunes) tuning ??= tuneDefaultBucket(gpu, pipelines, profile, files, options);
     options.onProgress?.(p);
   };
   let model: BertModel;
@@ -64,11 +70,14 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
     const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), {
       storage: options.dtype ?? 'f32', onProgress, signal: options.signal, head: options.head,
     });
-    model = BertModel.create(gpu, loaded, { ...options, pipelines, compiling });
+    model = BertModel.create(gpu, loaded, { ...options, pipelines, compiling, tuning });
+    // Usually done by now (the download takes longer than its budget); the first call and info.kernels then run tuned.
+    await model.whenTuned();
   } catch (e) {
     // Compiles in flight end before the caller may destroy the device or exit: a software driver (lavapipe) still
     // compiling then reads freed SPIR-V and fails or crashes the process.
     await compiling;
+    await tuning?.then((r) => r?.idle);
     throw e;
   }
   const maxLength = Math.min(tokenizer.modelMaxLength ?? Infinity, files.config.maxPositionEmbeddings);
@@ -97,5 +106,23 @@ function warmPipelines(pipelines: PipelineCache, profile: AdapterProfile, files:
   } catch {
     // Only an optimisation: the plan builds (and reports) the same graph when the first call comes.
     return Promise.resolve();
+  }
+}
+
+/** Tunes the warm-up bucket's graph (the shapes warmPipelines compiles); undefined when it cannot (never rejects). */
+function tuneDefaultBucket(gpu: GpuContext, pipelines: PipelineCache, profile: AdapterProfile, files: ModelFiles, options: LoadBertOptions): Promise<TuneResult | undefined> {
+  try {
+    const { config } = files;
+    const head = options.head ?? headOf(config);
+    const dtype = options.dtype ?? 'f32';
+    const graph = buildBertGraph(config, {
+      B: 1, T: sequenceBucket(WARM_TOKENS, config.maxPositionEmbeddings), dtype, head,
+      hasPooler: true, mlmRows: hasMaskedLmHead(head) ? 1 : 0, untiedDecoder: !config.tieWordEmbeddings, profile,
+    });
+    const store = options.tuningStore === undefined ? defaultTuningStore() : options.tuningStore;
+    return tuneGraph({ device: gpu.device, pipelines, facts: gpu.facts }, graph, dtype, profile, { budgetMs: TUNE_BUDGET_MS, store })
+      .catch(() => undefined);
+  } catch {
+    return Promise.resolve(undefined);
   }
 }
