@@ -113,9 +113,9 @@ export async function pipeline(task: TaskName, model: ModelInput, options: Pipel
   }
   const workerUrl = new URL(runtimeWorkerUrl, location.href);
   const started = startRuntimeWorker(workerUrl);
-  const { dtype, endpoint, cache, maxBatchSize, kernelProfile } = o;
+  const { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune } = o;
   try {
-    const rt = await WorkerRuntime.create(started.worker, canonical, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize, kernelProfile }, o.onProgress, o.signal);
+    const rt = await WorkerRuntime.create(started.worker, canonical, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune }, o.onProgress, o.signal);
     sendReady(o, task, typeof model === 'string' ? model : rt.info.model);
     return everyPipeline(makeCallable(rt));
   } catch (e) {

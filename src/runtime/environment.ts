@@ -1,6 +1,7 @@
 // What differs between where the runtime can live (browser main thread or Worker, Node): how to get a GPU device and
 // how a model reference becomes a FileProvider. The runtime itself is the same code everywhere.
 import type { GpuContext } from '../gpu/device.ts';
+import type { TuningStore } from '../gpu/tuner-cache.ts';
 import type { FileProvider } from '../hub/files.ts';
 
 /** A Hub id (`org/name`, `org/name@rev`), a URL, a local folder path (Node), or the files of a folder (browser). */
@@ -17,6 +18,8 @@ export interface Environment {
   /** A device the runtime owns (it may destroy it on dispose and re-create it after a loss). */
   createGpu(): Promise<GpuContext>;
   provider(model: ModelInput, options: ProviderOptions): FileProvider;
+  /** Where tuned kernel choices persist (default: IndexedDB in browsers, memory elsewhere). */
+  tuningStore?(): TuningStore;
 }
 
 export function isFileProvider(m: unknown): m is FileProvider {

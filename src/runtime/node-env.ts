@@ -2,6 +2,7 @@
 // cache). Browser bundles never import this file.
 import { requestDevice } from '../gpu/device.ts';
 import { requestNodeGpu } from '../gpu/node-gpu.ts';
+import { nodeTuningStore } from '../gpu/tuner-cache-node.ts';
 import { filesProvider } from '../hub/files.ts';
 import { openProvider } from '../hub/node-files.ts';
 import type { Environment, ModelInput, ProviderOptions } from './environment.ts';
@@ -16,4 +17,6 @@ export const nodeEnvironment: Environment = {
     if (Array.isArray(model)) return filesProvider(model);
     throw new TypeError('model must be a folder path, a Hub id, a URL or an array of Files');
   },
+  // $XDG_CACHE_HOME/bertgpu/tuning.json: a choice timed once per adapter and shape serves every later process.
+  tuningStore: () => nodeTuningStore(),
 };

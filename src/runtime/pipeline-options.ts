@@ -44,7 +44,7 @@ export interface ReadyProgressInfo {
 /** What `progress_callback` receives: transformers.js's ProgressInfo events. */
 export type ProgressInfo = FileProgressInfo | BytesProgressInfo | ReadyProgressInfo;
 
-const ACCEPTED = ['dtype', 'device', 'progress_callback', 'onProgress', 'signal', 'worker', 'maxBatchSize', 'endpoint', 'cache', 'kernelProfile'] as const;
+const ACCEPTED = ['dtype', 'device', 'progress_callback', 'onProgress', 'signal', 'worker', 'maxBatchSize', 'endpoint', 'cache', 'kernelProfile', 'tune'] as const;
 
 /** Options transformers.js has that bertgpu does not implement: named in the error rather than called unknown. */
 const UNSUPPORTED: Record<string, string> = {
@@ -69,6 +69,7 @@ export interface NormalizedPipelineOptions {
   endpoint?: string;
   cache?: boolean;
   kernelProfile?: 'gpu' | 'software' | 'auto';
+  tune?: 'auto' | 'off' | 'on';
   /** transformers.js's progress_callback, kept to send 'ready' once the pipeline is made. */
   progressCallback?: (p: ProgressInfo) => void;
 }
@@ -111,6 +112,10 @@ export function normalizePipelineOptions(options: unknown, modelName: string): N
       throw new TypeError(`kernelProfile must be 'gpu', 'software' or 'auto', got ${JSON.stringify(o.kernelProfile)}`);
     }
     out.kernelProfile = o.kernelProfile;
+  }
+  if (o.tune !== undefined) {
+    if (o.tune !== 'auto' && o.tune !== 'off' && o.tune !== 'on') throw new TypeError(`tune must be 'auto', 'off' or 'on', got ${JSON.stringify(o.tune)}`);
+    out.tune = o.tune;
   }
   if (o.worker !== undefined) out.worker = o.worker as boolean;
   if (o.maxBatchSize !== undefined) out.maxBatchSize = o.maxBatchSize as number;

@@ -11,6 +11,7 @@ export interface WorkerPipelineOptions {
   cache?: boolean;
   maxBatchSize?: number;
   kernelProfile?: 'gpu' | 'software' | 'auto';
+  tune?: 'auto' | 'off' | 'on';
 }
 
 export type ToWorker =

@@ -6,7 +6,8 @@ import type { FileProvider } from '../hub/files.ts';
 import { sequenceClassificationLoss, type Labels } from '../model/heads.ts';
 import type { BertConfig, BertHead } from '../model/config.ts';
 import { loadBert, type LoadedBert } from '../model/load.ts';
-import type { BertOutputName, KernelProfileOption } from '../model/bert-model.ts';
+import { choiceLabel } from '../graph/variants.ts';
+import type { BertOutputName, KernelProfileOption, TuneOption } from '../model/bert-model.ts';
 import { planDump } from '../model/plan-dump.ts';
 import { taskModule } from '../tasks/registry.ts';
 import type { AnyTaskModule, ForwardOutputs, OutputSpec, TaskContext, WithSignal } from '../tasks/task.ts';
@@ -61,6 +62,12 @@ export interface PipelineOptions extends ProviderOptions {
    * says what was chosen.
    */
   kernelProfile?: KernelProfileOption;
+  /**
+   * Autotuning on this device: 'auto' (default: time the applicable kernels per op and shape on hardware GPUs, within
+   * 300 ms overlapped with the download, and remember the choice per adapter), 'off' (the variant table's order),
+   * 'on' (tune on any adapter). `info.kernels` reports the choice.
+   */
+  tune?: TuneOption;
 }
 
 /** What a pipeline loaded and how it runs (`pipeline.info`). */
@@ -96,6 +103,12 @@ export interface PipelineInfo {
   kernelProfile: 'gpu' | 'software';
   /** The kernels that run each op kind of a forward (one sequence of up to 128 tokens), in plan order. */
   kernels: Partial<Record<string, string[]>>;
+  /**
+   * What autotuning decided so far, per op and shape (empty with tune 'off', or 'auto' on a software adapter): the
+   * chosen candidate (kernel and tile) and where the choice came from — 'timed' now, the 'cache' of an earlier run,
+   * 'single' (nothing to choose), 'budget' (out of time: the table's order) or 'failed'.
+   */
+  tuning: Array<{ op: string; shape: string; choice: string; source: 'cache' | 'timed' | 'single' | 'budget' | 'failed' }>;
 }
 
 /** One input's look inside the model (`pipeline.inspect()`): a layer's attention, the tokens, the scores, timings. */
@@ -206,7 +219,7 @@ export class Runtime {
       // Embeddings need no head: a BertForMaskedLM/-PreTraining checkpoint then loads as its base model.
       const head = this.module.loadAsBase ? 'base' : undefined;
       const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(this.gpu, this.provider, {
-        dtype, signal, head, kernelProfile: o.kernelProfile, checkModel: (m) => this.checkHeadFits(m),
+        dtype, signal, head, kernelProfile: o.kernelProfile, tune: o.tune, tuningStore: this.env.tuningStore?.(), checkModel: (m) => this.checkHeadFits(m),
         onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, loadedBytes: part.index * p.totalBytes + p.loadedBytes, totalBytes: part.of * p.totalBytes })),
       });
       const { loaded, choice } = await chooseDtype(this.gpu, o.dtype ?? 'auto', load);
@@ -280,6 +293,7 @@ export class Runtime {
       adapter: { vendor: f.vendor, architecture: f.architecture, description: f.description, isFallbackAdapter: f.isFallbackAdapter, hasF16: f.hasF16 },
       maxLength, labels: [...model.config.id2label], hiddenSize: model.config.hiddenSize,
       kernelProfile: model.kernelProfile.kind, kernels: structuredClone(this.kernels),
+      tuning: model.tuning.map((t) => ({ op: t.op, shape: t.key, choice: choiceLabel(t.choice), source: t.source })),
     };
   }
 
