@@ -10,7 +10,8 @@
 /// <reference types="@webgpu/types" preserve="true" />
 export { pipeline } from './pipeline.ts';
 export type { PipelineOptions, Task, TaskName, TokenClassificationPipeline, QuestionAnsweringPipeline } from './pipeline.ts';
-export type { KernelProfileOption } from './model/bert-model.ts';
+export type { KernelProfileOption, TuneOption } from './model/bert-model.ts';
+export type { TuningDecision } from './runtime/runtime.ts';
 export { cos_sim, dot, magnitude, type Vector } from './tasks/similarity.ts';
 export { Tensor, type NestedList } from './tasks/tensor.ts';
 export type { AnyPipeline, TextClassificationPipeline, FeatureExtractionPipeline, FillMaskPipeline, NextSentencePipeline, ZeroShotClassificationPipeline } from './runtime/callable.ts';

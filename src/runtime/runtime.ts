@@ -108,7 +108,19 @@ export interface PipelineInfo {
    * chosen candidate (kernel and tile) and where the choice came from — 'timed' now, the 'cache' of an earlier run,
    * 'single' (nothing to choose), 'budget' (out of time: the table's order) or 'failed'.
    */
-  tuning: Array<{ op: string; shape: string; choice: string; source: 'cache' | 'timed' | 'single' | 'budget' | 'failed' }>;
+  tuning: TuningDecision[];
+}
+
+/** One op shape's autotuning decision (`info.tuning`). */
+export interface TuningDecision {
+  /** The op kind (matmul, attention, …). */
+  op: string;
+  /** The op and its shape, as the tuning cache keys it. */
+  shape: string;
+  /** The chosen kernel, with its tile overrides where it has several. */
+  choice: string;
+  /** Where the choice came from: timed now, an earlier run's cache, the only candidate, out of time, or failed. */
+  source: 'cache' | 'timed' | 'single' | 'budget' | 'failed';
 }
 
 /** One input's look inside the model (`pipeline.inspect()`): a layer's attention, the tokens, the scores, timings. */
