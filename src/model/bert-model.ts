@@ -1,5 +1,5 @@
-// A loaded BERT on the GPU: weights (with Q|K|V fused once at load), a cache of Plans per (batch, sequence bucket),
-// and forward(), which pads a batch to its bucket, runs one submit and returns the raw head outputs.
+// A loaded BERT on the GPU: weights (re-laid out once at load: relayout.ts), a cache of Plans per (batch, sequence
+// bucket), and forward(), which pads a batch to its bucket, runs one submit and returns the raw head outputs.
 import { BufferRegistry } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
@@ -7,75 +7,24 @@ import type { DispatchInfo } from '../graph/dispatch-info.ts';
 import { profilePlan, runPlan, whenIdle } from '../graph/executor.ts';
 import { createPlan, type Plan } from '../graph/plan.ts';
 import { NO_TIMESTAMPS } from '../graph/step-timer.ts';
-import { adapterProfile, type AdapterProfile } from '../graph/variants.ts';
-import type { OpTuning, TuneResult } from '../gpu/tuner.ts';
-import { defaultTuningStore, type TuningStore } from '../gpu/tuner-cache.ts';
+import type { AdapterProfile } from '../graph/variants.ts';
+import type { OpTuning } from '../gpu/tuner.ts';
+import { defaultTuningStore } from '../gpu/tuner-cache.ts';
 import { TuningSession } from '../gpu/tuner-session.ts';
-import { bindKernel } from '../gpu/dispatch.ts';
-import { getKernel } from '../gpu/kernels.ts';
-import { transposeGrid } from '../gpu/gpu-kernels.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
-import { attentionOutputTransposedName, buildBertGraph, fusesAttentionOutput, qkvNames } from './bert.ts';
+import { buildBertGraph, fusesAttentionOutput } from './bert.ts';
 import { batchBucket, firstRows, padRows, sequenceBucket, unpadAttention, unpadRows } from './batch-shape.ts';
 import { expectedWeights, hasMaskedLmHead, isTokenHead, type BertConfig, type BertHead } from './config.ts';
 import { tokenHeadShape } from './token-heads.ts';
+import { resolveKernelProfile, resolveTune, TUNE_BUDGET_MS, type BertModelOptions, type KernelProfileOption, type TuneOption } from './model-options.ts';
+import { fuseQkv, transposeAttentionOutput, type RelayoutTarget } from './relayout.ts';
 import { joinParts, type BertOutputName, type BertOutputs, type EncodedBatch, type ForwardProfile, type Shaped } from './forward-types.ts';
 
 export { sequenceBucket, batchBucket };
 export type { BertOutputName, BertOutputs, EncodedBatch, ForwardProfile };
 
-export interface BertModelOptions {
-  /** Storage of weights and activations (accumulation is always f32). f16 needs the adapter's shader-f16. */
-  dtype?: 'f32' | 'f16';
-  /** Most plans kept (least recently used ones are disposed). */
-  maxPlans?: number;
-  /** A pipeline cache on this device that is already compiling the model's kernels (see load.ts); else a new one. */
-  pipelines?: PipelineCache;
-  /** Settles when those compiles have ended; dispose() waits for it (a device must not go with compiles in flight). */
-  compiling?: Promise<void>;
-  /**
-   * Which kernels run the ops: 'gpu' (the workgroup-memory tiled kernels of shaders/gpu, shaped for hardware GPUs),
-   * 'software' (the register-blocked kernels measured on lavapipe / SwiftShader) or 'auto' (default: from the
-   * adapter, see adapterProfile). Forcing 'gpu' on a software adapter runs the GPU kernels there (tests do).
-   */
-  kernelProfile?: KernelProfileOption;
-  /**
-   * Autotuning (src/gpu/tuner.ts): 'auto' (default) times the applicable kernels of each op shape on this device when
-   * it is a hardware adapter (adapterProfile 'gpu'), ≤ 300 ms per (batch, sequence) bucket, and remembers the choices
-   * (tuningStore); 'off': the variant table's order; 'on': tune whatever the adapter (a software adapter's table order
-   * is what was measured on it, so 'auto' leaves it; tests force tuning there).
-   */
-  tune?: TuneOption;
-  /** Where tuned choices persist (default: IndexedDB in browsers, memory in Node; Node callers pass nodeTuningStore()). */
-  tuningStore?: TuningStore | null;
-  /** The default bucket's tuning, already under way (load.ts starts it with the download). */
-  tuning?: Promise<TuneResult | undefined>;
-}
-
-/** Autotuning: 'auto' (on hardware adapters), 'off' (the variant table's order) or 'on' (forced, any adapter). */
-export type TuneOption = 'auto' | 'off' | 'on';
-
-/** Whether a model with this option tunes on this adapter. */
-export function resolveTune(option: TuneOption | undefined, facts: GpuContext['facts']): boolean {
-  if (option !== undefined && option !== 'auto' && option !== 'off' && option !== 'on') {
-    throw new Error(`tune must be 'auto', 'off' or 'on', got ${JSON.stringify(option)}`);
-  }
-  return option === 'on' || (option !== 'off' && adapterProfile(facts).kind === 'gpu');
-}
-
-/** Wall-time budget of one bucket's tuning (issue 12: ≤ 300 ms; the first overlaps the download). */
-export const TUNE_BUDGET_MS = 300;
-
-/** Which kernels run: 'gpu' (tiled, workgroup-memory kernels for hardware GPUs), 'software' (register-blocked kernels for CPU-backed adapters), 'auto' (by the adapter). */
-export type KernelProfileOption = 'gpu' | 'software' | 'auto';
-
-/** The kernel profile a model runs with: the adapter's (its features either way) unless forced. */
-export function resolveKernelProfile(option: KernelProfileOption | undefined, facts: GpuContext['facts']): AdapterProfile {
-  const own = adapterProfile(facts);
-  if (option === undefined || option === 'auto') return own;
-  if (option !== 'gpu' && option !== 'software') throw new Error(`kernelProfile must be 'gpu', 'software' or 'auto', got ${JSON.stringify(option)}`);
-  return { kind: option, features: own.features };
-}
+export type { BertModelOptions, KernelProfileOption, TuneOption };
+export { resolveKernelProfile, resolveTune, TUNE_BUDGET_MS };
 
 /** Weights as loadBertWeights (src/hub/model.ts) returns them: GPU tensors plus canonical-name access. */
 export interface LoadedBertWeights {
@@ -131,8 +80,8 @@ export class BertModel {
   static create(gpu: GpuContext, loaded: LoadedBertWeights, options: BertModelOptions = {}): BertModel {
     try {
       const model = new BertModel(gpu, loaded, options);
-      model.fuseQkv();
-      if (fusesAttentionOutput(model.config, model.dtype, model.kernelProfile)) model.transposeAttentionOutput();
+      fuseQkv(model.relayoutTarget());
+      if (fusesAttentionOutput(model.config, model.dtype, model.kernelProfile)) transposeAttentionOutput(model.relayoutTarget());
       return model;
     } catch (e) {
       loaded.weights.dispose();
@@ -155,84 +104,14 @@ export class BertModel {
     return this.tuner.tune(null);
   }
 
+  private relayoutTarget(): RelayoutTarget {
+    return { gpu: this.gpu, config: this.config, dtype: this.dtype, registry: this.registry, weights: this.weights, tensors: this.tensors, pipelines: this.pipelines };
+  }
+
   private tensor(name: string): GpuTensor {
     const t = this.tensors.get(name);
     if (!t) throw new Error(`weights: no tensor "${name}" in this model`);
     return t;
-  }
-
-  private fuseQkv(): void {
-    const { device } = this.gpu;
-    const encoder = device.createCommandEncoder({ label: 'fuse-qkv' });
-    const dead: GpuTensor[] = [];
-    for (let l = 0; l < this.config.numHiddenLayers; l++) {
-      const p = `bert.encoder.layer.${l}.attention.self`;
-      const names = qkvNames(l);
-      for (const [suffix, fused] of [['weight', names.weight], ['bias', names.bias]] as const) {
-        const parts = ['query', 'key', 'value'].map((n) => this.tensor(`${p}.${n}.${suffix}`));
-        const bytes = parts[0].byteLength;
-        // Buffer copies move 4-byte units; only f16 with an odd hidden size could break this.
-        if (bytes % 4 !== 0) throw new Error(`cannot fuse ${p}.*.${suffix}: ${bytes} bytes is not a multiple of 4 (use dtype f32)`);
-        const buffer = this.registry.create({ label: fused, size: Math.ceil((3 * bytes) / 4) * 4, usage: parts[0].buffer.usage });
-        parts.forEach((t, i) => encoder.copyBufferToBuffer(t.buffer, 0, buffer, i * bytes, bytes));
-        const tensor: GpuTensor = { ...parts[0], name: fused, shape: [3 * parts[0].shape[0], ...parts[0].shape.slice(1)], byteLength: 3 * bytes, buffer };
-        this.weights.add(tensor, 'fused-qkv');
-        this.tensors.set(fused, tensor);
-        dead.push(...parts);
-        ['query', 'key', 'value'].forEach((n) => this.tensors.delete(`${p}.${n}.${suffix}`));
-      }
-    }
-    device.queue.submit([encoder.finish()]);
-    // Destroying a buffer after submit is safe: WebGPU keeps it alive until the copies that use it have run.
-    for (const t of dead) {
-      this.registry.destroy(t.buffer);
-      this.weights.tensors.delete(t.name);
-    }
-  }
-
-  /**
-   * The GPU profile's attentionOutput op reads each layer's attention-output weight as (in, out) (consecutive lanes
-   * read consecutive columns): transposed once here on the GPU; the (out, in) original is freed, as no graph of this
-   * model reads it.
-   */
-  private transposeAttentionOutput(): void {
-    const { device } = this.gpu;
-    const name = this.dtype === 'f16' ? 'transposeF16' : 'transpose';
-    const kernel = getKernel(name);
-    // Synchronous compile (create() is synchronous): a 16 × 16 copy kernel, once per model.
-    const pipeline = device.createComputePipeline({
-      label: name,
-      layout: device.createPipelineLayout({ bindGroupLayouts: [this.pipelines.bindGroupLayout(name)] }),
-      compute: { module: device.createShaderModule({ label: name, code: kernel.code }), entryPoint: 'main' },
-    });
-    const encoder = device.createCommandEncoder({ label: 'transpose-attention-output' });
-    const pass = encoder.beginComputePass({ label: 'transpose-attention-output' });
-    const uniforms: GPUBuffer[] = [];
-    const dead: GpuTensor[] = [];
-    for (let l = 0; l < this.config.numHiddenLayers; l++) {
-      const w = this.tensor(`bert.encoder.layer.${l}.attention.output.dense.weight`);
-      const [R, C] = w.shape;
-      const tName = attentionOutputTransposedName(l);
-      const buffer = this.registry.create({ label: tName, size: w.buffer.size, usage: w.buffer.usage });
-      const t: GpuTensor = { ...w, name: tName, shape: [C, R], buffer };
-      this.weights.add(t, 'transposed');
-      this.tensors.set(tName, t);
-      const { bindGroup, uniform } = bindKernel(device, this.pipelines, name, { params: { R, C }, buffers: { x: w.buffer, y: buffer } });
-      uniforms.push(uniform);
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...transposeGrid(R, C));
-      dead.push(w);
-    }
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-    // As in fuseQkv: destroying after submit is safe, the queued work keeps them alive.
-    for (const u of uniforms) u.destroy();
-    for (const t of dead) {
-      this.registry.destroy(t.buffer);
-      this.weights.tensors.delete(t.name);
-      this.tensors.delete(t.name);
-    }
   }
 
   private plan(B: number, T: number, attentionLayer?: number, mlmRows = 0): Promise<Plan> {
