@@ -1,8 +1,7 @@
 // The compatibility suite: the SAME code run with transformers.js (4.3, onnxruntime-node CPU, the fixtures' ONNX
 // export) and with bertgpu (WebGPU on Dawn, the same weights as safetensors); results compared deeply: structure
 // exactly, numbers within 1e-4. Not compared here, because transformers.js cannot run them on these fixtures or has
-// no such pipeline: fill-mask (tiny-bert-mlm has no ONNX export), next-sentence-prediction, text pairs (its
-// text-classification takes no text_pair).
+// no such pipeline: next-sentence-prediction, text pairs (its text-classification takes no text_pair).
 // Known differences, where HF Python wins (tested in the bertgpu-only cases below, or in test/unit/ner-qa-pipeline.test.ts
 // against HF's own outputs):
 // - token-classification: transformers.js returns no start/end (HF does), drops ignore_labels BEFORE grouping (HF
@@ -16,6 +15,10 @@
 //   Compared here: score and answer on contexts of one window, with align_to_words false (transformers.js ignores
 //   the option), the answer lower-cased and its leading '##' (transformers.js decodes a lone subword with it) dropped.
 // - zero-shot candidate_labels as one string: HF splits it on commas; transformers.js takes it as one label.
+// - fill-mask: transformers.js reads only the FIRST [MASK] of a text (HF: a list per mask, each sequence decoded with
+//   the special tokens kept so the other masks show) and has no `targets` (it ignores the option; HF ranks only those
+//   tokens, scores still over the whole vocabulary). Compared here: one mask per text, and the first mask's scores,
+//   tokens and token_str of a two-mask text.
 // - feature-extraction pooling 'none' on a batch: bertgpu zero-fills the padding positions (HF Python returns each
 //   text's own tokens); transformers.js returns the padding positions' computed states. Real tokens agree.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -80,6 +83,9 @@ describe('transformers.js compatibility: the same code, the same results', async
     'tiny-bert-nli': { root: nliRoot, id: 'tiny-bert-nli' },
     'tiny-bert-ner': { root: fixturesDir, id: 'tiny-bert-ner' },
     'tiny-bert-qa': { root: fixturesDir, id: 'tiny-bert-qa' },
+    // BertForPreTraining: transformers.js picks its masked-LM class from model_type, and onnx/model.onnx has the
+    // prediction scores as `logits` (scripts/fixtures/check-mlm-onnx.mjs), so the fixture serves both as it is.
+    'tiny-bert-mlm': { root: fixturesDir, id: 'tiny-bert-mlm' },
   };
   const open: Array<{ dispose(): Promise<unknown> }> = [];
   afterAll(async () => { for (const p of open) await p.dispose(); });
@@ -133,6 +139,10 @@ describe('transformers.js compatibility: the same code, the same results', async
     ['token-classification', 'tiny-bert-ner', 'a batch, per token, ignore_labels []', (p) => p([ner, 'Paris.'], { ignore_labels: [] }), withoutOffsets],
     ['token-classification', 'tiny-bert-ner', "aggregation_strategy 'simple', ignore_labels []", (p) => p(ner, { aggregation_strategy: 'simple', ignore_labels: [] }), withoutOffsets],
     ['question-answering', 'tiny-bert-qa', '(question, context)', (p) => p('Who loved Paris?', 'Johanna loved Paris.', { align_to_words: false }), withoutOffsets],
+    ['fill-mask', 'tiny-bert-mlm', 'one mask', (p) => p('The movie was [MASK].')],
+    ['fill-mask', 'tiny-bert-mlm', 'top_k 8, a continuation piece (##tion) in the list', (p) => p('I [MASK] it.', { top_k: 8 })],
+    ['fill-mask', 'tiny-bert-mlm', 'a batch, top_k 3 (a list per text)', (p) => p(['I [MASK] it.', 'The film was [MASK] and too long.', '[MASK] people watched the show again after the ending.'], { top_k: 3 })],
+    ['fill-mask', 'tiny-bert-mlm', 'top_k 1 (still a list)', (p) => p('The movie was [MASK].', { top_k: 1 })],
     ['question-answering', 'tiny-bert-qa', 'top_k 3', (p) => p('Where is it?', 'The zebra is in Berlin today.', { top_k: 3, align_to_words: false }), withoutOffsets],
   ];
   for (const [task, model, name, run, view = (v: unknown) => v] of cases) {
@@ -149,6 +159,33 @@ describe('transformers.js compatibility: the same code, the same results', async
     const split = await mine('taxes rise again', 'sport, politics') as { labels: string[] };
     expectDeepClose(split, await mine('taxes rise again', ['sport', 'politics']));
     expect(split.labels.sort()).toEqual(['politics', 'sport']);
+  });
+
+  it('HF wins: fill-mask with two masks gives a list per mask, special tokens kept in sequence (transformers.js: the first mask only)', async () => {
+    const [theirs, mine] = await both('fill-mask', 'tiny-bert-mlm');
+    const text = 'I [MASK] this movie, but the music was [MASK]!';
+    const want = await theirs(text, { top_k: 3 }) as Array<{ sequence: string; token_str: string }>;
+    const got = await mine(text, { top_k: 3 }) as Array<Array<{ sequence: string; token_str: string }>>;
+    expect(got.length, 'one list per mask').toBe(2);
+    expect(got.map((m) => m.length)).toEqual([3, 3]);
+    const noSequence = (l: Array<{ sequence: string }>) => l.map(({ sequence: _, ...rest }) => rest);
+    expectDeepClose(noSequence(got[0]), noSequence(want));
+    expect(want[0].sequence).toBe(`i ${want[0].token_str} this movie, but the music was!`);
+    // HF's FillMaskPipeline: decode(tokens, skip_special_tokens=False) when a text has several masks.
+    expect(got[0][0].sequence).toBe(`[CLS] i ${want[0].token_str} this movie, but the music was [MASK]! [SEP]`);
+    expect(got[1][0].sequence).toBe(`[CLS] i [MASK] this movie, but the music was ${got[1][0].token_str}! [SEP]`);
+  });
+
+  it('HF wins: fill-mask targets rank only those tokens, with the scores transformers.js gives them over the vocabulary', async () => {
+    const [theirs, mine] = await both('fill-mask', 'tiny-bert-mlm');
+    const text = 'The movie was [MASK].';
+    const all = await theirs(text, { top_k: 344 }) as Array<{ score: number; token: number; token_str: string; sequence: string }>;
+    expect(all.length).toBe(344);
+    const targets = ['good', 'bad', 'great'];
+    const want = all.filter((p) => targets.includes(p.token_str));
+    expect(want.length, 'every target is one vocabulary token').toBe(3);
+    expectDeepClose(await mine(text, { targets }), want);
+    expectDeepClose(await mine(text, { targets, top_k: 2 }), want.slice(0, 2));
   });
 
   it('HF wins: a text longer than the model is truncated to 62 tokens and [SEP] (transformers.js: 63 tokens, no [SEP])', async () => {
