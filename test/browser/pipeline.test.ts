@@ -77,7 +77,7 @@ describe('pipeline in Chromium (Worker)', () => {
       await expect(classify(42 as unknown as string)).rejects.toThrow(TypeError);
       await expect(classify(null as unknown as string)).rejects.toThrow(/null/);
       await expect(classify([] as string[])).rejects.toThrow(/empty array/);
-      await expect(classify('x', 5 as unknown as object)).rejects.toThrow(/options must be an object/);
+      await expect(classify('x', 5 as unknown as object)).rejects.toThrow(/options of text-classification must be an object, got number/);
       const controller = new AbortController();
       controller.abort();
       await expect(classify('x', { signal: controller.signal })).rejects.toThrow(/abort/i);
