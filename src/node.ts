@@ -11,7 +11,7 @@ import type { ModelInput } from './runtime/environment.ts';
 import { createInThread } from './runtime/in-thread.ts';
 import { nodeEnvironment } from './runtime/node-env.ts';
 import type { PipelineOptions } from './runtime/runtime.ts';
-import type { TaskName } from './runtime/tasks.ts';
+import type { TaskName } from './tasks/registry.ts';
 // Types only: pipeline.ts imports the browser Worker's URL (a bundler import Node cannot load).
 import type { EveryPipeline, QuestionAnsweringPipeline, TokenClassificationPipeline } from './pipeline.ts';
 

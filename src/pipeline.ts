@@ -6,7 +6,7 @@ import { makeCallable, type AnyPipeline, type FeatureExtractionPipeline, type Fi
 import type { ModelInput } from './runtime/environment.ts';
 import type { PipelineOptions } from './runtime/runtime.ts';
 import { normalizePipelineOptions, sendReady } from './runtime/pipeline-options.ts';
-import { checkTask, type Task, type TaskName } from './runtime/tasks.ts';
+import type { Task, TaskName } from './tasks/registry.ts';
 import { WorkerRuntime } from './runtime/worker-client.ts';
 import type { Answer, QaItem, QuestionAnsweringOptions } from './tasks/question-answering.ts';
 import type { EntityGroup, TokenClassificationOptions, TokenEntity } from './tasks/token-classification.ts';
@@ -97,7 +97,9 @@ export function pipeline(task: 'question-answering', model: ModelInput, options?
 /** Any registered task (see src/tasks/registry.ts). */
 export function pipeline(task: TaskName, model: ModelInput, options?: PipelineOptions): Promise<AnyPipeline>;
 export async function pipeline(task: TaskName, model: ModelInput, options: PipelineOptions = {}): Promise<EveryPipeline> {
-  const canonical = checkTask(task);
+  // The task name is resolved where the task modules are (the Worker, or the in-thread runtime): the page never loads
+  // them. A name must at least survive postMessage.
+  if (typeof task !== 'string') throw new TypeError(`unknown task ${String(task)}: a task is named by a string such as 'text-classification'`);
   // Checked here too (the in-thread runtime checks again): a bad option fails before any Worker starts.
   const o = normalizePipelineOptions(options, typeof model === 'string' ? model : 'files');
   const useWorker = o.worker !== false && !o.device && onMainThread();
@@ -115,7 +117,7 @@ export async function pipeline(task: TaskName, model: ModelInput, options: Pipel
   const started = startRuntimeWorker(workerUrl);
   const { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune } = o;
   try {
-    const rt = await WorkerRuntime.create(started.worker, canonical, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune }, o.onProgress, o.signal);
+    const rt = await WorkerRuntime.create(started.worker, task, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune }, o.onProgress, o.signal);
     sendReady(o, task, typeof model === 'string' ? model : rt.info.model);
     return everyPipeline(makeCallable(rt));
   } catch (e) {

@@ -6,13 +6,24 @@ import type { FillMaskOptions, FillMaskResult } from '../tasks/fill-mask.ts';
 import type { NextSentenceOptions } from '../tasks/next-sentence.ts';
 import type { ZeroShotOptions, ZeroShotResult } from '../tasks/zero-shot.ts';
 import type { ClassificationInput, ClassificationOptions, LabelScore } from '../tasks/text-classification.ts';
-import { taskModule } from '../tasks/registry.ts';
+import { Tensor } from '../tasks/tensor.ts';
 import type { ProfileResult } from './profile.ts';
 import { WITH_DETAILS } from './details.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
+/** What the callable needs of its task (the page side has no task modules: a Worker sends this with `created`). */
+export interface CallShape {
+  /** The option a second positional argument fills (zero-shot: 'candidate_labels'). */
+  positional?: string;
+  /** The class a structured clone strips from results, rebuilt here. */
+  revivesAs?: 'Tensor';
+}
+
+const REVIVERS: Record<NonNullable<CallShape['revivesAs']>, (value: unknown) => unknown> = { Tensor: (v) => Tensor.from(v) };
+
 export interface RuntimeLike {
   readonly info: PipelineInfo;
+  readonly callShape: CallShape;
   run(inputs: unknown, options?: unknown): Promise<unknown>;
   loss(inputs: unknown, labels: Labels, options?: { signal?: AbortSignal }): Promise<number>;
   stats(): Promise<RuntimeStats>;
@@ -131,14 +142,14 @@ function callOptions(positional: string | undefined, second: unknown, third: unk
 }
 
 export function makeCallable(rt: RuntimeLike): AnyPipeline {
-  const module = taskModule(rt.info.task);
+  const { positional, revivesAs } = rt.callShape;
   const fn = (async (inputs: unknown, ...rest: unknown[]) => {
-    const options = callOptions(module.positional, rest[0], rest[1], rest.length + 1);
+    const options = callOptions(positional, rest[0], rest[1], rest.length + 1);
     const value = await rt.run(inputs, options);
     // The CLI's internal calls get { result, details } back; everything else is the task's result, revived after a
     // Worker's structured clone (a Tensor comes back as a plain object).
     const internal = !!options && typeof options === 'object' && WITH_DETAILS in options;
-    return module.revive && !internal ? module.revive(value) : value;
+    return revivesAs && !internal ? REVIVERS[revivesAs](value) : value;
   }) as unknown as AnyPipeline;
   Object.defineProperties(fn, {
     info: { get: () => rt.info, enumerable: true },

@@ -11,6 +11,7 @@ export function inThread(rt: Runtime): RuntimeLike {
     get info() {
       return rt.info;
     },
+    callShape: rt.callShape,
     run: (inputs, options) => rt.run(inputs, options),
     loss: (inputs, labels, options) => rt.loss(inputs, labels, options),
     stats: async () => rt.stats,

@@ -2,6 +2,7 @@
 // events and then exactly one result or error for it. Errors travel as { name, message } and are rebuilt with their
 // class (TypeError stays a TypeError).
 import type { LoadProgress } from '../weights/stream.ts';
+import type { CallShape } from './callable.ts';
 import type { PipelineInfo, RuntimeStats } from './runtime.ts';
 
 /** Options that can cross to the Worker (no functions, no AbortSignal, no GPUDevice). */
@@ -33,7 +34,7 @@ export interface SerializedError {
 
 export type FromWorker =
   | { id: number; type: 'progress'; progress: LoadProgress }
-  | { id: number; type: 'created'; info: PipelineInfo }
+  | { id: number; type: 'created'; info: PipelineInfo; callShape: CallShape }
   | { id: number; type: 'result'; value: unknown; info?: PipelineInfo; stats?: RuntimeStats }
   | { id: number; type: 'error'; error: SerializedError };
 

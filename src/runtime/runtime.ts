@@ -19,7 +19,8 @@ import { chooseDtype, type DtypeChoice } from './dtype.ts';
 import { normalizePipelineOptions, sendReady, type NormalizedPipelineOptions, type ProgressInfo } from './pipeline-options.ts';
 import { profileInput, type ProfileResult } from './profile.ts';
 
-import type { Task } from './tasks.ts';
+import type { Task } from '../tasks/registry.ts';
+import type { CallShape } from './callable.ts';
 
 export type { Task };
 
@@ -295,6 +296,11 @@ export class Runtime {
     // Calls that arrive together after a loss share one recovery instead of racing the half-rebuilt runtime.
     if (this.lostReason !== null) this.recovering ??= this.recover().finally(() => { this.recovering = null; });
     if (this.recovering) await this.recovering;
+  }
+
+  /** What the callable needs of the task (sent to the page by a Worker). */
+  get callShape(): CallShape {
+    return { positional: this.module.positional, revivesAs: this.module.revivesAs };
   }
 
   get info(): PipelineInfo {

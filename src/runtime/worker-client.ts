@@ -11,7 +11,7 @@
 // pending calls and all later ones with an error that says to create a new pipeline, and the Worker is terminated.
 import type { Labels } from '../model/heads.ts';
 import type { LoadProgress } from '../weights/stream.ts';
-import type { RuntimeLike } from './callable.ts';
+import type { CallShape, RuntimeLike } from './callable.ts';
 import { reviveError, type FromWorker, type ToWorker, type WorkerPipelineOptions } from './protocol.ts';
 import type { ProfileResult } from './profile.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
@@ -23,6 +23,8 @@ export class WorkerRuntime implements RuntimeLike {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private currentInfo!: PipelineInfo;
+  /** From the Worker's `created`: what the callable needs of the task. */
+  callShape: CallShape = {};
   /** Why this pipeline can no longer be used (disposed, or its Worker died); null while it can. */
   private closedReason: string | null = null;
   /** Withdraws the page's queued request for the Worker's lock once the pipeline is closed. */
@@ -45,7 +47,9 @@ export class WorkerRuntime implements RuntimeLike {
     const rt = new WorkerRuntime(worker);
     rt.watchLife();
     try {
-      rt.currentInfo = (await rt.request({ type: 'create', task, model, options }, signal, onProgress)) as PipelineInfo;
+      const created = (await rt.request({ type: 'create', task, model, options }, signal, onProgress)) as { info: PipelineInfo; callShape: CallShape };
+      rt.currentInfo = created.info;
+      rt.callShape = created.callShape;
     } catch (e) {
       rt.terminate();
       throw e;
@@ -62,7 +66,7 @@ export class WorkerRuntime implements RuntimeLike {
     }
     this.pending.delete(m.id);
     if (m.type === 'error') p.reject(reviveError(m.error));
-    else if (m.type === 'created') p.resolve(m.info);
+    else if (m.type === 'created') p.resolve({ info: m.info, callShape: m.callShape });
     else {
       if (m.info) this.currentInfo = m.info;
       p.resolve(m.value);

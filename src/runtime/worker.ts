@@ -27,7 +27,7 @@ async function handle(msg: ToWorker): Promise<void> {
         runtime = await Runtime.create(browserEnvironment(await browserCacheIfAvailable()), msg.task, msg.model, {
           ...msg.options, signal: controller.signal, onProgress: (progress) => reply({ id: msg.id, type: 'progress', progress }),
         });
-        reply({ id: msg.id, type: 'created', info: runtime.info });
+        reply({ id: msg.id, type: 'created', info: runtime.info, callShape: runtime.callShape });
         return;
       }
       case 'run': {

@@ -119,6 +119,6 @@ export const featureExtractionTask: TaskModule<'feature-extraction', FeatureExtr
   prepare: ({ tokenizer, maxLength }, inputs) => ({ rows: prepareFeatures(tokenizer, maxLength, inputs) }),
   finish: ({ config }, _, rows, options) => finishFeatures(rows.map((r) => r.lastHiddenState!), config.hiddenSize, options),
   details: (_, prepared) => prepared.rows.map((e) => ({ truncated: e.overflowing.length > 0 })),
-  revive: (value) => Tensor.from(value),
+  revivesAs: 'Tensor',
   cli: [embedCli, similarityCli],
 };

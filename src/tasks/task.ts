@@ -124,8 +124,11 @@ export interface TaskModule<Name extends string = string, Options extends WithSi
    * (zero-shot: 'candidate_labels'); then a third argument holds the options.
    */
   readonly positional?: string;
-  /** Page side, after the Worker: turns the structured-cloned result back into its class (e.g. a Tensor). */
-  revive?(value: unknown): Result;
+  /**
+   * The class a Worker's structured clone strips from this task's results, which the page side rebuilds (a Tensor).
+   * Data, not code: the page learns it from the Worker and never loads task modules.
+   */
+  readonly revivesAs?: 'Tensor';
   /** `bertgpu <command>` (or several): absent for tasks without a CLI command. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly cli?: TaskCli<any, any> | readonly TaskCli<any, any>[];
