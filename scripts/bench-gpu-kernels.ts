@@ -13,6 +13,7 @@ import { requestNodeGpu } from '../src/gpu/node-gpu.ts';
 import { PipelineCache, type Overrides } from '../src/gpu/pipelines.ts';
 import { gpuKernelEnv, prepareGpuKernel } from '../test/kernels/gpu-cases.ts';
 import { randomArray } from '../test/helpers/validate.ts';
+import { passTimer, type Dispatch } from './bench-pass-timer.ts';
 
 // Dawn polls pending promises with setImmediate, which would spin a whole core that lavapipe's threads need.
 globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...a: unknown[]) => setTimeout(fn, 0, ...a)) as unknown as typeof setImmediate;
@@ -33,15 +34,9 @@ const buf = (n: number, seed: number, scale = 1) => buffers.createWith('bench', 
 const out = (n: number) => buffers.create({ label: 'out', size: n * 4, usage });
 const u32 = (a: Uint32Array) => buffers.createWith('mask', a, usage);
 
-const timestamps = device.features.has('timestamp-query') && !process.env.BENCH_WALL
-  ? {
-      set: device.createQuerySet({ type: 'timestamp', count: 2 }),
-      resolve: device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
-      read: device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
-    }
-  : null;
+const timer = passTimer(device);
 
-interface Dispatch { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; grid: readonly [number, number, number] }
+
 
 async function old(name: KernelName, params: Record<string, number>, bufs: Record<string, GPUBuffer>, grid: readonly number[], overrides: Overrides = {}): Promise<Dispatch> {
   const pipeline = await pipelines.get(name, overrides);
@@ -55,31 +50,7 @@ async function neu(name: GpuKernelName, params: Record<string, number>, bufs: Re
   return { pipeline, bindGroup, grid: g.workgroups };
 }
 
-async function timeOnce(ds: Dispatch[]): Promise<number> {
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass(timestamps ? { timestampWrites: { querySet: timestamps.set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
-  for (const d of ds) {
-    pass.setPipeline(d.pipeline);
-    pass.setBindGroup(0, d.bindGroup);
-    pass.dispatchWorkgroups(...d.grid);
-  }
-  pass.end();
-  if (timestamps) {
-    encoder.resolveQuerySet(timestamps.set, 0, 2, timestamps.resolve, 0);
-    encoder.copyBufferToBuffer(timestamps.resolve, 0, timestamps.read, 0, 16);
-  }
-  const t0 = performance.now();
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  let ms = performance.now() - t0;
-  if (timestamps) {
-    await timestamps.read.mapAsync(GPUMapMode.READ);
-    const [begin, end] = new BigInt64Array(timestamps.read.getMappedRange());
-    timestamps.read.unmap();
-    if (end > begin) ms = Number(end - begin) / 1e6;
-  }
-  return ms;
-}
+const timeOnce = (ds: Dispatch[]) => timer.time(ds);
 
 async function compare(op: string, flop: number, variants: Array<[string, Dispatch[]]>): Promise<void> {
   const samples = variants.map(() => [] as number[]);
@@ -95,7 +66,7 @@ async function compare(op: string, flop: number, variants: Array<[string, Dispat
   }
 }
 
-console.log(`adapter: ${driver}, ${timestamps ? 'GPU timestamps' : 'wall clock'}, median of ${RUNS}, BERT-base ${B} × ${T}, f32`);
+console.log(`adapter: ${driver}, ${timer.method === 'timestamps' ? 'GPU timestamps' : 'wall clock'}, median of ${RUNS}, BERT-base ${B} × ${T}, f32`);
 const dummy = buf(4, 99);
 
 for (const [what, N, K, epi] of [['QKV projection', 3 * C, C, 'none'], ['FFN1 + GELU', 4 * C, C, 'gelu']] as const) {

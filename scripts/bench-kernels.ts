@@ -16,6 +16,7 @@ import { rowGrid, type KernelName } from '../src/gpu/kernels.ts';
 import { requestNodeGpu } from '../src/gpu/node-gpu.ts';
 import { PipelineCache, type Overrides } from '../src/gpu/pipelines.ts';
 import { randomArray } from '../test/helpers/validate.ts';
+import { passTimer } from './bench-pass-timer.ts';
 
 // Dawn polls pending promises with setImmediate, which would spin a whole core that lavapipe's threads need.
 globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...a: unknown[]) => setTimeout(fn, 0, ...a)) as unknown as typeof setImmediate;
@@ -33,15 +34,7 @@ const pipelines = new PipelineCache(device);
 const buffers = new BufferRegistry(device);
 const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
-let timestamps: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer } | null = null;
-// BENCH_WALL=1 times with the wall clock even where timestamps exist (to cross-check them).
-if (device.features.has('timestamp-query') && !process.env.BENCH_WALL) {
-  timestamps = {
-    set: device.createQuerySet({ type: 'timestamp', count: 2 }),
-    resolve: device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
-    read: device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
-  };
-}
+const timer = passTimer(device);
 
 type Data = Float32Array | Uint32Array;
 /** A storage buffer holding `data` as the kernel stores floats: f32, or f16 bits for the *F16 kernels. */
@@ -60,30 +53,8 @@ interface Call {
 }
 
 /** One dispatch of a prepared kernel, timed (GPU timestamps when available, else wall clock). */
-async function dispatchOnce(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, grid: Call['grid']): Promise<number> {
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass(timestamps
-    ? { timestampWrites: { querySet: timestamps.set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } }
-    : {});
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup);
-  pass.dispatchWorkgroups(grid[0], grid[1] ?? 1, grid[2] ?? 1);
-  pass.end();
-  if (timestamps) {
-    encoder.resolveQuerySet(timestamps.set, 0, 2, timestamps.resolve, 0);
-    encoder.copyBufferToBuffer(timestamps.resolve, 0, timestamps.read, 0, 16);
-  }
-  const t0 = performance.now();
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  let ms = performance.now() - t0;
-  if (timestamps) {
-    await timestamps.read.mapAsync(GPUMapMode.READ);
-    const [begin, end] = new BigInt64Array(timestamps.read.getMappedRange());
-    timestamps.read.unmap();
-    if (end > begin) ms = Number(end - begin) / 1e6;
-  }
-  return ms;
+function dispatchOnce(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, grid: Call['grid']): Promise<number> {
+  return timer.time([{ pipeline, bindGroup, grid: [grid[0], grid[1] ?? 1, grid[2] ?? 1] }]);
 }
 
 /**
@@ -204,7 +175,7 @@ const header = ['kernel', 'shape', 'variant', 'median ms', 'GFLOP/s', 'vs naive'
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
 console.log(`adapter: ${facts.description || facts.vendor} (${driver}${facts.isFallbackAdapter ? ', software' : ''}); ` +
-  `shader-f16 ${facts.hasF16 ? 'yes' : 'no'}; timing: ${timestamps ? 'GPU timestamps' : 'wall clock around submit'}; ` +
+  `shader-f16 ${facts.hasF16 ? 'yes' : 'no'}; timing: ${timer.method === 'timestamps' ? 'GPU timestamps' : 'wall clock around submit'}; ` +
   `median of ${RUNS} runs after 1 warm-up`);
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
