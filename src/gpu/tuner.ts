@@ -14,14 +14,14 @@
 // stored (a later call, with its pipelines compiled by then, times it). Choices are stored per adapter + kernel sources + shape (src/gpu/tuner-cache.ts); an op found
 // there is not timed.
 import { opFlops } from '../graph/dispatch-info.ts';
-import { opInputs, type Graph, type Op, type TensorDecl, type TensorId } from '../graph/ops.ts';
+import type { Graph, Op } from '../graph/ops.ts';
 import { choiceLabel, opKey, tunableVariants, type AdapterProfile, type Candidate, type LoweredDispatch, type OpKind, type OpOf, type VariantChoice } from '../graph/variants.ts';
 import type { AdapterFacts } from './device.ts';
 import { bindKernel } from './dispatch.ts';
-import { numberToF16Bits } from './f16.ts';
 import type { KernelName } from './kernels.ts';
 import type { PipelineCache } from './pipelines.ts';
 import { adapterKey, kernelSourceHash, tuningKey, type TuningEntry, type TuningStore } from './tuner-cache.ts';
+import { createScratch, type Scratch } from './tuner-scratch.ts';
 
 export interface TuneContext {
   device: GPUDevice;
@@ -182,7 +182,7 @@ export async function tuneGraph(ctx: TuneContext, graph: Graph, dtype: 'f32' | '
       report(g, g.variants[0].choice, 'budget');
       continue;
     }
-    const scratch = createScratch(device, graph, g);
+    const scratch = createScratch(device, graph, g.key);
     try {
       const outcome = await timeGroup(ctx, g, scratch, { limits, samples, method, compiles, count: () => timedRuns++ });
       if (outcome === 'timed') {
@@ -205,74 +205,6 @@ export async function tuneGraph(ctx: TuneContext, graph: Graph, dtype: 'f32' | '
 const live = (vs: readonly Variant[]) => vs.filter((v) => !v.failed && !v.dropped);
 function bestOf(vs: readonly Variant[]): Variant {
   return live(vs).reduce((a, b) => (median(b.ms) < median(a.ms) ? b : a));
-}
-
-interface Scratch {
-  buffer(id: TensorId): GPUBuffer;
-  scratch(bytes: number): GPUBuffer;
-  uniforms: GPUBuffer[];
-  destroy(): void;
-}
-
-/** Buffers for one op: every tensor it touches at its declared size, floats small and random, integers 0 (mask 1). */
-function createScratch(device: GPUDevice, graph: Graph, g: OpGroup): Scratch {
-  const owned: GPUBuffer[] = [];
-  const byId = new Map<TensorId, GPUBuffer>();
-  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-  const make = (decl: TensorDecl | null, bytes: number) => {
-    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-    const b = device.createBuffer({ label: `tune.${decl?.name ?? 'scratch'}`, size, usage, mappedAtCreation: true });
-    owned.push(b);
-    fill(b.getMappedRange(), decl);
-    b.unmap();
-    return b;
-  };
-  return {
-    buffer(id) {
-      let b = byId.get(id);
-      if (!b) {
-        const decl = graph.tensors[id];
-        if (!decl) throw new Error(`tune: op ${g.key} reads tensor ${id}, which the graph does not declare`);
-        const n = decl.shape.reduce((a, c) => a * c, 1);
-        b = make(decl, n * (decl.type === 'f16' ? 2 : 4));
-        byId.set(id, b);
-      }
-      return b;
-    },
-    scratch: (bytes) => make(null, bytes),
-    uniforms: owned,
-    destroy: () => owned.forEach((b) => b.destroy()),
-  };
-}
-
-// A 64 KiB block of values in [-0.5, 0.5) repeated over the buffer: filling hundreds of MB (a vocabulary-sized
-// weight) costs memcpy, not a random number per element.
-const BLOCK = 1 << 14;
-let f32Block: Float32Array | null = null;
-let f16Block: Uint16Array | null = null;
-function blocks(): { f32: Float32Array; f16: Uint16Array } {
-  if (!f32Block || !f16Block) {
-    let s = 0x9e3779b9;
-    f32Block = new Float32Array(BLOCK).map(() => {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      return s / 2 ** 32 - 0.5;
-    });
-    f16Block = Uint16Array.from(f32Block, (v) => numberToF16Bits(v));
-  }
-  return { f32: f32Block, f16: f16Block };
-}
-
-function fill(range: ArrayBuffer, decl: TensorDecl | null): void {
-  if (decl === null) return;  // split-K scratch: written before it is read
-  if (decl.type === 'u32') {
-    // Token ids, type ids and gathered rows 0 are in range for any model; a mask of 1 keeps every key.
-    if (/mask/i.test(decl.name)) new Uint32Array(range).fill(1);
-    return;
-  }
-  const { f32, f16 } = blocks();
-  const view = decl.type === 'f16' ? new Uint16Array(range) : new Float32Array(range);
-  const src = decl.type === 'f16' ? f16 : f32;
-  for (let o = 0; o < view.length; o += BLOCK) view.set(src.subarray(0, Math.min(BLOCK, view.length - o)), o);
 }
 
 interface Limits {
