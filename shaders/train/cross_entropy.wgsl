@@ -21,21 +21,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> rowLoss: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dlogits: array<elem>;
 
-var<workgroup> red: array<f32, WG>;
-
-fn workgroupReduce(v: f32, tid: u32, isMax: bool) -> f32 {
-  red[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) {
-      red[tid] = select(red[tid] + red[tid + stride], max(red[tid], red[tid + stride]), isMax);
-    }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}
+// workgroupReduce (sum or max over the workgroup) comes from shaders/lib/workgroup_reduce.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

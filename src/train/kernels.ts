@@ -4,6 +4,8 @@
 // `enable f16;` first. Arithmetic inside the kernels is f32 either way.
 import { reflectKernel, type KernelInterface } from '../gpu/wgsl-reflect.ts';
 import erfLib from '../../shaders/lib/erf.wgsl?raw';
+import workgroupReduceLib from '../../shaders/lib/workgroup_reduce.wgsl?raw';
+import { shaderPrelude } from '../gpu/shaders.ts';
 import matmulGrad from '../../shaders/train/matmul_grad.wgsl?raw';
 import columnSum from '../../shaders/train/column_sum.wgsl?raw';
 import layernormBackward from '../../shaders/train/layernorm_backward.wgsl?raw';
@@ -52,12 +54,10 @@ export interface TrainKernel {
   iface: KernelInterface;
 }
 
-const preludes: Record<StorageType, string> = {
-  f32: 'alias elem = f32;\nalias elem4 = vec4<f32>;\n',
-  f16: 'enable f16;\nalias elem = f16;\nalias elem4 = vec4<f16>;\n',
-};
 
-const libsOf: Partial<Record<TrainKernelName, string[]>> = { activationBackward: [erfLib] };
+const libsOf: Partial<Record<TrainKernelName, string[]>> = {
+  activationBackward: [erfLib], crossEntropy: [workgroupReduceLib], attentionBackwardScores: [workgroupReduceLib],
+};
 
 /** Values of activation_backward's `ACT` override. */
 export const ActivationGrad = { gelu: 0, geluTanh: 1, relu: 2, tanh: 3 } as const;
@@ -75,7 +75,7 @@ export function getTrainKernel(kernel: TrainKernelName, storage: StorageType = '
   let k = cache.get(name);
   if (!k) {
     const main = trainShaderSources[kernel];
-    const code = [preludes[storage], main, ...(libsOf[kernel] ?? [])].join('\n');
+    const code = [shaderPrelude(storage), main, ...(libsOf[kernel] ?? [])].join('\n');
     k = { name, kernel, storage, code, iface: reflectKernel(name, main) };
     cache.set(name, k);
   }
