@@ -151,7 +151,7 @@ export interface BertWeights {
 function checkLayerCount(available: Map<string, AvailableTensor>, config: BertConfig, where: string): void {
   let layers = 0;
   for (const name of available.keys()) {
-    const m = /(?:^|\.)encoder\.layer\.(\d{1,6})\./.exec(name);
+    const m = /(?:^|\.)(?:encoder|transformer)\.layer\.(\d{1,6})\./.exec(name);
     if (m) layers = Math.max(layers, Number(m[1]) + 1);
   }
   if (layers > 0 && config.numHiddenLayers > layers) {

@@ -12,12 +12,13 @@ import type { OpTuning } from '../gpu/tuner.ts';
 import { defaultTuningStore } from '../gpu/tuner-cache.ts';
 import { TuningSession } from '../gpu/tuner-session.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
-import { buildBertGraph, fusesAttentionOutput } from './bert.ts';
+import { buildBertGraph, fusesAttentionOutput, robertaPositionIds } from './bert.ts';
 import { batchBucket, firstRows, padRows, sequenceBucket, unpadAttention, unpadRows } from './batch-shape.ts';
 import { expectedWeights, hasMaskedLmHead, isTokenHead, type BertConfig, type BertHead } from './config.ts';
 import { tokenHeadShape } from './token-heads.ts';
 import { resolveKernelProfile, resolveTune, TUNE_BUDGET_MS, type BertModelOptions, type KernelProfileOption, type TuneOption } from './model-options.ts';
-import { fuseQkv, transposeAttentionOutput, type RelayoutTarget } from './relayout.ts';
+import { fuseQkv, makeLoadTimeTensors, transposeAttentionOutput, type RelayoutTarget } from './relayout.ts';
+import { layoutOf } from './families/layouts.ts';
 import { joinParts, type BertOutputName, type BertOutputs, type EncodedBatch, type ForwardProfile, type Shaped } from './forward-types.ts';
 
 export { sequenceBucket, batchBucket };
@@ -57,7 +58,8 @@ export class BertModel {
     this.head = loaded.head;
     this.weights = loaded.weights;
     this.registry = loaded.weights.registry;
-    this.hasPooler = loaded.reader.has('bert.pooler.dense.weight');
+    const pooler = layoutOf(loaded.config).pooler;
+    this.hasPooler = pooler !== null && loaded.reader.has(`${pooler}.weight`);
     this.pipelines = options.pipelines ?? new PipelineCache(gpu.device);
     this.dtype = options.dtype ?? 'f32';
     this.baseProfile = resolveKernelProfile(options.kernelProfile, gpu.facts);
@@ -80,6 +82,7 @@ export class BertModel {
   static create(gpu: GpuContext, loaded: LoadedBertWeights, options: BertModelOptions = {}): BertModel {
     try {
       const model = new BertModel(gpu, loaded, options);
+      makeLoadTimeTensors(model.relayoutTarget());
       fuseQkv(model.relayoutTarget());
       if (fusesAttentionOutput(model.config, model.dtype, model.kernelProfile)) transposeAttentionOutput(model.relayoutTarget());
       return model;
@@ -223,7 +226,8 @@ export class BertModel {
       if (batch[key]?.length !== B * T) throw new Error(`forward: ${key} must have B·T = ${B * T} elements, got ${batch[key]?.length}`);
     }
     checkRange('inputIds', batch.inputIds, this.config.vocabSize);
-    checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
+    // DistilBERT reads no token types (HF's forward takes none): whatever the tokenizer made is not used.
+    if (this.config.tokenTypes) checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
     if (outputs.includes('attentions') !== (attentionLayer !== undefined)) throw new Error("forward: the 'attentions' output and attentionLayer go together");
     const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
     // Rows are checked before any split, so every part gets valid, ordered rows.
@@ -241,11 +245,10 @@ export class BertModel {
   /** The plan's inputs for a shaped batch: rows padded to Tb, the batch to Bb, masked-LM rows renumbered. */
   private planInputs({ batch, Bb, Tb, mlm }: Shaped): Record<string, Uint32Array> {
     const { B, T } = batch;
-    const inputs: Record<string, Uint32Array> = {
-      inputIds: padRows(batch.inputIds, B, T, Bb, Tb, this.config.padTokenId),
-      tokenTypeIds: padRows(batch.tokenTypeIds, B, T, Bb, Tb, 0),
-      attentionMask: padRows(batch.attentionMask, B, T, Bb, Tb, 0),
-    };
+    const inputIds = padRows(batch.inputIds, B, T, Bb, Tb, this.config.padTokenId);
+    const inputs: Record<string, Uint32Array> = { inputIds, attentionMask: padRows(batch.attentionMask, B, T, Bb, Tb, 0) };
+    if (this.config.positionIds === 'padding') inputs.positionIds = robertaPositionIds(inputIds, Bb, Tb, this.config.padTokenId);
+    else inputs.tokenTypeIds = this.config.tokenTypes ? padRows(batch.tokenTypeIds, B, T, Bb, Tb, 0) : new Uint32Array(Bb * Tb);
     if (mlm) {
       // Rows of the unpadded batch (b·T + t) → rows of the bucket-padded plan (b·Tb + t); the bucket's spare rows read row 0.
       inputs.mlmRows = new Uint32Array(mlm.bucket);

@@ -1,6 +1,6 @@
-// BERT as a graph, mirroring HF's module tree and weight names (BertModel, BertForSequenceClassification,
-// BertForMaskedLM, BertForPreTraining, BertForNextSentencePrediction, BertForTokenClassification,
-// BertForQuestionAnswering).
+// A BERT-family encoder as a graph, with each family's HF weight names (src/model/families/layouts.ts): BERT,
+// DistilBERT, RoBERTa / XLM-RoBERTa / CamemBERT, ELECTRA and ALBERT (embeddings at embedding_size, then a projection;
+// ALBERT's shared blocks are the same named weights, so the same graph tensors). Heads: src/model/head-graph.ts.
 //
 // Shape legend: B batch, T tokens per sequence (the bucket), C hidden size, NH heads, HS head size (C / NH),
 // I intermediate size, L labels. Activations are row-major (B·T, features).
@@ -18,8 +18,10 @@ import { maxHeadSize, type MatmulEpilogueName } from '../gpu/kernels.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import type { AttentionOutputOp, ElementType, Graph, TensorId } from '../graph/ops.ts';
 import { hasVariant, softwareProfile, type AdapterProfile } from '../graph/variants.ts';
-import { hasMaskedLmHead, hasNextSentenceHead, isTokenHead, type Activation, type BertConfig, type BertHead } from './config.ts';
-import { addTokenHead } from './token-heads.ts';
+import type { Activation, BertConfig, BertHead } from './config.ts';
+import { addHeads } from './head-graph.ts';
+import { layoutOf } from './families/layouts.ts';
+import type { BlockNames } from './families/types.ts';
 
 export interface BertGraphOptions {
   B: number;
@@ -42,9 +44,9 @@ export interface BertGraphOptions {
   profile?: AdapterProfile;
 }
 
-/** Name of a layer's attention-output weight transposed to (in, out), made at load for the attentionOutput op. */
-export function attentionOutputTransposedName(layer: number): string {
-  return `bert.encoder.layer.${layer}.attention.output.dense.weight_t`;
+/** Name of a block's attention-output weight transposed to (in, out), made at load for the attentionOutput op. */
+export function attentionOutputTransposedName(layer: number | BlockNames): string {
+  return `${typeof layer === 'number' ? `bert.encoder.layer.${layer}.attention.output.dense` : layer.attentionOutput}.weight_t`;
 }
 
 /** Whether graphs for this config, dtype and profile fuse attention + output projection (so need woT weights). */
@@ -54,13 +56,36 @@ export function fusesAttentionOutput(config: BertConfig, dtype: 'f32' | 'f16', p
   return hasVariant(probe, dtype, profile);
 }
 
-/** Names of the fused Q|K|V weight and bias of a layer (made at load from HF's query/key/value tensors). */
-export function qkvNames(layer: number): { weight: string; bias: string } {
-  const p = `bert.encoder.layer.${layer}.attention.self.qkv`;
+/** Names of the fused Q|K|V weight and bias of a block (made at load from HF's query/key/value tensors). */
+export function qkvNames(layer: number | BlockNames): { weight: string; bias: string } {
+  const p = typeof layer === 'number' ? `bert.encoder.layer.${layer}.attention.self.qkv` : layer.qkv;
   return { weight: `${p}.weight`, bias: `${p}.bias` };
 }
 
-const epilogueOf: Record<Activation, MatmulEpilogueName> = { gelu: 'gelu', gelu_tanh: 'geluTanh', relu: 'relu' };
+/**
+ * RoBERTa's position ids depend on the ids (padding_idx + 1 + count of non-pad ids so far), which the embedding op's
+ * position channel (arange(T) + offset) cannot express. Its graph therefore swaps the two channels: the position ids
+ * (input `positionIds`, from robertaPositionIds) index the position table through the token-type slot, and the
+ * position slot reads this table, made at load, whose every row is the one token-type row (type_vocab_size is 1).
+ */
+export function typeRowByPositionName(config: BertConfig): string {
+  return `${layoutOf(config).tokenTypeEmbeddings}_by_position`;
+}
+
+/** HF's create_position_ids_from_input_ids: pad ids get padding_idx, others padding_idx + their count of non-pad ids so far. */
+export function robertaPositionIds(ids: ArrayLike<number>, B: number, T: number, padId: number): Uint32Array {
+  const out = new Uint32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    let n = 0;
+    for (let t = 0; t < T; t++) {
+      const i = b * T + t;
+      out[i] = ids[i] === padId ? padId : padId + ++n;
+    }
+  }
+  return out;
+}
+
+export const epilogueOf: Record<Activation, MatmulEpilogueName> = { gelu: 'gelu', gelu_tanh: 'geluTanh', relu: 'relu' };
 
 /** Throws when a valid HF config describes a model these kernels cannot run (checked before any weight is read). */
 export function assertRunnable(config: BertConfig): void {
@@ -74,39 +99,57 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
   assertRunnable(config);
   const { B, T, dtype } = o;
   const C = config.hiddenSize;
+  const E = config.embeddingSize;
   const I = config.intermediateSize;
   const NH = config.numAttentionHeads;
   const HS = config.headSize;
   const eps = config.layerNormEps;
-  if (o.attentionLayer !== undefined && !(Number.isInteger(o.attentionLayer) && o.attentionLayer >= 0 && o.attentionLayer < config.numHiddenLayers)) {
-    throw new RangeError(`attention layer must be an integer in [0, ${config.numHiddenLayers}), got ${o.attentionLayer}`);
+  const layout = layoutOf(config);
+  const blocks = layout.sequence;
+  if (o.attentionLayer !== undefined && !(Number.isInteger(o.attentionLayer) && o.attentionLayer >= 0 && o.attentionLayer < blocks.length)) {
+    throw new RangeError(`attention layer must be an integer in [0, ${blocks.length}), got ${o.attentionLayer}`);
   }
   if (T > config.maxPositionEmbeddings) throw new Error(`sequence length ${T} exceeds max_position_embeddings ${config.maxPositionEmbeddings}`);
   const g = new GraphBuilder();
   const w = (name: string, shape: number[], type: ElementType = dtype) => g.weight(name, shape, type);
   const linear = (prefix: string, out: number, inp: number) => ({ w: w(`${prefix}.weight`, [out, inp]), b: w(`${prefix}.bias`, [out]) });
-  const ln = (prefix: string) => ({ gamma: w(`${prefix}.weight`, [C]), beta: w(`${prefix}.bias`, [C]) });
+  const ln = (prefix: string, width = C) => ({ gamma: w(`${prefix}.weight`, [width]), beta: w(`${prefix}.bias`, [width]) });
   const act = (name: string, shape: number[]) => g.activation(name, shape, dtype);
   const fuseAttentionOutput = fusesAttentionOutput(config, dtype, o.profile);
+  const hiddenEpilogue = epilogueOf[config.activation];
 
   const ids = g.input('inputIds', [B * T], 'u32');
-  const typeIds = g.input('tokenTypeIds', [B * T], 'u32');
   const mask = g.input('attentionMask', [B * T], 'u32');
 
-  let x: TensorId = act('embeddings', [B * T, C]);
-  const embLn = ln('bert.embeddings.LayerNorm');
-  g.op({
-    kind: 'embedding', ids, typeIds, out: x, B, T, C, eps, positionOffset: 0,
-    vocabSize: config.vocabSize, maxPositions: config.maxPositionEmbeddings, typeVocabSize: config.typeVocabSize,
-    wordEmb: w('bert.embeddings.word_embeddings.weight', [config.vocabSize, C]),
-    posEmb: w('bert.embeddings.position_embeddings.weight', [config.maxPositionEmbeddings, C]),
-    typeEmb: w('bert.embeddings.token_type_embeddings.weight', [config.typeVocabSize, C]),
-    gamma: embLn.gamma, beta: embLn.beta,
-  });
+  let x: TensorId = act('embeddings', [B * T, E]);
+  const embLn = ln(layout.embeddingsLayerNorm, E);
+  const word = w(layout.wordEmbeddings, [config.vocabSize, E]);
+  if (config.positionIds === 'padding') {
+    // Channels swapped (see typeRowByPositionName): positions through the type slot, the type row through the position slot.
+    g.op({
+      kind: 'embedding', ids, typeIds: g.input('positionIds', [B * T], 'u32'), out: x, B, T, C: E, eps, positionOffset: 0,
+      vocabSize: config.vocabSize, maxPositions: config.maxPositionEmbeddings, typeVocabSize: config.positionTableSize,
+      wordEmb: word, posEmb: w(typeRowByPositionName(config), [config.maxPositionEmbeddings, E]),
+      typeEmb: w(layout.positionEmbeddings, [config.positionTableSize, E]), gamma: embLn.gamma, beta: embLn.beta,
+    });
+  } else {
+    g.op({
+      kind: 'embedding', ids, typeIds: g.input('tokenTypeIds', [B * T], 'u32'), out: x, B, T, C: E, eps, positionOffset: 0,
+      vocabSize: config.vocabSize, maxPositions: config.positionTableSize, typeVocabSize: config.typeVocabSize,
+      wordEmb: word, posEmb: w(layout.positionEmbeddings, [config.positionTableSize, E]),
+      typeEmb: w(layout.tokenTypeEmbeddings, [config.typeVocabSize, E]), gamma: embLn.gamma, beta: embLn.beta,
+    });
+  }
+  if (layout.embeddingsProjection) {
+    // ELECTRA / ALBERT: embeddings at embedding_size, then a Linear to the hidden size.
+    const proj = linear(layout.embeddingsProjection, C, E);
+    const projected = act('embeddings.projected', [B * T, C]);
+    g.op({ kind: 'matmul', x, w: proj.w, b: proj.b, residual: null, out: projected, M: B * T, N: C, K: E, xRowStep: 1, epilogue: 'none' });
+    x = projected;
+  }
 
-  for (let l = 0; l < config.numHiddenLayers; l++) {
-    const p = `bert.encoder.layer.${l}`;
-    const names = qkvNames(l);
+  blocks.forEach((p, l) => {
+    const names = qkvNames(p);
     const qkvW = { w: w(names.weight, [3 * C, C]), b: w(names.bias, [3 * C]) };
     const qkv = act(`layer.${l}.qkv`, [B * T, 3 * C]);
     g.op({ kind: 'matmul', x, w: qkvW.w, b: qkvW.b, residual: null, out: qkv, M: B * T, N: 3 * C, K: C, xRowStep: 1, epilogue: 'none' });
@@ -117,78 +160,31 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
       g.output('attentions', probs);
     }
     let h: TensorId;
+    const attnLn = ln(p.attentionLayerNorm);
     if (fuseAttentionOutput) {
-      const woT = w(attentionOutputTransposedName(l), [C, C]);
-      const bo = w(`${p}.attention.output.dense.bias`, [C]);
-      const attnLn = ln(`${p}.attention.output.LayerNorm`);
+      const woT = w(attentionOutputTransposedName(p), [C, C]);
+      const bo = w(`${p.attentionOutput}.bias`, [C]);
       h = act(`layer.${l}.attention.output`, [B * T, C]);
       g.op({ kind: 'attentionOutput', qkv, mask, woT, b: bo, residual: x, gamma: attnLn.gamma, beta: attnLn.beta, out: h, B, T, NH, HS, eps });
     } else {
       const ctx = act(`layer.${l}.context`, [B * T, C]);
       g.op({ kind: 'attention', qkv, mask, out: ctx, B, T, NH, HS });
-      const attnOut = linear(`${p}.attention.output.dense`, C, C);
-      const attnLn = ln(`${p}.attention.output.LayerNorm`);
+      const attnOut = linear(p.attentionOutput, C, C);
       h = act(`layer.${l}.attention.output`, [B * T, C]);
       g.op({ kind: 'matmulLayernorm', x: ctx, w: attnOut.w, b: attnOut.b, residual: x, gamma: attnLn.gamma, beta: attnLn.beta, out: h, M: B * T, N: C, K: C, eps });
     }
 
-    const inter = linear(`${p}.intermediate.dense`, I, C);
+    const inter = linear(p.intermediate, I, C);
     const f = act(`layer.${l}.intermediate`, [B * T, I]);
-    g.op({ kind: 'matmul', x: h, w: inter.w, b: inter.b, residual: null, out: f, M: B * T, N: I, K: C, xRowStep: 1, epilogue: epilogueOf[config.activation] });
+    g.op({ kind: 'matmul', x: h, w: inter.w, b: inter.b, residual: null, out: f, M: B * T, N: I, K: C, xRowStep: 1, epilogue: hiddenEpilogue });
 
-    const outDense = linear(`${p}.output.dense`, C, I);
-    const outLn = ln(`${p}.output.LayerNorm`);
+    const outDense = linear(p.output, C, I);
+    const outLn = ln(p.outputLayerNorm);
     const next = act(`layer.${l}.output`, [B * T, C]);
     g.op({ kind: 'matmulLayernorm', x: f, w: outDense.w, b: outDense.b, residual: h, gamma: outLn.gamma, beta: outLn.beta, out: next, M: B * T, N: C, K: I, eps });
     x = next;
-  }
+  });
   g.output('lastHiddenState', x);
-  // Per-token heads: one matmul over every (padded) token row; `logits` (B·T, width).
-  if (isTokenHead(o.head)) g.output('logits', addTokenHead(g, config, o.head, x, B * T, dtype));
-
-  const R = o.mlmRows ?? 0;
-  if (hasMaskedLmHead(o.head) && R > 0) {
-    // HF's BertLMPredictionHead on the requested rows only (fill-mask wants the [MASK]s; the decoder is V wide):
-    // gather → act(h·Wtᵀ + bt) → LayerNorm → ·Eᵀ + bias, E the (tied) word embeddings.
-    const V = config.vocabSize;
-    const rowBytes = C * (dtype === 'f16' ? 2 : 4);
-    if (rowBytes % 4 !== 0) throw new Error(`the masked-LM head needs a hidden size whose ${dtype} rows are whole 32-bit words, got ${C}`);
-    const rows = g.input('mlmRows', [R], 'u32');
-    const picked = act('mlm.rows', [R, C]);
-    g.op({ kind: 'gatherRows', x, rows, out: picked, R, W: rowBytes / 4, rowsIn: B * T });
-    const t = linear('cls.predictions.transform.dense', C, C);
-    const tLn = { gamma: w('cls.predictions.transform.LayerNorm.weight', [C]), beta: w('cls.predictions.transform.LayerNorm.bias', [C]) };
-    const transformed = act('mlm.transform', [R, C]);
-    g.op({ kind: 'matmul', x: picked, w: t.w, b: t.b, residual: null, out: transformed, M: R, N: C, K: C, xRowStep: 1, epilogue: epilogueOf[config.activation] });
-    const normed = act('mlm.transform.norm', [R, C]);
-    g.op({ kind: 'layernorm', x: transformed, gamma: tLn.gamma, beta: tLn.beta, out: normed, rows: R, C, eps });
-    const decoder = w(o.untiedDecoder ? 'cls.predictions.decoder.weight' : 'bert.embeddings.word_embeddings.weight', [V, C]);
-    const scores = act('mlmLogits', [R, V]);
-    g.op({ kind: 'matmul', x: normed, w: decoder, b: w('cls.predictions.bias', [V]), residual: null, out: scores, M: R, N: V, K: C, xRowStep: 1, epilogue: 'none' });
-    g.output('mlmLogits', scores);
-  }
-
-  const needsPooler = o.head === 'sequence-classification' || hasNextSentenceHead(o.head);
-  // The token heads never read the pooler (HF: add_pooling_layer=False), even where an old checkpoint still has it.
-  if ((o.hasPooler && !isTokenHead(o.head)) || needsPooler) {
-    if (!o.hasPooler) throw new Error(`a ${o.head} model needs bert.pooler.dense weights`);
-    const pool = linear('bert.pooler.dense', C, C);
-    const pooled = act('pooler', [B, C]);
-    // The pooler reads the [CLS] row of each sequence in place (row b·T of the hidden states).
-    g.op({ kind: 'matmul', x, w: pool.w, b: pool.b, residual: null, out: pooled, M: B, N: C, K: C, xRowStep: T, epilogue: 'tanh' });
-    g.output('poolerOutput', pooled);
-    if (o.head === 'sequence-classification') {
-      const cls = linear('classifier', config.numLabels, C);
-      const logits = act('logits', [B, config.numLabels]);
-      g.op({ kind: 'matmul', x: pooled, w: cls.w, b: cls.b, residual: null, out: logits, M: B, N: config.numLabels, K: C, xRowStep: 1, epilogue: 'none' });
-      g.output('logits', logits);
-    }
-    if (hasNextSentenceHead(o.head)) {
-      const nsp = linear('cls.seq_relationship', 2, C);
-      const nspLogits = act('nspLogits', [B, 2]);
-      g.op({ kind: 'matmul', x: pooled, w: nsp.w, b: nsp.b, residual: null, out: nspLogits, M: B, N: 2, K: C, xRowStep: 1, epilogue: 'none' });
-      g.output('nspLogits', nspLogits);
-    }
-  }
+  addHeads(g, config, o, x);
   return g.build();
 }

@@ -1,10 +1,16 @@
-// HF config.json → a typed, validated BertConfig, plus the list of weights (HF names and shapes) that a BERT with
-// that config must have. Missing keys take the same defaults as HF's BertConfig, so a config that works in
-// transformers works here; wrong types, impossible sizes and unsupported features are errors naming the key.
+// HF config.json → one validated, normalised EncoderConfig for every supported member of the BERT family (BERT,
+// DistilBERT, RoBERTa / XLM-RoBERTa / CamemBERT, ELECTRA, ALBERT), plus the list of weights (HF names and shapes) that
+// such a model must have. Each family's key names and defaults are HF's (src/model/families/config-readers.ts), so a
+// config that works in transformers works here; wrong types, impossible sizes and unsupported features (relative
+// positions, decoders) are errors naming the key — raised from config.json alone, before any weight is downloaded.
 import { WeightsError } from '../weights/errors.ts';
-import { TOKEN_HEAD_OF_ARCHITECTURE, tokenHeadWeights, type TokenHead } from './token-heads.ts';
+import { readFamilyFields } from './families/config-readers.ts';
+import { ARCHITECTURE_PREFIX } from './families/layouts.ts';
+import { MODEL_TYPES, type ModelType } from './families/types.ts';
+import { TOKEN_HEAD_OF_ARCHITECTURE, type TokenHead } from './token-heads.ts';
 
-export const SUPPORTED_MODEL_TYPES = ['bert'] as const;
+export const SUPPORTED_MODEL_TYPES = MODEL_TYPES;
+export type { ModelType };
 /** HF `hidden_act` values we run, and the function each one means. */
 export const SUPPORTED_ACTIVATIONS = {
   gelu: 'gelu', // exact erf GELU
@@ -18,22 +24,43 @@ export type Activation = (typeof SUPPORTED_ACTIVATIONS)[keyof typeof SUPPORTED_A
 export type ProblemType = 'single_label_classification' | 'multi_label_classification' | 'regression';
 const PROBLEM_TYPES: readonly ProblemType[] = ['single_label_classification', 'multi_label_classification', 'regression'];
 
-export interface BertConfig {
-  modelType: 'bert';
+/** How a family numbers positions. */
+export type PositionIds =
+  /** arange(T) (BERT, DistilBERT, ELECTRA, ALBERT). */
+  | 'index'
+  /** RoBERTa's create_position_ids_from_input_ids: padding_idx + 1 + the count of non-pad ids so far; pad ids get padding_idx. */
+  | 'padding';
+
+export interface EncoderConfig {
+  modelType: ModelType;
   architectures: string[];
   vocabSize: number;
   hiddenSize: number;
+  /** Width of the embedding tables (ELECTRA, ALBERT: `embedding_size`; else hiddenSize). */
+  embeddingSize: number;
+  /** Encoder layers as HF counts them (ALBERT: each runs innerGroupNum blocks of its group). */
   numHiddenLayers: number;
   numAttentionHeads: number;
   /** hiddenSize / numAttentionHeads */
   headSize: number;
   intermediateSize: number;
+  /** Longest sequence the position table serves (RoBERTa: max_position_embeddings − padding_idx − 1). */
   maxPositionEmbeddings: number;
+  /** Rows of the position table (max_position_embeddings as written). */
+  positionTableSize: number;
+  positionIds: PositionIds;
+  /** DistilBERT's sinusoidal_pos_embds: the position table is HF's fixed sinusoid (made at load if the file lacks it). */
+  sinusoidalPositions: boolean;
+  /** Whether the model reads token type ids (DistilBERT does not: its graph gets a one-row zero table). */
+  tokenTypes: boolean;
   typeVocabSize: number;
+  /** ALBERT's shared layer groups (1 and 1 elsewhere). */
+  numHiddenGroups: number;
+  innerGroupNum: number;
   layerNormEps: number;
   /** The masked-LM decoder shares the word embeddings (HF `tie_word_embeddings`, default true). */
   tieWordEmbeddings: boolean;
-  /** The config's `hidden_act` as written, and what it means. */
+  /** The config's activation as written (`hidden_act`; DistilBERT's `activation`), and what it means. */
   hiddenAct: keyof typeof SUPPORTED_ACTIVATIONS;
   activation: Activation;
   padTokenId: number;
@@ -44,6 +71,9 @@ export interface BertConfig {
   /** As given in config.json (null when absent; then HF infers it from numLabels). */
   problemType: ProblemType | null;
 }
+
+/** The name every existing caller uses: one config type for the whole family. */
+export type BertConfig = EncoderConfig;
 
 type Json = Record<string, unknown>;
 
@@ -65,6 +95,9 @@ export const CONFIG_LIMITS = {
   max_position_embeddings: 1 << 20,
   type_vocab_size: 1 << 16,
   num_labels: 1 << 18,
+  embedding_size: 1 << 16,
+  num_hidden_groups: 1024,
+  inner_group_num: 64,
 } as const;
 /** The most elements one weight may have: kernels index weights with u32. */
 export const MAX_WEIGHT_ELEMENTS = 2 ** 32;
@@ -74,16 +107,37 @@ function own(c: Json, key: string): unknown {
   return Object.hasOwn(c, key) ? c[key] : undefined;
 }
 
-function positiveInt(file: string, c: Json, key: keyof typeof CONFIG_LIMITS | 'pad_token_id', fallback: number, min = 1): number {
-  const v = Object.hasOwn(c, key) && c[key] !== null ? c[key] : fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) bad(file, `"${key}" must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+/** Reads one integer key: `key` is the canonical (BERT) name for limits, `as` the name this family's config.json uses. */
+export function positiveInt(file: string, c: Json, key: keyof typeof CONFIG_LIMITS | 'pad_token_id', fallback: number, min = 1, as: string = key): number {
+  const v = Object.hasOwn(c, as) && c[as] !== null ? c[as] : fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) bad(file, `"${as}" must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   const max = key === 'pad_token_id' ? Number.MAX_SAFE_INTEGER : CONFIG_LIMITS[key];
-  if (v > max) bad(file, `"${key}" is ${v}, over the limit of ${max}`);
+  if (v > max) bad(file, `"${as}" is ${v}, over the limit of ${max}`);
   return v;
 }
 
-/** Parses config.json (text or already-parsed JSON). */
-export function parseBertConfig(input: unknown, file = 'config.json'): BertConfig {
+export function configError(file: string, message: string): never {
+  return bad(file, message);
+}
+
+/** The family a config.json describes: its model_type, or (very old configs) BERT when its architectures say so. */
+function modelTypeOf(file: string, c: Json, architectures: string[]): ModelType {
+  const modelType = Object.hasOwn(c, 'model_type') ? c.model_type : undefined;
+  if (modelType === undefined) {
+    // Very old configs have no model_type; accept them when nothing says they are something else.
+    if (!architectures.every((a) => a.startsWith('Bert'))) {
+      bad(file, `no "model_type" and architectures ${JSON.stringify(architectures)} are not BERT (supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
+    }
+    return 'bert';
+  }
+  if (!(SUPPORTED_MODEL_TYPES as readonly unknown[]).includes(modelType)) {
+    bad(file, `model_type ${JSON.stringify(modelType)} is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
+  }
+  return modelType as ModelType;
+}
+
+/** Parses config.json (text or already-parsed JSON) of any supported family. */
+export function parseEncoderConfig(input: unknown, file = 'config.json'): EncoderConfig {
   let raw = input;
   if (typeof raw === 'string') {
     try {
@@ -99,33 +153,23 @@ export function parseBertConfig(input: unknown, file = 'config.json'): BertConfi
   if (!Array.isArray(architectures) || !architectures.every((a) => typeof a === 'string')) {
     bad(file, `"architectures" must be a list of strings, got ${JSON.stringify(architectures)}`);
   }
-  const modelType = Object.hasOwn(c, 'model_type') ? c.model_type : undefined;
-  if (modelType === undefined) {
-    // Very old configs have no model_type; accept them when nothing says they are something else.
-    if (!(architectures as string[]).every((a) => a.startsWith('Bert'))) {
-      bad(file, `no "model_type" and architectures ${JSON.stringify(architectures)} are not BERT (supported model types: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
-    }
-  } else if (!(SUPPORTED_MODEL_TYPES as readonly unknown[]).includes(modelType)) {
-    bad(file, `model_type ${JSON.stringify(modelType)} is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
-  }
-
-  const hiddenSize = positiveInt(file, c, 'hidden_size', 768);
-  const numAttentionHeads = positiveInt(file, c, 'num_attention_heads', 12);
-  if (hiddenSize % numAttentionHeads !== 0) {
-    bad(file, `hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numAttentionHeads}`);
-  }
-  const act = Object.hasOwn(c, 'hidden_act') ? c.hidden_act : 'gelu';
-  if (typeof act !== 'string' || !Object.hasOwn(SUPPORTED_ACTIVATIONS, act)) {
-    bad(file, `hidden_act ${JSON.stringify(act)} is not supported (supported: ${Object.keys(SUPPORTED_ACTIVATIONS).join(', ')})`);
-  }
-  const hiddenAct = act as keyof typeof SUPPORTED_ACTIVATIONS;
-  const eps = Object.hasOwn(c, 'layer_norm_eps') ? c.layer_norm_eps : 1e-12;
-  if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) bad(file, `"layer_norm_eps" must be a positive number, got ${JSON.stringify(eps)}`);
+  const modelType = modelTypeOf(file, c, architectures as string[]);
+  // Relative positions change attention itself; refused here, from config.json, before any weight is fetched.
   const posType = Object.hasOwn(c, 'position_embedding_type') ? c.position_embedding_type : 'absolute';
   if (posType !== 'absolute' && posType !== null) {
-    bad(file, `position_embedding_type ${JSON.stringify(posType)} is not supported (only "absolute")`);
+    bad(file, `position_embedding_type ${JSON.stringify(posType)} is not supported (only "absolute"; ${modelType} with relative position embeddings cannot run here)`);
   }
-  if (own(c, 'is_decoder') === true || own(c, 'add_cross_attention') === true) bad(file, 'decoder BERT (is_decoder / add_cross_attention) is not supported');
+  if (own(c, 'is_decoder') === true || own(c, 'add_cross_attention') === true) bad(file, `decoder ${modelType} (is_decoder / add_cross_attention) is not supported`);
+  const f = readFamilyFields(file, c, modelType);
+
+  if (f.hiddenSize % f.numAttentionHeads !== 0) {
+    bad(file, `${f.keys.hidden_size} ${f.hiddenSize} is not divisible by ${f.keys.num_attention_heads} ${f.numAttentionHeads}`);
+  }
+  const act = Object.hasOwn(c, f.keys.hidden_act) ? c[f.keys.hidden_act] : f.defaultAct;
+  if (typeof act !== 'string' || !Object.hasOwn(SUPPORTED_ACTIVATIONS, act)) {
+    bad(file, `${f.keys.hidden_act} ${JSON.stringify(act)} is not supported (supported: ${Object.keys(SUPPORTED_ACTIVATIONS).join(', ')})`);
+  }
+  const hiddenAct = act as keyof typeof SUPPORTED_ACTIVATIONS;
   const tie = Object.hasOwn(c, 'tie_word_embeddings') ? c.tie_word_embeddings : true;
   if (typeof tie !== 'boolean') bad(file, `"tie_word_embeddings" must be true or false, got ${JSON.stringify(tie)}`);
 
@@ -134,26 +178,17 @@ export function parseBertConfig(input: unknown, file = 'config.json'): BertConfi
   if (problemType !== null && !PROBLEM_TYPES.includes(problemType as ProblemType)) {
     bad(file, `problem_type ${JSON.stringify(problemType)} is not one of ${PROBLEM_TYPES.join(', ')}`);
   }
-  const vocabSize = positiveInt(file, c, 'vocab_size', 30522);
-  const padTokenId = positiveInt(file, c, 'pad_token_id', 0, 0);
-  if (padTokenId >= vocabSize) bad(file, `pad_token_id ${padTokenId} is outside the vocabulary (vocab_size ${vocabSize})`);
+  if (f.padTokenId >= f.vocabSize) bad(file, `pad_token_id ${f.padTokenId} is outside the vocabulary (vocab_size ${f.vocabSize})`);
 
-  const config: BertConfig = {
-    modelType: 'bert',
+  const { keys: _keys, defaultAct: _act, ...sizes } = f;
+  const config: EncoderConfig = {
+    modelType,
     architectures: [...(architectures as string[])],
-    vocabSize,
-    hiddenSize,
-    numHiddenLayers: positiveInt(file, c, 'num_hidden_layers', 12),
-    numAttentionHeads,
-    headSize: hiddenSize / numAttentionHeads,
-    intermediateSize: positiveInt(file, c, 'intermediate_size', 3072),
-    maxPositionEmbeddings: positiveInt(file, c, 'max_position_embeddings', 512),
-    typeVocabSize: positiveInt(file, c, 'type_vocab_size', 2),
-    layerNormEps: eps,
+    ...sizes,
+    headSize: f.hiddenSize / f.numAttentionHeads,
     tieWordEmbeddings: tie as boolean,
     hiddenAct,
     activation: SUPPORTED_ACTIVATIONS[hiddenAct],
-    padTokenId,
     id2label,
     label2id,
     numLabels: id2label.length,
@@ -162,6 +197,9 @@ export function parseBertConfig(input: unknown, file = 'config.json'): BertConfi
   checkWeightSizes(file, config);
   return config;
 }
+
+/** parseEncoderConfig under its original name (every family, not only BERT). */
+export const parseBertConfig = parseEncoderConfig;
 
 /**
  * id2label (keys "0".."n-1", each exactly once), else num_labels with HF's LABEL_i names, else HF's default of 2 labels.
@@ -205,9 +243,11 @@ function parseLabels(file: string, c: Json): { id2label: string[]; label2id: Map
 /** Each weight's element count from the config alone (no list built), checked against MAX_WEIGHT_ELEMENTS. */
 function checkWeightSizes(file: string, config: BertConfig): void {
   const C = config.hiddenSize;
+  const E = config.embeddingSize;
+  const width = E === C ? 'hidden_size' : 'embedding_size';
   const products: Array<[string, number]> = [
-    ['vocab_size × hidden_size', config.vocabSize * C],
-    ['max_position_embeddings × hidden_size', config.maxPositionEmbeddings * C],
+    [`vocab_size × ${width}`, config.vocabSize * E],
+    [`max_position_embeddings × ${width}`, config.positionTableSize * E],
     ['intermediate_size × hidden_size', config.intermediateSize * C],
     ['num_labels × hidden_size', config.numLabels * C],
   ];
@@ -217,23 +257,38 @@ function checkWeightSizes(file: string, config: BertConfig): void {
 }
 
 /**
- * The head a checkpoint carries. 'masked-lm' (BertForMaskedLM) and 'pretraining' (BertForPreTraining: masked-LM and
- * next-sentence heads) fill in [MASK]s; 'next-sentence' (BertForNextSentencePrediction) has the NSP head only;
- * 'token-classification' and 'question-answering' are per-token linear heads (src/model/token-heads.ts).
+ * The head a checkpoint carries. 'masked-lm' (…ForMaskedLM) and 'pretraining' (BertForPreTraining: masked-LM and
+ * next-sentence heads; AlbertForPreTraining: masked-LM and sentence-order heads) fill in masks; 'next-sentence'
+ * (BertForNextSentencePrediction) has the NSP head only; 'token-classification', 'question-answering' and ELECTRA's
+ * 'replaced-token-detection' (ElectraForPreTraining, the discriminator) score every token (src/model/token-heads.ts).
  */
 export type BertHead = 'base' | 'sequence-classification' | 'masked-lm' | 'pretraining' | 'next-sentence' | TokenHead;
 
-const HEAD_OF_ARCHITECTURE: Record<string, BertHead> = {
-  BertForSequenceClassification: 'sequence-classification',
-  BertForMaskedLM: 'masked-lm',
-  BertForPreTraining: 'pretraining',
-  BertForNextSentencePrediction: 'next-sentence',
-  ...TOKEN_HEAD_OF_ARCHITECTURE,
+/** Heads by the class name after the family's prefix (`Roberta` + `ForSequenceClassification`). */
+const HEAD_OF_SUFFIX: Record<string, BertHead> = {
+  ForSequenceClassification: 'sequence-classification',
+  ForMaskedLM: 'masked-lm',
+  ForTokenClassification: 'token-classification',
+  ForQuestionAnswering: 'question-answering',
+};
+/** Heads whose class exists in one family only. */
+const FAMILY_HEADS: Partial<Record<ModelType, Record<string, BertHead>>> = {
+  bert: { ForPreTraining: 'pretraining', ForNextSentencePrediction: 'next-sentence' },
+  albert: { ForPreTraining: 'pretraining' },
+  electra: { ForPreTraining: 'replaced-token-detection' },
 };
 
 /** The head a checkpoint was saved with, from `architectures` (anything else runs as a base model). */
 export function headOf(config: BertConfig): BertHead {
-  for (const a of config.architectures) if (Object.hasOwn(HEAD_OF_ARCHITECTURE, a)) return HEAD_OF_ARCHITECTURE[a];
+  const prefix = ARCHITECTURE_PREFIX[config.modelType];
+  const family = FAMILY_HEADS[config.modelType] ?? {};
+  for (const a of config.architectures) {
+    if (config.modelType === 'bert' && Object.hasOwn(TOKEN_HEAD_OF_ARCHITECTURE, a)) return TOKEN_HEAD_OF_ARCHITECTURE[a as keyof typeof TOKEN_HEAD_OF_ARCHITECTURE];
+    if (!a.startsWith(prefix)) continue;
+    const suffix = a.slice(prefix.length);
+    if (Object.hasOwn(HEAD_OF_SUFFIX, suffix)) return HEAD_OF_SUFFIX[suffix];
+    if (Object.hasOwn(family, suffix)) return family[suffix];
+  }
   return 'base';
 }
 
@@ -242,66 +297,22 @@ export function hasMaskedLmHead(head: BertHead): boolean {
   return head === 'masked-lm' || head === 'pretraining';
 }
 
-/** Whether the head scores every token (token classification, question answering): `logits` is (B, T, width). */
+/** Whether the head scores every token (token classification, question answering, ELECTRA's discriminator): `logits` is (B, T, width). */
 export function isTokenHead(head: BertHead): head is TokenHead {
-  return head === 'token-classification' || head === 'question-answering';
+  return head === 'token-classification' || head === 'question-answering' || head === 'replaced-token-detection';
 }
 
-/** Whether the head has the next-sentence classifier (cls.seq_relationship). */
+/** Whether the head has the 2-way classifier on the pooled output (BERT's cls.seq_relationship, ALBERT's sentence order). */
 export function hasNextSentenceHead(head: BertHead): boolean {
   return head === 'pretraining' || head === 'next-sentence';
 }
 
 export interface ExpectedWeight {
-  /** Canonical HF name: base-model weights carry the `bert.` prefix, head weights are top-level (`classifier.*`). */
+  /** Canonical HF name: base-model weights carry the family's prefix (`bert.`, `roberta.`, …), head weights are top-level (`classifier.*`). */
   name: string;
   shape: number[];
   /** Absent tensors are allowed (the base model's pooler, which sentence-embedding checkpoints may drop). */
   optional: boolean;
 }
 
-/** Every weight a BertModel / BertFor* with this config and head has, with its PyTorch [out, in] shape. */
-export function expectedWeights(config: BertConfig, head: BertHead = headOf(config)): ExpectedWeight[] {
-  const C = config.hiddenSize;
-  const I = config.intermediateSize;
-  const out: ExpectedWeight[] = [];
-  const add = (name: string, shape: number[], optional = false) => out.push({ name, shape, optional });
-  const linear = (prefix: string, outDim: number, inDim: number, optional = false) => {
-    add(`${prefix}.weight`, [outDim, inDim], optional);
-    add(`${prefix}.bias`, [outDim], optional);
-  };
-  const layerNorm = (prefix: string) => {
-    add(`${prefix}.weight`, [C]);
-    add(`${prefix}.bias`, [C]);
-  };
-  add('bert.embeddings.word_embeddings.weight', [config.vocabSize, C]);
-  add('bert.embeddings.position_embeddings.weight', [config.maxPositionEmbeddings, C]);
-  add('bert.embeddings.token_type_embeddings.weight', [config.typeVocabSize, C]);
-  layerNorm('bert.embeddings.LayerNorm');
-  for (let l = 0; l < config.numHiddenLayers; l++) {
-    const p = `bert.encoder.layer.${l}`;
-    linear(`${p}.attention.self.query`, C, C);
-    linear(`${p}.attention.self.key`, C, C);
-    linear(`${p}.attention.self.value`, C, C);
-    linear(`${p}.attention.output.dense`, C, C);
-    layerNorm(`${p}.attention.output.LayerNorm`);
-    linear(`${p}.intermediate.dense`, I, C);
-    linear(`${p}.output.dense`, C, I);
-    layerNorm(`${p}.output.LayerNorm`);
-  }
-  // The pooler feeds the sequence classifier and the NSP head; other heads may come without it (HF builds the
-  // token heads with add_pooling_layer=False, so their checkpoints have none).
-  linear('bert.pooler.dense', C, C, head === 'base' || head === 'masked-lm' || isTokenHead(head));
-  if (head === 'sequence-classification') linear('classifier', config.numLabels, C);
-  if (isTokenHead(head)) out.push(...tokenHeadWeights(config, head));
-  if (hasMaskedLmHead(head)) {
-    linear('cls.predictions.transform.dense', C, C);
-    add('cls.predictions.transform.LayerNorm.weight', [C]);
-    add('cls.predictions.transform.LayerNorm.bias', [C]);
-    add('cls.predictions.bias', [config.vocabSize]);
-    // Tied (the default), the decoder is the word embeddings, as in HF, whatever copy the file may also hold.
-    if (!config.tieWordEmbeddings) add('cls.predictions.decoder.weight', [config.vocabSize, C]);
-  }
-  if (hasNextSentenceHead(head)) linear('cls.seq_relationship', 2, C);
-  return out;
-}
+export { expectedWeights } from './families/weights.ts';

@@ -1,5 +1,6 @@
-// Load-time re-layouts of a model's weights into what its kernels read: Q|K|V fused into one (3C, C) matrix per layer,
-// and (GPU kernel profile) the attention-output weight transposed to (in, out). Each frees the originals.
+// Load-time re-layouts of a model's weights into what its kernels read: Q|K|V fused into one (3C, C) matrix per block,
+// and (GPU kernel profile) the attention-output weight transposed to (in, out). Each frees the originals. Also the
+// tensors a family's graph reads that no checkpoint holds (makeLoadTimeTensors).
 import type { BufferRegistry } from '../gpu/buffers.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { bindKernel } from '../gpu/dispatch.ts';
@@ -7,7 +8,9 @@ import { transposeGrid } from '../gpu/gpu-kernels.ts';
 import { getKernel } from '../gpu/kernels.ts';
 import type { PipelineCache } from '../gpu/pipelines.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
-import { attentionOutputTransposedName, qkvNames } from './bert.ts';
+import { attentionOutputTransposedName, qkvNames, typeRowByPositionName } from './bert.ts';
+import { layoutOf } from './families/layouts.ts';
+import { numberToF16Bits } from '../weights/dtypes.ts';
 import type { BertConfig } from './config.ts';
 
 /** What a re-layout reads and updates: the model's device, weights and its tensors by name. */
@@ -31,21 +34,22 @@ export function fuseQkv(m: RelayoutTarget): void {
   const { device } = m.gpu;
   const encoder = device.createCommandEncoder({ label: 'fuse-qkv' });
   const dead: GpuTensor[] = [];
-  for (let l = 0; l < m.config.numHiddenLayers; l++) {
-    const p = `bert.encoder.layer.${l}.attention.self`;
-    const names = qkvNames(l);
+  // Each distinct block once: ALBERT's shared blocks are fused once and read by every layer of their group.
+  for (const block of layoutOf(m.config).blocks) {
+    const names = qkvNames(block);
+    const sources = [block.query, block.key, block.value];
     for (const [suffix, fused] of [['weight', names.weight], ['bias', names.bias]] as const) {
-      const parts = ['query', 'key', 'value'].map((n) => tensorOf(m, `${p}.${n}.${suffix}`));
+      const parts = sources.map((n) => tensorOf(m, `${n}.${suffix}`));
       const bytes = parts[0].byteLength;
       // Buffer copies move 4-byte units; only f16 with an odd hidden size could break this.
-      if (bytes % 4 !== 0) throw new Error(`cannot fuse ${p}.*.${suffix}: ${bytes} bytes is not a multiple of 4 (use dtype f32)`);
+      if (bytes % 4 !== 0) throw new Error(`cannot fuse ${block.qkv}.${suffix}: ${bytes} bytes is not a multiple of 4 (use dtype f32)`);
       const buffer = m.registry.create({ label: fused, size: Math.ceil((3 * bytes) / 4) * 4, usage: parts[0].buffer.usage });
       parts.forEach((t, i) => encoder.copyBufferToBuffer(t.buffer, 0, buffer, i * bytes, bytes));
       const tensor: GpuTensor = { ...parts[0], name: fused, shape: [3 * parts[0].shape[0], ...parts[0].shape.slice(1)], byteLength: 3 * bytes, buffer };
       m.weights.add(tensor, 'fused-qkv');
       m.tensors.set(fused, tensor);
       dead.push(...parts);
-      ['query', 'key', 'value'].forEach((n) => m.tensors.delete(`${p}.${n}.${suffix}`));
+      sources.forEach((n) => m.tensors.delete(`${n}.${suffix}`));
     }
   }
   device.queue.submit([encoder.finish()]);
@@ -75,10 +79,10 @@ export function transposeAttentionOutput(m: RelayoutTarget): void {
   const pass = encoder.beginComputePass({ label: 'transpose-attention-output' });
   const uniforms: GPUBuffer[] = [];
   const dead: GpuTensor[] = [];
-  for (let l = 0; l < m.config.numHiddenLayers; l++) {
-    const w = tensorOf(m, `bert.encoder.layer.${l}.attention.output.dense.weight`);
+  for (const block of layoutOf(m.config).blocks) {
+    const w = tensorOf(m, `${block.attentionOutput}.weight`);
     const [R, C] = w.shape;
-    const tName = attentionOutputTransposedName(l);
+    const tName = attentionOutputTransposedName(block);
     const buffer = m.registry.create({ label: tName, size: w.buffer.size, usage: w.buffer.usage });
     const t: GpuTensor = { ...w, name: tName, shape: [C, R], buffer };
     m.weights.add(t, 'transposed');
@@ -98,5 +102,67 @@ export function transposeAttentionOutput(m: RelayoutTarget): void {
     m.registry.destroy(t.buffer);
     m.weights.tensors.delete(t.name);
     m.tensors.delete(t.name);
+  }
+}
+
+/** A tensor from numbers computed here, stored in the model's dtype. */
+function uploadTensor(m: RelayoutTarget, name: string, shape: number[], values: Float32Array, like: GpuTensor): void {
+  const byteLength = values.length * (m.dtype === 'f16' ? 2 : 4);
+  // writeBuffer moves whole 4-byte words: the data goes in a buffer padded to one.
+  const padded = new ArrayBuffer(Math.ceil(byteLength / 4) * 4);
+  if (m.dtype === 'f16') {
+    const h = new Uint16Array(padded, 0, values.length);
+    values.forEach((v, i) => { h[i] = numberToF16Bits(v); });
+  } else {
+    new Float32Array(padded, 0, values.length).set(values);
+  }
+  const buffer = m.registry.create({ label: name, size: padded.byteLength, usage: like.buffer.usage });
+  m.gpu.device.queue.writeBuffer(buffer, 0, padded);
+  const t: GpuTensor = { name, shape, dtype: m.dtype, sourceDtype: 'F32', byteLength, buffer };
+  m.weights.add(t, 'made-at-load');
+  m.tensors.set(name, t);
+}
+
+/**
+ * HF DistilBERT's create_sinusoidal_embeddings: row p, column j holds sin (even j) or cos (odd j) of
+ * p / 10000^(2·⌊j/2⌋ / dim), computed in float64 as numpy does, stored as float32.
+ */
+export function sinusoidalPositionTable(rows: number, dim: number): Float32Array {
+  const out = new Float32Array(rows * dim);
+  for (let p = 0; p < rows; p++) {
+    for (let j = 0; j < dim; j++) {
+      const angle = p / Math.pow(10000, (2 * Math.floor(j / 2)) / dim);
+      out[p * dim + j] = j % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }
+  }
+  return out;
+}
+
+/**
+ * Tensors the family's graph reads that the checkpoint does not hold: DistilBERT's one-row zero token-type table and
+ * (sinusoidal_pos_embds, when the file lacks it) its position table; RoBERTa's type row repeated per position
+ * (bert.ts typeRowByPositionName), copied on the GPU from the checkpoint's one token-type row.
+ */
+export function makeLoadTimeTensors(m: RelayoutTarget): void {
+  const c = m.config;
+  const layout = layoutOf(c);
+  const E = c.embeddingSize;
+  const word = tensorOf(m, layout.wordEmbeddings);
+  if (layout.madeAtLoad.includes(layout.tokenTypeEmbeddings)) uploadTensor(m, layout.tokenTypeEmbeddings, [1, E], new Float32Array(E), word);
+  if (layout.madeAtLoad.includes(layout.positionEmbeddings) && !m.tensors.has(layout.positionEmbeddings)) {
+    uploadTensor(m, layout.positionEmbeddings, [c.positionTableSize, E], sinusoidalPositionTable(c.positionTableSize, E), word);
+  }
+  if (c.positionIds === 'padding') {
+    const row = tensorOf(m, layout.tokenTypeEmbeddings);
+    const rowBytes = row.byteLength;
+    if (rowBytes % 4 !== 0) throw new Error(`cannot repeat ${row.name}: ${rowBytes} bytes is not a multiple of 4 (use dtype f32)`);
+    const name = typeRowByPositionName(c);
+    const buffer = m.registry.create({ label: name, size: rowBytes * c.maxPositionEmbeddings, usage: row.buffer.usage });
+    const encoder = m.gpu.device.createCommandEncoder({ label: 'repeat-type-row' });
+    for (let p = 0; p < c.maxPositionEmbeddings; p++) encoder.copyBufferToBuffer(row.buffer, 0, buffer, p * rowBytes, rowBytes);
+    m.gpu.device.queue.submit([encoder.finish()]);
+    const t: GpuTensor = { ...row, name, shape: [c.maxPositionEmbeddings, E], byteLength: rowBytes * c.maxPositionEmbeddings, buffer };
+    m.weights.add(t, 'made-at-load');
+    m.tensors.set(name, t);
   }
 }

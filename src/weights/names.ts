@@ -1,4 +1,5 @@
-// HF weight names. A checkpoint names BERT's tensors with a `bert.` prefix (BertFor* models) or without (BertModel),
+// HF weight names. A checkpoint names BERT's tensors with a `bert.` prefix (BertFor* models) or without (BertModel) —
+// likewise `roberta.`, `distilbert.`, `electra.`, `albert.` —
 // and old TF-converted ones call LayerNorm parameters gamma/beta. We resolve every expected canonical name (see
 // model/config.ts: `bert.`-prefixed, heads top-level) to the name actually in the file, check its shape against
 // config.json before any byte of data is uploaded, and hand the executor a scoped reader over canonical names.
@@ -21,7 +22,9 @@ export interface NamePlan {
 
 /** Names in the checkpoint that may hold `canonical`, most specific first. */
 export function candidateNames(canonical: string): string[] {
-  const bases = canonical.startsWith('bert.') ? [canonical, canonical.slice(5)] : [canonical];
+  // A base model's own checkpoint (BertModel, RobertaModel, …) names its tensors without the family prefix.
+  const prefix = BASE_PREFIXES.find((p) => canonical.startsWith(p));
+  const bases = prefix ? [canonical, canonical.slice(prefix.length)] : [canonical];
   const out = [...bases];
   for (const b of bases) {
     if (b.endsWith('LayerNorm.weight')) out.push(b.replace(/weight$/, 'gamma'));
@@ -37,7 +40,16 @@ export function candidateNames(canonical: string): string[] {
 const TIED_COPY: Record<string, string> = {
   'bert.embeddings.word_embeddings.weight': 'cls.predictions.decoder.weight',
   'cls.predictions.bias': 'cls.predictions.decoder.bias',
+  'roberta.embeddings.word_embeddings.weight': 'lm_head.decoder.weight',
+  'lm_head.bias': 'lm_head.decoder.bias',
+  'distilbert.embeddings.word_embeddings.weight': 'vocab_projector.weight',
+  'electra.embeddings.word_embeddings.weight': 'generator_lm_head.weight',
+  'albert.embeddings.word_embeddings.weight': 'predictions.decoder.weight',
+  'predictions.bias': 'predictions.decoder.bias',
 };
+
+/** The base-model prefixes of the supported families (src/model/families/layouts.ts `base`). */
+const BASE_PREFIXES = ['bert.', 'roberta.', 'distilbert.', 'electra.', 'albert.'];
 
 const fmt = (shape: number[]) => `[${shape.join(', ')}]`;
 

@@ -49,7 +49,7 @@ describe('parseBertConfig', () => {
   const bad: Array<[string, unknown, RegExp]> = [
     ['not JSON', '{"hidden_size": ', /not valid JSON/],
     ['array', '[1, 2]', /must be a JSON object, got an array/],
-    ['unknown model_type', { model_type: 'gpt2' }, /model_type "gpt2" is not supported \(supported: bert\)/],
+    ['unknown model_type', { model_type: 'gpt2' }, /model_type "gpt2" is not supported \(supported: bert, distilbert, roberta, xlm-roberta, camembert, electra, albert\)/],
     ['non-BERT architectures without model_type', { architectures: ['GPT2LMHeadModel'] }, /supported model types: bert/],
     ['heads do not divide hidden', { model_type: 'bert', hidden_size: 100, num_attention_heads: 12 }, /hidden_size 100 is not divisible by num_attention_heads 12/],
     ['string size', { model_type: 'bert', hidden_size: '768' }, /"hidden_size" must be an integer ≥ 1, got "768"/],
