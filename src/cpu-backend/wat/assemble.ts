@@ -2,7 +2,7 @@
 // (scripts/build-cpu-wasm.ts), which embeds the bytes so an installed package never loads wabt.
 import { kernelModuleWat, type KernelBuild } from './module.ts';
 
-type Wabt = Awaited<ReturnType<typeof import('wabt')['default']>>;
+type Wabt = Awaited<ReturnType<typeof import('wabt')>>;
 let wabt: Promise<Wabt> | undefined;
 
 export async function assembleKernels(build: KernelBuild): Promise<Uint8Array> {

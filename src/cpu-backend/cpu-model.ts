@@ -1,0 +1,182 @@
+// A loaded BERT on the CPU: the same graph as the GPU model (buildBertGraph, software profile: attention and the
+// output projection stay two ops), run by the WebAssembly kernels. Weights are placed in the kernels' memory once at
+// load — matmul weights packed into the gemm's panels, Q|K|V fused — and the JS copies dropped. forward() has
+// BertModel.forward's contract (EncodedBatch → BertOutputs); it runs each batch at its own (B, T): on a CPU a padded
+// token costs as much as a real one, so there are no buckets, and plans (cheap: an arena layout and closures) are
+// cached per shape.
+import { buildBertGraph, qkvNames } from '../model/bert.ts';
+import { hasMaskedLmHead, isTokenHead, type BertConfig, type BertHead } from '../model/config.ts';
+import type { BertOutputName, BertOutputs, EncodedBatch } from '../model/forward-types.ts';
+import type { TensorDecl } from '../graph/ops.ts';
+import { createCpuPlan, type CpuPlan, type CpuWeightStore } from './executor.ts';
+import type { CpuBertWeights } from './cpu-weights.ts';
+import { packPanels, padBias } from './pack.ts';
+import { WasmKernels } from './wasm-kernels.ts';
+
+export interface CpuBertModelOptions {
+  /** Kernels to run on (default: a new instance, relaxed-SIMD FMA where the engine validates it). */
+  kernels?: WasmKernels;
+  /** Plans kept per (B, T) shape (default 8). */
+  maxPlans?: number;
+}
+
+export class CpuBertModel {
+  readonly config: BertConfig;
+  readonly head: BertHead;
+  readonly hasPooler: boolean;
+  private readonly plans = new Map<string, CpuPlan>();
+  private disposed = false;
+  /** Checkpoint data, until every weight is in the kernels' memory (then emptied). */
+  private readonly source: Map<string, Float32Array>;
+  private readonly resident = new Map<string, number>();
+
+  private constructor(readonly kernels: WasmKernels, loaded: CpuBertWeights, private readonly options: CpuBertModelOptions) {
+    this.config = loaded.config;
+    this.head = loaded.head;
+    this.source = loaded.tensors;
+    this.hasPooler = loaded.tensors.has('bert.pooler.dense.weight');
+  }
+
+  /** Takes the loaded weights into the kernels' memory (the JS arrays are released). */
+  static async create(loaded: CpuBertWeights, options: CpuBertModelOptions = {}): Promise<CpuBertModel> {
+    const kernels = options.kernels ?? await WasmKernels.create();
+    const model = new CpuBertModel(kernels, loaded, options);
+    // A one-token plan touches every weight any plan of this head reads: they become resident now, in order.
+    model.plan(1, 1, undefined, hasMaskedLmHead(model.head) ? 1 : 0);
+    model.source.clear();
+    return model;
+  }
+
+  /** Whether the kernels use relaxed-SIMD's fused multiply-add. */
+  get relaxedSimd(): boolean {
+    return this.kernels.build.relaxed;
+  }
+
+  private weightStore(): CpuWeightStore {
+    const place = (key: string, make: () => Float32Array) => {
+      let p = this.resident.get(key);
+      if (p === undefined) {
+        p = this.kernels.put(make());
+        this.resident.set(key, p);
+      }
+      return p;
+    };
+    return {
+      rows: (name: string, decl: TensorDecl) => place(`rows:${name}`, () => {
+        const data = this.data(name);
+        const n = decl.shape.reduce((a, b) => a * b, 1);
+        if (data.length !== n) throw new Error(`weight ${name} has ${data.length} elements, the graph needs ${decl.shape.join('×')}`);
+        return data;
+      }),
+      // A weight the GPU profile reads transposed (`…weight_t`) packs from its (out, in) original: the same panels.
+      panels: (name: string, N: number, K: number) => place(`panels:${name.replace(/_t$/, '')}`, () => packPanels(this.data(name.replace(/_t$/, '')), N, K)),
+      bias: (name: string, N: number) => place(`bias:${name}`, () => padBias(this.data(name), N)),
+    };
+  }
+
+  /** A weight's checkpoint data by canonical name; Q|K|V fused on demand. */
+  private data(name: string): Float32Array {
+    const t = this.source.get(name);
+    if (t) return t;
+    for (let l = 0; l < this.config.numHiddenLayers; l++) {
+      const names = qkvNames(l);
+      const suffix = name === names.weight ? 'weight' : name === names.bias ? 'bias' : null;
+      if (suffix === null) continue;
+      const prefix = name.slice(0, -`qkv.${suffix}`.length);
+      const parts = ['query', 'key', 'value'].map((p) => this.data(`${prefix}${p}.${suffix}`));
+      const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+      parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+      return out;
+    }
+    throw new Error(`weights: no tensor "${name}" in this model${this.source.size === 0 ? ' (weights are placed at load; this graph needs one no one-token plan read)' : ''}`);
+  }
+
+  private plan(B: number, T: number, attentionLayer: number | undefined, mlmRows: number): CpuPlan {
+    const key = `${B}x${T}${attentionLayer === undefined ? '' : `@${attentionLayer}`}${mlmRows ? `r${mlmRows}` : ''}`;
+    let p = this.plans.get(key);
+    if (p) {
+      this.plans.delete(key);
+      this.plans.set(key, p);
+      return p;
+    }
+    const graph = buildBertGraph(this.config, {
+      B, T, dtype: 'f32', head: this.head, hasPooler: this.hasPooler, attentionLayer, mlmRows, untiedDecoder: !this.config.tieWordEmbeddings,
+    });
+    p = createCpuPlan(this.kernels, this.weightStore(), graph);
+    this.plans.set(key, p);
+    while (this.plans.size > (this.options.maxPlans ?? 8)) this.plans.delete(this.plans.keys().next().value!);
+    return p;
+  }
+
+  /** As BertModel.forward: the requested outputs of a batch ('attentions' needs `attentionLayer`). */
+  async forward(batch: EncodedBatch, outputs: readonly BertOutputName[] = defaultOutputs(this.head), attentionLayer?: number): Promise<BertOutputs> {
+    if (this.disposed) throw new Error('CpuBertModel: forward() after dispose()');
+    const { B, T } = batch;
+    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new Error(`forward: B and T must be positive integers, got B=${B} T=${T}`);
+    if (T > this.config.maxPositionEmbeddings) throw new Error(`forward: ${T} tokens exceed max_position_embeddings (${this.config.maxPositionEmbeddings}); truncate first`);
+    for (const key of ['inputIds', 'tokenTypeIds', 'attentionMask'] as const) {
+      if (batch[key]?.length !== B * T) throw new Error(`forward: ${key} must have B·T = ${B * T} elements, got ${batch[key]?.length}`);
+    }
+    checkRange('inputIds', batch.inputIds, this.config.vocabSize);
+    checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
+    if (outputs.includes('attentions') !== (attentionLayer !== undefined)) throw new Error("forward: the 'attentions' output and attentionLayer go together");
+    const inputs: Record<string, Uint32Array> = {
+      inputIds: Uint32Array.from(batch.inputIds),
+      tokenTypeIds: Uint32Array.from(batch.tokenTypeIds),
+      attentionMask: Uint32Array.from(batch.attentionMask, (m) => (m ? 1 : 0)),
+    };
+    let mlmRows = 0;
+    if (outputs.includes('mlmLogits')) {
+      inputs.mlmRows = this.mlmRowsOf(batch);
+      mlmRows = inputs.mlmRows.length;
+    }
+    const plan = this.plan(B, T, attentionLayer, mlmRows);
+    for (const name of outputs) {
+      if (plan.graph.outputs[name] === undefined) throw new Error(`forward: this ${this.head} model has no '${name}' output`);
+    }
+    const result = plan.run(inputs, outputs);
+    const out: BertOutputs = { B, T };
+    for (const name of outputs) out[name] = result[name];
+    return out;
+  }
+
+  private mlmRowsOf(batch: EncodedBatch): Uint32Array {
+    if (!hasMaskedLmHead(this.head)) throw new Error(`forward: 'mlmLogits' needs a masked-LM head; this model's head is ${this.head}`);
+    const n = batch.B * batch.T;
+    const rows = batch.mlmRows === undefined ? Array.from({ length: n }, (_, i) => i) : Array.from(batch.mlmRows);
+    if (rows.length === 0) throw new Error('forward: mlmRows is empty; ask for at least one row');
+    rows.forEach((r, k) => {
+      if (!(Number.isInteger(r) && r >= 0 && r < n)) throw new Error(`forward: mlmRows[${k}] = ${r} is not a row of this batch (0 … ${n - 1})`);
+      if (k > 0 && r <= rows[k - 1]) throw new Error(`forward: mlmRows must be ascending without repeats (mlmRows[${k}] = ${r} after ${rows[k - 1]})`);
+    });
+    return Uint32Array.from(rows);
+  }
+
+  /** Plans cached (one per batch shape seen lately). */
+  get planStats(): { plans: number; planBuffers: number } {
+    return { plans: this.plans.size, planBuffers: 0 };
+  }
+
+  /** Drops the plans and weights; the kernels' memory is freed with the model (WebAssembly memory cannot shrink). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.plans.clear();
+    this.resident.clear();
+    this.source.clear();
+  }
+}
+
+/** What forward() returns when not told: the head's scores, or the hidden states of a base model. */
+function defaultOutputs(head: BertHead): BertOutputName[] {
+  if (head === 'sequence-classification' || isTokenHead(head)) return ['logits'];
+  if (hasMaskedLmHead(head)) return ['mlmLogits'];
+  if (head === 'next-sentence') return ['nspLogits'];
+  return ['lastHiddenState'];
+}
+
+function checkRange(name: string, values: ArrayLike<number>, limit: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= 0 && v < limit)) throw new Error(`forward: ${name}[${i}] = ${v} is outside [0, ${limit})`);
+  }
+}
