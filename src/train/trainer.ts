@@ -169,6 +169,12 @@ export class Trainer {
     });
   }
 
+  /** The (B, T) bucket's plan: dispatches per training step and its activation arena (built if needed). */
+  async planStats(B: number, T: number): Promise<{ steps: number; arenaBytes: number; arenaBuffers: number; tensors: number }> {
+    const plan = await this.plan(B, T);
+    return { steps: plan.stepCount, arenaBytes: plan.arena.bytes, arenaBuffers: plan.arena.buffers, tensors: plan.arena.tensors };
+  }
+
   /** GPU buffers alive (plans, flat buffers): flat across steps of known buckets. */
   get liveBuffers(): number {
     return this.registry.liveCount;
