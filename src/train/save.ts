@@ -59,8 +59,9 @@ function checkLabels(id2label: readonly string[]): void {
 
 /**
  * config.json for the trained classifier: the original with `architectures` = ['BertForSequenceClassification'],
- * `id2label` (string keys "0"…), `label2id`, `problem_type` when given, and `num_labels` only if the original had the
- * key (transformers derives it from id2label and rejects a disagreeing one, and so does our loader).
+ * `id2label` (string keys "0"…), `label2id`, `problem_type` when given, `num_labels` only if the original had the
+ * key (transformers derives it from id2label and rejects a disagreeing one, and so does our loader), and
+ * `torch_dtype`/`dtype` (where present) 'float32', the dtype of the saved weights.
  */
 export function classifierConfig(config: Record<string, unknown>, id2label: readonly string[], problemType?: ProblemType): Record<string, unknown> {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) fail('config must be the config.json object');
@@ -72,6 +73,8 @@ export function classifierConfig(config: Record<string, unknown>, id2label: read
   out.id2label = Object.fromEntries(id2label.map((l, i) => [String(i), l]));
   out.label2id = Object.fromEntries(id2label.map((l, i) => [l, i]));
   if (Object.hasOwn(config, 'num_labels')) out.num_labels = id2label.length;
+  // The weights are written as F32 whatever the original's storage (an f16 checkpoint trains in f32 master weights).
+  for (const key of ['torch_dtype', 'dtype']) if (Object.hasOwn(config, key)) out[key] = 'float32';
   if (problemType !== undefined) out.problem_type = problemType;
   return out;
 }

@@ -93,6 +93,8 @@ describe('saveHfFolder', () => {
     });
     expect(Object.keys(c.id2label as object)).toEqual(['0', '1', '2']);
     expect(classifierConfig({ problem_type: 'regression' }, ['score'])).not.toHaveProperty('num_labels');
+    expect(classifierConfig({ torch_dtype: 'float16' }, ['a']).torch_dtype).toBe('float32'); // the saved weights are F32
+    expect(classifierConfig({}, ['a'])).not.toHaveProperty('torch_dtype');
     expect(classifierConfig({ problem_type: 'regression' }, ['score']).problem_type).toBe('regression');
     expect(() => classifierConfig({}, [])).toThrow(/non-empty/);
     expect(() => classifierConfig({}, ['a', 'a'])).toThrow(/"a" appears twice/);
