@@ -1,7 +1,15 @@
 // Turns the two ways HF ships a BERT tokenizer — tokenizer.json, or vocab.txt + tokenizer_config.json — into one
 // TokenizerSpec. Anything this implementation would not reproduce exactly is rejected with a clear error rather than
 // approximated, because a silently different token id is a wrong answer.
+import type { AddedTokenFlags } from './added-flags.ts';
+import type { PipelineSpec } from './pipeline.ts';
 import type { PaddingOptions, TruncationOptions } from './types.ts';
+
+/** How ids become text: WordPiece ("##" pieces), ByteLevel (bytes back to UTF-8), Metaspace (▁ back to spaces). */
+export type DecoderSpec =
+  | { kind: 'wordpiece'; prefix: string; cleanup: boolean }
+  | { kind: 'byteLevel' }
+  | { kind: 'metaspace'; replacement: string; prependNever: boolean };
 
 export interface NormalizerSpec {
   cleanText: boolean;
@@ -29,7 +37,13 @@ export interface TokenizerSpec {
   /** Template special tokens: name → ids/tokens. */
   specialTokens: Map<string, { ids: number[]; tokens: string[] }>;
   /** WordPiece decoder settings; null joins tokens with spaces (HF's behaviour without a decoder). */
-  decoder: { prefix: string; cleanup: boolean } | null;
+  decoder: DecoderSpec | null;
+  /** BPE / Unigram models: the tokenizer.json pipeline, used instead of the WordPiece one. */
+  pipeline?: PipelineSpec;
+  /** Raw-text added tokens with their lstrip/rstrip/single_word flags (pipeline models). */
+  addedFlags?: AddedTokenFlags[];
+  /** RobertaProcessing / ByteLevel post-processor offset trimming. */
+  trimOffsets?: { addPrefixSpace: boolean };
   padToken: string;
   padId: number;
   /** The token fill-mask predicts at (tokenizer_config.json `mask_token`, default "[MASK]"). */
@@ -137,7 +151,7 @@ export function specFromVocab(vocabText: string, config: Record<string, unknown>
       [names.sep, { ids: [sepId], tokens: [names.sep] }],
     ]),
     // BertConverter writes decoders.WordPiece(prefix='##'), whose cleanup defaults to true.
-    decoder: { prefix: '##', cleanup: true },
+    decoder: { kind: 'wordpiece', prefix: '##', cleanup: true },
     padToken: names.pad,
     padId: vocab.get(names.pad) ?? 0,
     maskToken: names.mask,

@@ -1,7 +1,10 @@
-// ids → text as HF's Tokenizer::decode with the WordPiece decoder: unknown ids are dropped, special added tokens are
-// dropped on request, continuation pieces lose their prefix, other pieces get a leading space, and `cleanup` undoes
-// the tokenizer's spacing around punctuation — applied to each piece on its own, exactly as the Rust decoder does.
-import type { TokenizerSpec } from './config.ts';
+// ids → text as HF's Tokenizer::decode: unknown ids are dropped, special added tokens are dropped on request, then the
+// decoder. WordPiece: continuation pieces lose their prefix, other pieces get a leading space, and `cleanup` undoes the
+// tokenizer's spacing around punctuation — applied to each piece on its own, exactly as the Rust decoder does.
+// ByteLevel: the printable stand-ins back to bytes, decoded as lossy UTF-8 (a token that is not all stand-ins keeps its
+// own bytes). Metaspace: ▁ back to a space, the first token's dropped unless the prepend scheme is "never".
+import { CHAR_TO_BYTE } from './bpe.ts';
+import type { DecoderSpec } from './config.ts';
 
 const CLEANUPS: readonly [string, string][] = [
   [' .', '.'], [' ?', '?'], [' !', '!'], [' ,', ','], [" ' ", "'"], [" n't", "n't"], [" 'm", "'m"],
@@ -13,8 +16,40 @@ function cleanup(s: string): string {
   return s;
 }
 
-export function decodeTokens(tokens: readonly string[], decoder: TokenizerSpec['decoder']): string {
+const utf8 = new TextEncoder();
+
+function byteLevel(tokens: readonly string[]): string {
+  const bytes: number[] = [];
+  for (const t of tokens) {
+    const mapped: number[] = [];
+    let all = true;
+    for (const ch of t) {
+      const b = CHAR_TO_BYTE.get(ch.codePointAt(0) as number);
+      if (b === undefined) {
+        all = false;
+        break;
+      }
+      mapped.push(b);
+    }
+    bytes.push(...(all ? mapped : utf8.encode(t)));
+  }
+  return new TextDecoder().decode(Uint8Array.from(bytes));
+}
+
+export function decodeTokens(tokens: readonly string[], decoder: DecoderSpec | null): string {
   if (decoder === null) return tokens.join(' ');
+  if (decoder.kind === 'byteLevel') return byteLevel(tokens);
+  if (decoder.kind === 'metaspace') {
+    return tokens.map((t, i) => {
+      let out = '';
+      for (const ch of t) {
+        if (ch === decoder.replacement) {
+          if (!(i === 0 && !decoder.prependNever)) out += ' ';
+        } else out += ch;
+      }
+      return out;
+    }).join('');
+  }
   let out = '';
   for (let i = 0; i < tokens.length; i++) {
     let t = tokens[i];

@@ -1,6 +1,7 @@
 // Template post-processing ([CLS] A [SEP] B [SEP] with type ids) and padding, with HF Rust semantics: template tokens
 // get offsets (0, 0), word id none and special-token mask 1; padding pads every overflowing window to the same length.
 import type { TemplatePiece, TokenizerSpec } from './config.ts';
+import { trimOffsets } from './pipeline.ts';
 import type { SequenceTokens } from './pretokenize.ts';
 import type { Window } from './truncation.ts';
 import type { Direction, Encoding } from './types.ts';
@@ -45,11 +46,19 @@ export function applyTemplate(
     } else {
       const seq = seqs[p.index] as SequenceTokens;
       const [start, stop] = wins[p.index] as Window;
+      const trim = spec.trimOffsets;
       for (let i = start; i < stop; i++) {
         e.ids[k] = seq.ids[i];
         e.tokenTypeIds[k] = p.typeId;
         e.offsets[2 * k] = seq.offsets[2 * i];
         e.offsets[2 * k + 1] = seq.offsets[2 * i + 1];
+        if (trim !== undefined && seq.lead !== undefined && seq.trail !== undefined && seq.text !== undefined) {
+          // RoBERTa's trim_offsets runs on each window after truncation: its first token is "first".
+          const [a, b] = trimOffsets(seq.text, seq.offsets[2 * i], seq.offsets[2 * i + 1], seq.lead[i], seq.trail[i],
+            i === start, trim.addPrefixSpace);
+          e.offsets[2 * k] = a;
+          e.offsets[2 * k + 1] = b;
+        }
         e.wordIds[k] = seq.words[i];
         k++;
       }

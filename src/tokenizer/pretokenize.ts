@@ -17,6 +17,11 @@ export interface SequenceTokens {
   words: number[];
   /** 1 where the token is an added token matched in the raw text ([MASK], …), else 0. */
   added: number[];
+  /** Leading / trailing space characters of each token's text, when the post-processor trims offsets (RoBERTa). */
+  lead?: number[];
+  trail?: number[];
+  /** The input text, kept when offsets are trimmed (the trimming counts its characters). */
+  text?: string;
 }
 
 const { REMOVE, CLEAN_SPACE, CJK, SPACE, PUNCT, STRIP_REMOVE, STRIP_MAP, LOWER_MAP, CCC } = FLAG;

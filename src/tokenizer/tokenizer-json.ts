@@ -4,58 +4,11 @@
 import { bertTemplate, type NormalizerSpec, type TemplatePiece, type TokenizerSpec } from './config.ts';
 import type { PaddingOptions, TruncationOptions } from './types.ts';
 
-const FN = 'BertTokenizer.fromTokenizerJson';
-/** Ids live in Int32Arrays. */
-const MAX_ID = 2 ** 31 - 1;
-
-type Obj = Record<string, unknown>;
-
-function show(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
-
-function fail(path: string, message: string): never {
-  throw new TypeError(`${FN}: tokenizer.json ${path}: ${message}`);
-}
-
-function object(path: string, v: unknown): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, `must be an object, got ${Array.isArray(v) ? 'an array' : show(v)}`);
-  return v as Obj;
-}
-
-/** An own property (a "__proto__" key or an inherited name is never read as a field). */
-function field(o: Obj, key: string): unknown {
-  return Object.hasOwn(o, key) ? o[key] : undefined;
-}
-
-function string(path: string, v: unknown, fallback?: string): string {
-  if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'string') fail(path, `must be a string, got ${show(v)}`);
-  return v;
-}
-
-function boolean(path: string, v: unknown, fallback: boolean): boolean {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'boolean') fail(path, `must be true or false, got ${show(v)}`);
-  return v;
-}
-
-function int(path: string, v: unknown, min: number, max: number, fallback?: number): number {
-  if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(path, `must be an integer in [${min}, ${max}], got ${show(v)}`);
-  return v;
-}
-
-function oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[], fallback?: T): T {
-  if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) fail(path, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(v)}`);
-  return v as T;
-}
+import { specFromPipelineJson } from './model-json.ts';
+import { FN, MAX_ID, type Obj, boolean, fail, field, int, object, oneOf, show, string } from './json-fields.ts';
 
 /** model.vocab: token → id, ids integers 0..n-1, each used once (HF's WordPiece vocab as its trainers and converters write it). */
-function parseVocab(v: unknown): Map<string, number> {
+export function parseVocab(v: unknown): Map<string, number> {
   const o = object('model.vocab', v);
   const entries = Object.entries(o);
   const n = entries.length;
@@ -74,7 +27,7 @@ function parseVocab(v: unknown): Map<string, number> {
   return vocab;
 }
 
-function parseNormalizer(n: unknown): NormalizerSpec | null {
+export function parseNormalizer(n: unknown): NormalizerSpec | null {
   if (n === null || n === undefined) return null;
   const o = object('normalizer', n);
   if (field(o, 'type') !== 'BertNormalizer') fail('normalizer.type', `unsupported normalizer ${show(field(o, 'type'))} (only BertNormalizer)`);
@@ -89,7 +42,7 @@ function parseNormalizer(n: unknown): NormalizerSpec | null {
   };
 }
 
-function parseAddedTokens(list: unknown, maxId: (count: number) => number): TokenizerSpec['addedTokens'] {
+export function parseAddedTokens(list: unknown, maxId: (count: number) => number): TokenizerSpec['addedTokens'] {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) fail('added_tokens', `must be an array, got ${show(list)}`);
   const top = maxId(list.length);
@@ -105,7 +58,7 @@ function parseAddedTokens(list: unknown, maxId: (count: number) => number): Toke
   });
 }
 
-function parseTemplate(pieces: unknown, what: string): TemplatePiece[] {
+export function parseTemplate(pieces: unknown, what: string): TemplatePiece[] {
   const path = `post_processor.${what}`;
   if (!Array.isArray(pieces)) fail(path, `must be an array, got ${show(pieces)}`);
   return pieces.map((p, i): TemplatePiece => {
@@ -121,7 +74,7 @@ function parseTemplate(pieces: unknown, what: string): TemplatePiece[] {
   });
 }
 
-function parseTruncation(t: unknown): TruncationOptions | undefined {
+export function parseTruncation(t: unknown): TruncationOptions | undefined {
   if (t === null || t === undefined) return undefined;
   const o = object('truncation', t);
   const strategy = oneOf('truncation.strategy', field(o, 'strategy'), ['LongestFirst', 'OnlyFirst', 'OnlySecond'] as const, 'LongestFirst');
@@ -133,7 +86,7 @@ function parseTruncation(t: unknown): TruncationOptions | undefined {
   };
 }
 
-function parsePadding(p: unknown): PaddingOptions | undefined {
+export function parsePadding(p: unknown): PaddingOptions | undefined {
   if (p === null || p === undefined) return undefined;
   const o = object('padding', p);
   const strategy = field(o, 'strategy') ?? 'BatchLongest';
@@ -151,7 +104,7 @@ function parsePadding(p: unknown): PaddingOptions | undefined {
   };
 }
 
-function parsePostProcessor(post: unknown, idLimit: number): Pick<TokenizerSpec, 'single' | 'pair' | 'specialTokens'> {
+export function parsePostProcessor(post: unknown, idLimit: number): Pick<TokenizerSpec, 'single' | 'pair' | 'specialTokens' | 'trimOffsets'> {
   const specialTokens = new Map<string, { ids: number[]; tokens: string[] }>();
   if (post === null || post === undefined) {
     return {
@@ -195,10 +148,44 @@ function parsePostProcessor(post: unknown, idLimit: number): Pick<TokenizerSpec,
     specialTokens.set(sep, { ids: [sepId], tokens: [sep] });
     return { ...bertTemplate(cls, sep), specialTokens };
   }
-  fail('post_processor.type', `unsupported post_processor ${show(type)} (TemplateProcessing or BertProcessing)`);
+  if (type === 'RobertaProcessing') {
+    const pairOf = (key: 'sep' | 'cls'): [string, number] => {
+      const v = field(o, key);
+      if (!Array.isArray(v) || v.length !== 2) fail(`post_processor.${key}`, `must be [token, id], got ${show(v)}`);
+      return [string(`post_processor.${key}[0]`, v[0]), int(`post_processor.${key}[1]`, v[1], 0, idLimit - 1)];
+    };
+    const [sep, sepId] = pairOf('sep');
+    const [cls, clsId] = pairOf('cls');
+    specialTokens.set(cls, { ids: [clsId], tokens: [cls] });
+    specialTokens.set(sep, { ids: [sepId], tokens: [sep] });
+    const special = (name: string): TemplatePiece => ({ kind: 'special', name, typeId: 0 });
+    // RoBERTa: <s> A </s> (</s> B </s>), every type id 0.
+    return {
+      single: [special(cls), { kind: 'sequence', index: 0, typeId: 0 }, special(sep)],
+      pair: [special(cls), { kind: 'sequence', index: 0, typeId: 0 }, special(sep), special(sep),
+        { kind: 'sequence', index: 1, typeId: 0 }, special(sep)],
+      specialTokens,
+      ...trimOf(o),
+    };
+  }
+  if (type === 'ByteLevel') {
+    return {
+      single: [{ kind: 'sequence', index: 0, typeId: 0 }],
+      pair: [{ kind: 'sequence', index: 0, typeId: 0 }, { kind: 'sequence', index: 1, typeId: 1 }],
+      specialTokens,
+      ...trimOf(o),
+    };
+  }
+  fail('post_processor.type', `unsupported post_processor ${show(type)} (TemplateProcessing, BertProcessing, RobertaProcessing or ByteLevel)`);
 }
 
-function parseJson(json: unknown): unknown {
+function trimOf(o: Obj): Pick<TokenizerSpec, 'trimOffsets'> {
+  const trim = boolean('post_processor.trim_offsets', field(o, 'trim_offsets'), true);
+  const addPrefixSpace = boolean('post_processor.add_prefix_space', field(o, 'add_prefix_space'), true);
+  return trim ? { trimOffsets: { addPrefixSpace } } : {};
+}
+
+export function parseJson(json: unknown): unknown {
   if (typeof json !== 'string') return json;
   try {
     return JSON.parse(json);
@@ -212,7 +199,8 @@ export function specFromTokenizerJson(json: unknown): TokenizerSpec {
   const root = object('(the root)', parseJson(json));
   const model = object('model', field(root, 'model'));
   const modelType = field(model, 'type');
-  if (modelType !== undefined && modelType !== 'WordPiece') fail('model.type', `unsupported model ${show(modelType)} (only WordPiece)`);
+  if (modelType === 'BPE' || modelType === 'Unigram') return specFromPipelineJson(root, model, modelType);
+  if (modelType !== undefined && modelType !== 'WordPiece') fail('model.type', `unsupported model ${show(modelType)} (WordPiece, BPE or Unigram)`);
   const vocab = parseVocab(field(model, 'vocab'));
   const pre = field(root, 'pre_tokenizer');
   const preType = typeof pre === 'object' && pre !== null ? field(pre as Obj, 'type') : undefined;
@@ -228,7 +216,7 @@ export function specFromTokenizerJson(json: unknown): TokenizerSpec {
   if (dec !== null && dec !== undefined) {
     const d = object('decoder', dec);
     if (field(d, 'type') !== 'WordPiece') fail('decoder.type', `unsupported decoder ${show(field(d, 'type'))} (only WordPiece)`);
-    decoder = { prefix: string('decoder.prefix', field(d, 'prefix'), '##'), cleanup: boolean('decoder.cleanup', field(d, 'cleanup'), true) };
+    decoder = { kind: 'wordpiece', prefix: string('decoder.prefix', field(d, 'prefix'), '##'), cleanup: boolean('decoder.cleanup', field(d, 'cleanup'), true) };
   }
   const paddingRaw = field(root, 'padding');
   const padding = parsePadding(paddingRaw);

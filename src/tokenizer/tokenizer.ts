@@ -5,6 +5,9 @@ import { AddedTokenMatcher } from './added-tokens.ts';
 import { modelMaxLengthOf, specFromVocab, tokenName, type TokenizerSpec } from './config.ts';
 import { decodeTokens } from './decode.ts';
 import { applyTemplate, padEncoding, specialTokenCount } from './postprocess.ts';
+import { FlaggedMatcher } from './added-flags.ts';
+import { isWhitespace } from './normalized.ts';
+import { PipelineEncoder } from './pipeline.ts';
 import { SegmentEncoder, type SequenceTokens } from './pretokenize.ts';
 import { specFromTokenizerJson } from './tokenizer-json.ts';
 import { checkRowCount, firstCut, truncatedLengths, windowCount, windowPairs, windows, type ResolvedTruncation,
@@ -34,11 +37,11 @@ interface ResolvedPadding {
  * Synchronous and free of GPU code: it runs on any thread.
  */
 export class BertTokenizer {
-  private readonly model: WordPiece;
-  private readonly segments: SegmentEncoder;
-  private readonly added: AddedTokenMatcher;
+  private readonly segments: SegmentEncoder | PipelineEncoder;
+  private readonly added: AddedTokenMatcher | FlaggedMatcher;
   private readonly idToTokenTable: (string | undefined)[];
   private readonly specialAdded: Set<string>;
+  private readonly trim: TokenizerSpec['trimOffsets'];
 
   /** Longest input the model accepts (tokenizer_config.json `model_max_length`), when known. */
   readonly modelMaxLength: number | undefined;
@@ -50,16 +53,21 @@ export class BertTokenizer {
   readonly maskToken: string;
 
   private constructor(private readonly spec: TokenizerSpec) {
-    this.model = new WordPiece(spec);
-    this.segments = new SegmentEncoder(spec.normalizer, this.model);
-    this.added = new AddedTokenMatcher(spec.addedTokens);
     this.idToTokenTable = [];
     for (const [token, id] of spec.vocab) this.idToTokenTable[id] = token;
     for (const t of spec.addedTokens) this.idToTokenTable[t.id] = t.content;
+    if (spec.pipeline === undefined) {
+      this.segments = new SegmentEncoder(spec.normalizer, new WordPiece(spec));
+      this.added = new AddedTokenMatcher(spec.addedTokens);
+    } else {
+      this.segments = new PipelineEncoder(spec.pipeline, (id) => this.idToTokenTable[id] ?? '', spec.trimOffsets !== undefined);
+      this.added = new FlaggedMatcher(spec.addedFlags ?? []);
+    }
     this.specialAdded = new Set(spec.addedTokens.filter((t) => t.special).map((t) => t.content));
     this.modelMaxLength = spec.modelMaxLength;
     this.padTokenId = spec.padId;
     this.maskToken = spec.maskToken;
+    this.trim = spec.trimOffsets;
     this.maskTokenId = spec.addedTokens.find((t) => t.content === spec.maskToken)?.id ?? spec.vocab.get(spec.maskToken);
   }
 
@@ -203,9 +211,14 @@ export class BertTokenizer {
       out.offsets.push(m.start, m.end);
       out.words.push(word++);
       out.added.push(1);
+      if (this.trim !== undefined) {
+        (out.lead ??= []).push(spacesAt(text, m.start, m.end, 1));
+        (out.trail ??= []).push(spacesAt(text, m.start, m.end, -1));
+      }
       from = m.end;
     }
     if (from < text.length) this.segments.encode(text, from, text.length, out, word);
+    if (this.trim !== undefined) out.text = text;
     return out;
   }
 
@@ -282,6 +295,15 @@ export class BertTokenizer {
       direction: p.direction === undefined ? 'right' : requireOneOf(fn, 'options.padding.direction', p.direction, DIRECTIONS),
     };
   }
+}
+
+/** Whitespace characters at the start (dir 1) or end (dir −1) of text[from, to), counted in code points. */
+function spacesAt(text: string, from: number, to: number, dir: 1 | -1): number {
+  const chars = Array.from(text.slice(from, to));
+  if (dir === -1) chars.reverse();
+  let n = 0;
+  while (n < chars.length && isWhitespace(chars[n].codePointAt(0) as number)) n++;
+  return n;
 }
 
 function rebaseWords(s: SequenceTokens, from: number): SequenceTokens {

@@ -1,0 +1,4 @@
+// Code points that this JS engine's Unicode tables call letters or numbers but the Oniguruma inside HF tokenizers
+// (0.23; an older Unicode) does not: GPT-2's pre-tokenizer regex must treat them as "other" to split as HF does.
+// Made by scripts/fixtures/probe-onig-classes.mjs (it asks the Rust pre-tokenizer about every code point).
+export const ONIG_NOT_LETTER_OR_NUMBER = '\u{88f}\u{c5c}\u{cdc}\u{a7ce}-\u{a7cf}\u{a7d2}\u{a7d4}\u{a7f1}\u{10940}-\u{10959}\u{10ec5}-\u{10ec7}\u{11db0}-\u{11ddb}\u{11de0}-\u{11de9}\u{16ea0}-\u{16eb8}\u{16ebb}-\u{16ed3}\u{16ff2}-\u{16ff6}\u{187f8}-\u{187ff}\u{18d09}-\u{18d1e}\u{18d80}-\u{18df2}\u{1e6c0}-\u{1e6de}\u{1e6e0}-\u{1e6e2}\u{1e6e4}-\u{1e6e5}\u{1e6e7}-\u{1e6ed}\u{1e6f0}-\u{1e6f4}\u{1e6fe}-\u{1e6ff}\u{2b73a}-\u{2b73f}\u{2cea2}-\u{2cead}\u{323b0}-\u{33479}';

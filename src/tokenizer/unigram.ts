@@ -1,0 +1,129 @@
+// HF's Unigram model (SentencePiece: XLM-R, ALBERT, CamemBERT), its optimized Viterbi (sentencepiece's
+// unigram_model.cc, as tokenizers' encode_optimized): best path over the pieces of the vocabulary, an unknown
+// character costs min_score − 10 and consecutive unknowns fuse into one <unk>; with byte_fallback an unknown piece
+// becomes <0xXX> byte tokens, each with the span of the whole piece. Lookups go by the distinct piece lengths instead
+// of a trie: the candidates at one position end at different places, so their order does not change the result.
+import { fail, show } from './json-fields.ts';
+
+const UNK_PENALTY = 10;
+const CACHE_LIMIT = 50_000;
+const CACHE_WORD_UNITS = 256;
+/** Longest piece (code points) looked up; longer pieces can never match text this long anyway. */
+const MAX_PIECE = 256;
+
+export class Unigram {
+  private readonly ids = new Map<string, number>();
+  private readonly scores: Float64Array;
+  private readonly lengths: Int32Array;
+  private readonly minScore: number;
+  private readonly cache = new Map<string, Int32Array>();
+
+  constructor(pieces: readonly (readonly [string, number])[], private readonly unkId: number | null, private readonly byteFallback: boolean) {
+    this.scores = new Float64Array(pieces.length);
+    let min = Infinity;
+    const lens = new Set<number>();
+    pieces.forEach(([piece, score], id) => {
+      this.ids.set(piece, id);
+      this.scores[id] = score;
+      if (score < min) min = score;
+      const n = Array.from(piece).length;
+      if (n > 0 && n <= MAX_PIECE) lens.add(n);
+    });
+    this.minScore = min;
+    this.lengths = Int32Array.from([...lens].sort((a, b) => a - b));
+    if (unkId !== null && unkId >= pieces.length) fail('model.unk_id', `${unkId} is past the vocabulary (${pieces.length} pieces)`);
+  }
+
+  /** One pre-token (code points) → flat [id, cpStart, cpEnd, …]. */
+  tokenize(cps: readonly number[]): Int32Array {
+    if (cps.length === 0) return new Int32Array(0);
+    const key = String.fromCodePoint(...cps);
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const out = this.toTokens(this.viterbi(cps));
+    if (key.length <= CACHE_WORD_UNITS) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(key, out);
+    }
+    return out;
+  }
+
+  /** Best path as [start, end, id] pieces (id = unkId for fused unknown runs, −1 when unkId is null). */
+  private viterbi(cps: readonly number[]): [number, number, string][] {
+    const n = cps.length;
+    const score = new Float64Array(n + 1);
+    const from = new Int32Array(n + 1).fill(-1);
+    const node = new Int32Array(n + 1);
+    const unkScore = this.minScore - UNK_PENALTY;
+    const text = String.fromCodePoint(...cps);
+    // code point index → UTF-16 index in `text`
+    const at = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) at[i + 1] = at[i] + (cps[i] > 0xffff ? 2 : 1);
+    for (let s = 0; s < n; s++) {
+      const base = score[s];
+      let single = false;
+      for (const len of this.lengths) {
+        if (s + len > n) break;
+        const id = this.ids.get(text.slice(at[s], at[s + len]));
+        if (id === undefined) continue;
+        const e = s + len;
+        const cand = this.scores[id] + base;
+        if (from[e] === -1 || cand > score[e]) {
+          score[e] = cand;
+          from[e] = s;
+          node[e] = id;
+        }
+        if (len === 1) single = true;
+      }
+      if (!single) {
+        if (this.unkId === null) throw new TypeError('Unigram: the text has a character outside the vocabulary and model.unk_id is null');
+        const e = s + 1;
+        const cand = unkScore + base;
+        if (from[e] === -1 || cand > score[e]) {
+          score[e] = cand;
+          from[e] = s;
+          node[e] = this.unkId;
+        }
+      }
+    }
+    const pieces: [number, number, string][] = [];
+    let fusedEnd = -1;
+    for (let e = n; e > 0; ) {
+      const s = from[e];
+      if (node[e] === this.unkId) {
+        if (fusedEnd === -1) fusedEnd = e;
+      } else {
+        if (fusedEnd !== -1) {
+          pieces.push([e, fusedEnd, text.slice(at[e], at[fusedEnd])]);
+          fusedEnd = -1;
+        }
+        pieces.push([s, e, text.slice(at[s], at[e])]);
+      }
+      e = s;
+    }
+    if (fusedEnd !== -1) pieces.push([0, fusedEnd, text.slice(0, at[fusedEnd])]);
+    return pieces.reverse();
+  }
+
+  private toTokens(pieces: [number, number, string][]): Int32Array {
+    const out: number[] = [];
+    for (const [s, e, piece] of pieces) {
+      const id = this.ids.get(piece);
+      if (id !== undefined) {
+        out.push(id, s, e);
+        continue;
+      }
+      if (this.byteFallback) {
+        const bytes = new TextEncoder().encode(piece);
+        const byteIds = Array.from(bytes, (b) => this.ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`));
+        if (byteIds.every((b) => b !== undefined)) {
+          for (const b of byteIds) out.push(b as number, s, e);
+          continue;
+        }
+      }
+      if (this.unkId === null) throw new TypeError(`Unigram: ${show(piece)} is not in the vocabulary and model.unk_id is null`);
+      out.push(this.unkId, s, e);
+    }
+    return Int32Array.from(out);
+  }
+}
