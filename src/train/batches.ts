@@ -20,15 +20,17 @@ export interface TokenizedRow {
 
 export type Tokenize = (example: { text: string; textPair?: string }) => TokenizedRow;
 
-export interface TrainBatch {
+/** A batch in the shape Trainer.step() takes (trainer-options.ts's EpochBatch), plus where it came from. */
+export interface EpochBatch {
   B: number;
   /** This batch's longest row. */
   T: number;
   inputIds: Int32Array;
   tokenTypeIds: Int32Array;
   attentionMask: Int32Array;
-  /** single-label: class ids (B), Int32Array; multi-label and regression: (B, numLabels) row-major, Float32Array. */
-  labels: Int32Array | Float32Array;
+  /** One per row, as the examples' targets: class ids (single-label), values (regression with one output), or
+   * rows of numLabels numbers (multi-hot, or regression with several outputs). The Trainer packs them for the GPU. */
+  labels: number[] | number[][];
   /** Which examples (indices into the examples array), in row order. */
   rows: number[];
   /** 0-based epoch and batch index within it. */
@@ -68,7 +70,7 @@ export function epochOrder(n: number, epoch: number, options: { shuffle?: boolea
 }
 
 /** Pads `rows` (tokenized examples) to their longest and stacks them with their labels. */
-export function padBatch(rows: readonly TokenizedRow[], targets: ReadonlyArray<number | number[]>, padId = 0): Pick<TrainBatch, 'B' | 'T' | 'inputIds' | 'tokenTypeIds' | 'attentionMask' | 'labels'> {
+export function padBatch(rows: readonly TokenizedRow[], targets: ReadonlyArray<number | number[]>, padId = 0): Pick<EpochBatch, 'B' | 'T' | 'inputIds' | 'tokenTypeIds' | 'attentionMask' | 'labels'> {
   const B = rows.length;
   if (B === 0) throw new RangeError('padBatch: no rows');
   if (targets.length !== B) throw new RangeError(`padBatch: ${B} rows but ${targets.length} labels`);
@@ -83,19 +85,15 @@ export function padBatch(rows: readonly TokenizedRow[], targets: ReadonlyArray<n
       attentionMask[b * T + t] = 1;
     }
   });
-  let labels: Int32Array | Float32Array;
-  if (typeof targets[0] === 'number') {
-    if (!targets.every((t) => typeof t === 'number')) throw new TypeError('padBatch: labels mix numbers and arrays');
-    // Class ids are integers; a regression target with one output is a number too — kept as float.
-    labels = targets.every((t) => Number.isInteger(t)) ? Int32Array.from(targets as number[]) : Float32Array.from(targets as number[]);
-  } else {
-    const L = (targets[0] as number[]).length;
-    labels = new Float32Array(B * L);
-    targets.forEach((t, b) => {
-      if (!Array.isArray(t) || t.length !== L) throw new TypeError(`padBatch: label of row ${b} must have ${L} values`);
-      labels.set(t, b * L);
-    });
-  }
+  const arrays = targets.filter((t) => Array.isArray(t)).length;
+  if (arrays !== 0 && arrays !== B) throw new TypeError('padBatch: labels mix numbers and arrays');
+  const width = arrays ? (targets[0] as number[]).length : 0;
+  targets.forEach((t, b) => {
+    if (Array.isArray(t) ? t.length !== width || !t.every(Number.isFinite) : !Number.isFinite(t)) {
+      throw new TypeError(`padBatch: label of row ${b} must be ${arrays ? `${width} finite numbers` : 'a finite number'}, got ${JSON.stringify(t)}`);
+    }
+  });
+  const labels = arrays ? (targets as number[][]).map((t) => [...t]) : [...(targets as number[])];
   return { B, T, inputIds, tokenTypeIds, attentionMask, labels };
 }
 
@@ -112,14 +110,14 @@ function checkRow(row: TokenizedRow, i: number): TokenizedRow {
 
 /**
  * Batches for training: for each epoch 0..epochs−1, the examples in epochOrder, cut into batches of `batchSize` (the
- * last one partial), each padded to its longest row. `regression` single-output targets are written as Float32Array.
+ * last one partial), each padded to its longest row; each batch can go to Trainer.step() as it is.
  * Lazy: yields one batch at a time; `tokenize` runs once per example, on first use.
  */
 export function* trainingBatches(
   examples: ReadonlyArray<Pick<LabeledExample, 'text' | 'textPair' | 'target'>>,
   tokenize: Tokenize,
-  options: BatchOptions & { epochs: number; regression?: boolean },
-): Generator<TrainBatch> {
+  options: BatchOptions & { epochs: number },
+): Generator<EpochBatch> {
   if (!Array.isArray(examples) || examples.length === 0) throw new RangeError('trainingBatches: no examples');
   if (typeof tokenize !== 'function') throw new TypeError('trainingBatches: tokenize must be a function');
   const batchSize = checkCount(options.batchSize, 'batchSize');
@@ -134,7 +132,6 @@ export function* trainingBatches(
     for (let start = 0, index = 0; start < order.length; start += batchSize, index++) {
       const rows = order.slice(start, start + batchSize);
       const padded = padBatch(rows.map(row), rows.map((i) => examples[i].target), padId);
-      if (options.regression && padded.labels instanceof Int32Array) padded.labels = Float32Array.from(padded.labels);
       yield { ...padded, rows, epoch, index };
     }
   }

@@ -10,6 +10,7 @@ import { BertTokenizer } from '../../src/tokenizer/index.ts';
 import { stepsPerRun, trainingBatches, type Tokenize } from '../../src/train/batches.ts';
 import { parseTsv } from '../../src/train/data.ts';
 import { evaluateLogits } from '../../src/train/metrics.ts';
+import type { TrainBatch } from '../../src/train/trainer-options.ts';
 import { fixturesDir } from '../model/fixture.ts';
 
 interface Row { line: number; text: string; textPair?: string; label: string; labelId: number; inputIds: number[]; tokenTypeIds: number[] }
@@ -76,6 +77,8 @@ describe('16-step fixture', () => {
     const examples = parseTsv(readFileSync(join(dir, 'train.tsv'), 'utf8'), spec, 'train.tsv');
     const batches = [...trainingBatches(examples, tokenize, { batchSize: ref.recipe.batchSize, epochs: ref.recipe.epochs, shuffle: ref.recipe.shuffle })];
     expect(batches).toHaveLength(ref.steps.length);
+    const forTrainer: TrainBatch[] = batches; // type-checked: each batch goes to Trainer.step() as it is
+    expect(forTrainer).toBe(batches);
     batches.forEach((b, i) => {
       const s = ref.steps[i];
       const where = `step ${s.step}`;
@@ -85,7 +88,7 @@ describe('16-step fixture', () => {
       expect(Array.from(b.inputIds), where).toEqual(s.inputIds);
       expect(Array.from(b.tokenTypeIds), where).toEqual(s.tokenTypeIds);
       expect(Array.from(b.attentionMask), where).toEqual(s.attentionMask);
-      expect(b.labels, where).toEqual(Int32Array.from(s.labels));
+      expect(b.labels, where).toEqual(s.labels);
     });
     // Padding matters in this fixture: some batches have rows shorter than their T.
     expect(ref.steps.some((s) => s.attentionMask.includes(0))).toBe(true);

@@ -43,24 +43,29 @@ describe('trainingBatches', () => {
     expect(Array.from(first.inputIds)).toEqual([2, 11, 3, 0, 0, 2, 12, 12, 3, 0, 2, 13, 13, 13, 3]);
     expect(Array.from(first.attentionMask)).toEqual([1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1]);
     expect(Array.from(first.tokenTypeIds)).toEqual(new Array(15).fill(0));
-    expect(first.labels).toEqual(Int32Array.of(0, 1, 2));
+    expect(first.labels).toEqual([0, 1, 2]);
     expect(batches.map((b) => [b.epoch, b.index])).toEqual([[0, 0], [0, 1], [0, 2]]);
   });
 
-  it('pairs get their token types; the pad id is configurable; multi-label targets stack as (B, L) floats', () => {
+  it('pairs get their token types; the pad id is configurable; multi-label targets stay rows', () => {
     const pairs = [{ text: 'a b', textPair: 'c', target: [1, 0] }, { text: 'd', target: [0, 1] }];
     const [b] = [...trainingBatches(pairs, tokenize, { batchSize: 4, epochs: 1, shuffle: false, padId: 9 })];
     expect(b.T).toBe(6);
     expect(Array.from(b.inputIds)).toEqual([2, 11, 11, 3, 11, 3, 2, 11, 3, 9, 9, 9]);
     expect(Array.from(b.tokenTypeIds)).toEqual([0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0]);
-    expect(b.labels).toEqual(Float32Array.of(1, 0, 0, 1));
+    expect(b.labels).toEqual([[1, 0], [0, 1]]);
   });
 
-  it('regression targets are floats even when they are whole numbers', () => {
-    const reg = [{ text: 'a', target: 1 }, { text: 'b', target: 2 }];
-    const [b] = [...trainingBatches(reg, tokenize, { batchSize: 2, epochs: 1, shuffle: false, regression: true })];
-    expect(b.labels).toEqual(Float32Array.of(1, 2));
-    expect(padBatch([{ inputIds: [1], tokenTypeIds: [0] }], [0.5]).labels).toEqual(Float32Array.of(0.5));
+  it('labels: the targets as Trainer.step() takes them (copies); mixed or non-finite targets refused', () => {
+    const target = [0.5, 2];
+    const [b] = [...trainingBatches([{ text: 'a', target }], tokenize, { batchSize: 2, epochs: 1 })];
+    expect(b.labels).toEqual([[0.5, 2]]);
+    expect((b.labels as number[][])[0]).not.toBe(target);
+    expect(padBatch([{ inputIds: [1], tokenTypeIds: [0] }], [0.5]).labels).toEqual([0.5]);
+    const two = [{ inputIds: [1], tokenTypeIds: [0] }, { inputIds: [1], tokenTypeIds: [0] }];
+    expect(() => padBatch(two, [1, [1]])).toThrow(/mix numbers and arrays/);
+    expect(() => padBatch(two, [[1], [1, 0]])).toThrow(/row 1 must be 1 finite numbers/);
+    expect(() => padBatch(two, [1, Number.NaN])).toThrow(/row 1 must be a finite number/);
   });
 
   it('shuffled epochs: same seed → same batches; every example once per epoch; tokenize once per example', () => {
