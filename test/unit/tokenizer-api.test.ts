@@ -147,6 +147,6 @@ describe('TokenizerClient in-thread (same handler as the Worker)', () => {
     const client = await TokenizerClient.inThread({ tokenizerJson: tokenizerJson(vocabText(), true) });
     expect(Array.from((await client.encode('Hello')).ids)).toEqual(Array.from(BertTokenizer.fromTokenizerJson(
       tokenizerJson(vocabText(), true)).encode('Hello').ids));
-    await expect(TokenizerClient.inThread({ tokenizerJson: { model: { type: 'BPE' } } })).rejects.toThrow(/unsupported model/);
+    await expect(TokenizerClient.inThread({ tokenizerJson: { model: { type: 'WordLevel' } } })).rejects.toThrow(/unsupported model/);
   });
 });
