@@ -1,5 +1,6 @@
 // The CPU backend's WebAssembly kernels against the float64 references of src/cpu/reference.ts on awkward shapes
-// (1 × 1, sizes off the 4-row tile, the 8-column panel and the 4-lane vector, T = 1, rows whose keys are all
+// (1 × 1, sizes off the 4-row tile, the 8-column panel and the 4-lane vector, more rows than one L2 row block
+// (70 × 1200 floats: blocks of 52 rows), T = 1, rows whose keys are all
 // masked). Shared by the Node test (SIMD128) and the browser test (relaxed SIMD where Chromium has it).
 import { expect, it } from 'vitest';
 import * as ref from '../../src/cpu/reference.ts';
@@ -11,7 +12,7 @@ import { expectClose, randomArray } from '../helpers/validate.ts';
 const tol = { atol: 2e-5, rtol: 2e-5 };
 
 export function kernelCases(kernels: () => Promise<WasmKernels>): void {
-  const gemmShapes: Array<[number, number, number]> = [[1, 1, 1], [1, 8, 4], [3, 5, 7], [4, 8, 16], [5, 9, 3], [7, 17, 33], [13, 24, 64], [2, 3, 100]];
+  const gemmShapes: Array<[number, number, number]> = [[1, 1, 1], [1, 8, 4], [3, 5, 7], [4, 8, 16], [5, 9, 3], [7, 17, 33], [13, 24, 64], [2, 3, 100], [70, 9, 1200]];
   for (const [M, N, K] of gemmShapes) {
     for (const epi of ['none', 'gelu', 'geluTanh', 'relu', 'tanh', 'residual'] as const) {
       it(`gemm ${M}×${N}×${K} ${epi}`, async () => {

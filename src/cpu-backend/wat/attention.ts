@@ -14,6 +14,25 @@ export function attentionScratchBytes(T: number, HS: number): number {
 export function attentionWat(relaxed: boolean): string {
   const fma = fmaOp(relaxed);
   const at = (base: string, idx: string) => `(i32.add (local.get ${base}) (i32.shl ${idx} (i32.const 2)))`;
+  const zero = (n: number) => Array.from({ length: n }, (_, i) => `(local.set $a${i} (v128.const i32x4 0 0 0 0))`).join(' ');
+  // Scores of 4 keys from their dot products: scaled, mask bias added, stored, running max updated.
+  const finishScores = (acc: string, j: string) => `(local.set ${acc} ${fma(`(local.get ${acc})`, '(f32x4.splat (local.get $scale))', `(v128.load ${at('$mb', j)})`)})
+          (v128.store ${at('$s', j)} (local.get ${acc}))
+          (local.set $mx (f32x4.max (local.get $mx) (local.get ${acc})))`;
+  // A pass over every key for `width` head features from d on (width / 4 accumulators), while they last.
+  const pvPass = (width: number, n: number) => `(block $pv${width}d (loop $pv${width}l (br_if $pv${width}d (i32.gt_u (i32.add (local.get $d) (i32.const ${width})) (local.get $HS)))
+          ${zero(n)}
+          (local.set $sp (local.get $s))
+          (local.set $v ${at('$vb', '(local.get $d)')})
+          (local.set $j (local.get $T))
+          (block $pj${width}d (loop $pj${width}l (br_if $pj${width}d (i32.eqz (local.get $j)))
+            (local.set $qs (v128.load32_splat (local.get $sp)))
+            ${Array.from({ length: n }, (_, i) => `(local.set $a${i} ${fma('(local.get $qs)', `(v128.load offset=${16 * i} (local.get $v))`, `(local.get $a${i})`)})`).join('\n            ')}
+            (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
+            (local.set $v (i32.add (local.get $v) (local.get $rs)))
+            (local.set $j (i32.sub (local.get $j) (i32.const 1))) (br $pj${width}l)))
+          ${Array.from({ length: n }, (_, i) => `(v128.store offset=${16 * i} ${at('$o', '(local.get $d)')} (f32x4.mul (local.get $a${i}) (local.get $pv)))`).join('\n          ')}
+          (local.set $d (i32.add (local.get $d) (i32.const ${width}))) (br $pv${width}l)))`;
   return `
   (func $hmax (param $v v128) (result f32)
     (f32.max (f32.max (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
@@ -25,7 +44,10 @@ export function attentionWat(relaxed: boolean): string {
       (local $h i32) (local $base i32) (local $i i32) (local $j i32) (local $d i32) (local $q i32) (local $o i32)
       (local $v i32) (local $HS4 i32) (local $scale f32) (local $acc v128) (local $mx v128) (local $sum v128)
       (local $m f32) (local $inv f32) (local $pj f32) (local $pv v128) (local $lastB i32)
+      (local $kp i32) (local $qp i32) (local $qs v128) (local $T4b i32) (local $vb i32) (local $sp i32)
+      (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $T4 (i32.and (i32.add (local.get $T) (i32.const 3)) (i32.const -4)))
+    (local.set $T4b (i32.shl (local.get $T4) (i32.const 2)))
     (local.set $C (i32.mul (local.get $NH) (local.get $HS)))
     (local.set $rs (i32.mul (local.get $C) (i32.const 12)))
     (local.set $HS4 (i32.and (local.get $HS) (i32.const -4)))
@@ -64,20 +86,34 @@ export function attentionWat(relaxed: boolean): string {
       (local.set $i (i32.const 0))
       (block $queries (loop $query (br_if $queries (i32.ge_u (local.get $i) (local.get $T)))
         (local.set $q (i32.add (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rs))) (i32.shl (i32.mul (local.get $h) (local.get $HS)) (i32.const 2))))
-        ;; scores, 4 keys at a time: s[j] = (q·k_j)·scale + maskBias[j]
+        ;; scores s[j] = (q·k_j)·scale + maskBias[j]: 16 keys per pass over q (four accumulators), then 4
         (local.set $mx (f32x4.splat (f32.const -inf)))
         (local.set $j (i32.const 0))
-        (block $sd (loop $sl (br_if $sd (i32.ge_u (local.get $j) (local.get $T4)))
-          (local.set $acc (v128.const i32x4 0 0 0 0))
-          (local.set $d (i32.const 0))
-          (block $dd (loop $dl (br_if $dd (i32.ge_u (local.get $d) (local.get $HS)))
-            (local.set $acc ${fma(`(f32x4.splat (f32.load ${at('$q', '(local.get $d)')}))`,
-              `(v128.load ${at('$kt', '(i32.add (i32.mul (local.get $d) (local.get $T4)) (local.get $j))')})`, '(local.get $acc)')})
-            (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $dl)))
-          (local.set $acc ${fma('(local.get $acc)', '(f32x4.splat (local.get $scale))', `(v128.load ${at('$mb', '(local.get $j)')})`)})
-          (v128.store ${at('$s', '(local.get $j)')} (local.get $acc))
-          (local.set $mx (f32x4.max (local.get $mx) (local.get $acc)))
-          (local.set $j (i32.add (local.get $j) (i32.const 4))) (br $sl)))
+        (block $s16d (loop $s16l (br_if $s16d (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $T4)))
+          ${zero(4)}
+          (local.set $kp ${at('$kt', '(local.get $j)')})
+          (local.set $qp (local.get $q))
+          (local.set $d (local.get $HS))
+          (block $dd (loop $dl (br_if $dd (i32.eqz (local.get $d)))
+            (local.set $qs (v128.load32_splat (local.get $qp)))
+            ${[0, 1, 2, 3].map((i) => `(local.set $a${i} ${fma('(local.get $qs)', `(v128.load offset=${16 * i} (local.get $kp))`, `(local.get $a${i})`)})`).join('\n            ')}
+            (local.set $qp (i32.add (local.get $qp) (i32.const 4)))
+            (local.set $kp (i32.add (local.get $kp) (local.get $T4b)))
+            (local.set $d (i32.sub (local.get $d) (i32.const 1))) (br $dl)))
+          ${[0, 1, 2, 3].map((i) => finishScores(`$a${i}`, `(i32.add (local.get $j) (i32.const ${4 * i}))`)).join('\n          ')}
+          (local.set $j (i32.add (local.get $j) (i32.const 16))) (br $s16l)))
+        (block $s4d (loop $s4l (br_if $s4d (i32.ge_u (local.get $j) (local.get $T4)))
+          ${zero(1)}
+          (local.set $kp ${at('$kt', '(local.get $j)')})
+          (local.set $qp (local.get $q))
+          (local.set $d (local.get $HS))
+          (block $d4d (loop $d4l (br_if $d4d (i32.eqz (local.get $d)))
+            (local.set $a0 ${fma('(v128.load32_splat (local.get $qp))', '(v128.load (local.get $kp))', '(local.get $a0)')})
+            (local.set $qp (i32.add (local.get $qp) (i32.const 4)))
+            (local.set $kp (i32.add (local.get $kp) (local.get $T4b)))
+            (local.set $d (i32.sub (local.get $d) (i32.const 1))) (br $d4l)))
+          ${finishScores('$a0', '(local.get $j)')}
+          (local.set $j (i32.add (local.get $j) (i32.const 4))) (br $s4l)))
         (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $T)) (local.get $i)) (local.get $C))
           (i32.mul (local.get $h) (local.get $HS))) (i32.const 2))))
         (local.set $m (call $hmax (local.get $mx)))
@@ -92,31 +128,24 @@ export function attentionWat(relaxed: boolean): string {
           (local.set $j (i32.add (local.get $j) (i32.const 4))) (br $el)))
         (local.set $m (call $hsum (local.get $sum)))
         (local.set $inv (select (f32.div (f32.const 1) (local.get $m)) (f32.const 0) (f32.gt (local.get $m) (f32.const 0))))
-        ;; out row = 0, then += p_j·v_j for the keys with p_j ≠ 0, then · 1/sum
+        ;; out = (Σ_j p_j·v_j)/sum, 16 head features per pass over the keys (four accumulators), then 4, then 1
+        (local.set $vb (i32.add (local.get $base) (i32.shl (i32.add (i32.shl (local.get $C) (i32.const 1)) (i32.mul (local.get $h) (local.get $HS))) (i32.const 2))))
+        (local.set $pv (f32x4.splat (local.get $inv)))
         (local.set $d (i32.const 0))
-        (block $zd (loop $zl (br_if $zd (i32.ge_u (local.get $d) (local.get $HS)))
-          (f32.store ${at('$o', '(local.get $d)')} (f32.const 0))
-          (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $zl)))
-        (local.set $j (i32.const 0))
-        (block $pd (loop $pl (br_if $pd (i32.ge_u (local.get $j) (local.get $T)))
-          (local.set $pj (f32.load ${at('$s', '(local.get $j)')}))
-          (if (f32.ne (local.get $pj) (f32.const 0)) (then
-            (local.set $v (i32.add (i32.add (local.get $base) (i32.mul (local.get $j) (local.get $rs)))
-              (i32.shl (i32.add (i32.shl (local.get $C) (i32.const 1)) (i32.mul (local.get $h) (local.get $HS))) (i32.const 2))))
-            (local.set $pv (f32x4.splat (local.get $pj)))
-            (local.set $d (i32.const 0))
-            (block $vd (loop $vl (br_if $vd (i32.ge_u (local.get $d) (local.get $HS4)))
-              (v128.store ${at('$o', '(local.get $d)')} ${fma('(local.get $pv)', `(v128.load ${at('$v', '(local.get $d)')})`, `(v128.load ${at('$o', '(local.get $d)')})`)})
-              (local.set $d (i32.add (local.get $d) (i32.const 4))) (br $vl)))
-            (block $vsd (loop $vsl (br_if $vsd (i32.ge_u (local.get $d) (local.get $HS)))
-              (f32.store ${at('$o', '(local.get $d)')} (f32.add (f32.load ${at('$o', '(local.get $d)')})
-                (f32.mul (local.get $pj) (f32.load ${at('$v', '(local.get $d)')}))))
-              (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $vsl)))))
-          (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $pl)))
-        (local.set $d (i32.const 0))
-        (block $nd (loop $nl (br_if $nd (i32.ge_u (local.get $d) (local.get $HS)))
-          (f32.store ${at('$o', '(local.get $d)')} (f32.mul (f32.load ${at('$o', '(local.get $d)')}) (local.get $inv)))
-          (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $nl)))
+        ${pvPass(16, 4)}
+        ${pvPass(4, 1)}
+        (block $vsd (loop $vsl (br_if $vsd (i32.ge_u (local.get $d) (local.get $HS)))
+          (local.set $pj (f32.const 0))
+          (local.set $sp (local.get $s))
+          (local.set $v ${at('$vb', '(local.get $d)')})
+          (local.set $j (local.get $T))
+          (block $vjd (loop $vjl (br_if $vjd (i32.eqz (local.get $j)))
+            (local.set $pj (f32.add (local.get $pj) (f32.mul (f32.load (local.get $sp)) (f32.load (local.get $v)))))
+            (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
+            (local.set $v (i32.add (local.get $v) (local.get $rs)))
+            (local.set $j (i32.sub (local.get $j) (i32.const 1))) (br $vjl)))
+          (f32.store ${at('$o', '(local.get $d)')} (f32.mul (local.get $pj) (local.get $inv)))
+          (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $vsl)))
         ;; the probabilities, for attentionProbs
         (if (local.get $probs) (then
           (local.set $v (i32.add (local.get $probs) (i32.shl (i32.mul (i32.add (i32.mul (local.get $bh0) (local.get $T)) (local.get $i)) (local.get $T)) (i32.const 2))))
