@@ -36,8 +36,10 @@ function byteLevel(tokens: readonly string[]): string {
   return new TextDecoder().decode(Uint8Array.from(bytes));
 }
 
-export function decodeTokens(tokens: readonly string[], decoder: DecoderSpec | null): string {
+/** `{ prefix, cleanup }` without a kind is the WordPiece decoder (src/tasks passes that shape). */
+export function decodeTokens(tokens: readonly string[], decoder: DecoderSpec | { prefix: string; cleanup: boolean } | null): string {
   if (decoder === null) return tokens.join(' ');
+  if (!('kind' in decoder)) decoder = { kind: 'wordpiece', ...decoder };
   if (decoder.kind === 'byteLevel') return byteLevel(tokens);
   if (decoder.kind === 'metaspace') {
     return tokens.map((t, i) => {
