@@ -2,7 +2,9 @@
 // HF's loss), composed only from the per-op references of reference.ts and backward.ts. It is the specification
 // of the training plan's gradient chain: which activations the forward must keep, which gradient flows where
 // (the residual stream's two paths, the pooler's [CLS] rows), and the parameter names (HF's, with `bert.`).
-// test/unit/bert-backward-pytorch.test.ts compares it with PyTorch autograd on the tiny fixtures. Dropout is 0.
+// test/unit/bert-backward-pytorch.test.ts compares it with PyTorch autograd on the tiny fixtures (dropout 0).
+// With `dropout`, HF's hidden dropout runs at the training plan's sites with the plan's masks (bwd.dropout: the
+// kernels' hash), so test/unit/train-dropout.test.ts can check the GPU's gradient with dropout on.
 import * as bwd from './backward.ts';
 import * as ref from './reference.ts';
 
@@ -100,6 +102,16 @@ interface LayerSaved {
   outSum: Float64Array; // pre-LayerNorm sum inter·W2ᵀ + b2 + a
 }
 
+/**
+ * Hidden dropout as the training plan (src/train/train-graph.ts) applies it: seeds[0] after the embedding LayerNorm,
+ * seeds[1 + 2l] on layer l's attention output dense, seeds[2 + 2l] on its FFN output dense (both before the residual
+ * add), seeds[1 + 2L] on the pooled output before the classifier. Element index = row-major index in the tensor.
+ */
+export interface HiddenDropout {
+  p: number;
+  seeds: readonly number[];
+}
+
 export interface BertBackwardResult {
   loss: number;
   logits: Float64Array;
@@ -117,7 +129,14 @@ function rowsAt(x: Float64Array, rows: readonly number[], C: number): Float64Arr
  * Loss and every parameter's gradient for one batch, float64 (weights given as f32 or f64 arrays by HF name).
  * The loss is HF's batch mean, so the gradients are those PyTorch's loss.backward() leaves in .grad.
  */
-export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string, Arr>, batch: TrainBatch, problem: ProblemType): BertBackwardResult {
+export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string, Arr>, batch: TrainBatch, problem: ProblemType, dropout?: HiddenDropout): BertBackwardResult {
+  const threshold = dropout ? Math.min(0xffffffff, Math.round(dropout.p * 4294967296)) : 0;
+  const D = (x: Float64Array, site: number): Float64Array => {
+    if (!dropout || dropout.p === 0) return x;
+    const seed = dropout.seeds[site];
+    if (seed === undefined) throw new Error(`bert-backward: no dropout seed for site ${site}`);
+    return bwd.dropout(x, seed, threshold, 1 / (1 - dropout.p));
+  };
   const shapes = bertParameterShapes(s);
   const W = (name: string): Arr => {
     const w = weights.get(name);
@@ -152,7 +171,7 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
     if (!(types[r] >= 0 && types[r] < s.typeVocab)) throw new Error(`bert-backward: token type ${types[r]} at row ${r} is outside [0, ${s.typeVocab})`);
     for (let c = 0; c < C; c++) embSum[r * C + c] = word[ids[r] * C + c] + pos[(r % T) * C + c] + typ[types[r] * C + c];
   }
-  let x = ref.layerNorm(embSum, W('bert.embeddings.LayerNorm.weight'), W('bert.embeddings.LayerNorm.bias'), R, C, s.eps);
+  let x = D(ref.layerNorm(embSum, W('bert.embeddings.LayerNorm.weight'), W('bert.embeddings.LayerNorm.bias'), R, C, s.eps), 0);
   const saved: LayerSaved[] = [];
   for (let l = 0; l < s.layers; l++) {
     const L = `bert.encoder.layer.${l}.`;
@@ -166,19 +185,19 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
       qkv.set(v.subarray(r * C, (r + 1) * C), r * 3 * C + 2 * C);
     }
     const ctx = ref.attention(qkv, mask, B, T, s.heads, HS);
-    const attnSum = ref.add(ref.matmul(ctx, W(`${L}attention.output.dense.weight`), W(`${L}attention.output.dense.bias`), R, C, C), x);
+    const attnSum = ref.add(D(ref.matmul(ctx, W(`${L}attention.output.dense.weight`), W(`${L}attention.output.dense.bias`), R, C, C), 1 + 2 * l), x);
     const a = ref.layerNorm(attnSum, W(`${L}attention.output.LayerNorm.weight`), W(`${L}attention.output.LayerNorm.bias`), R, C, s.eps);
     const interPre = ref.matmul(a, W(`${L}intermediate.dense.weight`), W(`${L}intermediate.dense.bias`), R, I, C);
     const act = s.activation === 'gelu' ? ref.geluErf : s.activation === 'geluTanh' ? ref.geluTanh : ref.relu;
     const inter = interPre.map(act);
-    const outSum = ref.add(ref.matmul(inter, W(`${L}output.dense.weight`), W(`${L}output.dense.bias`), R, C, I), a);
+    const outSum = ref.add(D(ref.matmul(inter, W(`${L}output.dense.weight`), W(`${L}output.dense.bias`), R, C, I), 2 + 2 * l), a);
     saved.push({ x, qkv, ctx, attnSum, a, interPre, inter, outSum });
     x = ref.layerNorm(outSum, W(`${L}output.LayerNorm.weight`), W(`${L}output.LayerNorm.bias`), R, C, s.eps);
   }
   const clsRows = Array.from({ length: B }, (_, b) => b * T);
   const cls = rowsAt(x, clsRows, C);
   const poolPre = ref.matmul(cls, W('bert.pooler.dense.weight'), W('bert.pooler.dense.bias'), B, C, C);
-  const pooled = poolPre.map(Math.tanh);
+  const pooled = D(poolPre.map(Math.tanh), 1 + 2 * s.layers);
   const NL = s.numLabels;
   const logits = ref.matmul(pooled, W('classifier.weight'), W('classifier.bias'), B, NL, C);
 
@@ -196,7 +215,7 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
   const grads = new Map<string, Float64Array>();
   const head = bwd.matmulBackward(pooled, W('classifier.weight'), lossResult.dlogits, B, NL, C);
   grads.set('classifier.weight', head.dw).set('classifier.bias', head.db);
-  const dPoolPre = bwd.activationBackward('tanh', poolPre, head.dx);
+  const dPoolPre = bwd.activationBackward('tanh', poolPre, D(head.dx, 1 + 2 * s.layers));
   const pool = bwd.matmulBackward(cls, W('bert.pooler.dense.weight'), dPoolPre, B, C, C);
   grads.set('bert.pooler.dense.weight', pool.dw).set('bert.pooler.dense.bias', pool.db);
   // Only the [CLS] rows reach the pooler: the last hidden state's gradient is zero elsewhere.
@@ -207,7 +226,7 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
     const sv = saved[l];
     const ln2 = bwd.layerNormBackward(sv.outSum, W(`${L}output.LayerNorm.weight`), dx, R, C, s.eps);
     grads.set(`${L}output.LayerNorm.weight`, ln2.dgamma).set(`${L}output.LayerNorm.bias`, ln2.dbeta);
-    const ffnOut = bwd.matmulBackward(sv.inter, W(`${L}output.dense.weight`), ln2.dh, R, C, I);
+    const ffnOut = bwd.matmulBackward(sv.inter, W(`${L}output.dense.weight`), D(ln2.dh, 2 + 2 * l), R, C, I);
     grads.set(`${L}output.dense.weight`, ffnOut.dw).set(`${L}output.dense.bias`, ffnOut.db);
     const dInterPre = bwd.activationBackward(s.activation, sv.interPre, ffnOut.dx);
     const ffnIn = bwd.matmulBackward(sv.a, W(`${L}intermediate.dense.weight`), dInterPre, R, I, C);
@@ -215,7 +234,7 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
     const da = ref.add(ln2.dh, ffnIn.dx); // a feeds the FFN and the residual: two contributions
     const ln1 = bwd.layerNormBackward(sv.attnSum, W(`${L}attention.output.LayerNorm.weight`), da, R, C, s.eps);
     grads.set(`${L}attention.output.LayerNorm.weight`, ln1.dgamma).set(`${L}attention.output.LayerNorm.bias`, ln1.dbeta);
-    const attnOut = bwd.matmulBackward(sv.ctx, W(`${L}attention.output.dense.weight`), ln1.dh, R, C, C);
+    const attnOut = bwd.matmulBackward(sv.ctx, W(`${L}attention.output.dense.weight`), D(ln1.dh, 1 + 2 * l), R, C, C);
     grads.set(`${L}attention.output.dense.weight`, attnOut.dw).set(`${L}attention.output.dense.bias`, attnOut.db);
     const dqkv = bwd.attentionBackward(sv.qkv, mask, attnOut.dx, B, T, s.heads, HS);
     dx = Float64Array.from(ln1.dh); // x feeds Q, K, V and the residual
@@ -227,7 +246,7 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
       for (let i = 0; i < dx.length; i++) dx[i] += mm.dx[i];
     }
   }
-  const lnE = bwd.layerNormBackward(embSum, W('bert.embeddings.LayerNorm.weight'), dx, R, C, s.eps);
+  const lnE = bwd.layerNormBackward(embSum, W('bert.embeddings.LayerNorm.weight'), D(dx, 0), R, C, s.eps);
   grads.set('bert.embeddings.LayerNorm.weight', lnE.dgamma).set('bert.embeddings.LayerNorm.bias', lnE.dbeta);
   const emb = bwd.embeddingBackward(ids, types, lnE.dh, B, T, C, s.vocab, s.maxPositions, s.typeVocab);
   grads.set('bert.embeddings.word_embeddings.weight', emb.dWord);

@@ -38,6 +38,11 @@ const storage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBuff
 const FORWARD = new Set<Phase>(['forward']);
 const TRAIN = new Set<Phase>(['forward', 'loss', 'backward']);
 
+/** The dropout seed of every site (see train-graph.ts) at a micro-step: what the CPU reference needs to replay masks. */
+export function dropoutSeeds(seed: number, microStep: number, sites: number): number[] {
+  return Array.from({ length: sites }, (_, i) => siteSeed(seed, microStep, i));
+}
+
 /** A 32-bit mix (murmur3's finaliser) of the run seed, the micro-step and the dropout site: one seed per site. */
 function siteSeed(seed: number, microStep: number, site: number): number {
   let h = (seed ^ Math.imul(microStep + 1, 0x9e3779b1) ^ Math.imul(site + 1, 0x85ebca77)) >>> 0;
@@ -233,7 +238,7 @@ export class Trainer {
       }
     }
     const sites = plan.graph.dropoutSites;
-    const seeds = Array.from({ length: sites }, (_, i) => siteSeed(this.options.seed, this.microSteps, i));
+    const seeds = dropoutSeeds(this.options.seed, this.microSteps, sites);
     plan.writeUniforms({ dropout: { p: training ? this.options.hiddenDropout : 0, seeds }, segments: counts });
     return plan;
   }

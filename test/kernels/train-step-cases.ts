@@ -24,7 +24,11 @@ export function batchOf(c: Pick<TrainRefCase, 'inputIds' | 'tokenTypeIds' | 'att
   };
 }
 
-const norm = (a: ArrayLike<number>) => Math.sqrt(Array.prototype.reduce.call(a, (s: number, v: number) => s + v * v, 0) as number);
+const norm = (a: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return Math.sqrt(s);
+};
 /** ‖a − b‖ / ‖b‖ (absolute ‖a − b‖ when b is 0: the attention key bias's gradient is exactly 0). */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

@@ -141,7 +141,7 @@ describe('Trainer options (Dawn)', () => {
     try {
       const b = batchOf(c);
       await expect(trainer.step({ ...b, B: 3 })).rejects.toThrow(/batch.inputIds must have B·T/);
-      await expect(trainer.step({ ...b, inputIds: b.inputIds.map((v, i) => (i === 4 ? 9999 : v)) })).rejects.toThrow(/batch.inputIds\[4\] = 9999/);
+      await expect(trainer.step({ ...b, inputIds: Array.from(b.inputIds, (v, i) => (i === 4 ? 9999 : v)) })).rejects.toThrow(/batch.inputIds\[4\] = 9999/);
       await expect(trainer.step({ ...b, labels: [0, 7] })).rejects.toThrow(/batch.labels\[1\] = 7/);
       await expect(trainer.step({ ...b, labels: [0] })).rejects.toThrow(/batch.labels must be an array of B = 2/);
       await expect(trainer.step({ ...b, T: 99, inputIds: [], tokenTypeIds: [], attentionMask: [] })).rejects.toThrow(/batch.T 99 exceeds max_position_embeddings/);
