@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BufferRegistry } from '../../src/gpu/buffers.ts';
 import { loadBertWeights, openModel } from '../../src/hub/model.ts';
 import { dirProvider } from '../../src/hub/node-files.ts';
-import { BertModel, type BertOutputName } from '../../src/model/bert-model.ts';
+import { BertModel, type BertModelOptions, type BertOutputName } from '../../src/model/bert-model.ts';
 import type { BertHead } from '../../src/model/config.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { expectClose } from '../helpers/validate.ts';
@@ -44,11 +44,11 @@ export function readFamilyReference(folder: string): { family: string; cases: Fa
   return JSON.parse(readFileSync(join(fixturesDir, folder, 'reference.json'), 'utf8'));
 }
 
-export async function loadFamilyModel(folder: string, head?: BertHead): Promise<BertModel> {
+export async function loadFamilyModel(folder: string, head?: BertHead, options: BertModelOptions = {}): Promise<BertModel> {
   const gpu = await getTestGpu();
   const files = await openModel(dirProvider(join(fixturesDir, folder)));
   const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), { storage: 'f32', head });
-  return BertModel.create(gpu, loaded);
+  return BertModel.create(gpu, loaded, { tune: 'off', ...options });
 }
 
 /**
@@ -91,5 +91,19 @@ export function describeFamilyHeads(folder: string, heads: Array<[BertHead, stri
         expect(model.registry.liveCount).toBe(0);
       });
     }
+
+    // The GPU kernel profile fuses attention with its output projection, reading each block's output weight
+    // transposed at load: the same logits from the family's block names (ALBERT: shared blocks transposed once).
+    it('sequence-classification with the GPU kernel profile (fused attention output)', async () => {
+      const model = await loadFamilyModel(folder, 'sequence-classification', { kernelProfile: 'gpu' });
+      try {
+        for (const c of ref.cases) {
+          const out = await model.forward(batchOf(c), ['logits']);
+          expectClose(`gpu profile ${c.name} logits vs fp64`, out.logits!, (c.logits as RefTensor).data, tol);
+        }
+      } finally {
+        await model.dispose();
+      }
+    });
   });
 }
