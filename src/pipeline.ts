@@ -65,10 +65,11 @@ const onMainThread = () => typeof window !== 'undefined' && typeof document !== 
 
 /**
  * Loads a model for a task and resolves to a function that runs it, like transformers.js's `pipeline()`. In a page
- * the model runs in a module Worker that owns the GPU device; inside a Worker, or with `worker: false` or a
- * `device`, it runs on the calling thread. Weights stream into GPU memory as they download and are kept in Cache
+ * the model runs in a module Worker that owns the GPU device (or the CPU backend's memory); inside a Worker, or with
+ * `worker: false` or a GPUDevice, it runs on the calling thread. Without WebGPU (or with `device: 'cpu'`, or
+ * 'auto' on a software adapter) it runs on the CPU backend (WebAssembly SIMD); `info.device` says which and why. Weights stream into GPU memory as they download and are kept in Cache
  * Storage for the next load. Rejects with an error that names the file or field when the model cannot serve the
- * task, and when WebGPU is missing.
+ * task, and when `device: 'gpu'` is asked for where WebGPU is missing.
  *
  * @param task - What to run: labels with scores.
  * @param model - A Hub id (`org/name`, `org/name@revision`), the http(s) URL of a model folder, or the files of a
@@ -115,9 +116,9 @@ export async function pipeline(task: TaskName, model: ModelInput, options: Pipel
   }
   const workerUrl = new URL(runtimeWorkerUrl, location.href);
   const started = startRuntimeWorker(workerUrl);
-  const { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune } = o;
+  const { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune, backend: device } = o;
   try {
-    const rt = await WorkerRuntime.create(started.worker, task, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune }, o.onProgress, o.signal);
+    const rt = await WorkerRuntime.create(started.worker, task, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune, device }, o.onProgress, o.signal);
     sendReady(o, task, typeof model === 'string' ? model : rt.info.model);
     return everyPipeline(makeCallable(rt));
   } catch (e) {

@@ -152,6 +152,25 @@ export class CpuBertModel {
     return Uint32Array.from(rows);
   }
 
+  /**
+   * The kernels each op kind runs on, in `info.kernels`' form (op kind → kernel names), from the (1, 128) graph:
+   * the module's exports, with the SIMD flavour.
+   */
+  kernelChoices(): Partial<Record<string, string[]>> {
+    const flavour = this.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd128';
+    const names: Record<string, string[]> = {
+      embedding: ['embedding'], matmul: ['gemm'], matmulLayernorm: ['gemm', 'layernorm'], layernorm: ['layernorm'], gatherRows: ['copy'],
+      attention: ['attention'], attentionProbs: ['attention'], attentionOutput: ['attention', 'gemm', 'layernorm'],
+    };
+    const graph = buildBertGraph(this.config, {
+      B: 1, T: Math.min(128, this.config.maxPositionEmbeddings), dtype: 'f32', head: this.head, hasPooler: this.hasPooler,
+      mlmRows: hasMaskedLmHead(this.head) ? 1 : 0, untiedDecoder: !this.config.tieWordEmbeddings,
+    });
+    const out: Partial<Record<string, string[]>> = {};
+    for (const op of graph.ops) out[op.kind] ??= names[op.kind].map((n) => `${flavour}.${n}`);
+    return out;
+  }
+
   /** Plans cached (one per batch shape seen lately). */
   get planStats(): { plans: number; planBuffers: number } {
     return { plans: this.plans.size, planBuffers: 0 };

@@ -1,5 +1,5 @@
-// pipeline()'s options as transformers.js spells them, turned into bertgpu's: `device: 'webgpu'` (or a GPUDevice of
-// your own), `dtype: 'fp32' | 'fp16' | 'auto'` (bertgpu's 'f32'/'f16' stay), `progress_callback` with
+// pipeline()'s options as transformers.js spells them, turned into bertgpu's: `device: 'auto' | 'gpu' | 'cpu'`
+// (transformers.js's 'webgpu' and 'wasm' mean 'gpu' and 'cpu'; or a GPUDevice of your own), `dtype: 'fp32' | 'fp16' | 'auto'` (bertgpu's 'f32'/'f16' stay), `progress_callback` with
 // transformers.js's event objects (initiate / download / progress / done per file, then ready). An unknown option is
 // a TypeError naming it (and the right spelling when it is close to a known one).
 import { unknownOption } from '../tasks/options.ts';
@@ -58,10 +58,17 @@ const UNSUPPORTED: Record<string, string> = {
   config: 'bertgpu reads config.json from the model folder',
 };
 
+/** The `device` option as a backend: 'auto' also moves a software WebGPU adapter to the CPU (src/runtime/device-choice.ts). */
+export type BackendOption = 'auto' | 'gpu' | 'cpu';
+
+const BACKEND_OF: Record<string, BackendOption> = { auto: 'auto', gpu: 'gpu', webgpu: 'gpu', cpu: 'cpu', wasm: 'cpu' };
+
 /** The options after mapping: what the runtime takes. */
 export interface NormalizedPipelineOptions {
   dtype?: 'f32' | 'f16' | 'auto';
   device?: GPUDevice;
+  /** Which backend: the `device` option's string (absent: WebGPU, the CPU where WebGPU is unavailable). */
+  backend?: BackendOption;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
   worker?: boolean;
@@ -96,12 +103,14 @@ export function normalizePipelineOptions(options: unknown, modelName: string): N
   }
   if (o.device !== undefined && o.device !== null) {
     if (typeof o.device === 'string') {
-      if (o.device === 'wasm' || o.device === 'cpu') throw new Error(`device '${o.device}': bertgpu has no CPU backend yet; it runs on WebGPU only (device: 'webgpu')`);
-      if (!['webgpu', 'gpu', 'auto'].includes(o.device)) throw new TypeError(`device must be 'webgpu' (or a GPUDevice), got '${o.device}'`);
+      const backend = BACKEND_OF[o.device];
+      if (!backend) throw new TypeError(`device must be 'auto', 'gpu', 'cpu' (transformers.js's 'webgpu', 'wasm') or a GPUDevice, got '${o.device}'`);
+      out.backend = backend;
     } else if (typeof o.device === 'object' && typeof (o.device as GPUDevice).createBuffer === 'function') {
       out.device = o.device as GPUDevice;
+      out.backend = 'gpu';
     } else {
-      throw new TypeError("device must be 'webgpu' or a GPUDevice");
+      throw new TypeError("device must be 'auto', 'gpu', 'cpu' or a GPUDevice");
     }
   }
   for (const k of ['onProgress', 'progress_callback'] as const) {

@@ -13,6 +13,8 @@ export interface WorkerPipelineOptions {
   maxBatchSize?: number;
   kernelProfile?: 'gpu' | 'software' | 'auto';
   tune?: 'auto' | 'off' | 'on';
+  /** The `device` option's backend ('auto' | 'gpu' | 'cpu'); a GPUDevice never crosses (it runs in-thread). */
+  device?: 'auto' | 'gpu' | 'cpu';
 }
 
 export type ToWorker =

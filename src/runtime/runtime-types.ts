@@ -22,10 +22,13 @@ export interface PipelineOptions extends ProviderOptions {
   /** Browser: run in a dedicated Worker (default true). Ignored in Node. */
   worker?: boolean;
   /**
-   * 'webgpu' (the default; 'gpu' and 'auto' mean the same), or your own GPUDevice (never destroyed by bertgpu; f16 is
-   * used only if it was created with shader-f16). 'wasm' and 'cpu' are refused: bertgpu has no CPU backend yet.
+   * Where the model runs. 'gpu' (transformers.js's 'webgpu'): WebGPU, or an error where it is missing. 'cpu' ('wasm'):
+   * the CPU backend, WebAssembly SIMD kernels (f32). 'auto': WebGPU on a hardware adapter, the CPU when WebGPU is
+   * missing, returns no adapter, or the adapter is a software one (SwiftShader, lavapipe). Absent: WebGPU on any
+   * adapter, the CPU only where WebGPU is unavailable. Or your own GPUDevice (never destroyed by bertgpu; f16 is used
+   * only if it was created with shader-f16). `info.device` says which backend runs and why.
    */
-  device?: GPUDevice | 'webgpu' | 'gpu' | 'auto';
+  device?: GPUDevice | 'auto' | 'gpu' | 'cpu' | 'webgpu' | 'wasm';
   /** Most sequences per forward when calls are micro-batched (default 32). */
   maxBatchSize?: number;
   /**
@@ -52,7 +55,10 @@ export interface PipelineInfo {
   dtype: 'f32' | 'f16';
   /** Why that precision: the option asked for it, or what dtype 'auto' found (the f16 probe's agreement with f32). */
   dtypeReason: string;
-  /** The WebGPU adapter in use, from its GPUAdapterInfo and features. */
+  /**
+   * The WebGPU adapter in use, from its GPUAdapterInfo and features; on the CPU backend the WebAssembly engine
+   * (vendor 'cpu', architecture 'wasm-simd128' or 'wasm-relaxed-simd').
+   */
   adapter: {
     /** e.g. 'nvidia', 'mesa'. */
     vendor: string;
@@ -71,8 +77,13 @@ export interface PipelineInfo {
   labels: string[];
   /** The width of the hidden states, the length of an embedding vector. */
   hiddenSize: number;
-  /** The kernel profile the model runs with ('gpu' or 'software': the kernelProfile option, or the adapter's). */
-  kernelProfile: 'gpu' | 'software';
+  /**
+   * The kernel profile the model runs with ('gpu' or 'software': the kernelProfile option, or the adapter's; 'cpu'
+   * on the CPU backend).
+   */
+  kernelProfile: 'gpu' | 'software' | 'cpu';
+  /** The backend the model runs on ('gpu': WebGPU, 'cpu': WebAssembly SIMD) and why it was chosen. */
+  device: { backend: 'gpu' | 'cpu'; reason: string };
   /** The kernels that run each op kind of a forward (one sequence of up to 128 tokens), in plan order. */
   kernels: Partial<Record<string, string[]>>;
   /**

@@ -1,6 +1,6 @@
-// The runtime behind a pipeline: model + tokenizer on one GPU device, a micro-batcher in front of the encoder, the
-// task's pre/post-processing, f16 selection for dtype 'auto', and recovery from a lost device. Runs wherever the GPU
-// is: in a Worker (the browser default) or in-thread.
+// The runtime behind a pipeline: model + tokenizer on one GPU device or on the CPU backend (device-choice.ts), a
+// micro-batcher in front of the encoder, the task's pre/post-processing, f16 selection for dtype 'auto', and recovery
+// from a lost device. Runs wherever the GPU is: in a Worker (the browser default) or in-thread.
 import { wrapDevice, type GpuContext } from '../gpu/device.ts';
 import type { FileProvider } from '../hub/files.ts';
 import { sequenceClassificationLoss, type Labels } from '../model/heads.ts';
@@ -17,6 +17,8 @@ import { isFileProvider, type Environment, type ModelInput } from './environment
 import { chooseDtype, type DtypeChoice } from './dtype.ts';
 import { normalizePipelineOptions, sendReady, type NormalizedPipelineOptions } from './pipeline-options.ts';
 import { profileInput, type ProfileResult } from './profile.ts';
+import { chooseBackend, type DeviceChoice } from './device-choice.ts';
+import type { LoadedCpuBert } from './cpu-load.ts';
 
 import type { Task } from '../tasks/registry.ts';
 import type { CallShape } from './callable.ts';
@@ -55,9 +57,11 @@ function kernelsOf({ model }: LoadedBert, dtype: 'f32' | 'f16'): Partial<Record<
 }
 
 export class Runtime {
-  private loaded!: LoadedBert;
+  private loaded!: LoadedBert | LoadedCpuBert;
   private batcher!: MicroBatcher;
-  private gpu!: GpuContext;
+  /** The GPU device; null on the CPU backend. */
+  private gpu: GpuContext | null = null;
+  private deviceChoice!: DeviceChoice;
   private lostReason: string | null = null;
   private disposed = false;
   private restarts = 0;
@@ -93,16 +97,56 @@ export class Runtime {
   /** Device, weights, batcher. `signal` is the creation's: a later rebuild after a device loss is not tied to it. */
   private async start(signal?: AbortSignal): Promise<void> {
     const o = this.options;
-    this.gpu = o.device ? wrapDevice(o.device) : await this.env.createGpu();
+    const device = o.device;
+    const chosen = await chooseBackend(o.backend, () => (device ? Promise.resolve(wrapDevice(device)) : this.env.createGpu()));
+    this.deviceChoice = { backend: chosen.backend, reason: chosen.reason };
+    if (chosen.gpu) await this.loadOnGpu(chosen.gpu, signal);
+    else await this.loadOnCpu(signal);
+    const { config } = this.loaded.model;
+    const module = this.module;
+    const outputs = this.outputs = module.outputs(config);
+    const model = this.loaded.model;
+    const gpuLoaded = this.gpu ? this.loaded as LoadedBert : null;
+    if (module.forward && !gpuLoaded) throw new Error(`the ${module.name} task runs its own GPU forward; it has no CPU backend (pass device: 'gpu')`);
+    const forward = (b: ForwardBatch) => (module.forward
+      ? module.forward(gpuLoaded!, b, outputs)
+      : model.forward(b, outputs.map((o) => o.name as BertOutputName)).then(namedOutputs));
+    this.batcher = new MicroBatcher(forward, this.options.maxBatchSize ?? 32, outputs);
+    const gpu = this.gpu;
+    void gpu?.lost.then((info) => {
+      if (this.gpu === gpu && !this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  /** The CPU backend (its code and WebAssembly load only now); f32 compute, f16 checkpoints widened at load. */
+  private async loadOnCpu(signal?: AbortSignal): Promise<void> {
+    const o = this.options;
+    this.gpu = null;
+    const { loadBertCpu } = await import('./cpu-load.ts');
+    const loaded = await loadBertCpu(this.provider, {
+      signal, head: this.module.loadAsBase ? 'base' : undefined, onProgress: o.onProgress, checkModel: (m) => this.checkHeadFits(m),
+    });
+    this.loaded = loaded;
+    this.dtypeChoice = { dtype: 'f32', reason: `the CPU backend computes and stores f32${o.dtype === 'f16' ? " (dtype 'f16' asked for: f16 weights are widened at load)" : ''}` };
+    this.kernels = loaded.model.kernelChoices();
+    if (this.disposed) {
+      await loaded.model.dispose();
+      throw new Error('this pipeline was disposed; create a new one');
+    }
+  }
+
+  private async loadOnGpu(gpu: GpuContext, signal?: AbortSignal): Promise<void> {
+    const o = this.options;
+    this.gpu = gpu;
     try {
       // With dtype 'auto' the weights are read twice (f32, then f16); progress spans both so it stays monotone.
       // Embeddings need no head: a BertForMaskedLM/-PreTraining checkpoint then loads as its base model.
       const head = this.module.loadAsBase ? 'base' : undefined;
-      const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(this.gpu, this.provider, {
+      const load = (dtype: 'f32' | 'f16', part: { index: number; of: number }) => loadBert(gpu, this.provider, {
         dtype, signal, head, kernelProfile: o.kernelProfile, tune: o.tune, tuningStore: this.env.tuningStore?.(), checkModel: (m) => this.checkHeadFits(m),
         onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, loadedBytes: part.index * p.totalBytes + p.loadedBytes, totalBytes: part.of * p.totalBytes })),
       });
-      const { loaded, choice } = await chooseDtype(this.gpu, o.dtype ?? 'auto', load);
+      const { loaded, choice } = await chooseDtype(gpu, o.dtype ?? 'auto', load);
       this.loaded = loaded;
       this.dtypeChoice = choice;
       if (this.disposed) {
@@ -111,22 +155,16 @@ export class Runtime {
         throw new Error('this pipeline was disposed; create a new one');
       }
     } catch (e) {
-      if (this.gpu.ownsDevice) this.gpu.device.destroy();
+      if (gpu.ownsDevice) gpu.device.destroy();
       throw e;
     }
-    const { config } = this.loaded.model;
-    this.kernels = kernelsOf(this.loaded, this.dtypeChoice.dtype);
-    const module = this.module;
-    const outputs = this.outputs = module.outputs(config);
-    const loaded = this.loaded;
-    const forward = (b: ForwardBatch) => (module.forward
-      ? module.forward(loaded, b, outputs)
-      : loaded.model.forward(b, outputs.map((o) => o.name as BertOutputName)).then(namedOutputs));
-    this.batcher = new MicroBatcher(forward, this.options.maxBatchSize ?? 32, outputs);
-    const gpu = this.gpu;
-    void gpu.lost.then((info) => {
-      if (this.gpu === gpu && !this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
-    });
+    this.kernels = kernelsOf(this.loaded as LoadedBert, this.dtypeChoice.dtype);
+  }
+
+  /** The GPU model; a clear error on the CPU backend for what only the GPU does (profiling, its device). */
+  private gpuOnly(what: string): { gpu: GpuContext; loaded: LoadedBert } {
+    if (!this.gpu) throw new Error(`${what} needs the GPU backend; this pipeline runs on the CPU (${this.deviceChoice.reason})`);
+    return { gpu: this.gpu, loaded: this.loaded as LoadedBert };
   }
 
   /** Refuses, from config.json alone (before any download), a model whose head cannot serve this task. */
@@ -147,7 +185,7 @@ export class Runtime {
   /** After a device loss: a new device and the weights again (from the cache), or a clear error. */
   private async recover(): Promise<void> {
     const reason = this.lostReason!;
-    if (!this.gpu.ownsDevice) throw new Error(`the GPU device was lost (${reason}); it belongs to the caller, so create a new pipeline with a new device`);
+    if (!this.gpu?.ownsDevice) throw new Error(`the GPU device was lost (${reason}); it belongs to the caller, so create a new pipeline with a new device`);
     this.lostReason = null;
     this.restarts++;
     try {
@@ -171,29 +209,45 @@ export class Runtime {
   }
 
   get info(): PipelineInfo {
-    const { model, files, maxLength } = this.loaded;
+    const { files, maxLength } = this.loaded;
+    const { config } = this.loaded.model;
+    const common = {
+      task: this.task, model: files.label, dtype: this.dtypeChoice.dtype, dtypeReason: this.dtypeChoice.reason,
+      device: { ...this.deviceChoice }, maxLength, labels: [...config.id2label], hiddenSize: config.hiddenSize, kernels: structuredClone(this.kernels),
+    };
+    if (!this.gpu) {
+      const cpu = this.loaded as LoadedCpuBert;
+      // No adapter: the WebAssembly engine stands in its place.
+      const simd = cpu.model.relaxedSimd ? 'relaxed-simd' : 'simd128';
+      return { ...common, adapter: { vendor: 'cpu', architecture: `wasm-${simd}`, description: `bertgpu CPU backend (WebAssembly ${simd}, 1 thread)`, isFallbackAdapter: false, hasF16: false },
+        kernelProfile: 'cpu', tuning: [] };
+    }
+    const model = (this.loaded as LoadedBert).model;
     const f = this.gpu.facts;
     return {
-      task: this.task, model: files.label, dtype: this.dtypeChoice.dtype, dtypeReason: this.dtypeChoice.reason,
+      ...common,
       adapter: { vendor: f.vendor, architecture: f.architecture, description: f.description, isFallbackAdapter: f.isFallbackAdapter, hasF16: f.hasF16 },
-      maxLength, labels: [...model.config.id2label], hiddenSize: model.config.hiddenSize,
-      kernelProfile: model.kernelProfile.kind, kernels: structuredClone(this.kernels),
+      kernelProfile: model.kernelProfile.kind,
       tuning: model.tuning.map((t) => ({ op: t.op, shape: t.key, choice: choiceLabel(t.choice), source: t.source })),
     };
   }
 
   get stats(): RuntimeStats {
-    const r = this.loaded.model.registry;
     const { model } = this.loaded;
+    if (!this.gpu) {
+      return { ...this.batcher.stats, liveBuffers: 0, liveBytes: 0, weightBuffers: 0, ...model.planStats, deviceRestarts: 0 };
+    }
+    const gpuModel = (this.loaded as LoadedBert).model;
+    const r = gpuModel.registry;
     return {
-      ...this.batcher.stats, liveBuffers: r.liveCount, liveBytes: r.liveBytes, weightBuffers: model.weights.tensors.size,
+      ...this.batcher.stats, liveBuffers: r.liveCount, liveBytes: r.liveBytes, weightBuffers: gpuModel.weights.tensors.size,
       ...model.planStats, deviceRestarts: this.restarts,
     };
   }
 
   /** The device in use (tests simulate a loss with it). */
   get device(): GPUDevice {
-    return this.gpu.device;
+    return this.gpuOnly('the device').gpu.device;
   }
 
   async run(inputs: unknown, options?: unknown): Promise<unknown> {
@@ -247,7 +301,7 @@ export class Runtime {
    */
   async profile(inputs: unknown): Promise<ProfileResult> {
     await this.ready();
-    return profileInput(this.module, this.context, this.loaded, this.outputs, this.dtypeChoice.dtype, inputs);
+    return profileInput(this.module, this.context, this.gpuOnly('profile()').loaded, this.outputs, this.dtypeChoice.dtype, inputs);
   }
 
   /** HF's `outputs.loss` for labelled inputs (text-classification only); truncation as in run(). */
@@ -270,6 +324,6 @@ export class Runtime {
     // A rebuild in flight sees `disposed` when its load ends and frees what it made; wait for it.
     await this.recovering?.catch(() => undefined);
     await this.loaded.model.dispose();
-    if (this.gpu.ownsDevice) this.gpu.device.destroy();
+    if (this.gpu?.ownsDevice) this.gpu.device.destroy();
   }
 }

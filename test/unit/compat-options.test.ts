@@ -33,9 +33,9 @@ describe('transformers.js options on bertgpu', async () => {
     await expect(pipeline('text-classification', tiny, { revision: 'main' } as never)).rejects.toThrow(/'revision' is not supported.*org\/name@revision/);
   });
 
-  it("device 'wasm'/'cpu' and quantized dtypes are refused clearly; camelCase spellings stay", async () => {
-    await expect(pipeline('text-classification', tiny, { device: 'wasm' as never })).rejects.toThrow(/no CPU backend yet/);
-    await expect(pipeline('text-classification', tiny, { device: 'cpu' as never })).rejects.toThrow(/no CPU backend yet/);
+  it("an unknown device and quantized dtypes are refused clearly; camelCase spellings stay", async () => {
+    // 'wasm' and 'cpu' run on the CPU backend (cpu-backend-pipeline.test.ts).
+    await expect(pipeline('text-classification', tiny, { device: 'npu' as never })).rejects.toThrow(/device must be 'auto', 'gpu', 'cpu'/);
     await expect(pipeline('text-classification', tiny, { dtype: 'q8' as never })).rejects.toThrow(/no quantized weights/);
     expect(await classify('hi', { topK: 2 })).toEqual(await classify('hi', { top_k: 2 }));
   });
