@@ -292,6 +292,11 @@ export function headOf(config: BertConfig): BertHead {
   return 'base';
 }
 
+/** A family's class name for a head suffix: architectureName(config, 'ForMaskedLM') → 'RobertaForMaskedLM' (for messages). */
+export function architectureName(config: BertConfig, suffix: string): string {
+  return `${ARCHITECTURE_PREFIX[config.modelType]}${suffix}`;
+}
+
 /** Whether the head predicts tokens (fill-mask). */
 export function hasMaskedLmHead(head: BertHead): boolean {
   return head === 'masked-lm' || head === 'pretraining';

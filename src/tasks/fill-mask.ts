@@ -1,7 +1,7 @@
 // fill-mask: texts with [MASK] → the masked-LM head's scores at each mask → the top-k tokens, as HF's FillMaskPipeline
 // (and transformers.js) return them: { score, token, token_str, sequence }. One input with one mask gives a list of
 // predictions; with several masks, a list per mask; an array of inputs, one such result per input.
-import { hasMaskedLmHead } from '../model/config.ts';
+import { architectureName, hasMaskedLmHead } from '../model/config.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { readOptions, spelling } from './options.ts';
@@ -170,7 +170,7 @@ export const fillMaskTask: TaskModule<'fill-mask', FillMaskOptions, PreparedFill
   name: 'fill-mask',
   checkModel({ label, config, head }) {
     if (!hasMaskedLmHead(head)) {
-      throw new Error(`${label} has no masked-LM head (architectures: ${config.architectures.join(', ') || 'none'}; fill-mask needs BertForMaskedLM or BertForPreTraining)`);
+      throw new Error(`${label} has no masked-LM head (architectures: ${config.architectures.join(', ') || 'none'}; fill-mask needs ${architectureName(config, 'ForMaskedLM')}${config.modelType === 'bert' || config.modelType === 'albert' ? ` or ${architectureName(config, 'ForPreTraining')}` : ''})`);
     }
   },
   // Only the [MASK] rows go through the V-wide decoder.

@@ -7,6 +7,7 @@
 // window; equal answer texts (case-insensitive) sum their scores; the best top_k across windows. Offsets are UTF-16.
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Encoding } from '../tokenizer/types.ts';
+import { architectureName } from '../model/config.ts';
 import { readOptions } from './options.ts';
 import type { TaskCli, TaskModule } from './task.ts';
 import { describe } from './text-classification.ts';
@@ -322,7 +323,7 @@ export const questionAnsweringTask: TaskModule<'question-answering', CheckedQues
   cli: qaCli,
   checkModel({ label, config, head }) {
     if (head !== 'question-answering') {
-      throw new Error(`${label} is not a question-answering model (architectures: ${config.architectures.join(', ') || 'none'}); question-answering needs BertForQuestionAnswering`);
+      throw new Error(`${label} is not a question-answering model (architectures: ${config.architectures.join(', ') || 'none'}); question-answering needs ${architectureName(config, 'ForQuestionAnswering')}`);
     }
   },
   outputs: () => [{ name: 'logits', layout: 'token', width: 2 }],

@@ -8,6 +8,7 @@ import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import { decodeTokens } from '../tokenizer/decode.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { softmax } from '../model/heads.ts';
+import { architectureName } from '../model/config.ts';
 import { readOptions } from './options.ts';
 import type { TaskCli, TaskModule } from './task.ts';
 import { describe } from './text-classification.ts';
@@ -352,7 +353,7 @@ export const tokenClassificationTask: TaskModule<'token-classification', Checked
   cli: nerCli,
   checkModel({ label, config, head }) {
     if (head !== 'token-classification') {
-      throw new Error(`${label} is not a token-classification model (architectures: ${config.architectures.join(', ') || 'none'}); token-classification needs BertForTokenClassification`);
+      throw new Error(`${label} is not a token-classification model (architectures: ${config.architectures.join(', ') || 'none'}); token-classification needs ${architectureName(config, 'ForTokenClassification')}`);
     }
   },
   outputs: (config) => [{ name: 'logits', layout: 'token', width: config.numLabels }],

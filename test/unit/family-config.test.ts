@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpProvider } from '../../src/hub/files.ts';
 import { loadBert } from '../../src/model/load.ts';
-import { parseBertConfig } from '../../src/model/config.ts';
+import { headOf, parseBertConfig } from '../../src/model/config.ts';
+import { fillMaskTask } from '../../src/tasks/fill-mask.ts';
+import { questionAnsweringTask } from '../../src/tasks/question-answering.ts';
+import { tokenClassificationTask } from '../../src/tasks/token-classification.ts';
 import { planDump } from '../../src/model/plan-dump.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { setFile, startServer, type TestServer } from '../helpers/http-server.ts';
@@ -94,5 +97,17 @@ describe('real shapes validate and plan without weights', () => {
     const long = await plan(roberta, ['--batch', '1', '--tokens', '39']);
     expect(long.code).toBe(1);
     expect(long.stderr).toMatch(/^bertgpu: .*39 .*max_position_embeddings \(38\)/m);
+  });
+});
+
+describe('tasks name the family\'s head class when a model lacks it', () => {
+  it('fill-mask, token-classification and question-answering', () => {
+    const config = parseBertConfig(readFileSync(join(fixturesDir, 'tiny-roberta', 'config.json'), 'utf8'));
+    const m = { label: 'tiny-roberta', config, head: headOf(config) };
+    expect(() => fillMaskTask.checkModel!(m)).toThrow(/fill-mask needs RobertaForMaskedLM\)$/);
+    expect(() => tokenClassificationTask.checkModel!(m)).toThrow(/token-classification needs RobertaForTokenClassification$/);
+    expect(() => questionAnsweringTask.checkModel!(m)).toThrow(/question-answering needs RobertaForQuestionAnswering$/);
+    const albert = parseBertConfig(readFileSync(join(fixturesDir, 'tiny-albert', 'config.json'), 'utf8'));
+    expect(() => fillMaskTask.checkModel!({ label: 'a', config: albert, head: 'base' })).toThrow(/needs AlbertForMaskedLM or AlbertForPreTraining\)$/);
   });
 });
