@@ -5,6 +5,7 @@
 // test/unit/bert-backward-pytorch.test.ts compares it with PyTorch autograd on the tiny fixtures (dropout 0).
 // With `dropout`, HF's hidden dropout runs at the training plan's sites with the plan's masks (bwd.dropout: the
 // kernels' hash), so test/unit/train-dropout.test.ts can check the GPU's gradient with dropout on.
+import { attentionDropoutBackward, attentionDropoutForward, type AttentionDropoutForward } from './attention-dropout.ts';
 import * as bwd from './backward.ts';
 import * as ref from './reference.ts';
 
@@ -105,10 +106,12 @@ interface LayerSaved {
 /**
  * Hidden dropout as the training plan (src/train/train-graph.ts) applies it: seeds[0] after the embedding LayerNorm,
  * seeds[1 + 2l] on layer l's attention output dense, seeds[2 + 2l] on its FFN output dense (both before the residual
- * add), seeds[1 + 2L] on the pooled output before the classifier. Element index = row-major index in the tensor.
+ * add), seeds[1 + 2L] on the pooled output before the classifier; with `attentionP`, seeds[2L + 2 + l] on layer l's
+ * attention probabilities (src/cpu/attention-dropout.ts). Element index = row-major index in the tensor.
  */
 export interface HiddenDropout {
   p: number;
+  attentionP?: number;
   seeds: readonly number[];
 }
 
@@ -131,6 +134,12 @@ function rowsAt(x: Float64Array, rows: readonly number[], C: number): Float64Arr
  */
 export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string, Arr>, batch: TrainBatch, problem: ProblemType, dropout?: HiddenDropout): BertBackwardResult {
   const threshold = dropout ? Math.min(0xffffffff, Math.round(dropout.p * 4294967296)) : 0;
+  const attnP = dropout?.attentionP ?? 0;
+  const attnDrop = (l: number) => {
+    const seed = dropout!.seeds[2 * s.layers + 2 + l];
+    if (seed === undefined) throw new Error(`bert-backward: no attention dropout seed for layer ${l}`);
+    return { seed, threshold: Math.min(0xffffffff, Math.round(attnP * 4294967296)), scale: 1 / (1 - attnP) };
+  };
   const D = (x: Float64Array, site: number): Float64Array => {
     if (!dropout || dropout.p === 0) return x;
     const seed = dropout.seeds[site];
@@ -172,7 +181,7 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
     for (let c = 0; c < C; c++) embSum[r * C + c] = word[ids[r] * C + c] + pos[(r % T) * C + c] + typ[types[r] * C + c];
   }
   let x = D(ref.layerNorm(embSum, W('bert.embeddings.LayerNorm.weight'), W('bert.embeddings.LayerNorm.bias'), R, C, s.eps), 0);
-  const saved: LayerSaved[] = [];
+  const saved: Array<LayerSaved & { attn?: AttentionDropoutForward }> = [];
   for (let l = 0; l < s.layers; l++) {
     const L = `bert.encoder.layer.${l}.`;
     const q = ref.matmul(x, W(`${L}attention.self.query.weight`), W(`${L}attention.self.query.bias`), R, C, C);
@@ -184,14 +193,15 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
       qkv.set(k.subarray(r * C, (r + 1) * C), r * 3 * C + C);
       qkv.set(v.subarray(r * C, (r + 1) * C), r * 3 * C + 2 * C);
     }
-    const ctx = ref.attention(qkv, mask, B, T, s.heads, HS);
+    const attn = attnP > 0 ? attentionDropoutForward(qkv, mask, B, T, s.heads, HS, attnDrop(l)) : undefined;
+    const ctx = attn ? attn.ctx : ref.attention(qkv, mask, B, T, s.heads, HS);
     const attnSum = ref.add(D(ref.matmul(ctx, W(`${L}attention.output.dense.weight`), W(`${L}attention.output.dense.bias`), R, C, C), 1 + 2 * l), x);
     const a = ref.layerNorm(attnSum, W(`${L}attention.output.LayerNorm.weight`), W(`${L}attention.output.LayerNorm.bias`), R, C, s.eps);
     const interPre = ref.matmul(a, W(`${L}intermediate.dense.weight`), W(`${L}intermediate.dense.bias`), R, I, C);
     const act = s.activation === 'gelu' ? ref.geluErf : s.activation === 'geluTanh' ? ref.geluTanh : ref.relu;
     const inter = interPre.map(act);
     const outSum = ref.add(D(ref.matmul(inter, W(`${L}output.dense.weight`), W(`${L}output.dense.bias`), R, C, I), 2 + 2 * l), a);
-    saved.push({ x, qkv, ctx, attnSum, a, interPre, inter, outSum });
+    saved.push({ x, qkv, ctx, attnSum, a, interPre, inter, outSum, attn });
     x = ref.layerNorm(outSum, W(`${L}output.LayerNorm.weight`), W(`${L}output.LayerNorm.bias`), R, C, s.eps);
   }
   const clsRows = Array.from({ length: B }, (_, b) => b * T);
@@ -236,7 +246,9 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
     grads.set(`${L}attention.output.LayerNorm.weight`, ln1.dgamma).set(`${L}attention.output.LayerNorm.bias`, ln1.dbeta);
     const attnOut = bwd.matmulBackward(sv.ctx, W(`${L}attention.output.dense.weight`), D(ln1.dh, 1 + 2 * l), R, C, C);
     grads.set(`${L}attention.output.dense.weight`, attnOut.dw).set(`${L}attention.output.dense.bias`, attnOut.db);
-    const dqkv = bwd.attentionBackward(sv.qkv, mask, attnOut.dx, B, T, s.heads, HS);
+    const dqkv = sv.attn
+      ? attentionDropoutBackward(sv.qkv, sv.attn, attnOut.dx, B, T, s.heads, HS, attnDrop(l))
+      : bwd.attentionBackward(sv.qkv, mask, attnOut.dx, B, T, s.heads, HS);
     dx = Float64Array.from(ln1.dh); // x feeds Q, K, V and the residual
     for (const [j, n] of ['query', 'key', 'value'].entries()) {
       const dProj = new Float64Array(R * C);

@@ -28,6 +28,8 @@ export interface GraphStep {
   phase: Phase;
   /** Dropout site whose seed/threshold/scale fill the uniforms at run time (forward and backward share one site). */
   dropoutSite?: number;
+  /** Which probability the site draws with (default hidden). */
+  dropoutKind?: 'hidden' | 'attention';
   /** embedding_backward's segment count comes from the batch. */
   segmentsOf?: Table;
 }
@@ -39,7 +41,11 @@ export interface TrainGraph {
   steps: GraphStep[];
   /** Activation tensor of the logits (B, numLabels). */
   logits: number;
-  /** Number of dropout sites (0 with dropout off). */
+  /**
+   * Number of dropout sites (0 with dropout off): 0 after the embeddings, 1 + 2l and 2 + 2l on layer l's attention
+   * and FFN output dense, 1 + 2L before the classifier (src/cpu/bert-backward.ts's HiddenDropout order), then
+   * 2L + 2 + l on layer l's attention probabilities.
+   */
   dropoutSites: number;
   /** Bytes of each batch input buffer. */
   inputBytes: Record<InputName, number>;
@@ -48,6 +54,7 @@ export interface TrainGraph {
 export interface GraphOptions {
   problemType: ProblemType;
   hiddenDropout: number;
+  attentionDropout: number;
   layout: ParamLayout;
 }
 
@@ -64,10 +71,11 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
   const eps = config.layerNormEps;
   const { layout } = opts;
   const drop = opts.hiddenDropout > 0;
+  const attnDrop = opts.attentionDropout > 0;
+  const sites = drop || attnDrop ? 3 * L + 2 : 0;
   const tensors: TrainGraph['tensors'] = [];
   const steps: GraphStep[] = [];
   let phase: Phase = 'forward';
-  let sites = 0;
   const T_ = (name: string, elems: number) => (tensors.push({ name, bytes: elems * 4 }), tensors.length - 1);
   const t = (id: number): Bind => ({ tensor: id });
   const p = (unit: string): Bind => ({ param: unit });
@@ -98,17 +106,16 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
     step({ set: 'fwd', name: 'activation' }, { n }, elementGrid(n), { x: t(x), y: t(y) }, { overrides: { ACT: act } });
     return y;
   };
-  const dropout = (name: string, x: number, n: number, site: number): number => {
+  const dropout = (name: string, x: number, n: number, site: number, dropoutKind: 'hidden' | 'attention' = 'hidden'): number => {
     const y = T_(name, n);
-    step({ set: 'train', name: 'dropout' }, { n }, elementGrid(n), { x: t(x), y: t(y) }, { dropoutSite: site });
+    step({ set: 'train', name: 'dropout' }, { n }, elementGrid(n), { x: t(x), y: t(y) }, { dropoutSite: site, dropoutKind });
     return y;
   };
   /** dense → (dropout) → + residual: the pre-LayerNorm sum h, kept for the backward; returns [h, site]. */
-  const denseResidual = (name: string, x: number, N: number, K: number, w: string, b: string, residual: number): [number, number] => {
+  const denseResidual = (name: string, x: number, N: number, K: number, w: string, b: string, residual: number, site: number): [number, number] => {
     if (!drop) return [matmul(name, x, R, N, K, w, b, residual), -1];
     const y = matmul(`${name}.dense`, x, R, N, K, w, b);
     const h = T_(name, R * N);
-    const site = sites++;
     step({ set: 'fwd', name: 'dropoutAdd' }, { n: R * N }, elementGrid(R * N), { x: t(y), r: t(residual), h: t(h) }, { dropoutSite: site });
     return [h, site];
   };
@@ -119,29 +126,44 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
     rowGrid(R), { ids: { input: 'ids' }, typeIds: { input: 'types' }, wordEmb: p('bert.embeddings.word_embeddings.weight'),
       posEmb: p('bert.embeddings.position_embeddings.weight'), typeEmb: p('bert.embeddings.token_type_embeddings.weight'), e: t(embSum) });
   let x = layernorm('emb.out', embSum, 'bert.embeddings.LayerNorm.weight', 'bert.embeddings.LayerNorm.bias');
-  const embSite = drop ? sites++ : -1;
+  const embSite = drop ? 0 : -1;
   if (drop) x = dropout('emb.drop', x, R * C, embSite);
-  interface Saved { x: number; qkv: number; ctx: number; attnSum: number; attnSite: number; a: number; interPre: number; inter: number; outSum: number; outSite: number }
+  interface Saved {
+    x: number; qkv: number; ctx: number; attnSum: number; attnSite: number; a: number; interPre: number; inter: number; outSum: number; outSite: number;
+    /** With attention dropout: the softmax P and the dropped P̃ (B, NH, T, T), and the site. */
+    probs?: { p: number; dropped: number; site: number };
+  }
   const saved: Saved[] = [];
   const act = activationCode[config.activation];
   for (let l = 0; l < L; l++) {
     const P = `bert.encoder.layer.${l}.`;
     const qkv = matmul(`l${l}.qkv`, x, R, 3 * C, C, `${P}attention.self.query.weight`, `${P}attention.self.query.bias`);
     const ctx = T_(`l${l}.ctx`, R * C);
-    step({ set: 'infer', name: 'attention' }, { T, NH, HS }, [Math.ceil(T / 32), NH, B], { qkv: t(qkv), mask: { input: 'mask' }, ctx: t(ctx) });
-    const [attnSum, attnSite] = denseResidual(`l${l}.attnSum`, ctx, C, C, `${P}attention.output.dense.weight`, `${P}attention.output.dense.bias`, x);
+    let probs: Saved['probs'];
+    if (attnDrop) {
+      // P materialised and dropped (HF's attention_probs dropout), then ctx = P̃·V; both kept for the backward.
+      const pAll = T_(`l${l}.probs`, B * NH * T * T);
+      step({ set: 'infer', name: 'attentionProbs' }, { T, NH, HS }, [Math.ceil(T / 32), NH, B], { qkv: t(qkv), mask: { input: 'mask' }, probs: t(pAll) });
+      const site = 2 * L + 2 + l;
+      const dropped = dropout(`l${l}.probs.drop`, pAll, B * NH * T * T, site, 'attention');
+      step({ set: 'fwd', name: 'attentionApply' }, { T, NH, HS }, [T, NH, B], { qkv: t(qkv), probs: t(dropped), ctx: t(ctx) });
+      probs = { p: pAll, dropped, site };
+    } else {
+      step({ set: 'infer', name: 'attention' }, { T, NH, HS }, [Math.ceil(T / 32), NH, B], { qkv: t(qkv), mask: { input: 'mask' }, ctx: t(ctx) });
+    }
+    const [attnSum, attnSite] = denseResidual(`l${l}.attnSum`, ctx, C, C, `${P}attention.output.dense.weight`, `${P}attention.output.dense.bias`, x, 1 + 2 * l);
     const a = layernorm(`l${l}.a`, attnSum, `${P}attention.output.LayerNorm.weight`, `${P}attention.output.LayerNorm.bias`);
     const interPre = matmul(`l${l}.interPre`, a, R, I, C, `${P}intermediate.dense.weight`, `${P}intermediate.dense.bias`);
     const inter = activation(`l${l}.inter`, interPre, R * I, act);
-    const [outSum, outSite] = denseResidual(`l${l}.outSum`, inter, C, I, `${P}output.dense.weight`, `${P}output.dense.bias`, a);
-    saved.push({ x, qkv, ctx, attnSum, attnSite, a, interPre, inter, outSum, outSite });
+    const [outSum, outSite] = denseResidual(`l${l}.outSum`, inter, C, I, `${P}output.dense.weight`, `${P}output.dense.bias`, a, 2 + 2 * l);
+    saved.push({ x, qkv, ctx, attnSum, attnSite, a, interPre, inter, outSum, outSite, probs });
     x = layernorm(`l${l}.out`, outSum, `${P}output.LayerNorm.weight`, `${P}output.LayerNorm.bias`);
   }
   const cls = T_('cls', B * C);
   step({ set: 'infer', name: 'gatherRows' }, { R: B, W: C, rowsIn: R }, rowGrid(B), { rows: { input: 'clsRows' }, x: t(x), y: t(cls) });
   const poolPre = matmul('pool.pre', cls, B, C, C, 'bert.pooler.dense.weight', 'bert.pooler.dense.bias');
   let pooled = activation('pool.out', poolPre, B * C, ActivationGrad.tanh);
-  const headSite = drop ? sites++ : -1;
+  const headSite = drop ? 1 + 2 * L : -1;
   if (drop) pooled = dropout('pool.drop', pooled, B * C, headSite);
   const logits = matmul('logits', pooled, B, NL, C, 'classifier.weight', 'classifier.bias');
 
@@ -215,10 +237,17 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
         const dy1 = dropBackward(`d.l${l}.attn.drop`, dh1, R * C, s.attnSite);
         if (tr) gradWB(dy1, s.ctx, R, C, C, `${P}attention.output.dense.weight`, `${P}attention.output.dense.bias`);
         const dctx = gradX(`d.l${l}.ctx`, dy1, R, C, C, `${P}attention.output.dense.weight`);
-        const probs = T_(`d.l${l}.probs`, B * NH * T * T);
         const dscores = T_(`d.l${l}.dscores`, B * NH * T * T);
-        step({ set: 'train', name: 'attentionBackwardScores' }, { T, NH, HS }, [T, NH, B],
-          { qkv: t(s.qkv), mask: { input: 'mask' }, dctx: t(dctx), probs: t(probs), dscores: t(dscores) });
+        let probs: number;
+        if (s.probs) {
+          step({ set: 'fwd', name: 'attentionBackwardScoresDropout' }, { T, NH, HS }, [T, NH, B],
+            { qkv: t(s.qkv), dctx: t(dctx), probs: t(s.probs.p), dscores: t(dscores) }, { dropoutSite: s.probs.site, dropoutKind: 'attention' });
+          probs = s.probs.dropped;  // dv = Σ_i P̃_ir · dctx_i
+        } else {
+          probs = T_(`d.l${l}.probs`, B * NH * T * T);
+          step({ set: 'train', name: 'attentionBackwardScores' }, { T, NH, HS }, [T, NH, B],
+            { qkv: t(s.qkv), mask: { input: 'mask' }, dctx: t(dctx), probs: t(probs), dscores: t(dscores) });
+        }
         const dqkv = T_(`d.l${l}.qkv`, R * 3 * C);
         step({ set: 'train', name: 'attentionBackwardGrads' }, { T, NH, HS }, [T, NH, B],
           { qkv: t(s.qkv), dctx: t(dctx), probs: t(probs), dscores: t(dscores), dqkv: t(dqkv) });

@@ -1,7 +1,7 @@
 // The kernels a training plan dispatches, from three registries behind one reference: the inference kernels
 // (src/gpu/kernels.ts: matmul, layernorm, attention, gatherRows), the backward/optimizer kernels (src/train/kernels.ts)
-// and the few forward kernels only training needs (shaders/train: the embedding sum, a stand-alone activation,
-// dropout + residual, the [CLS] gradient scatter). All are `{ name, code, iface }` descriptors; this cache compiles
+// and the few kernels only the training plan needs (shaders/train: the embedding sum, a stand-alone activation,
+// dropout + residual, the [CLS] gradient scatter, attention from materialised probabilities and its dropout backward). All are `{ name, code, iface }` descriptors; this cache compiles
 // each module once and each (kernel, overrides) pipeline once, with explicit bind group layouts, and binds buffer
 // ranges (a parameter is a range of the flat weight buffer), which src/gpu/dispatch.ts's whole-buffer bindKernel
 // cannot.
@@ -14,8 +14,12 @@ import embeddingSum from '../../shaders/train/embedding_sum.wgsl?raw';
 import activation from '../../shaders/train/activation.wgsl?raw';
 import dropoutAdd from '../../shaders/train/dropout_add.wgsl?raw';
 import clsScatter from '../../shaders/train/cls_scatter.wgsl?raw';
+import attentionApply from '../../shaders/train/attention_apply.wgsl?raw';
+import attentionBackwardScoresDropout from '../../shaders/train/attention_backward_scores_dropout.wgsl?raw';
+import workgroupReduceLib from '../../shaders/lib/workgroup_reduce.wgsl?raw';
 
-const forwardSources = { embeddingSum, activation, dropoutAdd, clsScatter } as const;
+// The kernels only the training plan dispatches (its forward pieces, and the attention backward with dropout).
+const forwardSources = { embeddingSum, activation, dropoutAdd, clsScatter, attentionApply, attentionBackwardScoresDropout } as const;
 export type TrainForwardKernelName = keyof typeof forwardSources;
 
 /** Which registry a kernel comes from: the inference set, the backward/optimizer set, or the training forwards. */
@@ -42,7 +46,7 @@ function describe(ref: KernelRef): Descriptor {
   if (!d) {
     const main = forwardSources[ref.name];
     if (!main) throw new Error(`unknown training forward kernel '${String(ref.name)}'`);
-    const libs = ref.name === 'activation' ? [erfLib] : [];
+    const libs = ref.name === 'activation' ? [erfLib] : ref.name === 'attentionBackwardScoresDropout' ? [workgroupReduceLib] : [];
     d = { key: `fwd:${ref.name}`, code: [shaderPrelude('f32'), main, ...libs].join('\n'), iface: reflectKernel(ref.name, main) };
     fwdCache.set(ref.name, d);
   }

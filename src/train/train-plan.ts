@@ -28,8 +28,8 @@ interface PlanStep {
 }
 
 export interface RunUniforms {
-  /** Per dropout site: the seed, and the drop probability (0 at evaluation: keeps every element, scale 1). */
-  dropout: { p: number; seeds: readonly number[] };
+  /** Per dropout site the seed; the hidden and attention drop probabilities (0 at evaluation: keep all, scale 1). */
+  dropout: { hidden: number; attention: number; seeds: readonly number[] };
   /** Segment counts of the three embedding tables for this batch. */
   segments: Readonly<Record<Table, number>>;
 }
@@ -130,12 +130,14 @@ export class TrainPlan {
 
   /** Rewrites the per-run uniforms (queued writes: they land before the next submit). */
   writeUniforms(run: RunUniforms): void {
-    const { threshold, scale } = dropoutParams(run.dropout.p);
+    const hidden = dropoutParams(run.dropout.hidden);
+    const attention = dropoutParams(run.dropout.attention);
     for (const s of this.steps) {
       const g = s.graph;
       if (g.dropoutSite !== undefined) {
         const seed = run.dropout.seeds[g.dropoutSite];
         if (seed === undefined) throw new Error(`train plan: no seed for dropout site ${g.dropoutSite}`);
+        const { threshold, scale } = g.dropoutKind === 'attention' ? attention : hidden;
         this.ctx.device.queue.writeBuffer(s.uniform, 0, this.ctx.pipelines.pack(g.ref, { ...g.params, seed, threshold, scale }));
       } else if (g.segmentsOf) {
         this.ctx.device.queue.writeBuffer(s.uniform, 0, this.ctx.pipelines.pack(g.ref, { ...g.params, segments: run.segments[g.segmentsOf] }));

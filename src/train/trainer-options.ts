@@ -28,7 +28,7 @@ export interface TrainerOptions {
   freeze?: FreezeOptions;
   /** Dropout after the embeddings, each attention/FFN output dense and before the classifier (HF hidden_dropout_prob). */
   hiddenDropout?: number;
-  /** Dropout on the attention probabilities (HF attention_probs_dropout_prob); only 0 is supported so far. */
+  /** Dropout on the attention probabilities (HF attention_probs_dropout_prob); > 0 materialises them (T × T per head). */
   attentionDropout?: number;
   seed?: number;
   /** Default: the config's problem_type, else HF's rule (1 label → regression, else single-label). */
@@ -78,7 +78,7 @@ export function resolveOptions(config: BertConfig, o: TrainerOptions = {}): Reso
     accumulationSteps: int('accumulationSteps', 1, 1),
     freeze: { embeddings: f.embeddings ?? false, layers, headOnly: f.headOnly ?? false },
     hiddenDropout: num('hiddenDropout', 0, (v) => v >= 0 && v < 1, 'in [0, 1)'),
-    attentionDropout: num('attentionDropout', 0, (v) => v === 0, '0 (attention-probability dropout is not implemented yet)'),
+    attentionDropout: num('attentionDropout', 0, (v) => v >= 0 && v < 1, 'in [0, 1)'),
     seed: int('seed', 0, 0),
     problemType,
   };

@@ -205,7 +205,8 @@ export class Trainer {
     const key = `${B}x${T}`;
     let p = this.plans.get(key);
     if (!p) {
-      const graph = buildTrainGraph(this.config, B, T, { problemType: this.options.problemType, hiddenDropout: this.options.hiddenDropout, layout: this.layout });
+      const o = this.options;
+      const graph = buildTrainGraph(this.config, B, T, { problemType: o.problemType, hiddenDropout: o.hiddenDropout, attentionDropout: o.attentionDropout, layout: this.layout });
       p = TrainPlan.create({ device: this.device, pipelines: this.pipelines, registry: this.registry, layout: this.layout, weights: this.buf.weights, grads: this.buf.grads }, graph);
       this.plans.set(key, p);
       p.catch(() => this.plans.delete(key));
@@ -239,7 +240,8 @@ export class Trainer {
     }
     const sites = plan.graph.dropoutSites;
     const seeds = dropoutSeeds(this.options.seed, this.microSteps, sites);
-    plan.writeUniforms({ dropout: { p: training ? this.options.hiddenDropout : 0, seeds }, segments: counts });
+    const o = this.options;
+    plan.writeUniforms({ dropout: { hidden: training ? o.hiddenDropout : 0, attention: training ? o.attentionDropout : 0, seeds }, segments: counts });
     return plan;
   }
 

@@ -130,7 +130,7 @@ describe('Trainer options (Dawn)', () => {
       [{ eps: 0 }, /option eps/], [{ maxGradNorm: -1 }, /option maxGradNorm/], [{ scheduler: 'cosine' }, /option scheduler/],
       [{ warmupSteps: 1.5 }, /option warmupSteps/], [{ scheduler: 'linear' }, /option totalSteps/], [{ accumulationSteps: 0 }, /option accumulationSteps/],
       [{ freeze: { layers: 3 } }, /option freeze.layers/], [{ freeze: { head: true } }, /freeze.head/], [{ freeze: { embeddings: 1 } }, /freeze.embeddings/],
-      [{ hiddenDropout: 1 }, /option hiddenDropout/], [{ attentionDropout: 0.1 }, /option attentionDropout/], [{ seed: -1 }, /option seed/],
+      [{ hiddenDropout: 1 }, /option hiddenDropout/], [{ attentionDropout: -0.1 }, /option attentionDropout/], [{ seed: -1 }, /option seed/],
       [{ problemType: 'ranking' }, /option problemType/], [{ learningRate: 1 }, /unknown option 'learningRate'/],
     ];
     for (const [o, re] of bad) await expect(Trainer.create(gpu, model, o as never), JSON.stringify(o)).rejects.toThrow(re);
