@@ -12,7 +12,7 @@ import type { OpTuning } from '../gpu/tuner.ts';
 import { defaultTuningStore } from '../gpu/tuner-cache.ts';
 import { TuningSession } from '../gpu/tuner-session.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
-import { buildBertGraph, fusesAttentionOutput, robertaPositionIds } from './bert.ts';
+import { buildBertGraph, embeddingIdInputs, fusesAttentionOutput } from './bert.ts';
 import { batchBucket, firstRows, padRows, sequenceBucket, unpadAttention, unpadRows } from './batch-shape.ts';
 import { expectedWeights, hasMaskedLmHead, isTokenHead, type BertConfig, type BertHead } from './config.ts';
 import { tokenHeadShape } from './token-heads.ts';
@@ -246,9 +246,10 @@ export class BertModel {
   private planInputs({ batch, Bb, Tb, mlm }: Shaped): Record<string, Uint32Array> {
     const { B, T } = batch;
     const inputIds = padRows(batch.inputIds, B, T, Bb, Tb, this.config.padTokenId);
-    const inputs: Record<string, Uint32Array> = { inputIds, attentionMask: padRows(batch.attentionMask, B, T, Bb, Tb, 0) };
-    if (this.config.positionIds === 'padding') inputs.positionIds = robertaPositionIds(inputIds, Bb, Tb, this.config.padTokenId);
-    else inputs.tokenTypeIds = this.config.tokenTypes ? padRows(batch.tokenTypeIds, B, T, Bb, Tb, 0) : new Uint32Array(Bb * Tb);
+    const inputs: Record<string, Uint32Array> = {
+      inputIds, attentionMask: padRows(batch.attentionMask, B, T, Bb, Tb, 0),
+      ...embeddingIdInputs(this.config, inputIds, padRows(batch.tokenTypeIds, B, T, Bb, Tb, 0), Bb, Tb),
+    };
     if (mlm) {
       // Rows of the unpadded batch (b·T + t) → rows of the bucket-padded plan (b·Tb + t); the bucket's spare rows read row 0.
       inputs.mlmRows = new Uint32Array(mlm.bucket);

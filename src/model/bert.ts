@@ -72,6 +72,15 @@ export function typeRowByPositionName(config: BertConfig): string {
   return `${layoutOf(config).tokenTypeEmbeddings}_by_position`;
 }
 
+/**
+ * The graph's second id input for a (padded) batch: `positionIds` (RoBERTa family, from the ids) or `tokenTypeIds`
+ * (zeros for a family without token types). Every backend feeding buildBertGraph's graphs uses this.
+ */
+export function embeddingIdInputs(config: BertConfig, inputIds: ArrayLike<number>, tokenTypeIds: ArrayLike<number>, B: number, T: number): Record<string, Uint32Array> {
+  if (config.positionIds === 'padding') return { positionIds: robertaPositionIds(inputIds, B, T, config.padTokenId) };
+  return { tokenTypeIds: config.tokenTypes ? Uint32Array.from(tokenTypeIds) : new Uint32Array(B * T) };
+}
+
 /** HF's create_position_ids_from_input_ids: pad ids get padding_idx, others padding_idx + their count of non-pad ids so far. */
 export function robertaPositionIds(ids: ArrayLike<number>, B: number, T: number, padId: number): Uint32Array {
   const out = new Uint32Array(B * T);

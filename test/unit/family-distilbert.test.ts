@@ -30,3 +30,19 @@ describe('DistilBERT config', () => {
     expect(names({ sinusoidal_pos_embds: true }).find((w) => w.name === 'distilbert.embeddings.position_embeddings.weight')?.optional).toBe(true);
   });
 });
+
+describe('tensors made at load for host-memory backends', () => {
+  it("DistilBERT's zero type row and sinusoid; RoBERTa's type row per position", async () => {
+    const { madeAtLoadTensors } = await import('../../src/model/families/made-at-load.ts');
+    const distil = parseBertConfig({ model_type: 'distilbert', dim: 4, n_heads: 2, n_layers: 1, max_position_embeddings: 3, sinusoidal_pos_embds: true });
+    const made = madeAtLoadTensors(distil, () => false, () => { throw new Error('not read'); });
+    expect(Array.from(made.get('distilbert.embeddings.token_type_embeddings.weight')!.data)).toEqual([0, 0, 0, 0]);
+    // Row 1: sin(1), cos(1), sin(1/100), cos(1/100) (10000^(2·⌊j/2⌋/4)).
+    expect(Array.from(made.get('distilbert.embeddings.position_embeddings.weight')!.data.subarray(4, 8)))
+      .toEqual([Math.sin(1), Math.cos(1), Math.sin(0.01), Math.cos(0.01)].map(Math.fround));
+    expect(madeAtLoadTensors(distil, () => true, () => new Float32Array()).has('distilbert.embeddings.position_embeddings.weight')).toBe(false);
+    const roberta = parseBertConfig({ model_type: 'roberta', hidden_size: 2, num_attention_heads: 1, max_position_embeddings: 5, pad_token_id: 1, type_vocab_size: 1 });
+    const rows = madeAtLoadTensors(roberta, () => true, () => Float32Array.of(0.5, -2));
+    expect(rows.get('roberta.embeddings.token_type_embeddings.weight_by_position')).toEqual({ shape: [3, 2], data: Float32Array.of(0.5, -2, 0.5, -2, 0.5, -2) });
+  });
+});
