@@ -7,7 +7,10 @@
 //   mask: (B·T) u32, 1 = real token, 0 = padding. Prelude (src/gpu/gpu-kernels.ts): elem / elem4, then one output
 //   library: lib/attention_store_ctx.wgsl writes ctx (B·T, C/4) elem4 (kernel attentionFlash, the op of
 //   attention_vec4), lib/attention_store_proj.wgsl multiplies the tile by its head's slice of the attention-output
-//   weights and writes f32 split-K partials for layernormRow (kernel attentionFlashProj).
+//   weights and writes f32 split-K partials for layernormRow (kernel attentionFlashProj). Arithmetic (prelude):
+//   mathElem f32 (FLUSH4 = PV_FLUSH = 1), or f16 for attentionFlashHalf / attentionFlashProjHalf (f16 storage only):
+//   Q, K, V tiles in vec4<f16>, the score dots and P·V products in f16, flushed to f32 every FLUSH4 vec4 dots (8
+//   products) and every PV_FLUSH keys (8) respectively.
 // Threads: workgroup (BQ·TPQ) per (query tile, head, batch) = workgroup_id (x, y, z). Per key tile, three phases:
 //   scores — thread t computes query t % BQ against keys t / BQ + TPQ·n (n < BKV / TPQ), HS-long dots from workgroup
 //     memory (consecutive lanes: consecutive queries, the same key: broadcast reads);
@@ -15,10 +18,12 @@
 //     rescale factor;
 //   P·V — thread t owns query t / TPQ and the vec4 slots t % TPQ + TPQ·c (c < 4) of its output row: at most 16 f32
 //     accumulators in registers (HS ≤ 16·TPQ), and consecutive lanes read consecutive V elements.
-// Workgroup memory: (BQ·(HS/4 + 1) + BKV·HS/4)·16 + (BQ·(BKV + 1) + BQ)·4 bytes: 9.4 KB at HS 64 (BQ 16, BKV 16),
-//   12.9 KB at HS 128 (BKV 8). Rows of Q and of the scores are padded by one element against bank conflicts.
-// Limits: HS % 4 == 0, HS ≤ 16·TPQ, BKV % TPQ == 0; any T ≥ 1; B, NH ≤ 65535.
-// Numerics: f32 (q, k, v widened on load); the scale 1/√HS is folded into q; scores subtract the running max before
+// Workgroup memory: (BQ·(HS/4 + 1) + BKV·HS/4)·sizeof(math4) + (BQ·(BKV + 1) + BQ)·4 bytes: in f32 9.4 KB at HS 64
+//   (BQ 16, BKV 16), 12.9 KB at HS 128 (BKV 8); with f16 tiles gpuGrid doubles BKV: 8.4 KB at HS 64 (BKV 32), 9.5 KB
+//   at HS 128 (BKV 16). Rows of Q and of the scores are padded by one element against bank conflicts.
+// Limits: HS % 4 == 0, HS ≤ 16·TPQ, BKV % TPQ == 0, BKV % PV_FLUSH == 0; any T ≥ 1; B, NH ≤ 65535.
+// Numerics: f32 (q, k, v widened on load), or f16 products flushed to f32 (above); the scale 1/√HS is folded into q
+//   (in f32, then rounded once to mathElem); softmax (max, exp, sums, rescaling) is f32 either way; scores subtract the running max before
 //   exp; a query whose keys are all masked gets zeros, not NaN.
 
 override HS: u32 = 64u;    // head size (elements)
@@ -26,6 +31,7 @@ override BQ: u32 = 16u;    // queries per workgroup
 override TPQ: u32 = 4u;    // threads per query
 override BKV: u32 = 16u;   // keys per staged tile
 const NEG_BIG: f32 = -3.4028234663852886e38;
+alias math4 = vec4<mathElem>;
 
 struct Params {
   T: u32,
@@ -38,8 +44,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> mask: array<u32>;         // (B·T)
 // Binding 3 on: the output library's (lib/attention_store_ctx.wgsl: ctx; lib/attention_store_proj.wgsl: woT, partials).
 
-var<workgroup> qs: array<vec4<f32>, BQ * (HS / 4u + 1u)>;   // the query tile, pre-scaled
-var<workgroup> kv: array<vec4<f32>, BKV * (HS / 4u)>;       // K tile, then V tile
+var<workgroup> qs: array<math4, BQ * (HS / 4u + 1u)>;       // the query tile, pre-scaled
+var<workgroup> kv: array<math4, BKV * (HS / 4u)>;           // K tile, then V tile
 var<workgroup> sc: array<f32, BQ * (BKV + 1u)>;             // scores, then weights
 var<workgroup> rowScale: array<f32, BQ>;                    // per-tile rescale, at the end 1 / row sum
 
@@ -60,8 +66,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
 
   for (var e = tid; e < BQ * HS4; e += threads) {
     let i = q0 + e / HS4;
-    var v = vec4<f32>(0.0);
-    if (i < T) { v = vec4<f32>(qkv[(batch * T + i) * rowStride + h * HS4 + e % HS4]) * scale; }
+    var v = math4(0.0);
+    if (i < T) { v = math4(vec4<f32>(qkv[(batch * T + i) * rowStride + h * HS4 + e % HS4]) * scale); }
     qs[(e / HS4) * QS + e % HS4] = v;
   }
 
@@ -77,8 +83,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     workgroupBarrier();  // the previous tile's P·V is done with kv (and, first time, qs is staged)
     for (var e = tid; e < BKV * HS4; e += threads) {
       let j = j0 + e / HS4;
-      var v = vec4<f32>(0.0);
-      if (j < T) { v = vec4<f32>(qkv[(batch * T + j) * rowStride + C4 + h * HS4 + e % HS4]); }
+      var v = math4(0.0);
+      if (j < T) { v = math4(qkv[(batch * T + j) * rowStride + C4 + h * HS4 + e % HS4]); }
       kv[e] = v;
     }
     workgroupBarrier();
@@ -87,17 +93,23 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       let j = j0 + jj;
       var s = NEG_BIG;
       if (j < T && mask[batch * T + j] != 0u) {
-        var d4 = vec4<f32>(0.0);
-        for (var d = 0u; d < HS4; d++) { d4 += qs[sq * QS + d] * kv[jj * HS4 + d]; }
-        s = d4.x + d4.y + d4.z + d4.w;
+        s = 0.0;
+        for (var d0 = 0u; d0 < HS4; d0 += FLUSH4) {
+          var part = mathElem(0.0);
+          for (var f = 0u; f < FLUSH4; f++) {
+            let d = d0 + f;
+            if (d < HS4) { part += dot(qs[sq * QS + d], kv[jj * HS4 + d]); }
+          }
+          s += f32(part);
+        }
       }
       sc[sq * SS + jj] = s;
     }
     workgroupBarrier();
     for (var e = tid; e < BKV * HS4; e += threads) {
       let j = j0 + e / HS4;
-      var v = vec4<f32>(0.0);
-      if (j < T) { v = vec4<f32>(qkv[(batch * T + j) * rowStride + 2u * C4 + h * HS4 + e % HS4]); }
+      var v = math4(0.0);
+      if (j < T) { v = math4(qkv[(batch * T + j) * rowStride + 2u * C4 + h * HS4 + e % HS4]); }
       kv[e] = v;
     }
     if (tid < BQ) {
@@ -124,12 +136,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     workgroupBarrier();
     let c = rowScale[pq];
     for (var k = 0u; k < 4u; k++) { acc[k] *= c; }
-    for (var jj = 0u; jj < BKV; jj++) {
-      let p = sc[pq * SS + jj];
-      for (var k = 0u; k < 4u; k++) {
-        let d = pd + k * TPQ;
-        if (d < HS4) { acc[k] += p * kv[jj * HS4 + d]; }
+    for (var jj0 = 0u; jj0 < BKV; jj0 += PV_FLUSH) {
+      var part = array<math4, 4>();
+      for (var f = 0u; f < PV_FLUSH; f++) {
+        let jj = jj0 + f;
+        let p = mathElem(sc[pq * SS + jj]);
+        for (var k = 0u; k < 4u; k++) {
+          let d = pd + k * TPQ;
+          if (d < HS4) { part[k] += p * kv[jj * HS4 + d]; }
+        }
       }
+      for (var k = 0u; k < 4u; k++) { acc[k] += vec4<f32>(part[k]); }
     }
   }
 

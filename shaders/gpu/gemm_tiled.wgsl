@@ -2,7 +2,9 @@
 //   EPILOGUE codes) shaped for hardware GPUs: workgroup-memory tiles, register blocking, vec4 loads.
 //   x: row m of the product is row m·xRowStep of x, rows of K elements read as K/4 elem4; w: (N, K) PyTorch
 //   [out, in]; b: (N); residual: (M, N) when EPILOGUE == 2; y: (M, N).
-//   Prelude (prepended by src/gpu/gpu-kernels.ts): elem / elem4 (storage), yElem (y's type), PARTIAL (bool).
+//   Prelude (prepended by src/gpu/gpu-kernels.ts): elem / elem4 (storage), yElem (y's type), PARTIAL (bool), and the
+//   arithmetic: mathElem (f32, or f16 for the f16-arithmetic kernels gemmTiledHalf / gemmTiledPartialHalf, which need
+//   f16 storage) and FLUSH4 (vec4 dot products summed in mathElem before they are added to the f32 accumulators).
 //   PARTIAL (split-K, the GEMM half of matmul + residual + LayerNorm): workgroup z sums the z-th of num_workgroups.z
 //   slices of K and writes the raw f32 sum to y[z·M·N + m·N + n] (no bias, no epilogue); layernorm_row.wgsl adds the
 //   slices, the bias and the residual.
@@ -11,15 +13,19 @@
 //   consecutive shared rows (no bank conflicts, with the padding below) and store consecutive columns of y.
 //   Per K tile of BK = 4·BK4 elements the workgroup stages BM × BK4 vec4 of x and BN × BK4 vec4 of w in workgroup
 //   memory (lanes run along K within a row: coalesced), then each thread does BK4 × 16 vec4 dot products from it.
-// Workgroup memory: (BM + BN) · (BK4 + 1) · 16 bytes (the +1 vec4 per row pads away bank conflicts): 10 KB at
-//   64 × 64 with BK4 = 4, 9 KB at 32 × 32 with BK4 = 8.
+// Workgroup memory: (BM + BN) · (BK4 + 1) · sizeof(math4) bytes (the +1 vec4 per row pads away bank conflicts): 10 KB at
+//   64 × 64 with BK4 = 4, 9 KB at 32 × 32 with BK4 = 8 in f32; the f16-arithmetic kernels hold the tiles in vec4<f16>
+//   and take twice the K tile in the same space (9 KB at 64 × 64 with BK4 = 8; gpuGrid's tiles), halving the barriers.
 // Limits: K % 4 == 0; any M, N ≥ 1 (edge tiles load clamped rows and zero past K, and store only in range).
-// Numerics: products and sums in f32; each dot sums 4 consecutive products, then adds in K order.
+// Numerics: mathElem f32: products and sums in f32; each dot sums 4 consecutive products, then adds in K order
+//   (FLUSH4 = 1). mathElem f16: vec4<f16> dot products, FLUSH4 of them (4·FLUSH4 products: 8) summed in f16, then
+//   added to the f32 accumulator — f16 rounding never compounds over more than 8 products; K past the end is zeros.
 
 override TM: u32 = 16u;   // threads along M
 override TN: u32 = 16u;   // threads along N
 override BK4: u32 = 4u;   // K tile in vec4 units
 override EPILOGUE: u32 = 0u;
+alias math4 = vec4<mathElem>;
 
 struct Params {
   M: u32,
@@ -35,8 +41,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> residual: array<elem>;     // (M, N) when EPILOGUE == 2, else any 4 bytes
 @group(0) @binding(5) var<storage, read_write> y: array<yElem>;     // (M, N), or (splits, M, N) when PARTIAL
 
-var<workgroup> xs: array<vec4<f32>, 4u * TM * (BK4 + 1u)>;
-var<workgroup> ws: array<vec4<f32>, 4u * TN * (BK4 + 1u)>;
+var<workgroup> xs: array<math4, 4u * TM * (BK4 + 1u)>;
+var<workgroup> ws: array<math4, 4u * TN * (BK4 + 1u)>;
 
 fn applyEpilogue(v: f32, idx: u32) -> f32 {
   switch EPILOGUE {
@@ -82,31 +88,37 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let r = e / BK4;
       let k = k0 + e % BK4;
       let row = min(tileRow0 + r, M - 1u);
-      var v = vec4<f32>(0.0);
-      if (k < K4) { v = vec4<f32>(x[row * params.xRowStep * K4 + k]); }
+      var v = math4(0.0);
+      if (k < K4) { v = math4(x[row * params.xRowStep * K4 + k]); }
       xs[r * stride + e % BK4] = v;
     }
     for (var e = tid; e < BN * BK4; e += threads) {
       let c = e / BK4;
       let k = k0 + e % BK4;
       let col = min(tileCol0 + c, N - 1u);
-      var v = vec4<f32>(0.0);
-      if (k < K4) { v = vec4<f32>(w[col * K4 + k]); }
+      var v = math4(0.0);
+      if (k < K4) { v = math4(w[col * K4 + k]); }
       ws[c * stride + e % BK4] = v;
     }
     workgroupBarrier();
-    for (var k = 0u; k < BK4; k++) {
-      let a0 = xs[(ty) * stride + k];
-      let a1 = xs[(ty + TM) * stride + k];
-      let a2 = xs[(ty + 2u * TM) * stride + k];
-      let a3 = xs[(ty + 3u * TM) * stride + k];
-      for (var j = 0u; j < 4u; j++) {
-        let bv = ws[(tx + j * TN) * stride + k];
-        acc[0][j] += dot(a0, bv);
-        acc[1][j] += dot(a1, bv);
-        acc[2][j] += dot(a2, bv);
-        acc[3][j] += dot(a3, bv);
+    // BK4 % FLUSH4 == 0 (gpuGrid's tiles): each flush sums FLUSH4 vec4 steps in mathElem, then widens once.
+    for (var k0 = 0u; k0 < BK4; k0 += FLUSH4) {
+      var part = array<math4, 4>();
+      for (var f = 0u; f < FLUSH4; f++) {
+        let k = k0 + f;
+        let a0 = xs[(ty) * stride + k];
+        let a1 = xs[(ty + TM) * stride + k];
+        let a2 = xs[(ty + 2u * TM) * stride + k];
+        let a3 = xs[(ty + 3u * TM) * stride + k];
+        for (var j = 0u; j < 4u; j++) {
+          let bv = ws[(tx + j * TN) * stride + k];
+          part[0][j] += dot(a0, bv);
+          part[1][j] += dot(a1, bv);
+          part[2][j] += dot(a2, bv);
+          part[3][j] += dot(a3, bv);
+        }
       }
+      for (var i = 0u; i < 4u; i++) { acc[i] += vec4<f32>(part[i]); }
     }
     workgroupBarrier();
   }

@@ -1,6 +1,8 @@
 // Kernels shaped for hardware GPUs (shaders/gpu/*.wgsl): workgroup-memory tiles, many workgroups at batch 1, head
 // size a pipeline constant. Each source serves f32 and f16 storage through a prelude (the agreed convention:
-// `alias elem = f32; alias elem4 = vec4<f32>;` or `enable f16; alias elem = f16; …`), arithmetic is f32.
+// `alias elem = f32; alias elem4 = vec4<f32>;` or `enable f16; alias elem = f16; …`), arithmetic is f32 — except in
+// the `…Half` kernels (f16 storage only): the same sources with `mathElem = f16`, vec4<f16> products summed in f16 for
+// 8 products at most, then added to f32 accumulators (docs/kernels.md, "f16 arithmetic").
 // Descriptors have the shape of src/gpu/kernels.ts's Kernel ({ name, code, iface }); gpuGrid() is the one place
 // that maps an op shape to tile overrides and a workgroup grid (the runtime, the tests, the plan dump and
 // docs/kernels.md all read it).
@@ -26,26 +28,53 @@ interface Spec {
   extra: string;
   /** Adapter features the module needs beyond `shader-f16` for f16 storage. */
   features: GPUFeatureName[];
+  /** f16 arithmetic: compiled for f16 storage only (its tiles are f16; f32 storage would round the inputs). */
+  f16Only?: true;
 }
+
+// The arithmetic declarations (prelude): products in mathElem; FLUSH4 vec4 dots (4·FLUSH4 products) are summed in
+// mathElem before they join an f32 accumulator; PV_FLUSH keys likewise in attention's P·V. f32: every dot joins the
+// f32 sum at once (FLUSH 1: the numerics of the f32-arithmetic kernels). f16: 8 products per f16 partial sum, so a
+// partial sum carries at most 8 roundings of 2⁻¹¹ (test/unit/kernels-gpu-half.test.ts derives its tolerance from it).
+const f32Math = 'alias mathElem = f32;\nconst FLUSH4 = 1u;\nconst PV_FLUSH = 1u;';
+const f16Math = 'alias mathElem = f16;\nconst FLUSH4 = 2u;\nconst PV_FLUSH = 8u;';
+/** Products summed in f16 before an f32 add, in every …Half kernel (FLUSH4 = 2 vec4 dots; PV_FLUSH = 8 keys). */
+export const HALF_FLUSH_PRODUCTS = 8;
+
+const gemmPlain = 'alias yElem = elem;\nconst PARTIAL = false;';
+const gemmPartial = 'alias yElem = f32;\nconst PARTIAL = true;';
 
 const specs = {
   /** Tiled GEMM with the matmul epilogues. */
-  gemmTiled: { source: gemmTiled, libs: [shaderLibs.erf], extra: 'alias yElem = elem;\nconst PARTIAL = false;', features: [] },
+  gemmTiled: { source: gemmTiled, libs: [shaderLibs.erf], extra: `${gemmPlain}\n${f32Math}`, features: [] },
   /** The same GEMM writing raw f32 split-K partial sums for layernormRow. */
-  gemmTiledPartial: { source: gemmTiled, libs: [shaderLibs.erf], extra: 'alias yElem = f32;\nconst PARTIAL = true;', features: [] },
+  gemmTiledPartial: { source: gemmTiled, libs: [shaderLibs.erf], extra: `${gemmPartial}\n${f32Math}`, features: [] },
   /** Few-row GEMM (M ≤ 8), workgroup-memory reduction. */
-  gemmNarrow: { source: gemmNarrow, libs: [narrowReduceShared, shaderLibs.erf], extra: '', features: [] },
+  gemmNarrow: { source: gemmNarrow, libs: [narrowReduceShared, shaderLibs.erf], extra: f32Math, features: [] },
   /** Few-row GEMM, subgroupAdd reduction. */
-  gemmNarrowSubgroup: { source: gemmNarrow, libs: [narrowReduceSubgroup, shaderLibs.erf], extra: '', features: ['subgroups'] },
+  gemmNarrowSubgroup: { source: gemmNarrow, libs: [narrowReduceSubgroup, shaderLibs.erf], extra: f32Math, features: ['subgroups'] },
   /** Split-K sum + bias + residual + LayerNorm, one workgroup per row. */
   layernormRow: { source: layernormRow, libs: [shaderLibs.workgroupSum], extra: '', features: [] },
   /** Flash-style attention over the fused QKV, head size an override. */
-  attentionFlash: { source: attentionFlash, libs: [attentionStoreCtx], extra: '', features: [] },
+  attentionFlash: { source: attentionFlash, libs: [attentionStoreCtx], extra: f32Math, features: [] },
   /**
    * The same attention times its head's slice of the attention-output weight (transposed): f32 split-K partials, one
    * slice per head, for layernormRow — attention and the attention-output GEMM in one dispatch.
    */
-  attentionFlashProj: { source: attentionFlash, libs: [attentionStoreProj], extra: '', features: [] },
+  attentionFlashProj: { source: attentionFlash, libs: [attentionStoreProj], extra: f32Math, features: [] },
+  // f16 arithmetic (f16 storage only): the same sources and libraries, f16 tiles and products (f16Math above).
+  /** gemmTiled with vec4<f16> tiles (twice the K tile) and products. */
+  gemmTiledHalf: { source: gemmTiled, libs: [shaderLibs.erf], extra: `${gemmPlain}\n${f16Math}`, features: [], f16Only: true },
+  /** gemmTiledPartial with f16 tiles and products (the partials stay f32). */
+  gemmTiledPartialHalf: { source: gemmTiled, libs: [shaderLibs.erf], extra: `${gemmPartial}\n${f16Math}`, features: [], f16Only: true },
+  /** gemmNarrow with f16 products (the reduction stays f32). */
+  gemmNarrowHalf: { source: gemmNarrow, libs: [narrowReduceShared, shaderLibs.erf], extra: f16Math, features: [], f16Only: true },
+  /** gemmNarrowSubgroup with f16 products. */
+  gemmNarrowSubgroupHalf: { source: gemmNarrow, libs: [narrowReduceSubgroup, shaderLibs.erf], extra: f16Math, features: ['subgroups'], f16Only: true },
+  /** attentionFlash with f16 Q/K/V tiles, score dots and P·V products (softmax f32). */
+  attentionFlashHalf: { source: attentionFlash, libs: [attentionStoreCtx], extra: f16Math, features: [], f16Only: true },
+  /** attentionFlashProj likewise; the projection's products f16 too (the partials stay f32). */
+  attentionFlashProjHalf: { source: attentionFlash, libs: [attentionStoreProj], extra: f16Math, features: [], f16Only: true },
   /** y = xᵀ: the load-time re-layout of attentionFlashProj's woT (not an op of a forward; see transposeGrid). */
   transpose: { source: transpose, libs: [], extra: '', features: [] },
 } satisfies Record<string, Spec>;
@@ -77,6 +106,7 @@ export function getGpuKernel(name: GpuKernelName, storage: Storage = 'f32'): Gpu
   const spec: Spec | undefined = (specs as Record<string, Spec>)[name];
   if (!spec) throw new Error(`unknown GPU kernel '${String(name)}'`);
   if (storage !== 'f32' && storage !== 'f16') throw new Error(`GPU kernel ${name}: storage must be 'f32' or 'f16', got '${String(storage)}'`);
+  if (spec.f16Only && storage !== 'f16') throw new Error(`GPU kernel ${name}: f16 arithmetic needs f16 storage, got '${storage}'`);
   const key = storage === 'f16' ? `${name}F16` : name;
   let k = cache.get(key);
   if (!k) {
@@ -115,7 +145,13 @@ export interface GpuGrid {
   overrides: Record<string, number>;
 }
 
-type ShapeOf<K extends GpuKernelName> = K extends 'transpose' ? never : K extends 'layernormRow' ? RowShape : K extends 'attentionFlash' | 'attentionFlashProj' ? AttentionShape : GemmShape;
+type AttentionKernel = 'attentionFlash' | 'attentionFlashProj' | 'attentionFlashHalf' | 'attentionFlashProjHalf';
+type ShapeOf<K extends GpuKernelName> = K extends 'transpose' ? never : K extends 'layernormRow' ? RowShape : K extends AttentionKernel ? AttentionShape : GemmShape;
+
+/** Whether a GPU kernel does f16 arithmetic (the …Half kernels: f16 storage only). */
+export function isHalfMath(name: GpuKernelName): boolean {
+  return (specs as Record<string, Spec>)[name]?.f16Only === true;
+}
 
 // Tiled GEMM candidates, largest first: a 64 × 64 tile reuses each loaded element 16 times per thread; smaller
 // tiles give more workgroups when M·N is small. BK4 keeps workgroup memory ≤ 10 KB (WebGPU guarantees 16 KB).
@@ -123,6 +159,15 @@ const gemmTiles = [
   { TM: 16, TN: 16, BK4: 4 },  // 64 × 64, 256 threads
   { TM: 8, TN: 16, BK4: 4 },   // 32 × 64, 128 threads
   { TM: 8, TN: 8, BK4: 8 },    // 32 × 32, 64 threads
+] as const;
+// The f16-arithmetic GEMM's tiles: the same output tiles with vec4<f16> workgroup tiles, so twice the K tile in about
+// the same workgroup memory (9.2, 6.9 and 8.7 KB): half the barriers and loop overhead per FLOP. Halving the memory
+// instead would only matter where workgroup memory limits residency, and at ≤ 10 KB per 64–256 threads the thread and
+// register limits of an SM / CU bind first.
+export const gemmTilesHalf = [
+  { TM: 16, TN: 16, BK4: 8 },
+  { TM: 8, TN: 16, BK4: 8 },
+  { TM: 8, TN: 8, BK4: 16 },
 ] as const;
 
 function positiveInts(kernel: string, shape: object, names: string[]): void {
@@ -145,16 +190,20 @@ function split2d(n: number): [number, number] {
 export function gpuGrid<K extends GpuKernelName>(kernel: K, shape: ShapeOf<K>): GpuGrid {
   switch (kernel) {
     case 'gemmTiled':
-    case 'gemmTiledPartial': {
+    case 'gemmTiledPartial':
+    case 'gemmTiledHalf':
+    case 'gemmTiledPartialHalf': {
       const { M, N, K } = shape as GemmShape;
       positiveInts(kernel, shape, ['M', 'N', 'K']);
       if (K % 4 !== 0) throw new Error(`gpuGrid(${kernel}): K must be a multiple of 4, got ${K}`);
-      const tilesOf = (t: (typeof gemmTiles)[number]) => Math.ceil(M / (4 * t.TM)) * Math.ceil(N / (4 * t.TN));
+      const partial = kernel === 'gemmTiledPartial' || kernel === 'gemmTiledPartialHalf';
+      const tiles: ReadonlyArray<{ TM: number; TN: number; BK4: number }> = isHalfMath(kernel) ? gemmTilesHalf : gemmTiles;
+      const tilesOf = (t: (typeof tiles)[number]) => Math.ceil(M / (4 * t.TM)) * Math.ceil(N / (4 * t.TN));
       // Plain GEMM: the largest tile that still fills MIN_WORKGROUPS. Partial (split-K): the largest tile, with K
       // split until MIN_WORKGROUPS are reached (never into empty slices).
-      const tile = kernel === 'gemmTiled' ? gemmTiles.find((t) => tilesOf(t) >= MIN_WORKGROUPS) ?? gemmTiles[gemmTiles.length - 1] : gemmTiles[0];
+      const tile = !partial ? tiles.find((t) => tilesOf(t) >= MIN_WORKGROUPS) ?? tiles[tiles.length - 1] : tiles[0];
       let splits = 1;
-      if (kernel === 'gemmTiledPartial') {
+      if (partial) {
         const kTiles = Math.ceil(K / 4 / tile.BK4);
         const want = Math.min(Math.ceil(MIN_WORKGROUPS / tilesOf(tile)), kTiles);
         splits = Math.ceil(kTiles / Math.ceil(kTiles / want));
@@ -165,7 +214,9 @@ export function gpuGrid<K extends GpuKernelName>(kernel: K, shape: ShapeOf<K>): 
       return { workgroups: [gx, gy, splits], workgroupSize: [tile.TN, tile.TM, 1], overrides: { ...tile } };
     }
     case 'gemmNarrow':
-    case 'gemmNarrowSubgroup': {
+    case 'gemmNarrowSubgroup':
+    case 'gemmNarrowHalf':
+    case 'gemmNarrowSubgroupHalf': {
       const { M, N, K } = shape as GemmShape;
       positiveInts(kernel, shape, ['M', 'N', 'K']);
       if (K % 4 !== 0) throw new Error(`gpuGrid(${kernel}): K must be a multiple of 4, got ${K}`);
@@ -184,15 +235,18 @@ export function gpuGrid<K extends GpuKernelName>(kernel: K, shape: ShapeOf<K>): 
       return { workgroups: [...split2d(M), 1], workgroupSize: [WG, 1, 1], overrides: { WG } };
     }
     case 'attentionFlash':
-    case 'attentionFlashProj': {
+    case 'attentionFlashProj':
+    case 'attentionFlashHalf':
+    case 'attentionFlashProjHalf': {
       const { B, T, NH, HS } = shape as AttentionShape;
       positiveInts(kernel, shape, ['B', 'T', 'NH', 'HS']);
       if (HS % 4 !== 0 || HS > 128) throw new Error(`gpuGrid(${kernel}): HS must be a multiple of 4 and ≤ 128, got ${HS}`);
       if (B > 65535 || NH > 65535) throw new Error(`gpuGrid(${kernel}): B and NH must be ≤ 65535, got ${B}, ${NH}`);
       // 4 threads per query own ≤ 16 accumulators each up to HS 64; HS 128 takes 8 (and a smaller key tile, to
       // stay within 16 KB of workgroup memory).
+      // f16 tiles take half the bytes: twice the keys per tile (a multiple of PV_FLUSH, 8) in ≤ 9.5 KB.
       const TPQ = HS > 64 ? 8 : 4;
-      const BKV = HS > 64 ? 8 : 16;
+      const BKV = (HS > 64 ? 8 : 16) * (isHalfMath(kernel) ? 2 : 1);
       const BQ = 16;
       return { workgroups: [Math.ceil(T / BQ), NH, B], workgroupSize: [BQ * TPQ, 1, 1], overrides: { HS, BQ, TPQ, BKV } };
     }
@@ -213,23 +267,27 @@ export interface GpuCost {
 
 /** The traffic model of one dispatch at `shape` (grid from gpuGrid), for the plan dump and docs/kernels.md. */
 export function gpuCost<K extends GpuKernelName>(kernel: K, shape: ShapeOf<K>, storage: Storage = 'f32'): GpuCost {
-  const e = storage === 'f16' ? 2 : 4;
+  const e = storage === 'f16' || isHalfMath(kernel) ? 2 : 4;
   const g = gpuGrid(kernel, shape);
   const [gx, gy, gz] = g.workgroups;
   switch (kernel) {
     case 'gemmTiled':
-    case 'gemmTiledPartial': {
+    case 'gemmTiledPartial':
+    case 'gemmTiledHalf':
+    case 'gemmTiledPartialHalf': {
       const { M, N, K } = shape as GemmShape;
       const { TM, TN, BK4 } = g.overrides;
       const kPadded = Math.ceil(K / 4 / BK4) * BK4 * 4;
       const tiles = gx * gy * (4 * TM + 4 * TN) * kPadded * e;  // every split of every tile, over all of K
       const { residual = false } = shape as GemmShape;
       // bias (+ residual) + store, or the f32 partials
-      const epilogue = kernel === 'gemmTiled' ? M * N * (residual ? 3 : 2) * e : gz * M * N * 4;
+      const epilogue = kernel === 'gemmTiled' || kernel === 'gemmTiledHalf' ? M * N * (residual ? 3 : 2) * e : gz * M * N * 4;
       return { flops: 2 * M * N * K, globalBytes: tiles + epilogue };
     }
     case 'gemmNarrow':
-    case 'gemmNarrowSubgroup': {
+    case 'gemmNarrowSubgroup':
+    case 'gemmNarrowHalf':
+    case 'gemmNarrowSubgroupHalf': {
       const { M, N, K } = shape as GemmShape;
       const blocks = Math.ceil(N / 4);
       const { residual = false } = shape as GemmShape;
@@ -240,12 +298,14 @@ export function gpuCost<K extends GpuKernelName>(kernel: K, shape: ShapeOf<K>, s
       return { flops: (splits + 9) * M * N, globalBytes: M * N * (splits * 4 + 5 * e) };
     }
     case 'attentionFlash':
-    case 'attentionFlashProj': {
+    case 'attentionFlashProj':
+    case 'attentionFlashHalf':
+    case 'attentionFlashProjHalf': {
       const { B, T, NH, HS } = shape as AttentionShape;
       const { BQ } = g.overrides;
       const C = NH * HS;
       const attention = 2 * T * HS * e + BQ * T * 4 + BQ * HS * e;  // K and V, the mask per score, Q in
-      if (kernel === 'attentionFlash') {
+      if (kernel === 'attentionFlash' || kernel === 'attentionFlashHalf') {
         return { flops: 4 * B * NH * T * T * HS, globalBytes: gx * gy * gz * (attention + BQ * HS * e) };  // + ctx out
       }
       // + the head's HS rows of woT, and BQ rows of f32 partials out

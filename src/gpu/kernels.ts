@@ -60,6 +60,13 @@ const kernelSpecs = {
   attentionFlashF16: { gpu: 'attentionFlash', dtype: 'f16' },
   attentionFlashProj: { gpu: 'attentionFlashProj', dtype: 'f32' },
   attentionFlashProjF16: { gpu: 'attentionFlashProj', dtype: 'f16' },
+  // f16 arithmetic (f16 storage only; gpu-kernels.ts): extra GPU-profile candidates the tuner can pick.
+  gemmTiledHalfF16: { gpu: 'gemmTiledHalf', dtype: 'f16' },
+  gemmTiledPartialHalfF16: { gpu: 'gemmTiledPartialHalf', dtype: 'f16' },
+  gemmNarrowHalfF16: { gpu: 'gemmNarrowHalf', dtype: 'f16' },
+  gemmNarrowSubgroupHalfF16: { gpu: 'gemmNarrowSubgroupHalf', dtype: 'f16' },
+  attentionFlashHalfF16: { gpu: 'attentionFlashHalf', dtype: 'f16' },
+  attentionFlashProjHalfF16: { gpu: 'attentionFlashProjHalf', dtype: 'f16' },
   transpose: { gpu: 'transpose', dtype: 'f32' },
   transposeF16: { gpu: 'transpose', dtype: 'f16' },
 } as const satisfies Record<string, KernelSpec | GpuKernelSpec>;

@@ -3,7 +3,7 @@
 // buffers by WGSL binding name, overrides, grid). lowerOp takes the first candidate that applies; a tuner times all
 // of them (applicableVariants). Adding a kernel for an op is one row here.
 import { MatmulEpilogue, rowGrid, type KernelName, type StorageDtype } from '../gpu/kernels.ts';
-import { gpuGrid, NARROW_MAX_M } from '../gpu/gpu-kernels.ts';
+import { gemmTilesHalf, gpuGrid, NARROW_MAX_M } from '../gpu/gpu-kernels.ts';
 import type { KernelCall } from '../gpu/dispatch.ts';
 import type { TensorId } from './ops.ts';
 import type { AdapterFeature, AdapterProfile, OpKind, OpOf, Tile, VariantChoice } from './adapter-profile.ts';
@@ -145,7 +145,8 @@ function attentionProbsCall(op: OpOf<'attentionProbs'>, buf: BufferOf): KernelCa
 // maps a shape to them (the plan dump, docs/kernels.md and the kernel tests read it too) ----
 
 /** The tiled or narrow GEMM with matmul_vec4's interface (same uniforms and bindings as matmulCall). */
-function gpuMatmulCall(kernel: 'gemmTiled' | 'gemmNarrow' | 'gemmNarrowSubgroup') {
+type GpuMatmulKernel = 'gemmTiled' | 'gemmNarrow' | 'gemmNarrowSubgroup' | 'gemmTiledHalf' | 'gemmNarrowHalf' | 'gemmNarrowSubgroupHalf';
+function gpuMatmulCall(kernel: GpuMatmulKernel) {
   return (op: OpOf<'matmul'>, buf: BufferOf, _scratch?: unknown, tile?: Tile): KernelCall => {
     const g = gpuGrid(kernel, { M: op.M, N: op.N, K: op.K });
     // A tuned tile of the tiled GEMM: its grid as gpuGrid computes it for that tile (one workgroup per output tile).
@@ -157,17 +158,23 @@ function gpuMatmulCall(kernel: 'gemmTiled' | 'gemmNarrow' | 'gemmNarrowSubgroup'
 // The tiled GEMM's tiles (the same three gpuGrid chooses among; test/unit/kernels-gpu.test.ts runs each), the one
 // gpuGrid picks for this shape first.
 const gemmTiles: readonly Tile[] = [{ TM: 16, TN: 16, BK4: 4 }, { TM: 8, TN: 16, BK4: 4 }, { TM: 8, TN: 8, BK4: 8 }];
-const GEMM_TILES = (op: OpOf<'matmul'>): readonly Tile[] => {
-  const chosen = gpuGrid('gemmTiled', { M: op.M, N: op.N, K: op.K }).overrides;
-  const same = (t: Tile) => t.TM === chosen.TM && t.TN === chosen.TN && t.BK4 === chosen.BK4;
-  return [...gemmTiles.filter(same), ...gemmTiles.filter((t) => !same(t))];
-};
+function tilesFor(kernel: 'gemmTiled' | 'gemmTiledHalf', list: readonly Tile[]) {
+  return (op: OpOf<'matmul'>): readonly Tile[] => {
+    const chosen = gpuGrid(kernel, { M: op.M, N: op.N, K: op.K }).overrides;
+    const same = (t: Tile) => t.TM === chosen.TM && t.TN === chosen.TN && t.BK4 === chosen.BK4;
+    return [...list.filter(same), ...list.filter((t) => !same(t))];
+  };
+}
+const GEMM_TILES = tilesFor('gemmTiled', gemmTiles);
+// The f16-arithmetic GEMM's tiles: the same output tiles, twice the K tile (gpu-kernels.ts: gemmTilesHalf).
+const GEMM_TILES_HALF = tilesFor('gemmTiledHalf', gemmTilesHalf);
 
 /** x·wᵀ as split-K f32 partials into scratch, then bias + residual + LayerNorm per row: two dispatches. */
-function splitMatmulLayernorm(partialKernel: KernelName, rowKernel: KernelName) {
+type PartialKernel = 'gemmTiledPartial' | 'gemmTiledPartialHalf';
+function splitMatmulLayernorm(partialKernel: KernelName, rowKernel: KernelName, gpuKernel: PartialKernel = 'gemmTiledPartial') {
   return (op: OpOf<'matmulLayernorm'>, buf: BufferOf, scratch: () => GPUBuffer): LoweredDispatch[] => {
     const { M, N, K } = op;
-    const gemm = gpuGrid('gemmTiledPartial', { M, N, K });
+    const gemm = gpuGrid(gpuKernel, { M, N, K });
     const splits = gemm.workgroups[2];
     const row = gpuGrid('layernormRow', { M, N, splits });
     const partials = scratch();
@@ -185,18 +192,22 @@ function splitMatmulLayernorm(partialKernel: KernelName, rowKernel: KernelName) 
   };
 }
 
-function flashAttentionCall(op: OpOf<'attention'>, buf: BufferOf): KernelCall {
-  const g = gpuGrid('attentionFlash', { B: op.B, T: op.T, NH: op.NH, HS: op.HS });
+function flashAttentionCall(gpuKernel: 'attentionFlash' | 'attentionFlashHalf') {
+  return (op: OpOf<'attention'>, buf: BufferOf): KernelCall => flashAttention(gpuKernel, op, buf);
+}
+
+function flashAttention(gpuKernel: 'attentionFlash' | 'attentionFlashHalf', op: OpOf<'attention'>, buf: BufferOf): KernelCall {
+  const g = gpuGrid(gpuKernel, { B: op.B, T: op.T, NH: op.NH, HS: op.HS });
   return { params: { T: op.T, NH: op.NH, HS: op.HS }, buffers: { qkv: buf(op.qkv), mask: buf(op.mask), ctx: buf(op.out) }, overrides: g.overrides, grid: g.workgroups };
 }
 
 /** Attention × its head's slice of woT → per-head f32 partials (the heads are the split-K slices), then the row kernel. */
-function flashAttentionOutput(projKernel: KernelName, rowKernel: KernelName) {
+function flashAttentionOutput(projKernel: KernelName, rowKernel: KernelName, gpuKernel: 'attentionFlashProj' | 'attentionFlashProjHalf' = 'attentionFlashProj') {
   return (op: OpOf<'attentionOutput'>, buf: BufferOf, scratch: () => GPUBuffer): LoweredDispatch[] => {
     const { B, T, NH, HS } = op;
     const M = B * T;
     const C = NH * HS;
-    const g = gpuGrid('attentionFlashProj', { B, T, NH, HS });
+    const g = gpuGrid(gpuKernel, { B, T, NH, HS });
     const row = gpuGrid('layernormRow', { M, N: C, splits: NH });
     const partials = scratch();
     const rowFlops = M * C * (2 + LAYERNORM_FLOPS);
@@ -212,7 +223,8 @@ function flashAttentionOutput(projKernel: KernelName, rowKernel: KernelName) {
   };
 }
 
-const splitKBytes = (op: OpOf<'matmulLayernorm'>) => gpuGrid('gemmTiledPartial', { M: op.M, N: op.N, K: op.K }).workgroups[2] * op.M * op.N * 4;
+const splitKBytesOf = (gpuKernel: PartialKernel) => (op: OpOf<'matmulLayernorm'>) => gpuGrid(gpuKernel, { M: op.M, N: op.N, K: op.K }).workgroups[2] * op.M * op.N * 4;
+const splitKBytes = splitKBytesOf('gemmTiledPartial');
 const headPartialBytes = (op: OpOf<'attentionOutput'>) => op.NH * op.B * op.T * op.NH * op.HS * 4;
 
 // GPU-profile shape conditions: what each kernel takes (gpuGrid throws outside them).
@@ -242,6 +254,11 @@ export const variantTable: VariantTable = {
     { kernel: 'gemmNarrowSubgroupF16', dtype: 'f16', features: f16Subgroups, shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrowSubgroup') },
     { kernel: 'gemmNarrowF16', dtype: 'f16', features: f16, shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrow') },
     { kernel: 'gemmTiledF16', dtype: 'f16', features: f16, shape: K4, profiles: gpuOnly, tiles: GEMM_TILES, lower: gpuMatmulCall('gemmTiled') },
+    // f16 arithmetic: after the f32-arithmetic kernels of the same storage, so the table's (untuned) choice stays those;
+    // the tuner times both (docs/kernels.md: why the default stays f32 arithmetic).
+    { kernel: 'gemmNarrowSubgroupHalfF16', dtype: 'f16', features: f16Subgroups, shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrowSubgroupHalf') },
+    { kernel: 'gemmNarrowHalfF16', dtype: 'f16', features: f16, shape: NARROW, profiles: gpuOnly, lower: gpuMatmulCall('gemmNarrowHalf') },
+    { kernel: 'gemmTiledHalfF16', dtype: 'f16', features: f16, shape: K4, profiles: gpuOnly, tiles: GEMM_TILES_HALF, lower: gpuMatmulCall('gemmTiledHalf') },
     { kernel: 'matmulVec4', dtype: 'f32', features: [], shape: K4, profiles: both, tiles: MATMUL_TILES, lower: matmulCall },
     { kernel: 'matmul', dtype: 'f32', features: [], profiles: both, lower: matmulCall },
     { kernel: 'matmulVec4F16', dtype: 'f16', features: f16, shape: K4, profiles: both, tiles: MATMUL_TILES, lower: matmulCall },
@@ -252,6 +269,8 @@ export const variantTable: VariantTable = {
       scratchBytes: splitKBytes, lower: splitMatmulLayernorm('gemmTiledPartial', 'layernormRow') },
     { kernel: 'gemmTiledPartialF16', kernels: ['gemmTiledPartialF16', 'layernormRowF16'], dtype: 'f16', features: f16, shape: SPLIT_LN, profiles: gpuOnly,
       scratchBytes: splitKBytes, lower: splitMatmulLayernorm('gemmTiledPartialF16', 'layernormRowF16') },
+    { kernel: 'gemmTiledPartialHalfF16', kernels: ['gemmTiledPartialHalfF16', 'layernormRowF16'], dtype: 'f16', features: f16, shape: SPLIT_LN, profiles: gpuOnly,
+      scratchBytes: splitKBytesOf('gemmTiledPartialHalf'), lower: splitMatmulLayernorm('gemmTiledPartialHalfF16', 'layernormRowF16', 'gemmTiledPartialHalf') },
     { kernel: 'matmulLayernormVec4', dtype: 'f32', features: [], shape: K4, profiles: both, lower: (op, buf) => matmulLayernormCall(op, buf, true) },
     { kernel: 'matmulLayernorm', dtype: 'f32', features: [], profiles: both, lower: (op, buf) => matmulLayernormCall(op, buf, false) },
     { kernel: 'matmulLayernormF16', dtype: 'f16', features: f16, profiles: both, lower: (op, buf) => matmulLayernormCall(op, buf, false) },
@@ -266,8 +285,9 @@ export const variantTable: VariantTable = {
     { kernel: 'gatherRows', dtype: 'f16', features: [], profiles: both, lower: gatherRowsCall },
   ],
   attention: [
-    { kernel: 'attentionFlash', dtype: 'f32', features: [], shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall },
-    { kernel: 'attentionFlashF16', dtype: 'f16', features: f16, shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall },
+    { kernel: 'attentionFlash', dtype: 'f32', features: [], shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall('attentionFlash') },
+    { kernel: 'attentionFlashF16', dtype: 'f16', features: f16, shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall('attentionFlash') },
+    { kernel: 'attentionFlashHalfF16', dtype: 'f16', features: f16, shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall('attentionFlashHalf') },
     { kernel: 'attentionVec4', dtype: 'f32', features: [], shape: HS4, profiles: both, lower: attentionCall },
     { kernel: 'attention', dtype: 'f32', features: [], profiles: both, lower: attentionCall },
     { kernel: 'attentionF16', dtype: 'f16', features: f16, profiles: both, lower: attentionCall },
@@ -283,6 +303,8 @@ export const variantTable: VariantTable = {
       scratchBytes: headPartialBytes, lower: flashAttentionOutput('attentionFlashProj', 'layernormRow') },
     { kernel: 'attentionFlashProjF16', kernels: ['attentionFlashProjF16', 'layernormRowF16'], dtype: 'f16', features: f16, shape: FLASH_PROJ, profiles: gpuOnly,
       scratchBytes: headPartialBytes, lower: flashAttentionOutput('attentionFlashProjF16', 'layernormRowF16') },
+    { kernel: 'attentionFlashProjHalfF16', kernels: ['attentionFlashProjHalfF16', 'layernormRowF16'], dtype: 'f16', features: f16, shape: FLASH_PROJ, profiles: gpuOnly,
+      scratchBytes: headPartialBytes, lower: flashAttentionOutput('attentionFlashProjHalfF16', 'layernormRowF16', 'attentionFlashProjHalf') },
   ],
 };
 

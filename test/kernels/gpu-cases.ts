@@ -14,6 +14,7 @@ import { expectClose, randomArray } from '../helpers/validate.ts';
 import { keyPaddingMask, output, upload, type KernelEnv, type Padding } from './env.ts';
 import { f32Tol } from './f32-cases.ts';
 import { f16Tol } from './f16-cases.ts';
+import { nodeHalfCases } from './gpu-half-cases.ts';
 
 export interface GpuKernelEnv extends KernelEnv {
   hasSubgroups: boolean;
@@ -326,7 +327,7 @@ export const transposeShapes: Array<[number, number]> = [[1, 1], [5, 33], [17, 1
 /**
  * Dawn/lavapipe: every kernel in f32 (all shapes, every tile candidate) and f16 storage (a subset: the same source
  * behind a different prelude, so the f16 cases check loads, stores and tolerances, not the indexing again), and the
- * subgroup variant. Each distinct override set is a pipeline lavapipe compiles (~0.5–2 s), hence the subset.
+ * subgroup variant, and the f16-arithmetic kernels (gpu-half-cases.ts). Each distinct override set is a pipeline lavapipe compiles (~0.5–2 s), hence the subset.
  */
 export function nodeGpuCases(): GpuKernelCase[] {
   const f16Gemm = gemmShapes.filter(([M, N, K]) => [33 * 65 * 132, 5 * 7 * 12, 128 * 768 * 3072, 1 * 1 * 4].includes(M * N * K));
@@ -349,6 +350,8 @@ export function nodeGpuCases(): GpuKernelCase[] {
     ...f16Ln.map((sh) => matmulLnCase('f16', sh)),
     ...f16Attn.map((sh) => attentionCase('f16', sh)),
     ...attentionProjShapes.filter(([, T]) => T === 17).map((sh) => attentionProjCase('f16', sh)),
+    // f16 arithmetic (the …Half kernels), per-element bounds derived in gpu-half-cases.ts.
+    ...nodeHalfCases(),
   ];
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestNodeGpu } from '../../src/gpu/node-gpu.ts';
-import { getGpuKernel, gpuGrid, gpuKernelNames, MIN_WORKGROUPS } from '../../src/gpu/gpu-kernels.ts';
+import { getGpuKernel, gpuGrid, gpuKernelNames, isHalfMath, MIN_WORKGROUPS } from '../../src/gpu/gpu-kernels.ts';
 import { gpuKernelEnv, nodeGpuCases, type GpuKernelEnv } from '../kernels/gpu-cases.ts';
 import { bertBaseTable } from '../kernels/gpu-table.ts';
 
@@ -21,7 +21,7 @@ describe('GPU kernels vs float64 CPU reference (Dawn)', () => {
       const e = await getEnv();
       // lavapipe (what set-up installs) has both: a missing feature fails the case, never skips it.
       if (c.storage === 'f16' && !e.hasF16) throw new Error('the adapter lacks shader-f16 (lavapipe has it: run `npm run setup`)');
-      if (c.kernel === 'gemmNarrowSubgroup' && !e.hasSubgroups) throw new Error('the adapter lacks subgroups (lavapipe has it: run `npm run setup`)');
+      if ((c.kernel === 'gemmNarrowSubgroup' || c.kernel === 'gemmNarrowSubgroupHalf') && !e.hasSubgroups) throw new Error('the adapter lacks subgroups (lavapipe has it: run `npm run setup`)');
       await c.run(e);
     });
   }
@@ -30,7 +30,8 @@ describe('GPU kernels vs float64 CPU reference (Dawn)', () => {
 describe('GPU kernel registry', () => {
   it('puts every enable directive first and declares the storage aliases once', () => {
     for (const name of gpuKernelNames) {
-      for (const storage of ['f32', 'f16'] as const) {
+      // The f16-arithmetic kernels exist for f16 storage only (checked below).
+      for (const storage of isHalfMath(name) ? ['f16'] as const : ['f32', 'f16'] as const) {
         const { code, features } = getGpuKernel(name, storage);
         const lines = code.split('\n').filter((l) => l.trim() && !l.trim().startsWith('//'));
         const firstOther = lines.findIndex((l) => !/^\s*enable /.test(l));
@@ -41,6 +42,7 @@ describe('GPU kernel registry', () => {
       }
     }
     expect(() => getGpuKernel('nope' as never)).toThrow(/unknown GPU kernel 'nope'/);
+    expect(() => getGpuKernel('gemmTiledHalf', 'f32')).toThrow(/gemmTiledHalf: f16 arithmetic needs f16 storage, got 'f32'/);
   });
 
   it('rejects shapes a kernel does not take, naming the field', () => {
