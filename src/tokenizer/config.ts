@@ -20,7 +20,14 @@ export interface NormalizerSpec {
 
 export type TemplatePiece =
   | { kind: 'special'; name: string; typeId: number }
-  | { kind: 'sequence'; index: 0 | 1; typeId: number };
+  | {
+    kind: 'sequence'; index: 0 | 1; typeId: number;
+    /**
+     * The type id in rows built from an overflowing window of this sequence. HF's TemplateProcessing retypes only the
+     * main window; the overflowing ones keep the type the sequence was encoded with (0 for A, 1 for B). Absent: typeId.
+     */
+    overflowTypeId?: number;
+  };
 
 export interface TokenizerSpec {
   /** Model vocab, token → id. */

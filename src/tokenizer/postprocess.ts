@@ -20,6 +20,8 @@ export function applyTemplate(
   seqs: readonly [SequenceTokens, SequenceTokens | undefined],
   wins: readonly [Window, Window | undefined],
   addSpecialTokens: boolean,
+  /** Whether each window is an overflowing one (not the text's first window). */
+  overflow: readonly [boolean, boolean] = [false, false],
 ): Encoding {
   const template: TemplatePiece[] = seqs[1] === undefined ? spec.single : spec.pair;
   let len = 0;
@@ -47,9 +49,10 @@ export function applyTemplate(
       const seq = seqs[p.index] as SequenceTokens;
       const [start, stop] = wins[p.index] as Window;
       const trim = spec.trimOffsets;
+      const typeId = overflow[p.index] ? p.overflowTypeId ?? p.typeId : p.typeId;
       for (let i = start; i < stop; i++) {
         e.ids[k] = seq.ids[i];
-        e.tokenTypeIds[k] = p.typeId;
+        e.tokenTypeIds[k] = typeId;
         e.offsets[2 * k] = seq.offsets[2 * i];
         e.offsets[2 * k + 1] = seq.offsets[2 * i + 1];
         if (trim !== undefined && seq.lead !== undefined && seq.trail !== undefined && seq.text !== undefined) {

@@ -70,7 +70,9 @@ export function parseTemplate(pieces: unknown, what: string): TemplatePiece[] {
     }
     const s = object(`${path}[${i}].Sequence`, field(o, 'Sequence'));
     const id = oneOf(`${path}[${i}].Sequence.id`, field(s, 'id'), ['A', 'B'] as const);
-    return { kind: 'sequence', index: id === 'A' ? 0 : 1, typeId: int(`${path}[${i}].Sequence.type_id`, field(s, 'type_id'), 0, MAX_ID, 0) };
+    const index = id === 'A' ? 0 : 1;
+    return { kind: 'sequence', index, typeId: int(`${path}[${i}].Sequence.type_id`, field(s, 'type_id'), 0, MAX_ID, 0),
+      overflowTypeId: index };
   });
 }
 

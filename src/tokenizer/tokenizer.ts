@@ -195,7 +195,9 @@ export class BertTokenizer {
       if (b !== undefined) winB = shift(windows(b1 - b0, lenB as number, t.stride, t.direction, limit), b0);
     }
     const combos = o.returnOverflowing ? windowPairs(winA, winB, t?.fullOverflow ?? false) : [[winA[0], winB?.[0]] as const];
-    const [main, ...rest] = combos.map((w) => applyTemplate(this.spec, [a, b], w, o.addSpecialTokens));
+    // windowPairs reuses the window objects, so a window other than the text's first is an overflowing one.
+    const [main, ...rest] = combos.map((w) => applyTemplate(this.spec, [a, b], w, o.addSpecialTokens,
+      [w[0] !== winA[0], w[1] !== undefined && w[1] !== winB?.[0]]));
     main.overflowing = rest;
     return main;
   }

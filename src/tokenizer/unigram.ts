@@ -22,8 +22,9 @@ export class Unigram {
     this.scores = new Float64Array(pieces.length);
     let min = Infinity;
     const lens = new Set<number>();
-    pieces.forEach(([piece, score], id) => {
+    pieces.forEach(([piece, parsed], id) => {
       this.ids.set(piece, id);
+      const score = serdeJsonF64(parsed);
       this.scores[id] = score;
       if (score < min) min = score;
       const n = Array.from(piece).length;
@@ -126,4 +127,32 @@ export class Unigram {
     }
     return Int32Array.from(out);
   }
+}
+
+/**
+ * The f64 HF's Rust reads for a JSON number written in shortest form (as Rust's and Python's JSON writers write
+ * scores): serde_json without its float_roundtrip feature turns the digits into a u64, rounds that to f64 and divides
+ * by a power of ten — two roundings, so 17-digit scores can land one ulp away from the correctly rounded value JS
+ * parses. Viterbi paths whose sums tie in exact arithmetic (a run of one letter split into equal pieces in any order)
+ * are then broken the same way as in Rust only with the same bits.
+ */
+export function serdeJsonF64(x: number): number {
+  if (!Number.isFinite(x) || x === 0 || Number.isInteger(x)) return x;
+  const text = Math.abs(x).toString();
+  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(text);
+  if (m === null) return x;
+  const frac = m[2] ?? '';
+  const digits = (m[1] + frac).replace(/^0+/, '');
+  let exponent = Number(m[3] ?? 0) - frac.length;
+  if (digits.length > 19) return x; // never for a shortest-form double (≤ 17 digits)
+  let f = Number(BigInt(digits));
+  while (Math.abs(exponent) > 308) {
+    if (exponent > 0) return x;
+    f /= 1e308;
+    exponent += 308;
+  }
+  // Rust's POW10 table holds the correctly rounded literals 1e0…1e308 (JS's 10 ** n is not always that).
+  const pow = Number(`1e${Math.abs(exponent)}`);
+  f = exponent >= 0 ? f * pow : f / pow;
+  return x < 0 ? -f : f;
 }
