@@ -38,6 +38,7 @@ const common: Record<string, CliFlag & { short?: string }> = {
   dtype: { type: 'string' },
   endpoint: { type: 'string' },
   'no-cache': { type: 'boolean' },
+  device: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -64,11 +65,14 @@ export function usageText(): string {
     '  --batch-size N   input lines per batch handed to the pipeline (default 16)',
     '  --dtype f32|f16  weight and activation storage (default f32)',
     '  --kernel-profile gpu|software|auto   the kernels a task runs with (default auto: from the adapter)',
+    '  --device cpu|gpu|auto   where the model runs: the CPU backend (WebAssembly SIMD), WebGPU, or auto (WebGPU on',
+    '                   a hardware adapter, else the CPU); default: WebGPU, the CPU where there is none',
     '  --endpoint URL   Hub endpoint for ids (default https://huggingface.co); --no-cache skips the download cache');
   return lines.join('\n');
 }
 
 export type KernelProfile = 'gpu' | 'software' | 'auto';
+export type DeviceFlag = 'cpu' | 'gpu' | 'auto';
 
 export interface CliOptions {
   command: string;
@@ -92,6 +96,8 @@ export interface CliOptions {
   profile: 'gpu' | 'software';
   /** Task commands and profile: the pipeline's kernelProfile (undefined: auto). */
   kernelProfile?: KernelProfile;
+  /** --device: the pipeline's device (undefined: its default). */
+  device?: DeviceFlag;
 }
 
 function positiveInt(flag: string, v: unknown, fallback: number): number {
@@ -144,6 +150,13 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
   const kp = v['kernel-profile'] as string | undefined;
   if (kp !== undefined && kp !== 'gpu' && kp !== 'software' && kp !== 'auto') throw new UsageError(`--kernel-profile must be gpu, software or auto, got '${kp}'`);
   o.kernelProfile = kp as KernelProfile | undefined;
+  const device = v.device as string | undefined;
+  if (device !== undefined && device !== 'cpu' && device !== 'gpu' && device !== 'auto') throw new UsageError(`--device must be cpu, gpu or auto, got '${device}'`);
+  o.device = device;
+  // plan lists GPU dispatches and profile times them: the CPU backend has neither.
+  if (device === 'cpu' && (command === 'plan' || command === 'profile')) {
+    throw new UsageError(`${command} ${command === 'plan' ? 'lists' : 'times'} GPU dispatches; with --device cpu there are none (the CPU backend runs one WebAssembly kernel per op)`);
+  }
   if (command === 'info') {
     if (o.texts.length) throw new UsageError(`info takes no arguments (got '${o.texts[0]}')`);
     return o;

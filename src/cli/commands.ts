@@ -9,6 +9,7 @@ import { pipeline } from '../node.ts';
 import { WITH_DETAILS } from '../runtime/details.ts';
 import type { CliLine } from '../tasks/task.ts';
 import type { CliOptions } from './args.ts';
+import { wasmSimdSupport } from '../cpu-backend/wasm-kernels.ts';
 import type { InputBatches } from './inputs.ts';
 
 /** Writes one batch's result lines (one per input) and resolves when more may be written. */
@@ -18,11 +19,12 @@ export function provider(o: CliOptions) {
   return openProvider(o.model!, { endpoint: o.endpoint, cacheDir: o.cache ? undefined : false });
 }
 
-/** The pipeline a command runs on: the CLI's dtype, endpoint, cache, batch size and kernel profile. */
+/** The pipeline a command runs on: the CLI's dtype, endpoint, cache, batch size, kernel profile and device. */
 export function openPipeline(task: string, o: CliOptions) {
   return pipeline(task, o.model!, {
     dtype: o.dtype, endpoint: o.endpoint, cache: o.cache, maxBatchSize: o.batchSize,
     ...(o.kernelProfile ? { kernelProfile: o.kernelProfile } : {}),
+    ...(o.device ? { device: o.device } : {}),
   });
 }
 
@@ -90,6 +92,19 @@ export async function tokenize(o: CliOptions, inputs: InputBatches, out: Out): P
     return JSON.stringify({ ids: Array.from(e.ids), tokenTypeIds: Array.from(e.tokenTypeIds), attentionMask: Array.from(e.attentionMask), offsets, truncated });
   };
   for await (const batch of inputs) await out(batch.inputs.map(line));
+}
+
+/** The CPU backend's engine facts (info --device cpu, or where WebGPU is unavailable). */
+export function cpuInfo(o: CliOptions, out: Out, reason: string): Promise<void> {
+  const { simd, relaxed } = wasmSimdSupport();
+  const facts = { backend: 'cpu', reason, simd128: simd, relaxedSimd: relaxed, threads: 1 };
+  if (o.json) return out([JSON.stringify(facts)]);
+  return out([
+    `backend:      cpu (${reason})`,
+    `simd128:      ${simd ? 'yes' : 'no (the CPU backend cannot run here)'}`,
+    `relaxed SIMD: ${relaxed ? 'yes (fused multiply-add)' : 'no (multiply + add)'}`,
+    'threads:      1',
+  ]);
 }
 
 export function info(gpu: GpuContext, driver: string, o: CliOptions, out: Out): Promise<void> {

@@ -2,7 +2,8 @@
 import { requestDevice } from '../gpu/device.ts';
 import { requestNodeGpu } from '../gpu/node-gpu.ts';
 import { UsageError, parseCli, usageText } from './args.ts';
-import { info, runTask, tokenize } from './commands.ts';
+import { cpuInfo, info, runTask, tokenize } from './commands.ts';
+import { isSoftwareAdapter } from '../runtime/device-choice.ts';
 import { openInputs } from './inputs.ts';
 import { plan, profile } from './plan.ts';
 import { LineWriter, OutputClosed } from './output.ts';
@@ -45,8 +46,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (o.command === 'info') {
+      if (o.device === 'cpu') {
+        await cpuInfo(o, out, "device 'cpu' was asked for");
+        return 0;
+      }
       const { gpu, adapter, driver } = await requestNodeGpu();
-      await info(await requestDevice(adapter, { label: 'bertgpu-cli', instance: gpu }), driver, o, out);
+      const device = await requestDevice(adapter, { label: 'bertgpu-cli', instance: gpu });
+      // auto on a software adapter: the pipeline would run on the CPU, so that is what info describes.
+      if (o.device === 'auto' && isSoftwareAdapter(device.facts)) {
+        device.device.destroy();
+        await cpuInfo(o, out, `the WebGPU adapter (${device.facts.description || device.facts.vendor}) is a software one`);
+        return 0;
+      }
+      await info(device, driver, o, out);
       return 0;
     }
     await runTask(o, inputs, out);
