@@ -165,7 +165,7 @@ describe('demo site (vite build, served from a sub-path)', () => {
         ['no such/model id!', /is not a valid Hub repo id/],
         [`${server!.url}/fixtures/no-such-model/`, /config\.json/],
         [`${server!.url}/fixtures/pytorch-only/`, /has pytorch_model\.bin but no model\.safetensors/],
-        [`${server!.url}/fixtures/config-unsupported-model/`, /model_type "gpt2" is not supported \(supported: bert\)/],
+        [`${server!.url}/fixtures/config-unsupported-model/`, /model_type "gpt2" is not supported \(supported: bert, distilbert, roberta, xlm-roberta, camembert, electra, albert\)/],
       ];
       for (const [ref, message] of bad) {
         await page.fill('#model-id', ref);
