@@ -159,7 +159,7 @@ export function parseEncoderConfig(input: unknown, file = 'config.json'): Encode
   if (posType !== 'absolute' && posType !== null) {
     bad(file, `position_embedding_type ${JSON.stringify(posType)} is not supported (only "absolute"; ${modelType} with relative position embeddings cannot run here)`);
   }
-  if (own(c, 'is_decoder') === true || own(c, 'add_cross_attention') === true) bad(file, `decoder ${modelType} (is_decoder / add_cross_attention) is not supported`);
+  if (own(c, 'is_decoder') === true || own(c, 'add_cross_attention') === true) bad(file, `decoder ${modelType === 'bert' ? 'BERT' : modelType} (is_decoder / add_cross_attention) is not supported`);
   const f = readFamilyFields(file, c, modelType);
 
   if (f.hiddenSize % f.numAttentionHeads !== 0) {
