@@ -2,12 +2,14 @@
 // trainable range into partials, grad_norm_finalize → normStats = [norm, clip coefficient]) and one adamw dispatch per
 // range of equal weight decay (decayRanges: frozen units are left out, so they neither move nor count in the norm).
 // Only the uniforms change per update (lr from the schedule, the bias corrections of step t); they are rewritten with
-// queued writes before the step's single submit.
+// queued writes before the step's single submit. Each dispatch binds its own slice of the flat buffers, and ranges are
+// cut into chunks of at most maxStorageBufferBindingSize: BERT-base's 440 MB of f32 weights exceed the 128 MiB every
+// adapter guarantees for one binding.
 import type { BufferRegistry } from '../gpu/buffers.ts';
 import { elementGrid } from './kernels.ts';
 import { adamwParams, decayRanges, type AdamWOptions, type DecayRange } from './optimizer.ts';
 import type { ParamLayout } from './param-layout.ts';
-import type { KernelRef, TrainPipelines } from './train-pipelines.ts';
+import type { BufferSlice, KernelRef, TrainPipelines } from './train-pipelines.ts';
 
 /** Workgroups of each grad_sumsq dispatch. */
 const NORM_GROUPS = 64;
@@ -39,29 +41,38 @@ export class OptimizerPlan {
   ) {}
 
   static async create(device: GPUDevice, pipelines: TrainPipelines, registry: BufferRegistry, owned: GPUBuffer[], layout: ParamLayout,
-    buffers: OptimizerBuffers, weightDecay: number): Promise<OptimizerPlan> {
-    const ranges = decayRanges(layout.flatTensors(), weightDecay, layout.frozenNames());
-    if (ranges.length === 0) throw new Error('Trainer: every parameter is frozen, nothing to train');
+    buffers: OptimizerBuffers, weightDecay: number, maxBindingBytes = device.limits.maxStorageBufferBindingSize): Promise<OptimizerPlan> {
+    const groups = decayRanges(layout.flatTensors(), weightDecay, layout.frozenNames());
+    if (groups.length === 0) throw new Error('Trainer: every parameter is frozen, nothing to train');
+    // Chunks start at 256-byte offsets (units are aligned) and stay within one binding's limit.
+    const maxElems = Math.floor(maxBindingBytes / 4 / 64) * 64;
+    if (maxElems < 64) throw new Error(`optimizer plan: maxBindingBytes ${maxBindingBytes} is below 256`);
+    const ranges: DecayRange[] = groups.flatMap((r) => {
+      const parts: DecayRange[] = [];
+      for (let o = 0; o < r.n; o += maxElems) parts.push({ offset: r.offset + o, n: Math.min(maxElems, r.n - o), weightDecay: r.weightDecay });
+      return parts;
+    });
     const make = (label: string, size: number, usage: number) => {
       const b = registry.create({ label, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
       owned.push(b);
       return b;
     };
     const partials = make('train.normPartials', ranges.length * NORM_GROUPS * 4, GPUBufferUsage.STORAGE);
-    const dispatch = async (ref: KernelRef, overrides: Record<string, boolean>, grid: [number, number, number], bind: Record<string, GPUBuffer>): Promise<Dispatch> => {
+    const dispatch = async (ref: KernelRef, grid: [number, number, number], bind: Record<string, BufferSlice>): Promise<Dispatch> => {
       const uniform = make(`train.${ref.name}.params`, pipelines.iface(ref).paramsSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-      const pipeline = await pipelines.pipeline(ref, overrides);
-      const bindGroup = pipelines.bindGroup(ref, uniform, Object.fromEntries(Object.entries(bind).map(([k, b]) => [k, { buffer: b }])));
-      return { ref, pipeline, bindGroup, uniform, grid };
+      const pipeline = await pipelines.pipeline(ref);
+      return { ref, pipeline, bindGroup: pipelines.bindGroup(ref, uniform, bind), uniform, grid };
     };
+    const slice = (buffer: GPUBuffer, r: DecayRange): BufferSlice => ({ buffer, offset: r.offset * 4, size: r.n * 4 });
     const norm = await Promise.all(ranges.map(async (r, i) => {
-      const d = await dispatch({ set: 'train', name: 'gradSumsq' }, {}, [NORM_GROUPS, 1, 1], { grads: buffers.grads, partials });
-      device.queue.writeBuffer(d.uniform, 0, pipelines.pack(d.ref, { offset: r.offset, n: r.n, partialBase: i * NORM_GROUPS }));
+      const d = await dispatch({ set: 'train', name: 'gradSumsq' }, [NORM_GROUPS, 1, 1], { grads: slice(buffers.grads, r), partials: { buffer: partials } });
+      device.queue.writeBuffer(d.uniform, 0, pipelines.pack(d.ref, { offset: 0, n: r.n, partialBase: i * NORM_GROUPS }));
       return d;
     }));
-    const finalize = await dispatch({ set: 'train', name: 'gradNormFinalize' }, {}, [1, 1, 1], { partials, normStats: buffers.normStats });
-    const updates = await Promise.all(ranges.map((r) => dispatch({ set: 'train', name: 'adamw' }, {}, elementGrid(r.n),
-      { grads: buffers.grads, normStats: buffers.normStats, weights: buffers.weights, m: buffers.m, v: buffers.v })));
+    const finalize = await dispatch({ set: 'train', name: 'gradNormFinalize' }, [1, 1, 1], { partials: { buffer: partials }, normStats: { buffer: buffers.normStats } });
+    const updates = await Promise.all(ranges.map((r) => dispatch({ set: 'train', name: 'adamw' }, elementGrid(r.n), {
+      grads: slice(buffers.grads, r), normStats: { buffer: buffers.normStats }, weights: slice(buffers.weights, r), m: slice(buffers.m, r), v: slice(buffers.v, r),
+    })));
     return new OptimizerPlan(device, pipelines, ranges, norm, finalize, updates);
   }
 
@@ -70,7 +81,7 @@ export class OptimizerPlan {
     this.device.queue.writeBuffer(this.finalize.uniform, 0, this.pipelines.pack(this.finalize.ref, { count: this.ranges.length * NORM_GROUPS, gradScale, maxNorm: maxGradNorm }));
     this.ranges.forEach((r, i) => {
       const u = this.updates[i];
-      this.device.queue.writeBuffer(u.uniform, 0, this.pipelines.pack(u.ref, adamwParams({ ...opts, weightDecay: r.weightDecay }, t, r, gradScale)));
+      this.device.queue.writeBuffer(u.uniform, 0, this.pipelines.pack(u.ref, adamwParams({ ...opts, weightDecay: r.weightDecay }, t, { offset: 0, n: r.n }, gradScale)));
     });
   }
 

@@ -71,7 +71,8 @@ export class Trainer {
     private optimizer: OptimizerPlan | null,
   ) {}
 
-  static async create(gpu: GpuContext, init: TrainerInit, options: TrainerOptions = {}): Promise<Trainer> {
+  /** `internals.maxBindingBytes` (tests): cut the optimizer's bindings smaller than the device's limit. */
+  static async create(gpu: GpuContext, init: TrainerInit, options: TrainerOptions = {}, internals: { maxBindingBytes?: number } = {}): Promise<Trainer> {
     if (!init || typeof init !== 'object' || !init.config || !(init.weights instanceof Map)) throw new Error('Trainer.create: init must be { config: BertConfig, weights: Map<string, Float32Array> }');
     const { config } = init;
     const opts = resolveOptions(config, options);
@@ -84,6 +85,9 @@ export class Trainer {
       flat.set(w, t.offset);
     }
     const device = gpu.device;
+    if (layout.total * 4 > device.limits.maxBufferSize) {
+      throw new Error(`Trainer.create: the model's ${layout.total * 4} bytes of f32 parameters exceed this device's maxBufferSize (${device.limits.maxBufferSize})`);
+    }
     const registry = new BufferRegistry(device);
     const pipelines = new TrainPipelines(device);
     const make = (label: string, bytes: number, usage = storage()) => registry.create({ label, size: bytes, usage });
@@ -95,7 +99,7 @@ export class Trainer {
         staging: make('train.readback', 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
       };
       const trainer = new Trainer(config, opts, device, registry, pipelines, layout, buf, null);
-      trainer.optimizer = await OptimizerPlan.create(device, pipelines, registry, trainer.owned, layout, buf, opts.weightDecay);
+      trainer.optimizer = await OptimizerPlan.create(device, pipelines, registry, trainer.owned, layout, buf, opts.weightDecay, internals.maxBindingBytes);
       return trainer;
     } catch (e) {
       registry.destroyAll();
