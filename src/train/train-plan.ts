@@ -57,6 +57,13 @@ export class TrainPlan {
       owned.push(b);
       return b;
     };
+    // Every pipeline first (compiled together); then everything else is created synchronously inside error scopes
+    // (no await between push and pop: the device's scope stack is shared with concurrent work), so a bucket too large
+    // for the device (a binding past maxStorageBufferBindingSize, out of memory) is an error naming it.
+    const pipelines = await Promise.all(graph.steps.map((s) => ctx.pipelines.pipeline(s.ref, s.overrides)));
+    ctx.device.pushErrorScope('out-of-memory');
+    ctx.device.pushErrorScope('validation');
+    let scopes: Array<Promise<GPUError | null>> = [];
     try {
       const inputs = new Map<InputName, GPUBuffer>();
       for (const [name, bytes] of Object.entries(graph.inputBytes) as Array<[InputName, number]>) inputs.set(name, make(`train.${name}`, bytes));
@@ -108,7 +115,6 @@ export class TrainPlan {
         if ('grad' in b) return ctx.layout.slice(ctx.grads, b.grad);
         return { buffer: inputs.get(b.input)! };
       };
-      const pipelines = await Promise.all(graph.steps.map((s) => ctx.pipelines.pipeline(s.ref, s.overrides)));
       const steps = graph.steps.map((s, i): PlanStep => {
         const uniform = make(`train.${s.ref.name}.params`, ctx.pipelines.iface(s.ref).paramsSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
         const params = s.dropoutSite !== undefined ? { ...s.params, seed: 0, threshold: 0, scale: 1 } : s.params;
@@ -116,8 +122,12 @@ export class TrainPlan {
         const bind = Object.fromEntries(Object.entries(s.bind).map(([k, b]) => [k, slice(b)]));
         return { graph: s, pipeline: pipelines[i], bindGroup: ctx.pipelines.bindGroup(s.ref, uniform, bind), uniform };
       });
+      scopes = [ctx.device.popErrorScope(), ctx.device.popErrorScope()];
+      const [validation, oom] = await Promise.all(scopes);
+      if (validation || oom) throw new Error(`training plan for batch ${graph.B} × ${graph.T}: ${(validation ?? oom)!.message}`);
       return new TrainPlan(graph, ctx, steps, inputs, assigned, owned, { bytes: arenaBytes, buffers: arenaBuffers, tensors: graph.tensors.length });
     } catch (e) {
+      if (scopes.length === 0) await Promise.all([ctx.device.popErrorScope(), ctx.device.popErrorScope()]);
       for (const b of owned) ctx.registry.destroy(b);
       throw e;
     }
