@@ -111,3 +111,21 @@ describe('tasks name the family\'s head class when a model lacks it', () => {
     expect(() => fillMaskTask.checkModel!({ label: 'a', config: albert, head: 'base' })).toThrow(/needs AlbertForMaskedLM or AlbertForPreTraining\)$/);
   });
 });
+
+describe('checkpoint names per family', () => {
+  it("a base model's own file (no family prefix) and a file keeping only the tied decoder copy both load", async () => {
+    const { expectedWeights } = await import('../../src/model/config.ts');
+    const { planWeightNames } = await import('../../src/weights/names.ts');
+    for (const [family, decoder] of [['roberta', 'lm_head.decoder.weight'], ['distilbert', 'vocab_projector.weight'],
+      ['electra', 'generator_lm_head.weight'], ['albert', 'predictions.decoder.weight']] as const) {
+      const config = parseBertConfig(readFileSync(join(fixturesDir, `tiny-${family}`, 'config.json'), 'utf8'));
+      const base = expectedWeights(config, 'base').filter((w) => !w.optional);
+      const stripped = new Map(base.map((w) => [w.name.replace(`${family}.`, ''), { shape: w.shape, file: 'm.safetensors' }]));
+      expect(planWeightNames(stripped, base).map.size, family).toBe(base.length);
+      const mlm = expectedWeights(config, 'masked-lm').filter((w) => !w.optional);
+      const word = `${family}.embeddings.word_embeddings.weight`;
+      const available = new Map(mlm.map((w) => [w.name === word ? decoder : w.name, { shape: w.shape, file: 'm.safetensors' }]));
+      expect(planWeightNames(available, mlm).map.get(word), family).toBe(decoder);
+    }
+  });
+});
