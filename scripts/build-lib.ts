@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { wgslMinify } from './wgsl-minify.ts';
+import { cpuWasmEmbed } from './build-cpu-wasm.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -27,8 +28,8 @@ await build({
   // Relative asset URLs: the Worker is found next to index.js wherever the package is installed or bundled.
   base: './',
   logLevel: 'warn',
-  plugins: [wgslMinify()],
-  worker: { format: 'es', plugins: () => [wgslMinify()] },
+  plugins: [wgslMinify(), cpuWasmEmbed()],
+  worker: { format: 'es', plugins: () => [wgslMinify(), cpuWasmEmbed()] },
   build: {
     outDir: join(dist, 'browser'),
     emptyOutDir: true,
@@ -47,7 +48,7 @@ await build({
   root,
   publicDir: false,
   logLevel: 'warn',
-  plugins: [wgslMinify()],
+  plugins: [wgslMinify(), cpuWasmEmbed()],
   build: {
     outDir: join(dist, 'node'),
     emptyOutDir: true,
