@@ -99,6 +99,13 @@ for (const f of files(browserDir).filter((p) => p.endsWith('.js'))) {
   console.log(`  ${relative(root, f).padEnd(44)} ${(statSync(f).size / 1024).toFixed(1).padStart(7)} kB  gzip ${(gz / 1024).toFixed(1).padStart(6)} kB${counted ? '' : '  (not loaded by default)'}`);
 }
 if (![...loaded].some((f) => f.includes('worker'))) throw new Error('build: the runtime Worker was not found from index.js');
+// The BPE/Unigram tokenizer code is a dynamic import (src/tokenizer/pipeline-models.ts), so WordPiece pages never fetch
+// it; a static import of it anywhere in the page's or the Worker's graph would show up here (a message only unigram.ts has).
+for (const f of loaded) {
+  if (readFileSync(f, 'utf8').includes('and model.unk_id is null')) {
+    throw new Error(`build: ${relative(root, f)} holds the BPE/Unigram tokenizer code, which must load on demand (prepareTokenizerJson)`);
+  }
+}
 const kb = total / 1024;
 console.log(`library as a page loads it (entry + Worker, JS + WGSL, gzipped): ${kb.toFixed(1)} kB — budget ${BUDGET_KB} kB ${kb <= BUDGET_KB ? 'ok' : 'OVER BUDGET'}`);
 if (kb > BUDGET_KB) process.exit(1);

@@ -60,7 +60,7 @@ export class TokenizerClient {
     const service = new TokenizerService();
     let client: TokenizerClient | undefined;
     // Reply on a microtask, as a Worker would reply asynchronously.
-    const send: Send = (req) => queueMicrotask(() => client?.receive(service.handle(req).reply));
+    const send: Send = (req) => void service.handleInOrder(req).then(({ reply }) => client?.receive(reply));
     client = new TokenizerClient(send, () => {});
     await client.request({ type: 'init', source });
     return client;

@@ -3,7 +3,7 @@
 // tokenizer's spacing around punctuation — applied to each piece on its own, exactly as the Rust decoder does.
 // ByteLevel: the printable stand-ins back to bytes, decoded as lossy UTF-8 (a token that is not all stand-ins keeps its
 // own bytes). Metaspace: ▁ back to a space, the first token's dropped unless the prepend scheme is "never".
-import { CHAR_TO_BYTE } from './bpe.ts';
+import { CHAR_TO_BYTE } from './byte-chars.ts';
 import type { DecoderSpec } from './config.ts';
 
 const CLEANUPS: readonly [string, string][] = [

@@ -3,7 +3,8 @@
 // (ByteLevel: prefix space, GPT-2's regex, bytes → printable chars; Metaspace: spaces → ▁, prepend, split before ▁)
 // → the model per pre-token. Every non-empty split (pre-token or added token) is one word, as HF numbers them.
 import { FlaggedMatcher, type AddedTokenFlags } from './added-flags.ts';
-import { BYTE_TO_CHAR, type Bpe } from './bpe.ts';
+import type { Bpe } from './bpe.ts';
+import { BYTE_TO_CHAR } from './byte-chars.ts';
 import { ONIG_NOT_LETTER_OR_NUMBER } from './byte-level-unicode.ts';
 import { type NormString, normString, prepend, slice, toText, transform, type Change } from './normalized.ts';
 import type { Normalizer } from './normalizers.ts';
@@ -175,29 +176,4 @@ function trailingSpaces(value: string): number {
   let n = 0;
   for (let i = chars.length - 1; i >= 0 && isSpaceLike(chars[i].codePointAt(0) as number); i--) n++;
   return n;
-}
-
-/**
- * HF's ByteLevel process_offsets (RoBERTa's trim_offsets) on one token of a window, in characters of the input (code
- * points; a lone surrogate is one), returned in UTF-16 units.
- */
-export function trimOffsets(text: string, start: number, end: number, lead: number, trail: number, first: boolean,
-  addPrefixSpace: boolean): [number, number] {
-  if (lead > 0) {
-    if ((first || start === 0) && addPrefixSpace && lead === 1) lead = 0;
-    for (let k = 0; k < lead && start < end; k++) start += isPair(text, start) ? 2 : 1;
-  }
-  if (trail > 0) {
-    let e = end;
-    let k = 0;
-    for (; k < trail && e > 0; k++) e -= e >= 2 && isPair(text, e - 2) ? 2 : 1;
-    if (k === trail) end = Math.max(e, start);
-  }
-  return [start, end];
-}
-
-function isPair(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  const d = text.charCodeAt(i + 1);
-  return c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff;
 }

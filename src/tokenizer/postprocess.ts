@@ -1,7 +1,7 @@
 // Template post-processing ([CLS] A [SEP] B [SEP] with type ids) and padding, with HF Rust semantics: template tokens
 // get offsets (0, 0), word id none and special-token mask 1; padding pads every overflowing window to the same length.
 import type { TemplatePiece, TokenizerSpec } from './config.ts';
-import { trimOffsets } from './pipeline.ts';
+import { trimOffsets } from './trim-offsets.ts';
 import type { SequenceTokens } from './pretokenize.ts';
 import type { Window } from './truncation.ts';
 import type { Direction, Encoding } from './types.ts';

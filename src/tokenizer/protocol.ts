@@ -3,6 +3,7 @@
 //
 // Every message is `{ id, type, ... }`. Replies carry the request's id; token arrays travel as transferred Int32Arrays;
 // a thrown error comes back as `{ type: 'error', error: { name, message } }` and is rethrown with the same class.
+import { prepareTokenizerJson } from './pipeline-models.ts';
 import { BertTokenizer } from './tokenizer.ts';
 import type { BatchInput, DecodeOptions, EncodeOptions, Encoding } from './types.ts';
 
@@ -49,6 +50,28 @@ export function tokenizerFromSource(source: TokenizerSource): BertTokenizer {
 /** Holds the tokenizer of one Worker (or in-thread client) and answers requests. */
 export class TokenizerService {
   private tokenizer: BertTokenizer | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * handle(), after loading what an 'init' needs on demand (the BPE/Unigram code for such a tokenizer.json). Replies
+   * come in the order of the requests, so calls sent right after 'init' wait for it.
+   */
+  handleInOrder(req: Request): Promise<{ reply: Response; transfer: ArrayBuffer[] }> {
+    const next = this.queue.then(async () => {
+      const source = typeof req === 'object' && req !== null && req.type === 'init' ? req.source : undefined;
+      if (typeof source === 'object' && source !== null && 'tokenizerJson' in source) {
+        try {
+          await prepareTokenizerJson(source.tokenizerJson);
+        } catch (e) {
+          const message = `tokenizer worker: could not load the tokenizer code (${e instanceof Error ? e.message : String(e)})`;
+          return { reply: { id: req.id, type: 'error', error: { name: 'Error', message } } as Response, transfer: [] };
+        }
+      }
+      return this.handle(req);
+    });
+    this.queue = next;
+    return next;
+  }
 
   /** Returns the reply and the buffers to transfer with it. Never throws: errors become error replies. */
   handle(req: Request): { reply: Response; transfer: ArrayBuffer[] } {

@@ -4,7 +4,7 @@
 import { bertTemplate, type NormalizerSpec, type TemplatePiece, type TokenizerSpec } from './config.ts';
 import type { PaddingOptions, TruncationOptions } from './types.ts';
 
-import { specFromPipelineJson } from './model-json.ts';
+import { pipelineLibrary } from './pipeline-models.ts';
 import { FN, MAX_ID, type Obj, boolean, fail, field, int, object, oneOf, show, string } from './json-fields.ts';
 
 /** model.vocab: token → id, ids integers 0..n-1, each used once (HF's WordPiece vocab as its trainers and converters write it). */
@@ -201,7 +201,7 @@ export function specFromTokenizerJson(json: unknown): TokenizerSpec {
   const root = object('(the root)', parseJson(json));
   const model = object('model', field(root, 'model'));
   const modelType = field(model, 'type');
-  if (modelType === 'BPE' || modelType === 'Unigram') return specFromPipelineJson(root, model, modelType);
+  if (modelType === 'BPE' || modelType === 'Unigram') return pipelineLibrary(FN, modelType).specFromPipelineJson(root, model, modelType);
   if (modelType !== undefined && modelType !== 'WordPiece') fail('model.type', `unsupported model ${show(modelType)} (WordPiece, BPE or Unigram)`);
   const vocab = parseVocab(field(model, 'vocab'));
   const pre = field(root, 'pre_tokenizer');

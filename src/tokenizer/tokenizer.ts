@@ -5,9 +5,10 @@ import { AddedTokenMatcher } from './added-tokens.ts';
 import { modelMaxLengthOf, specFromVocab, tokenName, type TokenizerSpec } from './config.ts';
 import { decodeTokens } from './decode.ts';
 import { applyTemplate, padEncoding, specialTokenCount } from './postprocess.ts';
-import { FlaggedMatcher } from './added-flags.ts';
+import type { FlaggedMatcher } from './added-flags.ts';
 import { isWhitespace } from './normalized.ts';
-import { PipelineEncoder } from './pipeline.ts';
+import type { PipelineEncoder } from './pipeline.ts';
+import { pipelineLibrary } from './pipeline-models.ts';
 import { SegmentEncoder, type SequenceTokens } from './pretokenize.ts';
 import { specFromTokenizerJson } from './tokenizer-json.ts';
 import { checkRowCount, firstCut, truncatedLengths, windowCount, windowPairs, windows, type ResolvedTruncation,
@@ -60,8 +61,9 @@ export class BertTokenizer {
       this.segments = new SegmentEncoder(spec.normalizer, new WordPiece(spec));
       this.added = new AddedTokenMatcher(spec.addedTokens);
     } else {
-      this.segments = new PipelineEncoder(spec.pipeline, (id) => this.idToTokenTable[id] ?? '', spec.trimOffsets !== undefined);
-      this.added = new FlaggedMatcher(spec.addedFlags ?? []);
+      const lib = pipelineLibrary('BertTokenizer', spec.pipeline.model.kind === 'bpe' ? 'BPE' : 'Unigram');
+      this.segments = new lib.PipelineEncoder(spec.pipeline, (id) => this.idToTokenTable[id] ?? '', spec.trimOffsets !== undefined);
+      this.added = new lib.FlaggedMatcher(spec.addedFlags ?? []);
     }
     this.specialAdded = new Set(spec.addedTokens.filter((t) => t.special).map((t) => t.content));
     this.modelMaxLength = spec.modelMaxLength;

@@ -12,6 +12,5 @@ const scope = globalThis as unknown as WorkerScope;
 const service = new TokenizerService();
 
 scope.onmessage = (ev) => {
-  const { reply, transfer } = service.handle(ev.data);
-  scope.postMessage(reply, transfer);
+  void service.handleInOrder(ev.data).then(({ reply, transfer }) => scope.postMessage(reply, transfer));
 };

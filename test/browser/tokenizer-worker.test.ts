@@ -65,8 +65,8 @@ describe('tokenizer Worker in Chromium', () => {
   it('a bad source fails the start with the Worker-side error', async () => {
     const worker = startWorker();
     try {
-      await expect(TokenizerClient.inWorker(worker, { tokenizerJson: { model: { type: 'BPE' } } }))
-        .rejects.toThrow(/unsupported model "BPE"/);
+      await expect(TokenizerClient.inWorker(worker, { tokenizerJson: { model: { type: 'WordLevel' } } }))
+        .rejects.toThrow(/unsupported model "WordLevel"/);
     } finally {
       worker.terminate();
     }
