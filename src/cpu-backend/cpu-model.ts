@@ -4,7 +4,9 @@
 // BertModel.forward's contract (EncodedBatch → BertOutputs); it runs each batch at its own (B, T): on a CPU a padded
 // token costs as much as a real one, so there are no buckets, and plans (cheap: an arena layout and closures) are
 // cached per shape.
-import { buildBertGraph, qkvNames } from '../model/bert.ts';
+import { buildBertGraph, embeddingIdInputs, qkvNames } from '../model/bert.ts';
+import { layoutOf } from '../model/families/layouts.ts';
+import { madeAtLoadTensors } from '../model/families/made-at-load.ts';
 import { hasMaskedLmHead, isTokenHead, type BertConfig, type BertHead } from '../model/config.ts';
 import type { BertOutputName, BertOutputs, EncodedBatch } from '../model/forward-types.ts';
 import type { TensorDecl } from '../graph/ops.ts';
@@ -34,7 +36,11 @@ export class CpuBertModel {
     this.config = loaded.config;
     this.head = loaded.head;
     this.source = loaded.tensors;
-    this.hasPooler = loaded.tensors.has('bert.pooler.dense.weight');
+    const pooler = layoutOf(loaded.config).pooler;
+    this.hasPooler = pooler !== null && loaded.tensors.has(`${pooler}.weight`);
+    // Tables the family's graph reads that no checkpoint holds (DistilBERT's zero type row and sinusoids, RoBERTa's
+    // type row by position), made as the GPU model makes them.
+    for (const [name, t] of madeAtLoadTensors(this.config, (n) => this.source.has(n), (n) => this.data(n))) this.source.set(name, t.data);
   }
 
   /** Takes the loaded weights into the kernels' memory (the JS arrays are released). */
@@ -74,16 +80,15 @@ export class CpuBertModel {
     };
   }
 
-  /** A weight's checkpoint data by canonical name; Q|K|V fused on demand. */
+  /** A weight's checkpoint data by canonical name; Q|K|V fused on demand (each block's, as relayout.ts fuses them). */
   private data(name: string): Float32Array {
     const t = this.source.get(name);
     if (t) return t;
-    for (let l = 0; l < this.config.numHiddenLayers; l++) {
-      const names = qkvNames(l);
+    for (const block of layoutOf(this.config).blocks) {
+      const names = qkvNames(block);
       const suffix = name === names.weight ? 'weight' : name === names.bias ? 'bias' : null;
       if (suffix === null) continue;
-      const prefix = name.slice(0, -`qkv.${suffix}`.length);
-      const parts = ['query', 'key', 'value'].map((p) => this.data(`${prefix}${p}.${suffix}`));
+      const parts = [block.query, block.key, block.value].map((p) => this.data(`${p}.${suffix}`));
       const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
       parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
       return out;
@@ -118,12 +123,14 @@ export class CpuBertModel {
       if (batch[key]?.length !== B * T) throw new Error(`forward: ${key} must have B·T = ${B * T} elements, got ${batch[key]?.length}`);
     }
     checkRange('inputIds', batch.inputIds, this.config.vocabSize);
-    checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
+    // A family without token types (DistilBERT) ignores them, as the GPU model does.
+    if (this.config.tokenTypes) checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
     if (outputs.includes('attentions') !== (attentionLayer !== undefined)) throw new Error("forward: the 'attentions' output and attentionLayer go together");
+    const inputIds = Uint32Array.from(batch.inputIds);
     const inputs: Record<string, Uint32Array> = {
-      inputIds: Uint32Array.from(batch.inputIds),
-      tokenTypeIds: Uint32Array.from(batch.tokenTypeIds),
-      attentionMask: Uint32Array.from(batch.attentionMask, (m) => (m ? 1 : 0)),
+      inputIds, attentionMask: Uint32Array.from(batch.attentionMask, (m) => (m ? 1 : 0)),
+      // Token types, or RoBERTa's position ids (through the swapped embedding channels), as the GPU model feeds them.
+      ...embeddingIdInputs(this.config, inputIds, batch.tokenTypeIds, B, T),
     };
     let mlmRows = 0;
     if (outputs.includes('mlmLogits')) {

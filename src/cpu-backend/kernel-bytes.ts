@@ -3,7 +3,7 @@
 // (scripts/build-cpu-wasm.ts), so an installed package neither ships the WAT nor needs wabt.
 import type { KernelBuild } from './wat/module.ts';
 
-export async function kernelBytes(build: KernelBuild): Promise<Uint8Array> {
+export async function kernelBytes(build: KernelBuild): Promise<Uint8Array<ArrayBuffer>> {
   const { assembleKernels } = await import('./wat/assemble.ts');
   return assembleKernels(build);
 }

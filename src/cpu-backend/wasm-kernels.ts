@@ -43,7 +43,7 @@ export class WasmKernels {
     const shared = options.memory !== undefined && typeof SharedArrayBuffer === 'function' && options.memory.buffer instanceof SharedArrayBuffer;
     const build = { relaxed, shared };
     const memory = options.memory ?? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
-    const module = await WebAssembly.compile(await kernelBytes(build) as Uint8Array<ArrayBuffer>);
+    const module = await WebAssembly.compile(await kernelBytes(build));
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     return new WasmKernels(memory, instance.exports as unknown as KernelExports, build);
   }

@@ -5,14 +5,14 @@ import { kernelModuleWat, type KernelBuild } from './module.ts';
 type Wabt = Awaited<ReturnType<typeof import('wabt')>>;
 let wabt: Promise<Wabt> | undefined;
 
-export async function assembleKernels(build: KernelBuild): Promise<Uint8Array> {
+export async function assembleKernels(build: KernelBuild): Promise<Uint8Array<ArrayBuffer>> {
   wabt ??= import('wabt').then((m) => m.default());
   const w = await wabt;
   const features = { simd: true, relaxed_simd: true, threads: true };
   const module = w.parseWat(`bertgpu-cpu-${build.relaxed ? 'relaxed' : 'simd'}.wat`, kernelModuleWat(build), features);
   try {
     module.validate();
-    return new Uint8Array(module.toBinary({}).buffer);
+    return Uint8Array.from(module.toBinary({}).buffer);
   } finally {
     module.destroy();
   }
