@@ -66,6 +66,12 @@ describe('occupancy at BERT-base (C 768, FFN 3072, 12 heads × 64)', () => {
       ['FFN1', gpuGrid('gemmTiled', { M, N: 3072, K: 768 })],
       ['FFN2 (split-K GEMM)', gpuGrid('gemmTiledPartial', { M, N: 768, K: 3072 })],
       ['bias + residual + LayerNorm rows', gpuGrid('layernormRow', { M, N: 768, splits: 4 })],
+      // The f16-arithmetic candidates launch the same grids (same output and query tiles; twice the K / key tile).
+      ['QKV, f16 arithmetic', gpuGrid('gemmTiledHalf', { M, N: 2304, K: 768 })],
+      ['attention + output projection, f16 arithmetic', gpuGrid('attentionFlashProjHalf', { B, T: 128, NH: 12, HS: 64 })],
+      ['attention, f16 arithmetic', gpuGrid('attentionFlashHalf', { B, T: 128, NH: 12, HS: 64 })],
+      ['FFN1, f16 arithmetic', gpuGrid('gemmTiledHalf', { M, N: 3072, K: 768 })],
+      ['FFN2 (split-K GEMM), f16 arithmetic', gpuGrid('gemmTiledPartialHalf', { M, N: 768, K: 3072 })],
     ] as const;
     for (const [what, g] of dispatches) {
       it(`${B} × 128: ${what} launches ≥ ${MIN_WORKGROUPS} workgroups of ≥ 64 threads`, () => {
