@@ -130,12 +130,11 @@ export function buildTables(): { text: string; marks: number } {
   const runs: number[] = [];
   let runFlags = -1;
   let runStart = 0;
-  const stripEntries: string[] = [];
   const lowerEntries: string[] = [];
-  const nfdEntries: string[] = [];
-  let lastStrip = 0;
   let lastLower = 0;
-  let lastNfd = 0;
+  // Decompositions are not tabled: the runtime asks String.prototype.normalize (src/tokenizer/unicode.ts). Rust's
+  // tables are Unicode 9 and assigned decompositions never change, so this engine must agree wherever Rust maps.
+  const jsNfd = (cp: number) => String.fromCodePoint(cp).normalize('NFD');
   const fffd = classifyCodePoint(0xfffd).flags;
   const ranks = combiningRanks();
   const rankEntries: string[] = [];
@@ -156,10 +155,7 @@ export function buildTables(): { text: string; marks: number } {
       const d = nfd.normalizeString(c);
       if (Array.from(d).some((p) => ranks.has(p.codePointAt(0) as number))) {
         k.flags |= F.CCC;
-        if (d !== c) {
-          nfdEntries.push(encodeEntry(cp - lastNfd, cp, d));
-          lastNfd = cp;
-        }
+        if (jsNfd(cp) !== d) throw new Error(`U+${hex(cp)}: this engine's NFD differs from Rust's`);
       }
     }
     if (k.flags !== runFlags) {
@@ -167,14 +163,12 @@ export function buildTables(): { text: string; marks: number } {
       runFlags = k.flags;
       runStart = cp;
     }
-    // Code points on the CCC path get strip_accents from NFD_MAP (decomposition minus Mn), so they need no entry.
+    // strip_accents at run time: the engine's NFD minus the code points Rust strips (STRIP_REMOVE).
     if (k.strip !== undefined && (k.flags & F.CCC) === 0) {
       const isHangul = cp >= HANGUL_FIRST && cp <= HANGUL_LAST;
       if (isHangul && k.strip !== hangulDecomposition(cp)) throw new Error(`Hangul U+${hex(cp)} is not algorithmic`);
-      if (!isHangul) {
-        stripEntries.push(encodeEntry(cp - lastStrip, cp, k.strip));
-        lastStrip = cp;
-      }
+      const kept = Array.from(jsNfd(cp)).filter((p) => (classifyCodePoint(p.codePointAt(0) as number).flags & F.STRIP_REMOVE) === 0);
+      if (!isHangul && kept.join('') !== k.strip) throw new Error(`U+${hex(cp)}: NFD minus Mn differs from Rust's strip_accents`);
     }
     if (k.lower !== undefined) {
       lowerEntries.push(encodeEntry(cp - lastLower, cp, k.lower));
@@ -190,14 +184,12 @@ export function buildTables(): { text: string; marks: number } {
 // Character classes exactly as the Rust BertNormalizer / BertPreTokenizer see them (their Unicode tables, not ICU's).
 //
 // FLAG_RUNS: base-36 pairs "length,flags" covering U+0000..U+10FFFF in order (surrogates carry U+FFFD's flags).
-// STRIP_MAP / LOWER_MAP / NFD_MAP: base-36 entries "cpDelta,n,out1-cp,...,outN-cp" (cpDelta from the previous entry);
-// STRIP_MAP omits Hangul syllables (algorithmic) and code points with the CCC flag (see NFD_MAP). NFD_MAP only lists decompositions that hold a
-// combining mark. CCC_RANKS: base-36 pairs "cpDelta,rank": the order of canonical combining classes (0 when absent).
+// LOWER_MAP: base-36 entries "cpDelta,n,out1-cp,...,outN-cp" (cpDelta from the previous entry). Decompositions (NFD,
+// strip_accents) are the engine's String.prototype.normalize, checked against Rust for every flagged code point here.
+// CCC_RANKS: base-36 pairs "cpDelta,rank": the order of canonical combining classes (0 when absent).
 export const FLAG = { REMOVE: 1, CLEAN_SPACE: 2, CJK: 4, SPACE: 8, PUNCT: 16, STRIP_REMOVE: 32, STRIP_MAP: 64, LOWER_MAP: 128, CCC: 256 } as const;
 export const FLAG_RUNS = ${JSON.stringify(runs.map(b36).join(','))};
-export const STRIP_MAP = ${JSON.stringify(stripEntries.join(','))};
 export const LOWER_MAP = ${JSON.stringify(lowerEntries.join(','))};
-export const NFD_MAP = ${JSON.stringify(nfdEntries.join(','))};
 export const CCC_RANKS = ${JSON.stringify(rankEntries.join(','))};
 `;
   return { text, marks: ranks.size };

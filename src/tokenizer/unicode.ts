@@ -1,7 +1,12 @@
 // Character lookups over the generated tables (unicode-tables.ts, copied from the HF Rust tokenizer's own answers).
 // The BMP is expanded into a 128 KiB flag array at load (the hot path is one typed-array read); astral code points are
-// found by binary search over the run starts. The two maps are small (a few thousand entries) and built lazily.
-import { CCC_RANKS, FLAG, FLAG_RUNS, LOWER_MAP, NFD_MAP, STRIP_MAP } from './unicode-tables.ts';
+// found by binary search over the run starts. The maps are small (a few thousand entries) and built lazily.
+//
+// Decompositions come from the engine (String.prototype.normalize), not from a table: the Rust side's normalization
+// tables are Unicode 9.0, and Unicode's stability policy freezes a code point's canonical decomposition once it is
+// assigned, so for every code point the flags mark (Rust's own answers) any engine with Unicode ≥ 9 agrees —
+// scripts/make-unicode-tables.ts and test/unit/tokenizer-unicode.test.ts check all of them against Rust.
+import { CCC_RANKS, FLAG, FLAG_RUNS, LOWER_MAP } from './unicode-tables.ts';
 
 export { FLAG };
 
@@ -44,8 +49,8 @@ export function charFlags(cp: number): number {
 }
 
 type CodePointMap = Map<number, number[]>;
-let stripMap: CodePointMap | undefined;
-let nfdMap: CodePointMap | undefined;
+const stripMap: CodePointMap = new Map();
+const nfdMap: CodePointMap = new Map();
 let cccRanks: Map<number, number> | undefined;
 let lowerMap: CodePointMap | undefined;
 
@@ -77,9 +82,11 @@ export function stripAccentsOf(cp: number): readonly number[] {
     const v = 0x1161 + Math.floor((s % 588) / 28);
     return t ? [l, v, 0x11a7 + t] : [l, v];
   }
-  stripMap ??= decodeMap(STRIP_MAP);
-  const out = stripMap.get(cp);
-  if (out === undefined) throw new Error(`unicode-tables: no strip_accents entry for U+${cp.toString(16)}`);
+  let out = stripMap.get(cp);
+  if (out === undefined) {
+    out = nfdOf(cp).filter((p) => (charFlags(p) & FLAG.STRIP_REMOVE) === 0);
+    stripMap.set(cp, out);
+  }
   return out;
 }
 
@@ -93,8 +100,16 @@ export function lowercaseOf(cp: number): readonly number[] {
 
 /** Rust's full NFD of a code point whose flags have CCC (a decomposition holding a combining mark, or the mark). */
 export function decompositionOf(cp: number): readonly number[] {
-  nfdMap ??= decodeMap(NFD_MAP);
-  return nfdMap.get(cp) ?? [cp];
+  let out = nfdMap.get(cp);
+  if (out === undefined) {
+    out = nfdOf(cp);
+    nfdMap.set(cp, out);
+  }
+  return out;
+}
+
+function nfdOf(cp: number): number[] {
+  return Array.from(String.fromCodePoint(cp).normalize('NFD'), (ch) => ch.codePointAt(0) as number);
 }
 
 /** Order of the canonical combining class of a code point as Rust's NFD sorts them; 0 for starters. */
