@@ -120,6 +120,18 @@ export interface BertBackwardResult {
   logits: Float64Array;
   /** d loss / d parameter for every entry of bertParameterShapes, same names. */
   grads: Map<string, Float64Array>;
+  /** d objective / d embedding sum (B·T, C): also the gradient w.r.t. the gathered word rows (the sum is linear). */
+  dEmbeddings: Float64Array;
+}
+
+/**
+ * Token attributions' hooks (src/cpu/attribution.ts): `wordRows` (B·T·C) replaces the gathered word-embedding rows
+ * (an interpolated input), `dlogits` (B·numLabels) replaces the loss gradient as the objective's gradient (a one-hot
+ * on the label's logit); with `dlogits` the labels are not read and `loss` is NaN.
+ */
+export interface BackwardInput {
+  wordRows?: ArrayLike<number>;
+  dlogits?: ArrayLike<number>;
 }
 
 function rowsAt(x: Float64Array, rows: readonly number[], C: number): Float64Array {
@@ -132,7 +144,7 @@ function rowsAt(x: Float64Array, rows: readonly number[], C: number): Float64Arr
  * Loss and every parameter's gradient for one batch, float64 (weights given as f32 or f64 arrays by HF name).
  * The loss is HF's batch mean, so the gradients are those PyTorch's loss.backward() leaves in .grad.
  */
-export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string, Arr>, batch: TrainBatch, problem: ProblemType, dropout?: HiddenDropout): BertBackwardResult {
+export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string, Arr>, batch: TrainBatch, problem: ProblemType, dropout?: HiddenDropout, input: BackwardInput = {}): BertBackwardResult {
   const threshold = dropout ? Math.min(0xffffffff, Math.round(dropout.p * 4294967296)) : 0;
   const attnP = dropout?.attentionP ?? 0;
   const attnDrop = (l: number) => {
@@ -161,7 +173,7 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
     if (rows.length !== B || rows.some((r) => r.length !== T)) throw new Error(`bert-backward: ${k} must be ${B} rows of ${T}`);
   }
   if (T > s.maxPositions) throw new Error(`bert-backward: sequence length ${T} exceeds max_position_embeddings ${s.maxPositions}`);
-  if (batch.labels.length !== B) throw new Error(`bert-backward: ${batch.labels.length} labels for ${B} rows`);
+  if (!input.dlogits && batch.labels.length !== B) throw new Error(`bert-backward: ${batch.labels.length} labels for ${B} rows`);
   const C = s.hidden;
   const I = s.intermediate;
   const HS = C / s.heads;
@@ -175,10 +187,12 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
   const word = W('bert.embeddings.word_embeddings.weight');
   const pos = W('bert.embeddings.position_embeddings.weight');
   const typ = W('bert.embeddings.token_type_embeddings.weight');
+  if (input.wordRows && input.wordRows.length !== R * C) throw new Error(`bert-backward: wordRows must have B·T·C = ${R * C} elements, got ${input.wordRows.length}`);
+  const wordAt = (r: number, c: number) => (input.wordRows ? input.wordRows[r * C + c] : word[ids[r] * C + c]);
   for (let r = 0; r < R; r++) {
     if (!(ids[r] >= 0 && ids[r] < s.vocab)) throw new Error(`bert-backward: input id ${ids[r]} at row ${r} is outside [0, ${s.vocab})`);
     if (!(types[r] >= 0 && types[r] < s.typeVocab)) throw new Error(`bert-backward: token type ${types[r]} at row ${r} is outside [0, ${s.typeVocab})`);
-    for (let c = 0; c < C; c++) embSum[r * C + c] = word[ids[r] * C + c] + pos[(r % T) * C + c] + typ[types[r] * C + c];
+    for (let c = 0; c < C; c++) embSum[r * C + c] = wordAt(r, c) + pos[(r % T) * C + c] + typ[types[r] * C + c];
   }
   let x = D(ref.layerNorm(embSum, W('bert.embeddings.LayerNorm.weight'), W('bert.embeddings.LayerNorm.bias'), R, C, s.eps), 0);
   const saved: Array<LayerSaved & { attn?: AttentionDropoutForward }> = [];
@@ -213,7 +227,10 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
 
   // ---- loss (HF: mean over the batch; MSE and BCE over every element)
   let lossResult: bwd.LossResult;
-  if (problem === 'single_label_classification') {
+  if (input.dlogits) {
+    if (input.dlogits.length !== B * NL) throw new Error(`bert-backward: dlogits must have B·numLabels = ${B * NL} elements, got ${input.dlogits.length}`);
+    lossResult = { loss: NaN, dlogits: Float64Array.from(input.dlogits) };
+  } else if (problem === 'single_label_classification') {
     lossResult = bwd.crossEntropy(logits, batch.labels.map(Number), B, NL);
   } else {
     const targets = batch.labels.flatMap((l) => (Array.isArray(l) ? l : [l as number]));
@@ -264,5 +281,5 @@ export function bertClassifierBackward(s: BertShape, weights: ReadonlyMap<string
   grads.set('bert.embeddings.word_embeddings.weight', emb.dWord);
   grads.set('bert.embeddings.position_embeddings.weight', emb.dPos);
   grads.set('bert.embeddings.token_type_embeddings.weight', emb.dType);
-  return { loss: lossResult.loss, logits, grads };
+  return { loss: lossResult.loss, logits, grads, dEmbeddings: lnE.dh };
 }

@@ -12,6 +12,7 @@ import type { ParamLayout } from './param-layout.ts';
 import type { KernelRef, Overrides } from './train-pipelines.ts';
 
 export type InputName = 'ids' | 'types' | 'mask' | 'labels' | 'clsRows' | 'loss'
+  | 'alphas' | 'quadWeights' | 'attrParams' | 'scores'
   | 'starts.word' | 'rows.word' | 'targets.word' | 'starts.pos' | 'rows.pos' | 'targets.pos' | 'starts.type' | 'rows.type' | 'targets.type';
 export type Table = 'word' | 'pos' | 'type';
 
@@ -47,8 +48,8 @@ export interface TrainGraph {
    * 2L + 2 + l on layer l's attention probabilities.
    */
   dropoutSites: number;
-  /** Bytes of each batch input buffer. */
-  inputBytes: Record<InputName, number>;
+  /** Bytes of each batch input buffer (the objective's own: the loss and segments, or the attribution inputs). */
+  inputBytes: Partial<Record<InputName, number>>;
 }
 
 export interface GraphOptions {
@@ -56,6 +57,13 @@ export interface GraphOptions {
   hiddenDropout: number;
   attentionDropout: number;
   layout: ParamLayout;
+  /**
+   * 'loss' (default): HF's loss and every trainable parameter's gradient. 'attribution' (token attributions,
+   * src/train/attribution.ts): the word rows interpolated per batch row (`alphas`, baseline in `attrParams`), a
+   * one-hot on the label's logit as the objective's gradient, the backward down to the embedding sum with no
+   * parameter gradient, then one score per token of row 0's sequence into `scores` (every row holds the same one).
+   */
+  objective?: 'loss' | 'attribution';
 }
 
 const activationCode = { gelu: ActivationGrad.gelu, gelu_tanh: ActivationGrad.geluTanh, relu: ActivationGrad.relu } as const;
@@ -83,9 +91,12 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
   const step = (ref: KernelRef, params: Record<string, number>, grid: readonly number[], bind: Record<string, Bind>, extra: Partial<GraphStep> = {}) => {
     steps.push({ ref, params, grid: [grid[0], grid[1] ?? 1, grid[2] ?? 1], bind, overrides: {}, phase, ...extra });
   };
-  const trainable = (level: number) => !layout.units.some((u) => u.level === level && u.frozen);
+  const attribution = opts.objective === 'attribution';
+  if (attribution && (drop || attnDrop)) throw new Error('training graph: attributions run without dropout');
+  const trainable = (level: number) => !attribution && !layout.units.some((u) => u.level === level && u.frozen);
   let lowest = L + 3;
   for (let lv = L + 2; lv >= 0; lv--) if (trainable(lv)) lowest = lv;
+  if (attribution) lowest = 0;  // the gradient flows to the input, no parameter takes one
   if (lowest > L + 2) throw new Error('training graph: every parameter is frozen, nothing to train');
 
   // ---- forward building blocks (the inference kernels where they fit)
@@ -122,9 +133,14 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
 
   // ---- forward
   const embSum = T_('emb.sum', R * C);
-  step({ set: 'fwd', name: 'embeddingSum' }, { rows: R, T, C, vocabSize: config.vocabSize, maxPositions: config.maxPositionEmbeddings, typeVocabSize: config.typeVocabSize },
-    rowGrid(R), { ids: { input: 'ids' }, typeIds: { input: 'types' }, wordEmb: p('bert.embeddings.word_embeddings.weight'),
-      posEmb: p('bert.embeddings.position_embeddings.weight'), typeEmb: p('bert.embeddings.token_type_embeddings.weight'), e: t(embSum) });
+  const tables = { wordEmb: p('bert.embeddings.word_embeddings.weight'), posEmb: p('bert.embeddings.position_embeddings.weight'), typeEmb: p('bert.embeddings.token_type_embeddings.weight') };
+  const embParams = { rows: R, T, C, vocabSize: config.vocabSize, maxPositions: config.maxPositionEmbeddings, typeVocabSize: config.typeVocabSize };
+  if (attribution) {
+    step({ set: 'fwd', name: 'attributionEmbeddingSum' }, embParams, rowGrid(R),
+      { ids: { input: 'ids' }, typeIds: { input: 'types' }, alphas: { input: 'alphas' }, attrParams: { input: 'attrParams' }, ...tables, e: t(embSum) });
+  } else {
+    step({ set: 'fwd', name: 'embeddingSum' }, embParams, rowGrid(R), { ids: { input: 'ids' }, typeIds: { input: 'types' }, ...tables, e: t(embSum) });
+  }
   let x = layernorm('emb.out', embSum, 'bert.embeddings.LayerNorm.weight', 'bert.embeddings.LayerNorm.bias');
   const embSite = drop ? 0 : -1;
   if (drop) x = dropout('emb.drop', x, R * C, embSite);
@@ -169,16 +185,22 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
 
   // ---- loss: per-row shares, then one fixed-order sum into the scalar
   phase = 'loss';
-  const rowLoss = T_('loss.rows', B);
-  const dlogits = T_('dlogits', B * NL);
-  if (opts.problemType === 'single_label_classification') {
-    step({ set: 'train', name: 'crossEntropy' }, { rows: B, V: NL }, rowGrid(B), { logits: t(logits), labels: { input: 'labels' }, rowLoss: t(rowLoss), dlogits: t(dlogits) });
+  let dlogits: number;
+  if (attribution) {
+    dlogits = T_('dlogits', B * NL);
+    step({ set: 'fwd', name: 'logitSeed' }, { n: B * NL, NL }, [Math.ceil((B * NL) / 64)], { attrParams: { input: 'attrParams' }, dlogits: t(dlogits) });
   } else {
-    const code = opts.problemType === 'regression' ? ElementwiseLoss.mse : ElementwiseLoss.bceWithLogits;
-    step({ set: 'train', name: 'elementwiseLoss' }, { rows: B, L: NL }, rowGrid(B), { logits: t(logits), targets: { input: 'labels' }, rowLoss: t(rowLoss), dlogits: t(dlogits) },
-      { overrides: { LOSS: code } });
+    const rowLoss = T_('loss.rows', B);
+    dlogits = T_('dlogits', B * NL);
+    if (opts.problemType === 'single_label_classification') {
+      step({ set: 'train', name: 'crossEntropy' }, { rows: B, V: NL }, rowGrid(B), { logits: t(logits), labels: { input: 'labels' }, rowLoss: t(rowLoss), dlogits: t(dlogits) });
+    } else {
+      const code = opts.problemType === 'regression' ? ElementwiseLoss.mse : ElementwiseLoss.bceWithLogits;
+      step({ set: 'train', name: 'elementwiseLoss' }, { rows: B, L: NL }, rowGrid(B), { logits: t(logits), targets: { input: 'labels' }, rowLoss: t(rowLoss), dlogits: t(dlogits) },
+        { overrides: { LOSS: code } });
+    }
+    step({ set: 'train', name: 'sumReduce' }, { n: B }, [1], { values: t(rowLoss), out: { input: 'loss' } });
   }
-  step({ set: 'train', name: 'sumReduce' }, { n: B }, [1], { values: t(rowLoss), out: { input: 'loss' } });
 
   // ---- backward
   phase = 'backward';
@@ -255,12 +277,16 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
         if (lowest < 1 + l) gradX('', dqkv, R, 3 * C, C, `${P}attention.self.query.weight`, dh1);  // x feeds Q, K, V and the residual
         dx = dh1;
       }
-      if (lowest === 0) {
+      if (attribution) {
+        const dE = lnBackward('d.emb.sum', dx, embSum, 'bert.embeddings.LayerNorm.weight', 'bert.embeddings.LayerNorm.bias', false);
+        step({ set: 'fwd', name: 'attributionReduce' }, { T, C, B, vocabSize: config.vocabSize }, rowGrid(T),
+          { ids: { input: 'ids' }, attrParams: { input: 'attrParams' }, quadWeights: { input: 'quadWeights' }, wordEmb: tables.wordEmb, dE: t(dE), scores: { input: 'scores' } });
+      } else if (lowest === 0) {
         const dx0 = dropBackward('d.emb.drop', dx, R * C, embSite);
         const dE = lnBackward('d.emb.sum', dx0, embSum, 'bert.embeddings.LayerNorm.weight', 'bert.embeddings.LayerNorm.bias', true);
-        const tables: Array<[Table, string]> = [['word', 'bert.embeddings.word_embeddings.weight'], ['pos', 'bert.embeddings.position_embeddings.weight'],
+        const grads: Array<[Table, string]> = [['word', 'bert.embeddings.word_embeddings.weight'], ['pos', 'bert.embeddings.position_embeddings.weight'],
           ['type', 'bert.embeddings.token_type_embeddings.weight']];
-        for (const [table, unit] of tables) {
+        for (const [table, unit] of grads) {
           step({ set: 'train', name: 'embeddingBackward' }, { segments: 0, C }, rowGrid(R),
             { dE: t(dE), starts: { input: `starts.${table}` }, sortedRows: { input: `rows.${table}` }, targets: { input: `targets.${table}` }, dTable: g(unit) },
             { overrides: ACC, segmentsOf: table });
@@ -268,8 +294,12 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
       }
     }
   }
-  const inputBytes: Record<InputName, number> = {
-    ids: R * 4, types: R * 4, mask: R * 4, labels: B * Math.max(NL, 1) * 4, clsRows: B * 4, loss: 4,
+  const common = { ids: R * 4, types: R * 4, mask: R * 4, clsRows: B * 4 };
+  if (attribution) {
+    return { B, T, tensors, steps, logits, dropoutSites: 0, inputBytes: { ...common, alphas: B * 4, quadWeights: B * 4, attrParams: 16, scores: T * 4 } };
+  }
+  const inputBytes: Partial<Record<InputName, number>> = {
+    ...common, labels: B * Math.max(NL, 1) * 4, loss: 4,
     'starts.word': (R + 1) * 4, 'rows.word': R * 4, 'targets.word': R * 4,
     'starts.pos': (R + 1) * 4, 'rows.pos': R * 4, 'targets.pos': R * 4,
     'starts.type': (R + 1) * 4, 'rows.type': R * 4, 'targets.type': R * 4,

@@ -17,9 +17,15 @@ import clsScatter from '../../shaders/train/cls_scatter.wgsl?raw';
 import attentionApply from '../../shaders/train/attention_apply.wgsl?raw';
 import attentionBackwardScoresDropout from '../../shaders/train/attention_backward_scores_dropout.wgsl?raw';
 import workgroupReduceLib from '../../shaders/lib/workgroup_reduce.wgsl?raw';
+import attributionEmbeddingSum from '../../shaders/train/attribution_embedding_sum.wgsl?raw';
+import logitSeed from '../../shaders/train/logit_seed.wgsl?raw';
+import attributionReduce from '../../shaders/train/attribution_reduce.wgsl?raw';
 
-// The kernels only the training plan dispatches (its forward pieces, and the attention backward with dropout).
-const forwardSources = { embeddingSum, activation, dropoutAdd, clsScatter, attentionApply, attentionBackwardScoresDropout } as const;
+// The kernels only the training plan dispatches (its forward pieces, and the attention backward with dropout), and
+// the token attributions' three (interpolated word rows, the one-hot objective, the per-token reduction).
+const forwardSources = {
+  embeddingSum, activation, dropoutAdd, clsScatter, attentionApply, attentionBackwardScoresDropout, attributionEmbeddingSum, logitSeed, attributionReduce,
+} as const;
 export type TrainForwardKernelName = keyof typeof forwardSources;
 
 /** Which registry a kernel comes from: the inference set, the backward/optimizer set, or the training forwards. */
@@ -46,7 +52,7 @@ function describe(ref: KernelRef): Descriptor {
   if (!d) {
     const main = forwardSources[ref.name];
     if (!main) throw new Error(`unknown training forward kernel '${String(ref.name)}'`);
-    const libs = ref.name === 'activation' ? [erfLib] : ref.name === 'attentionBackwardScoresDropout' ? [workgroupReduceLib] : [];
+    const libs = ref.name === 'activation' ? [erfLib] : ref.name === 'attentionBackwardScoresDropout' || ref.name === 'attributionReduce' ? [workgroupReduceLib] : [];
     d = { key: `fwd:${ref.name}`, code: [shaderPrelude('f32'), main, ...libs].join('\n'), iface: reflectKernel(ref.name, main) };
     fwdCache.set(ref.name, d);
   }

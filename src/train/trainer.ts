@@ -6,6 +6,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { BufferRegistry } from '../gpu/buffers.ts';
 import type { BertConfig } from '../model/config.ts';
+import { runAttribution, type AttributionOptions, type AttributionResult } from './attribution.ts';
 import { segmentRows } from './kernels.ts';
 import { lrMultiplier } from './optimizer.ts';
 import { OptimizerPlan } from './optimizer-plan.ts';
@@ -16,6 +17,7 @@ import { TrainPipelines } from './train-pipelines.ts';
 import { checkBatch, frozenLevels, resolveOptions, type ResolvedOptions, type TrainBatch, type TrainerOptions } from './trainer-options.ts';
 
 export type { TrainBatch, TrainerOptions } from './trainer-options.ts';
+export type { AttributionOptions, AttributionResult } from './attribution.ts';
 
 export interface TrainerInit {
   config: BertConfig;
@@ -167,6 +169,32 @@ export class Trainer {
     });
   }
 
+  /**
+   * One signed score per token of a one-sequence batch (B = 1; `labels` unused): gradient × input or integrated
+   * gradients of the label's logit w.r.t. the word-embedding rows, with the current weights and no dropout. See
+   * attribution-options.ts for the exact semantics and src/train/attribution.ts for how it runs.
+   */
+  attributions(batch: TrainBatch, options: AttributionOptions): Promise<Float32Array> {
+    return this.attributionDetails(batch, options).then((r) => r.scores);
+  }
+
+  /** attributions() with the label's logit at the input and the baseline (completeness) and the work it took. */
+  attributionDetails(batch: TrainBatch, options: AttributionOptions, internals: { maxTokens?: number } = {}): Promise<AttributionResult> {
+    return this.serial(() => runAttribution({
+      config: this.config, problemType: this.options.problemType, device: this.device,
+      plan: (B, T) => this.plan(B, T, 'attribution'),
+      read: async (encoder, fill, floats) => {
+        const staging = this.registry.create({ label: 'train.attributions.readback', size: floats * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        try {
+          fill(staging);
+          return (await this.submitAndRead(encoder, staging, floats * 4, 'attributions'))[0];
+        } finally {
+          this.registry.destroy(staging);
+        }
+      },
+    }, batch, options, internals.maxTokens));
+  }
+
   /** Every parameter in HF layout (BertForSequenceClassification names, unfused). */
   readWeights(): Promise<Map<string, Float32Array>> {
     return this.serial(async () => {
@@ -205,12 +233,14 @@ export class Trainer {
     return next;
   }
 
-  private plan(B: number, T: number): Promise<TrainPlan> {
-    const key = `${B}x${T}`;
+  private plan(B: number, T: number, objective: 'loss' | 'attribution' = 'loss'): Promise<TrainPlan> {
+    const key = `${objective === 'loss' ? '' : 'attr:'}${B}x${T}`;
     let p = this.plans.get(key);
     if (!p) {
       const o = this.options;
-      const graph = buildTrainGraph(this.config, B, T, { problemType: o.problemType, hiddenDropout: o.hiddenDropout, attentionDropout: o.attentionDropout, layout: this.layout });
+      // Attributions explain the model as it predicts: no dropout.
+      const dropout = objective === 'loss' ? { hiddenDropout: o.hiddenDropout, attentionDropout: o.attentionDropout } : { hiddenDropout: 0, attentionDropout: 0 };
+      const graph = buildTrainGraph(this.config, B, T, { problemType: o.problemType, ...dropout, layout: this.layout, objective });
       p = TrainPlan.create({ device: this.device, pipelines: this.pipelines, registry: this.registry, layout: this.layout, weights: this.buf.weights, grads: this.buf.grads }, graph);
       this.plans.set(key, p);
       p.catch(() => this.plans.delete(key));

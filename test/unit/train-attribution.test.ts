@@ -1,0 +1,150 @@
+// Token attributions on the GPU engine (Trainer.attributions, Dawn) vs the float64 reference, whose input gradient
+// is itself checked by central differences; completeness of integrated gradients and its convergence with steps;
+// a padded pair; chunked IG steps; errors.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getTestGpu } from '../helpers/gpu.ts';
+import { cpuAttributions, logitAndInputGradient } from '../../src/cpu/attribution.ts';
+import { attributionCheck, loadAttributionModel, sequence, vectorErr, withTrainer, type AttributionModel } from '../kernels/train-attribution-cases.ts';
+
+const readFixture = async (p: string): Promise<ArrayBuffer> => {
+  const b = await readFile(join(import.meta.dirname, '../fixtures', p));
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+};
+let model: Promise<AttributionModel> | null = null;
+const getModel = () => (model ??= loadAttributionModel(readFixture));
+
+const single = () => sequence([17, 40, 93, 120, 7]);
+const pairPadded = () => sequence([17, 40, 93], [120, 7, 55], 12);  // 9 real tokens, T = 12
+
+describe('float64 attribution reference', () => {
+  it('the input gradient of the label logit matches central differences (h = 1e-5)', async () => {
+    const m = await getModel();
+    const seq = pairPadded();
+    const C = m.shape.hidden;
+    const word = m.weights.get('bert.embeddings.word_embeddings.weight')!;
+    const rows = Float64Array.from({ length: seq.inputIds.length * C }, (_, i) => word[seq.inputIds[Math.floor(i / C)] * C + (i % C)] * 0.7);
+    const { grad } = logitAndInputGradient(m.shape, m.weights, seq, 1, rows);
+    let checked = 0;
+    for (let i = 3; i < rows.length; i += 37) {
+      const h = 1e-5;
+      const plus = Float64Array.from(rows);
+      const minus = Float64Array.from(rows);
+      plus[i] += h;
+      minus[i] -= h;
+      const fd = (logitAndInputGradient(m.shape, m.weights, seq, 1, plus).logit - logitAndInputGradient(m.shape, m.weights, seq, 1, minus).logit) / (2 * h);
+      expect(Math.abs(grad[i] - fd), `element ${i}: analytic ${grad[i]} vs central difference ${fd}`).toBeLessThanOrEqual(1e-7 + 1e-5 * Math.abs(fd));
+      checked++;
+    }
+    // Padding tokens are masked out of every attention: the logit does not depend on their rows.
+    for (let i = 9 * C; i < rows.length; i++) expect(grad[i]).toBe(0);
+    expect(checked).toBeGreaterThan(15);
+  });
+
+  it('integrated gradients converge to completeness as O(1/steps²) (trapezoid)', async () => {
+    const m = await getModel();
+    const seq = single();
+    const gap = (steps: number) => {
+      const r = cpuAttributions(m.shape, m.weights, seq, { method: 'integrated-gradients', label: 2, steps }, m.config.padTokenId);
+      return Math.abs(r.scores.reduce((a, b) => a + b, 0) - (r.inputLogit - r.baselineLogit));
+    };
+    const [g4, g16] = [gap(4), gap(16)];
+    console.log(`float64 completeness gap: steps 4 ${g4.toExponential(2)}, steps 16 ${g16.toExponential(2)}`);
+    expect(g16).toBeLessThan(g4 / 8);  // 16× for an exact O(h²) rule; ≥ 8× leaves room for the higher-order terms
+  });
+});
+
+describe('Trainer.attributions on the GPU (Dawn) vs the float64 reference', () => {
+  it('gradient × input: ≤ 1e-3 relative per token vector, every label', async () => {
+    const m = await getModel();
+    await withTrainer(await getTestGpu(), m, async (trainer) => {
+      for (const label of [0, 1, 2]) {
+        const err = await attributionCheck(trainer, m, single(), { method: 'gradient-x-input', label }, `gradient × input, label ${label}`);
+        console.log(`gradient × input label ${label}: ${err.toExponential(2)}`);
+      }
+    });
+  });
+
+  it('integrated gradients, zero and [PAD] baselines, in one submit', async () => {
+    const m = await getModel();
+    await withTrainer(await getTestGpu(), m, async (trainer) => {
+      for (const baseline of ['zero', 'pad'] as const) {
+        const err = await attributionCheck(trainer, m, single(), { method: 'integrated-gradients', label: 1, steps: 8, baseline }, `IG ${baseline}`);
+        console.log(`IG baseline ${baseline}: ${err.toExponential(2)}`);
+      }
+      const r = await trainer.attributionDetails(single().batch, { method: 'integrated-gradients', label: 1 });
+      expect(r.points).toBe(21);
+      expect(r.submits).toBe(1);
+    });
+  });
+
+  it('completeness on the GPU: Σ scores ≈ logit(x) − logit(baseline), the gap shrinking with steps; endpoint logits are the model\'s', async () => {
+    const m = await getModel();
+    const seq = single();
+    await withTrainer(await getTestGpu(), m, async (trainer) => {
+      const gap = async (steps: number, baseline: 'zero' | 'pad') => {
+        const r = await trainer.attributionDetails(seq.batch, { method: 'integrated-gradients', label: 2, steps, baseline });
+        return { r, gap: Math.abs(r.scores.reduce((a, b) => a + b, 0) - (r.inputLogit - r.baselineLogit)) };
+      };
+      const [a, b] = [await gap(2, 'pad'), await gap(20, 'pad')];
+      console.log(`GPU completeness gap ([PAD] baseline, Δlogit ${(b.r.inputLogit - b.r.baselineLogit).toFixed(4)}): steps 2 ${a.gap.toExponential(2)}, steps 20 ${b.gap.toExponential(2)}`);
+      expect(b.gap).toBeLessThan(a.gap / 10);
+      expect(b.gap).toBeLessThanOrEqual(5e-3 * Math.abs(b.r.inputLogit - b.r.baselineLogit));
+      // The endpoints are real forwards: the input's logits, and the all-[PAD] sequence's (the [PAD] baseline).
+      const logits = await trainer.evaluateLogits(seq.batch);
+      expect(Math.abs(b.r.inputLogit - logits[2])).toBeLessThanOrEqual(1e-5);
+      const allPad = { ...seq.batch, inputIds: seq.inputIds.map(() => m.config.padTokenId) };
+      expect(Math.abs(b.r.baselineLogit - (await trainer.evaluateLogits(allPad))[2])).toBeLessThanOrEqual(1e-5);
+    });
+  });
+
+  it('a pair with padding at T = 12: padding scores 0, real tokens as the unpadded sequence\'s, both vs float64', async () => {
+    const m = await getModel();
+    await withTrainer(await getTestGpu(), m, async (trainer) => {
+      const padded = pairPadded();
+      await attributionCheck(trainer, m, padded, { method: 'gradient-x-input', label: 0 }, 'padded pair, gradient × input');
+      await attributionCheck(trainer, m, padded, { method: 'integrated-gradients', label: 0, steps: 6 }, 'padded pair, IG');
+      const p = await trainer.attributions(padded.batch, { method: 'integrated-gradients', label: 0, steps: 6 });
+      const u = await trainer.attributions(sequence([17, 40, 93], [120, 7, 55]).batch, { method: 'integrated-gradients', label: 0, steps: 6 });
+      expect(Array.from(p.subarray(9))).toEqual([0, 0, 0]);
+      expect(vectorErr(p.subarray(0, 9), u)).toBeLessThanOrEqual(1e-4);
+    });
+  });
+
+  it('IG steps chunked over several submits (token budget) equal the single submit', async () => {
+    const m = await getModel();
+    const seq = single();
+    await withTrainer(await getTestGpu(), m, async (trainer) => {
+      const opts = { method: 'integrated-gradients', label: 1, steps: 10 } as const;
+      const one = await trainer.attributionDetails(seq.batch, opts);
+      const chunked = await trainer.attributionDetails(seq.batch, opts, { maxTokens: 4 * seq.batch.T });  // 11 points: 4 + 4 + 3 (+1 weight-0 row)
+      expect(one.submits).toBe(1);
+      expect(chunked.submits).toBe(3);
+      expect(vectorErr(chunked.scores, one.scores)).toBeLessThanOrEqual(1e-5);
+      expect(chunked.baselineLogit).toBeCloseTo(one.baselineLogit, 5);
+    });
+  });
+
+  it('bad input is refused by name: label, steps, baseline, method, B ≠ 1', async () => {
+    const m = await getModel();
+    const { batch } = single();
+    await withTrainer(await getTestGpu(), m, async (trainer) => {
+      const bad: Array<[unknown, unknown, RegExp]> = [
+        [batch, { method: 'gradient-x-input', label: 3 }, /options\.label must be a label index in \[0, 3\), got 3/],
+        [batch, { method: 'gradient-x-input', label: -1 }, /options\.label/],
+        [batch, { method: 'integrated-gradients', label: 0, steps: 0 }, /options\.steps must be an integer in \[1, 10000\], got 0/],
+        [batch, { method: 'integrated-gradients', label: 0, steps: 2.5 }, /options\.steps/],
+        [batch, { method: 'integrated-gradients', label: 0, baseline: 'mask' }, /options\.baseline must be 'zero' or 'pad'/],
+        [batch, { method: 'gradient-x-input', label: 0, steps: 5 }, /options\.steps applies to integrated-gradients only/],
+        [batch, { method: 'saliency', label: 0 }, /options\.method must be 'gradient-x-input' or 'integrated-gradients', got "saliency"/],
+        [{ ...batch, B: 2, inputIds: [...batch.inputIds, ...batch.inputIds], tokenTypeIds: [...batch.tokenTypeIds, ...batch.tokenTypeIds], attentionMask: [...batch.attentionMask, ...batch.attentionMask] },
+          { method: 'gradient-x-input', label: 0 }, /one sequence \(B = 1\), got B = 2/],
+        [{ ...batch, inputIds: batch.inputIds.map(() => 9999) }, { method: 'gradient-x-input', label: 0 }, /batch\.inputIds\[0\] = 9999 is outside/],
+      ];
+      for (const [b, o, re] of bad) await expect(trainer.attributions(b as typeof batch, o as never)).rejects.toThrow(re);
+      // Still usable after refusals.
+      expect((await trainer.attributions(batch, { method: 'gradient-x-input', label: 0 })).length).toBe(batch.T);
+    });
+  });
+});
