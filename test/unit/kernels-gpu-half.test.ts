@@ -1,16 +1,22 @@
 // The f16-arithmetic kernels (…HalfF16: vec4<f16> products, f32 accumulation every 8 products) as variant-table
 // candidates: where they are offered (GPU profile, f16 storage, shader-f16), that the table's untuned choice is
 // unchanged, and a whole tiny-bert forward with every heavy op forced onto them vs PyTorch fp64 at the f16 forward
-// tolerance of gpu-profile-forward.test.ts (2e-2). The kernels themselves are checked against the float64 reference in
-// kernels-gpu.test.ts (cases: test/kernels/gpu-half-cases.ts, with the derivation of their bounds).
+// tolerance of gpu-profile-forward.test.ts (2e-2); and dtype 'auto''s f16 self-check run through them (with the P·V
+// of attentionFlashProjHalf deliberately broken it says "disagrees", cosine 0.955, and keeps f32). The kernels
+// themselves are checked against the float64 reference in kernels-gpu.test.ts (cases: test/kernels/gpu-half-cases.ts,
+// with the derivation of their bounds).
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dirProvider } from '../../src/hub/node-files.ts';
+import { loadBert } from '../../src/model/load.ts';
+import { chooseDtype } from '../../src/runtime/dtype.ts';
 import { gemmTilesHalf, gpuGrid } from '../../src/gpu/gpu-kernels.ts';
 import type { TuningEntry, TuningStore } from '../../src/gpu/tuner-cache.ts';
 import type { Op } from '../../src/graph/ops.ts';
 import { applicableVariants, chooseVariant, tunableVariants, type AdapterProfile } from '../../src/graph/variants.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { expectClose } from '../helpers/validate.ts';
-import { batchOf, loadFixtureModel, readReference, validRows } from '../model/fixture.ts';
+import { batchOf, fixturesDir, loadFixtureModel, readReference, validRows } from '../model/fixture.ts';
 
 const gpuF16: AdapterProfile = { kind: 'gpu', features: ['shader-f16', 'subgroups'] };
 // SwiftShader (Chromium): subgroups, no shader-f16.
@@ -116,6 +122,24 @@ describe('tiny-bert forward with the f16-arithmetic kernels forced (lavapipe, f1
       expect(choices.attentionOutput).toEqual(['attentionFlashProjHalfF16', 'layernormRowF16']);
     } finally {
       await m.dispose();
+    }
+  });
+});
+
+describe("dtype 'auto': the f16 self-check runs through the f16-arithmetic kernels when they are the tuned choice", () => {
+  it('tiny-bert: the probe compares the …HalfF16 forward with f32 and keeps f16', async () => {
+    const gpu = await getTestGpu();
+    const { loaded, choice } = await chooseDtype(gpu, 'auto', (dtype) => loadBert(gpu, dirProvider(join(fixturesDir, 'tiny-bert')),
+      { dtype, kernelProfile: 'gpu', tune: 'on', tuningStore: halfMathStore() }));
+    try {
+      expect(choice.dtype, choice.reason).toBe('f16');
+      expect(choice.reason).toMatch(/^auto: f16 probe agrees with f32/);
+      // The probe's plan ran on the stored (f16-arithmetic) choices.
+      const heavy = loaded.model.tuning.filter((t) => ['matmul', 'matmulLayernorm', 'attentionOutput'].includes(t.op));
+      expect(heavy.length).toBeGreaterThan(0);
+      for (const t of heavy) expect(t.choice.kernel, t.key).toMatch(/HalfF16$/);
+    } finally {
+      await loaded.model.dispose();
     }
   });
 });
