@@ -13,11 +13,17 @@ import type { TensorDecl } from '../graph/ops.ts';
 import { createCpuPlan, type CpuPlan, type CpuWeightStore } from './executor.ts';
 import type { CpuBertWeights } from './cpu-weights.ts';
 import { packPanels, padBias } from './pack.ts';
+import { KernelThreads, type ThreadOptions } from './threads.ts';
 import { WasmKernels } from './wasm-kernels.ts';
 
 export interface CpuBertModelOptions {
   /** Kernels to run on (default: a new instance, relaxed-SIMD FMA where the engine validates it). */
   kernels?: WasmKernels;
+  /**
+   * Kernel threads (threads.ts): how to start one and how many; the kernels then need a shared memory (made here
+   * when `kernels` is not given). Absent or count ≤ 1: everything runs on the calling thread.
+   */
+  threads?: ThreadOptions;
   /** Plans kept per (B, T) shape (default 8). */
   maxPlans?: number;
 }
@@ -31,8 +37,11 @@ export class CpuBertModel {
   /** Checkpoint data, until every weight is in the kernels' memory (then emptied). */
   private readonly source: Map<string, Float32Array>;
   private readonly resident = new Map<string, number>();
+  /** Forwards run one at a time: they share the heap's activation arena. */
+  private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(readonly kernels: WasmKernels, loaded: CpuBertWeights, private readonly options: CpuBertModelOptions) {
+  private constructor(readonly kernels: WasmKernels, loaded: CpuBertWeights, private readonly options: CpuBertModelOptions,
+    private readonly threads: KernelThreads | null) {
     this.config = loaded.config;
     this.head = loaded.head;
     this.source = loaded.tensors;
@@ -45,12 +54,20 @@ export class CpuBertModel {
 
   /** Takes the loaded weights into the kernels' memory (the JS arrays are released). */
   static async create(loaded: CpuBertWeights, options: CpuBertModelOptions = {}): Promise<CpuBertModel> {
-    const kernels = options.kernels ?? await WasmKernels.create();
-    const model = new CpuBertModel(kernels, loaded, options);
+    const wanted = options.threads && options.threads.count > 1 ? options.threads : null;
+    const kernels = options.kernels ?? await WasmKernels.create({ shared: wanted !== null });
+    if (wanted && !kernels.build.shared) throw new Error('CpuBertModel: kernel threads need kernels over a shared memory (WasmKernels.create({ shared: true }))');
+    const threads = wanted ? await KernelThreads.create(wanted.spawn, wanted.count, kernels.module, kernels.memory) : null;
+    const model = new CpuBertModel(kernels, loaded, options, threads);
     // A one-token plan touches every weight any plan of this head reads: they become resident now, in order.
     model.plan(1, 1, undefined, hasMaskedLmHead(model.head) ? 1 : 0);
     model.source.clear();
     return model;
+  }
+
+  /** Threads running the kernels (1: the calling thread only). */
+  get threadCount(): number {
+    return this.threads?.count ?? 1;
   }
 
   /** Whether the kernels use relaxed-SIMD's fused multiply-add. */
@@ -107,7 +124,7 @@ export class CpuBertModel {
     const graph = buildBertGraph(this.config, {
       B, T, dtype: 'f32', head: this.head, hasPooler: this.hasPooler, attentionLayer, mlmRows, untiedDecoder: !this.config.tieWordEmbeddings,
     });
-    p = createCpuPlan(this.kernels, this.weightStore(), graph);
+    p = createCpuPlan(this.kernels, this.weightStore(), graph, this.threads);
     this.plans.set(key, p);
     while (this.plans.size > (this.options.maxPlans ?? 8)) this.plans.delete(this.plans.keys().next().value!);
     return p;
@@ -141,7 +158,9 @@ export class CpuBertModel {
     for (const name of outputs) {
       if (plan.graph.outputs[name] === undefined) throw new Error(`forward: this ${this.head} model has no '${name}' output`);
     }
-    const result = plan.run(inputs, outputs);
+    const run = this.queue.then(() => plan.run(inputs, outputs));
+    this.queue = run.catch(() => undefined);
+    const result = await run;
     const out: BertOutputs = { B, T };
     for (const name of outputs) out[name] = result[name];
     return out;
@@ -186,6 +205,8 @@ export class CpuBertModel {
   /** Drops the plans and weights; the kernels' memory is freed with the model (WebAssembly memory cannot shrink). */
   async dispose(): Promise<void> {
     this.disposed = true;
+    await this.queue;
+    this.threads?.close();
     this.plans.clear();
     this.resident.clear();
     this.source.clear();

@@ -32,20 +32,24 @@ const RESERVED = 64;
 export class WasmKernels {
   private top = RESERVED;
 
-  private constructor(readonly memory: WebAssembly.Memory, readonly k: KernelExports, readonly build: KernelBuild) {}
+  private constructor(readonly memory: WebAssembly.Memory, readonly k: KernelExports, readonly build: KernelBuild, readonly module: WebAssembly.Module) {}
 
-  /** Instantiates the kernels: relaxed-SIMD FMA where the engine validates it (unless told not to). */
-  static async create(options: { relaxed?: boolean; memory?: WebAssembly.Memory } = {}): Promise<WasmKernels> {
+  /**
+   * Instantiates the kernels: relaxed-SIMD FMA where the engine validates it (unless told not to); over a shared
+   * memory when `shared` (for kernel threads: threads.ts).
+   */
+  static async create(options: { relaxed?: boolean; shared?: boolean } = {}): Promise<WasmKernels> {
     const support = wasmSimdSupport();
     if (!support.simd) throw new Error('the CPU backend needs WebAssembly SIMD128, which this engine lacks');
     const relaxed = options.relaxed ?? support.relaxed;
     if (relaxed && !support.relaxed) throw new Error('relaxed SIMD was asked for but this engine does not validate it');
-    const shared = options.memory !== undefined && typeof SharedArrayBuffer === 'function' && options.memory.buffer instanceof SharedArrayBuffer;
+    const shared = options.shared === true;
+    if (shared && typeof SharedArrayBuffer !== 'function') throw new Error('kernel threads need SharedArrayBuffer, which this context lacks (a page must be crossOriginIsolated)');
     const build = { relaxed, shared };
-    const memory = options.memory ?? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared });
     const module = await WebAssembly.compile(await kernelBytes(build));
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    return new WasmKernels(memory, instance.exports as unknown as KernelExports, build);
+    return new WasmKernels(memory, instance.exports as unknown as KernelExports, build, module);
   }
 
   /** `bytes` of the heap, 16-byte aligned; grows the memory as needed. */

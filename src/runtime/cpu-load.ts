@@ -9,6 +9,7 @@ import { headOf, type BertConfig, type BertHead } from '../model/config.ts';
 import { tokenizerFromFiles } from '../model/load.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { LoadProgress } from '../weights/stream.ts';
+import type { ThreadOptions } from '../cpu-backend/threads.ts';
 
 export interface LoadedCpuBert {
   model: CpuBertModel;
@@ -22,6 +23,8 @@ export interface LoadCpuOptions {
   signal?: AbortSignal;
   head?: BertHead;
   checkModel?: (model: { label: string; config: BertConfig; head: BertHead }) => void;
+  /** Kernel threads; when they cannot start (a CSP refusing blob: Workers, say) the model runs on one thread. */
+  threads?: ThreadOptions | null;
 }
 
 export async function loadBertCpu(provider: FileProvider, options: LoadCpuOptions = {}): Promise<LoadedCpuBert> {
@@ -34,7 +37,13 @@ export async function loadBertCpu(provider: FileProvider, options: LoadCpuOption
     throw new Error(`${files.label}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${files.config.vocabSize}`);
   }
   const weights = await loadCpuBertWeights(files, { head, signal: options.signal, onProgress: options.onProgress });
-  const model = await CpuBertModel.create(weights);
+  let model: CpuBertModel;
+  try {
+    model = await CpuBertModel.create(weights, options.threads ? { threads: options.threads } : {});
+  } catch (e) {
+    if (!options.threads) throw e;
+    model = await CpuBertModel.create(weights);
+  }
   const maxLength = Math.min(tokenizer.modelMaxLength ?? Infinity, files.config.maxPositionEmbeddings);
   return { model, tokenizer, files, maxLength };
 }

@@ -3,6 +3,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import type { TuningStore } from '../gpu/tuner-cache.ts';
 import type { FileProvider } from '../hub/files.ts';
+import type { ThreadOptions } from '../cpu-backend/threads.ts';
 
 /** A Hub id (`org/name`, `org/name@rev`), a URL, a local folder path (Node), or the files of a folder (browser). */
 export type ModelInput = string | File[] | FileList | FileProvider;
@@ -20,6 +21,8 @@ export interface Environment {
   provider(model: ModelInput, options: ProviderOptions): FileProvider;
   /** Where tuned kernel choices persist (default: IndexedDB in browsers, memory elsewhere). */
   tuningStore?(): TuningStore;
+  /** Threads for the CPU backend's kernels here (null or absent: the calling thread only). */
+  cpuThreads?(): ThreadOptions | null;
 }
 
 export function isFileProvider(m: unknown): m is FileProvider {

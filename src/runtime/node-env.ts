@@ -6,6 +6,7 @@ import { nodeTuningStore } from '../gpu/tuner-cache-node.ts';
 import { filesProvider } from '../hub/files.ts';
 import { openProvider } from '../hub/node-files.ts';
 import type { Environment, ModelInput, ProviderOptions } from './environment.ts';
+import { nodeKernelThreads } from '../cpu-backend/node-threads.ts';
 
 export const nodeEnvironment: Environment = {
   async createGpu() {
@@ -19,4 +20,5 @@ export const nodeEnvironment: Environment = {
   },
   // $XDG_CACHE_HOME/bertgpu/tuning.json: a choice timed once per adapter and shape serves every later process.
   tuningStore: () => nodeTuningStore(),
+  cpuThreads: () => nodeKernelThreads(),
 };

@@ -125,6 +125,7 @@ export class Runtime {
     const { loadBertCpu } = await import('./cpu-load.ts');
     const loaded = await loadBertCpu(this.provider, {
       signal, head: this.module.loadAsBase ? 'base' : undefined, onProgress: o.onProgress, checkModel: (m) => this.checkHeadFits(m),
+      threads: this.env.cpuThreads?.() ?? null,
     });
     this.loaded = loaded;
     this.dtypeChoice = { dtype: 'f32', reason: `the CPU backend computes and stores f32${o.dtype === 'f16' ? " (dtype 'f16' asked for: f16 weights are widened at load)" : ''}` };
@@ -219,7 +220,7 @@ export class Runtime {
       const cpu = this.loaded as LoadedCpuBert;
       // No adapter: the WebAssembly engine stands in its place.
       const simd = cpu.model.relaxedSimd ? 'relaxed-simd' : 'simd128';
-      return { ...common, adapter: { vendor: 'cpu', architecture: `wasm-${simd}`, description: `bertgpu CPU backend (WebAssembly ${simd}, 1 thread)`, isFallbackAdapter: false, hasF16: false },
+      return { ...common, adapter: { vendor: 'cpu', architecture: `wasm-${simd}`, description: `bertgpu CPU backend (WebAssembly ${simd}, ${cpu.model.threadCount} thread${cpu.model.threadCount === 1 ? '' : 's'})`, isFallbackAdapter: false, hasF16: false },
         kernelProfile: 'cpu', tuning: [] };
     }
     const model = (this.loaded as LoadedBert).model;
