@@ -116,9 +116,9 @@ export async function pipeline(task: TaskName, model: ModelInput, options: Pipel
   }
   const workerUrl = new URL(runtimeWorkerUrl, location.href);
   const started = startRuntimeWorker(workerUrl);
-  const { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune, backend: device } = o;
+  const { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune, backend: device, labels } = o;
   try {
-    const rt = await WorkerRuntime.create(started.worker, task, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune, device }, o.onProgress, o.signal);
+    const rt = await WorkerRuntime.create(started.worker, task, typeof model === 'string' ? model : Array.from(model), { dtype, endpoint, cache, maxBatchSize, kernelProfile, tune, device, ...(labels ? { labels } : {}) }, o.onProgress, o.signal);
     sendReady(o, task, typeof model === 'string' ? model : rt.info.model);
     return everyPipeline(makeCallable(rt));
   } catch (e) {

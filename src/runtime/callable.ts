@@ -8,6 +8,7 @@ import type { ZeroShotOptions, ZeroShotResult } from '../tasks/zero-shot.ts';
 import type { ClassificationInput, ClassificationOptions, LabelScore } from '../tasks/text-classification.ts';
 import { Tensor } from '../tasks/tensor.ts';
 import type { ProfileResult } from './profile.ts';
+import type { EvaluateResult, SaveOptions, TrainExample, TrainOptions, TrainStep } from '../tasks/train-api.ts';
 import { WITH_DETAILS } from './details.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
@@ -29,6 +30,9 @@ export interface RuntimeLike {
   stats(): Promise<RuntimeStats>;
   inspect(input: unknown, options?: { layer?: number }): Promise<InspectResult>;
   profile(inputs: unknown): Promise<ProfileResult>;
+  train(examples: unknown, options?: TrainOptions): Promise<TrainStep[]>;
+  evaluate(examples: unknown, options?: { signal?: AbortSignal }): Promise<EvaluateResult>;
+  save(options?: SaveOptions): Promise<File[]>;
   dispose(): Promise<void>;
 }
 
@@ -66,6 +70,24 @@ export interface TextClassificationPipeline extends PipelineBase {
   (inputs: ClassificationInput[], options?: ClassificationOptions): Promise<LabelScore[][]>;
   /** HF's outputs.loss for these inputs and labels (class ids, multi-hot rows, or regression targets). */
   loss(inputs: ClassificationInput | ClassificationInput[], labels: Labels, options?: { signal?: AbortSignal }): Promise<number>;
+  /**
+   * Fine-tunes the model on labelled examples on the GPU (BERT; AdamW with HF Trainer's conventions) and resolves to
+   * the loss history, one entry per optimizer step. Afterwards every call uses the trained weights.
+   *
+   * @example
+   * ```ts
+   * const clf = await pipeline('text-classification', 'org/bert-base', { labels: ['neg', 'pos'] });
+   * await clf.train([{ text: 'great', label: 'pos' }, { text: 'awful', label: 'neg' }], { epochs: 3, lr: 5e-5 });
+   * ```
+   */
+  train(examples: TrainExample[], options?: TrainOptions): Promise<TrainStep[]>;
+  /** Accuracy, macro-F1 and loss (HF's) of the model on labelled examples. */
+  evaluate(examples: TrainExample[], options?: { signal?: AbortSignal }): Promise<EvaluateResult>;
+  /**
+   * The trained model as the Files of a Hugging Face folder (config.json with id2label, model.safetensors, the
+   * tokenizer files): loadable by bertgpu and by transformers' from_pretrained. In Node `{ dir }` also writes them.
+   */
+  save(options?: SaveOptions): Promise<File[]>;
 }
 
 /**
@@ -157,6 +179,9 @@ export function makeCallable(rt: RuntimeLike): AnyPipeline {
     stats: { value: () => rt.stats() },
     inspect: { value: (input: unknown, options?: { layer?: number }) => rt.inspect(input, options) },
     profile: { value: (inputs: unknown) => rt.profile(inputs) },
+    train: { value: (examples: unknown, options?: TrainOptions) => rt.train(examples, options) },
+    evaluate: { value: (examples: unknown, options?: { signal?: AbortSignal }) => rt.evaluate(examples, options) },
+    save: { value: (options?: SaveOptions) => rt.save(options) },
     dispose: { value: () => rt.dispose() },
   });
   return fn;

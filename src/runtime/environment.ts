@@ -23,6 +23,8 @@ export interface Environment {
   tuningStore?(): TuningStore;
   /** Threads for the CPU backend's kernels here (null or absent: the calling thread only). */
   cpuThreads?(): ThreadOptions | null;
+  /** Node: writes a saved model's files into a directory (`clf.save({ dir })`); absent in browsers. */
+  writeFolder?(dir: string, files: ReadonlyMap<string, Uint8Array>, options: { overwrite: boolean }): Promise<unknown>;
 }
 
 export function isFileProvider(m: unknown): m is FileProvider {

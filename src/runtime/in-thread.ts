@@ -5,6 +5,7 @@ import type { Environment, ModelInput } from './environment.ts';
 import { browserCacheIfAvailable } from './browser-cache-env.ts';
 import { browserEnvironment } from './browser-env.ts';
 import { Runtime, type PipelineOptions } from './runtime.ts';
+import type { TrainOptions } from '../tasks/train-api.ts';
 
 export function inThread(rt: Runtime): RuntimeLike {
   return {
@@ -17,6 +18,14 @@ export function inThread(rt: Runtime): RuntimeLike {
     stats: async () => rt.stats,
     inspect: (input, options) => rt.inspect(input, options),
     profile: (inputs) => rt.profile(inputs),
+    train: (examples, options) => {
+      // signal and onStep stay on this side (as over a Worker); anything not an options object goes on to be refused.
+      if (!options || typeof options !== 'object' || Array.isArray(options)) return rt.train(examples, options);
+      const { signal, onStep, ...rest } = options as TrainOptions;
+      return rt.train(examples, rest, { signal, onStep });
+    },
+    evaluate: (examples, options) => rt.evaluate(examples, options),
+    save: (options) => rt.save(options),
     dispose: () => rt.dispose(),
   };
 }

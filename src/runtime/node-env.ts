@@ -21,4 +21,6 @@ export const nodeEnvironment: Environment = {
   // $XDG_CACHE_HOME/bertgpu/tuning.json: a choice timed once per adapter and shape serves every later process.
   tuningStore: () => nodeTuningStore(),
   cpuThreads: () => nodeKernelThreads(),
+  // Loaded when a save asks for it: node:fs stays out of everything else.
+  writeFolder: async (dir, files, options) => (await import('../train/save-node.ts')).writeHfFolder(dir, files, options),
 };

@@ -3,6 +3,7 @@
 // transformers.js's event objects (initiate / download / progress / done per file, then ready). An unknown option is
 // a TypeError naming it (and the right spelling when it is close to a known one).
 import { unknownOption } from '../tasks/options.ts';
+import { checkLabelList } from '../train/head-init.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 
 /** A file's load starting ('initiate', 'download') or ending ('done'). */
@@ -44,7 +45,7 @@ export interface ReadyProgressInfo {
 /** What `progress_callback` receives: transformers.js's ProgressInfo events. */
 export type ProgressInfo = FileProgressInfo | BytesProgressInfo | ReadyProgressInfo;
 
-const ACCEPTED = ['dtype', 'device', 'progress_callback', 'onProgress', 'signal', 'worker', 'maxBatchSize', 'endpoint', 'cache', 'kernelProfile', 'tune'] as const;
+const ACCEPTED = ['dtype', 'device', 'progress_callback', 'onProgress', 'signal', 'worker', 'maxBatchSize', 'endpoint', 'cache', 'kernelProfile', 'tune', 'labels'] as const;
 
 /** Options transformers.js has that bertgpu does not implement: named in the error rather than called unknown. */
 const UNSUPPORTED: Record<string, string> = {
@@ -77,6 +78,8 @@ export interface NormalizedPipelineOptions {
   cache?: boolean;
   kernelProfile?: 'gpu' | 'software' | 'auto';
   tune?: 'auto' | 'off' | 'on';
+  /** text-classification: the labels to train for (a fresh head when the checkpoint has none for them). */
+  labels?: string[];
   /** transformers.js's progress_callback, kept to send 'ready' once the pipeline is made. */
   progressCallback?: (p: ProgressInfo) => void;
 }
@@ -125,6 +128,13 @@ export function normalizePipelineOptions(options: unknown, modelName: string): N
   if (o.tune !== undefined) {
     if (o.tune !== 'auto' && o.tune !== 'off' && o.tune !== 'on') throw new TypeError(`tune must be 'auto', 'off' or 'on', got ${JSON.stringify(o.tune)}`);
     out.tune = o.tune;
+  }
+  if (o.labels !== undefined) {
+    try {
+      out.labels = [...checkLabelList(o.labels)];
+    } catch (e) {
+      throw new TypeError(`option ${(e as Error).message}`);
+    }
   }
   if (o.worker !== undefined) out.worker = o.worker as boolean;
   if (o.maxBatchSize !== undefined) out.maxBatchSize = o.maxBatchSize as number;

@@ -3,6 +3,7 @@
 // class (TypeError stays a TypeError).
 import type { LoadProgress } from '../weights/stream.ts';
 import type { CallShape } from './callable.ts';
+import type { TrainStep } from '../tasks/train-api.ts';
 import type { PipelineInfo, RuntimeStats } from './runtime.ts';
 
 /** Options that can cross to the Worker (no functions, no AbortSignal, no GPUDevice). */
@@ -13,6 +14,8 @@ export interface WorkerPipelineOptions {
   maxBatchSize?: number;
   kernelProfile?: 'gpu' | 'software' | 'auto';
   tune?: 'auto' | 'off' | 'on';
+  /** text-classification: labels for a fresh head. */
+  labels?: string[];
   /** The `device` option's backend ('auto' | 'gpu' | 'cpu'); a GPUDevice never crosses (it runs in-thread). */
   device?: 'auto' | 'gpu' | 'cpu';
 }
@@ -24,6 +27,10 @@ export type ToWorker =
   | { id: number; type: 'stats' }
   | { id: number; type: 'inspect'; input: unknown; options: { layer?: number } | undefined }
   | { id: number; type: 'profile'; inputs: unknown }
+  /** train(): its options without signal and onStep (an 'abort' cancels; each step comes back as a 'step' message). */
+  | { id: number; type: 'train'; examples: unknown; options: unknown }
+  | { id: number; type: 'evaluate'; examples: unknown }
+  | { id: number; type: 'save'; options: unknown }
   | { id: number; type: 'abort'; target: number }
   /** Hold the Web Lock `lock` for as long as this Worker lives; answered once it is held (worker-client.ts). */
   | { id: number; type: 'liveness'; lock: string }
@@ -36,6 +43,7 @@ export interface SerializedError {
 
 export type FromWorker =
   | { id: number; type: 'progress'; progress: LoadProgress }
+  | { id: number; type: 'step'; step: TrainStep }
   | { id: number; type: 'created'; info: PipelineInfo; callShape: CallShape }
   | { id: number; type: 'result'; value: unknown; info?: PipelineInfo; stats?: RuntimeStats }
   | { id: number; type: 'error'; error: SerializedError };

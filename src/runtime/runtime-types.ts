@@ -43,6 +43,12 @@ export interface PipelineOptions extends ProviderOptions {
    * 'on' (tune on any adapter). `info.kernels` reports the choice.
    */
   tune?: TuneOption;
+  /**
+   * text-classification: the labels to fine-tune for (`clf.train()`). A checkpoint without a classification head, or
+   * with one for other labels, gets a fresh head for these (HF's initialisation: normal(0, initializer_range), zero
+   * bias); one for exactly these labels is kept. BERT models only.
+   */
+  labels?: string[];
 }
 
 /** What a pipeline loaded and how it runs (`pipeline.info`). */

@@ -19,6 +19,9 @@ import { normalizePipelineOptions, sendReady, type NormalizedPipelineOptions } f
 import { profileInput, type ProfileResult } from './profile.ts';
 import { chooseBackend, type DeviceChoice } from './device-choice.ts';
 import type { LoadedCpuBert } from './cpu-load.ts';
+import { TrainingSession, type TrainHooks } from '../tasks/train-session.ts';
+import { withLabels } from '../tasks/train-checkpoint.ts';
+import type { EvaluateResult, SaveOptions, TrainStep } from '../tasks/train-api.ts';
 
 import type { Task } from '../tasks/registry.ts';
 import type { CallShape } from './callable.ts';
@@ -69,11 +72,21 @@ export class Runtime {
   private dtypeChoice!: DtypeChoice;
   private outputs!: OutputSpec[];
   private kernels!: Partial<Record<string, string[]>>;
+  /** train() / evaluate() / save() (text-classification; train-session.ts). */
+  private readonly training = new TrainingSession({
+    gpu: () => this.gpu,
+    cpuReason: () => this.deviceChoice.reason,
+    provider: () => this.provider,
+    context: () => this.context,
+    logits: async (rows, signal) => (await this.batcher.submit(rows, signal)).map((r) => r.logits!),
+    reload: (provider) => this.reload(provider),
+  });
 
   private constructor(
     readonly module: AnyTaskModule,
     private readonly env: Environment,
-    private readonly provider: FileProvider,
+    /** The model's files; after train() (or a fresh head for `labels`), the trained model's, held in memory. */
+    private provider: FileProvider,
     private readonly options: NormalizedPipelineOptions,
   ) {}
 
@@ -87,8 +100,11 @@ export class Runtime {
       throw new TypeError('maxBatchSize must be a positive integer');
     }
     options.signal?.throwIfAborted();
-    const provider = isFileProvider(model) ? model : env.provider(model, options);
+    let provider = isFileProvider(model) ? model : env.provider(model, options);
+    const fresh = options.labels ? await Runtime.labelled(t, provider, options.labels, options.signal) : null;
+    if (fresh) provider = fresh.provider;
     const rt = new Runtime(t, env, provider, options);
+    if (fresh) rt.training.model = fresh.model;
     await rt.start(options.signal);
     sendReady(options, task as string, typeof model === 'string' ? model : rt.info.model);
     return rt;
@@ -102,6 +118,15 @@ export class Runtime {
     this.deviceChoice = { backend: chosen.backend, reason: chosen.reason };
     if (chosen.gpu) await this.loadOnGpu(chosen.gpu, signal);
     else await this.loadOnCpu(signal);
+    this.makeBatcher();
+    const gpu = this.gpu;
+    void gpu?.lost.then((info) => {
+      if (this.gpu === gpu && !this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  /** The micro-batcher in front of the loaded model. */
+  private makeBatcher(): void {
     const { config } = this.loaded.model;
     const module = this.module;
     const outputs = this.outputs = module.outputs(config);
@@ -112,10 +137,55 @@ export class Runtime {
       ? module.forward(gpuLoaded!, b, outputs)
       : model.forward(b, outputs.map((o) => o.name as BertOutputName)).then(namedOutputs));
     this.batcher = new MicroBatcher(forward, this.options.maxBatchSize ?? 32, outputs);
-    const gpu = this.gpu;
-    void gpu?.lost.then((info) => {
-      if (this.gpu === gpu && !this.disposed) this.lostReason = `${info.reason}: ${info.message}`;
+  }
+
+  /** `labels`: a fresh classification head when the checkpoint has none for them (train-checkpoint.ts). */
+  private static async labelled(t: AnyTaskModule, provider: FileProvider, labels: string[], signal?: AbortSignal) {
+    if (t !== textClassificationTask) throw new TypeError(`the labels option applies to text-classification only, not ${t.name}`);
+    return withLabels(provider, labels, signal);
+  }
+
+  /** After train(): the model again from its new files, on the same device with the same dtype; the old one freed. */
+  private async reload(provider: FileProvider): Promise<void> {
+    const { gpu } = this.gpuOnly('train()');
+    const o = this.options;
+    const loaded = await loadBert(gpu, provider, {
+      dtype: this.dtypeChoice.dtype, kernelProfile: o.kernelProfile, tune: o.tune, tuningStore: this.env.tuningStore?.(), checkModel: (m) => this.checkHeadFits(m),
     });
+    const old = this.loaded;
+    this.provider = provider;
+    this.loaded = loaded;
+    this.kernels = kernelsOf(loaded, this.dtypeChoice.dtype);
+    this.makeBatcher();
+    await old.model.dispose();
+  }
+
+  /** Fine-tunes the model on labelled examples (text-classification; see train-session.ts). */
+  async train(examples: unknown, options: unknown, hooks: TrainHooks = {}): Promise<TrainStep[]> {
+    await this.ready();
+    if (this.module !== textClassificationTask) throw new Error('train() needs a text-classification pipeline');
+    return this.training.train(examples, options, hooks);
+  }
+
+  /** Accuracy, macro-F1 and loss of the model on labelled examples. */
+  async evaluate(examples: unknown, options: { signal?: AbortSignal } = {}): Promise<EvaluateResult> {
+    await this.ready();
+    if (this.module !== textClassificationTask) throw new Error('evaluate() needs a text-classification pipeline');
+    return this.training.evaluate(examples, options?.signal);
+  }
+
+  /** The trained model as the Files of an HF folder; `dir` (Node) writes them there too. */
+  async save(options: SaveOptions = {}): Promise<File[]> {
+    if (options === null || typeof options !== 'object') throw new TypeError('save(): options must be an object { dir?, overwrite? }');
+    for (const k of Object.keys(options)) if (k !== 'dir' && k !== 'overwrite') throw new TypeError(`save(): unknown option '${k}' (known: dir, overwrite)`);
+    if (this.disposed) throw new Error('this pipeline was disposed; create a new one');
+    if (this.module !== textClassificationTask) throw new Error('save() needs a text-classification pipeline');
+    const files = this.training.save();
+    if (options.dir !== undefined) {
+      if (!this.env.writeFolder) throw new Error('save(): { dir } writes a folder in Node only; in the browser save() returns the Files to download');
+      await this.env.writeFolder(options.dir, files, { overwrite: options.overwrite === true });
+    }
+    return [...files].map(([name, bytes]) => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: name.endsWith('.json') ? 'application/json' : name.endsWith('.txt') ? 'text/plain' : 'application/octet-stream' }));
   }
 
   /** The CPU backend (its code and WebAssembly load only now); f32 compute, f16 checkpoints widened at load. */

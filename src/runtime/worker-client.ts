@@ -14,9 +14,10 @@ import type { LoadProgress } from '../weights/stream.ts';
 import type { CallShape, RuntimeLike } from './callable.ts';
 import { reviveError, type FromWorker, type ToWorker, type WorkerPipelineOptions } from './protocol.ts';
 import type { ProfileResult } from './profile.ts';
+import type { EvaluateResult, SaveOptions, TrainOptions, TrainStep } from '../tasks/train-api.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
-type Pending = { resolve(v: unknown): void; reject(e: Error): void; onProgress?: (p: LoadProgress) => void };
+type Pending = { resolve(v: unknown): void; reject(e: Error): void; onProgress?: (p: LoadProgress) => void; onStep?: (s: TrainStep) => void };
 type Outgoing = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 export class WorkerRuntime implements RuntimeLike {
@@ -64,6 +65,17 @@ export class WorkerRuntime implements RuntimeLike {
       p.onProgress?.(m.progress);
       return;
     }
+    if (m.type === 'step') {
+      try {
+        p.onStep?.(m.step);
+      } catch (e) {
+        // As in-thread, a throwing onStep ends the run with its error: the Worker's run is aborted.
+        this.pending.delete(m.id);
+        this.worker.postMessage({ id: this.nextId++, type: 'abort', target: m.id } satisfies ToWorker);
+        p.reject(e as Error);
+      }
+      return;
+    }
     this.pending.delete(m.id);
     if (m.type === 'error') p.reject(reviveError(m.error));
     else if (m.type === 'created') p.resolve({ info: m.info, callShape: m.callShape });
@@ -101,7 +113,7 @@ export class WorkerRuntime implements RuntimeLike {
     this.failAll(new Error(reason));
   }
 
-  private request(msg: Outgoing, signal?: AbortSignal, onProgress?: (p: LoadProgress) => void): Promise<unknown> {
+  private request(msg: Outgoing, signal?: AbortSignal, onProgress?: (p: LoadProgress) => void, onStep?: (s: TrainStep) => void): Promise<unknown> {
     if (this.closedReason !== null) return Promise.reject(new Error(this.closedReason));
     if (signal?.aborted) return Promise.reject(signal.reason ?? new DOMException('The operation was aborted', 'AbortError'));
     const id = this.nextId++;
@@ -117,6 +129,7 @@ export class WorkerRuntime implements RuntimeLike {
         resolve: (v) => { settle(); resolve(v); },
         reject: (e) => { settle(); reject(e); },
         onProgress,
+        onStep,
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
@@ -153,6 +166,22 @@ export class WorkerRuntime implements RuntimeLike {
 
   profile(inputs: unknown): Promise<ProfileResult> {
     return this.request({ type: 'profile', inputs }) as Promise<ProfileResult>;
+  }
+
+  train(examples: unknown, options?: TrainOptions): Promise<TrainStep[]> {
+    const plain = !!options && typeof options === 'object' && !Array.isArray(options);
+    const { signal, onStep, ...rest } = (plain ? options : {}) as TrainOptions;
+    if (onStep !== undefined && typeof onStep !== 'function') return Promise.reject(new TypeError('train(): option onStep must be a function'));
+    // info follows the reloaded model (labels, kernels): the result message carries it.
+    return this.request({ type: 'train', examples, options: plain ? rest : options }, signal, undefined, onStep) as Promise<TrainStep[]>;
+  }
+
+  evaluate(examples: unknown, options?: { signal?: AbortSignal }): Promise<EvaluateResult> {
+    return this.request({ type: 'evaluate', examples }, options?.signal) as Promise<EvaluateResult>;
+  }
+
+  save(options?: SaveOptions): Promise<File[]> {
+    return this.request({ type: 'save', options }) as Promise<File[]>;
   }
 
   stats(): Promise<RuntimeStats> {

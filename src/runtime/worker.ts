@@ -4,6 +4,7 @@ import { browserCacheIfAvailable } from './browser-cache-env.ts';
 import { browserEnvironment } from './browser-env.ts';
 import { serializeError, type FromWorker, type ToWorker } from './protocol.ts';
 import { Runtime } from './runtime.ts';
+import type { SaveOptions } from '../tasks/train-api.ts';
 
 const scope = self as unknown as { onmessage: ((ev: MessageEvent<ToWorker>) => void) | null; postMessage(m: FromWorker, transfer?: Transferable[]): void };
 let runtime: Runtime | null = null;
@@ -54,6 +55,24 @@ async function handle(msg: ToWorker): Promise<void> {
         reply({ id: msg.id, type: 'result', value }, [value.attentions.buffer]);
         return;
       }
+      case 'train': {
+        const controller = new AbortController();
+        controllers.set(msg.id, controller);
+        const value = await need().train(msg.examples, msg.options, {
+          signal: controller.signal, onStep: (step) => reply({ id: msg.id, type: 'step', step }),
+        });
+        reply({ id: msg.id, type: 'result', value, info: need().info });
+        return;
+      }
+      case 'evaluate': {
+        const controller = new AbortController();
+        controllers.set(msg.id, controller);
+        reply({ id: msg.id, type: 'result', value: await need().evaluate(msg.examples, { signal: controller.signal }) });
+        return;
+      }
+      case 'save':
+        reply({ id: msg.id, type: 'result', value: await need().save(msg.options as SaveOptions | undefined) });
+        return;
       case 'profile':
         reply({ id: msg.id, type: 'result', value: await need().profile(msg.inputs) });
         return;
