@@ -45,6 +45,7 @@ const kernelSpecs = {
   embedding: { family: 'embedding', dtype: 'f32' },
   embeddingF16: { family: 'embedding', dtype: 'f16' },
   gatherRows: { family: 'gatherRows', dtype: 'f32' },
+  gatherBlockRows: { family: 'gatherBlockRows', dtype: 'f32' },
   matmulNaive: { family: 'matmulNaive', dtype: 'f32' },
   gemmTiled: { gpu: 'gemmTiled', dtype: 'f32' },
   gemmTiledF16: { gpu: 'gemmTiled', dtype: 'f16' },

@@ -15,6 +15,7 @@ import attentionVec4 from '../../shaders/attention_vec4.wgsl?raw';
 import attentionProbs from '../../shaders/attention_probs.wgsl?raw';
 import embedding from '../../shaders/embedding.wgsl?raw';
 import gatherRows from '../../shaders/gather_rows.wgsl?raw';
+import gatherBlockRows from '../../shaders/gather_block_rows.wgsl?raw';
 import matmulNaive from '../../shaders/matmul_naive.wgsl?raw';
 
 /**
@@ -48,6 +49,8 @@ export const shaderSources = {
   embedding,
   // Row gather (the masked-LM head's rows); copies 32-bit words, so it serves f32 and f16 storage alike.
   gatherRows,
+  // One row block's share of a gather from a table split into row blocks (the embeddings of a large vocabulary).
+  gatherBlockRows,
   // Benchmark baseline only (scripts/bench-kernels.ts).
   matmulNaive,
 } as const;

@@ -52,7 +52,7 @@ export function opKey(op: Op): string {
       case 'matmul': return [op.M, op.N, op.K, op.xRowStep, op.epilogue, op.residual === null ? 'nores' : 'res'];
       case 'matmulLayernorm': return [op.M, op.N, op.K];
       case 'layernorm': return [op.rows, op.C];
-      case 'gatherRows': return [op.R, op.W, op.rowsIn];
+      case 'gatherRows': return op.rowStart === undefined ? [op.R, op.W, op.rowsIn] : [op.R, op.W, op.rowsIn, 'block'];
       case 'attention':
       case 'attentionProbs':
       case 'attentionOutput': return [op.B, op.T, op.NH, op.HS];

@@ -45,11 +45,18 @@ export interface LayernormOp {
   rows: number; C: number; eps: number;
 }
 
-/** out[r] = x[rows[r]]: R rows of (rowsIn, W) → (R, W), W in 32-bit words (dtype-agnostic copy). */
+/**
+ * out[r] = x[rows[r]]: R rows of (rowsIn, W) → (R, W), W in 32-bit words (dtype-agnostic copy).
+ * With `rowStart` (block mode): x is one row block, rows [rowStart, rowStart + rowsIn), of a table split at load
+ * (src/weights/row-blocks.ts); out[r] = x[rows[r] − rowStart] where rows[r] falls in the block, else previous[r]
+ * (the chain of earlier blocks' gathers), or 0 when `previous` is null (the first block).
+ */
 export interface GatherRowsOp {
   kind: 'gatherRows';
   x: TensorId; rows: TensorId; out: TensorId;
   R: number; W: number; rowsIn: number;
+  rowStart?: number;
+  previous?: TensorId | null;
 }
 
 /** Multi-head attention over packed QKV (B·T, 3C) with key-padding mask (B·T) → (B·T, C). */
@@ -87,7 +94,7 @@ export function opInputs(op: Op): TensorId[] {
     case 'matmul': return op.residual === null ? [op.x, op.w, op.b] : [op.x, op.w, op.b, op.residual];
     case 'matmulLayernorm': return [op.x, op.w, op.b, op.residual, op.gamma, op.beta];
     case 'layernorm': return [op.x, op.gamma, op.beta];
-    case 'gatherRows': return [op.rows, op.x];
+    case 'gatherRows': return op.previous == null ? [op.rows, op.x] : [op.rows, op.x, op.previous];
     case 'attention':
     case 'attentionProbs': return [op.qkv, op.mask];
     case 'attentionOutput': return [op.qkv, op.mask, op.woT, op.b, op.residual, op.gamma, op.beta];

@@ -74,6 +74,8 @@ const both = ['software', 'gpu'] as const;
 const f16 = ['shader-f16'] as const;
 const K4 = { text: 'K % 4 == 0', test: (op: { K: number }) => op.K % 4 === 0 };
 const HS4 = { text: 'HS % 4 == 0', test: (op: { HS: number }) => op.HS % 4 === 0 };
+const WHOLE_TABLE = { text: 'whole table', test: (op: { rowStart?: number }) => op.rowStart === undefined };
+const ROW_BLOCK = { text: 'one row block', test: (op: { rowStart?: number }) => op.rowStart !== undefined };
 
 // ---- lowerings shared by the candidates of an op (every candidate of an op has the same binding names) ----
 
@@ -116,6 +118,16 @@ function layernormCall(op: OpOf<'layernorm'>, buf: BufferOf): KernelCall {
     buffers: { x: buf(op.x), residual: buf(op.x), gamma: buf(op.gamma), beta: buf(op.beta), y: buf(op.out) },
     overrides: { HAS_RESIDUAL: false },
     grid: rowGrid(op.rows),
+  };
+}
+
+function gatherBlockRowsCall(op: OpOf<'gatherRows'>, buf: BufferOf): KernelCall {
+  // The first block has no earlier rows: x stands in for the unused binding (read-only aliasing is legal).
+  return {
+    params: { R: op.R, W: op.W, rowsIn: op.rowsIn, rowStart: op.rowStart! },
+    buffers: { ids: buf(op.rows), x: buf(op.x), prev: buf(op.previous ?? op.x), y: buf(op.out) },
+    overrides: { HAS_PREV: op.previous != null },
+    grid: rowGrid(op.R),
   };
 }
 
@@ -281,8 +293,11 @@ export const variantTable: VariantTable = {
   ],
   // gather_rows copies 32-bit words: one kernel for both storage dtypes (W counts words), needing no f16 feature.
   gatherRows: [
-    { kernel: 'gatherRows', dtype: 'f32', features: [], profiles: both, lower: gatherRowsCall },
-    { kernel: 'gatherRows', dtype: 'f16', features: [], profiles: both, lower: gatherRowsCall },
+    { kernel: 'gatherRows', dtype: 'f32', features: [], shape: WHOLE_TABLE, profiles: both, lower: gatherRowsCall },
+    { kernel: 'gatherRows', dtype: 'f16', features: [], shape: WHOLE_TABLE, profiles: both, lower: gatherRowsCall },
+    // Block mode: the gather from a table held in row blocks (ops.ts GatherRowsOp.rowStart), one dispatch per block.
+    { kernel: 'gatherBlockRows', dtype: 'f32', features: [], shape: ROW_BLOCK, profiles: both, lower: gatherBlockRowsCall },
+    { kernel: 'gatherBlockRows', dtype: 'f16', features: [], shape: ROW_BLOCK, profiles: both, lower: gatherBlockRowsCall },
   ],
   attention: [
     { kernel: 'attentionFlash', dtype: 'f32', features: [], shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall('attentionFlash') },

@@ -2,12 +2,13 @@
 // name (loadBertWeights). Shapes are checked against config.json from the safetensors headers before any tensor data
 // is uploaded; a sharded checkpoint's headers are all read first (small Range reads) so a bad shard fails early.
 import type { BufferRegistry } from '../gpu/buffers.ts';
+import { blockedWeightNames } from '../model/blocked-weights.ts';
 import { expectedWeights, headOf, parseBertConfig, type BertConfig, type BertHead, type ExpectedWeight } from '../model/config.ts';
 import type { StorageDtype } from '../weights/dtypes.ts';
 import { WeightsError, abortError } from '../weights/errors.ts';
 import { GpuWeights, checkTensorLimits, loadSafetensorsToGpu } from '../weights/gpu-weights.ts';
 import { WeightReader, planWeightNames, type AvailableTensor } from '../weights/names.ts';
-import type { SafetensorsHeader } from '../weights/safetensors.ts';
+import type { SafetensorsHeader, TensorInfo } from '../weights/safetensors.ts';
 import type { ByteSource } from '../weights/source.ts';
 import { readSafetensorsHeader, type LoadProgress } from '../weights/stream.ts';
 import type { FileProvider } from './files.ts';
@@ -131,6 +132,8 @@ export interface LoadWeightsOptions {
   storage?: StorageDtype;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
+  /** Storage binding limit at most this (tests of the row-block path; see GpuLoadOptions.maxBindingBytes). */
+  maxBindingBytes?: number;
 }
 
 export interface BertWeights {
@@ -185,6 +188,9 @@ export async function loadBertWeights(files: ModelFiles, registry: BufferRegistr
   const weights = new GpuWeights(registry);
   let include: Set<string> | null = null;
   let plan: ReturnType<typeof planWeightNames> | null = null;
+  // Tensors the graph reads in row blocks when they exceed a binding (src/weights/row-blocks.ts), by file name.
+  const splittable = new Set(blockedWeightNames(files.config, head));
+  const split = (info: TensorInfo) => [...splittable].some((n) => plan?.map.get(n) === info.name);
   try {
     let totals: number[] | null = null;
     if (files.weightFiles.length > 1 || files.weightMap) {
@@ -205,7 +211,7 @@ export async function loadBertWeights(files: ModelFiles, registry: BufferRegistr
       include = planned;
       // Device limits from every header now, so a tensor too big for this GPU in a later shard is refused before the
       // first shard's bytes are downloaded.
-      for (const h of headers) checkTensorLimits(h, (t) => planned.has(t.name), options.storage ?? 'f32', registry.device.limits);
+      for (const h of headers) checkTensorLimits(h, (t) => planned.has(t.name), options.storage ?? 'f32', registry.device.limits, split, options.maxBindingBytes);
       totals = headers.map((h) => h.dataStart + h.dataLength);
     }
     const grand = totals?.reduce((a, b) => a + b, 0);
@@ -224,6 +230,8 @@ export async function loadBertWeights(files: ModelFiles, registry: BufferRegistr
           }
         },
         include: (info) => include!.has(info.name),
+        split,
+        maxBindingBytes: options.maxBindingBytes,
         onProgress: options.onProgress && ((p) => options.onProgress!({ ...p, loadedBytes: done + p.loadedBytes, totalBytes: grand ?? p.totalBytes })),
       });
       done += header.dataStart + header.dataLength;

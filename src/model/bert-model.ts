@@ -19,6 +19,7 @@ import { tokenHeadShape } from './token-heads.ts';
 import { resolveKernelProfile, resolveTune, TUNE_BUDGET_MS, type BertModelOptions, type KernelProfileOption, type TuneOption } from './model-options.ts';
 import { fuseQkv, makeLoadTimeTensors, transposeAttentionOutput, type RelayoutTarget } from './relayout.ts';
 import { layoutOf } from './families/layouts.ts';
+import { blockName } from './blocked-weights.ts';
 import { joinParts, type BertOutputName, type BertOutputs, type EncodedBatch, type ForwardProfile, type Shaped } from './forward-types.ts';
 
 export { sequenceBucket, batchBucket };
@@ -52,6 +53,8 @@ export class BertModel {
   /** The kernel profile (BertModelOptions.kernelProfile) before tuning. */
   private readonly baseProfile: AdapterProfile;
   private readonly tuner: TuningSession;
+  /** Weights held in row blocks, by canonical name → rows per block (BertGraphOptions.weightBlocks); empty: none. */
+  private readonly weightBlocks = new Map<string, number[]>();
 
   private constructor(readonly gpu: GpuContext, loaded: LoadedBertWeights, private readonly options: BertModelOptions) {
     this.config = loaded.config;
@@ -73,6 +76,17 @@ export class BertModel {
     for (const w of expectedWeights(this.config, this.head)) {
       if (loaded.reader.has(w.name)) this.tensors.set(w.name, loaded.reader.get(w.name));
     }
+    // Weights the loader split into row blocks (over one storage binding): each block is a graph weight of its own.
+    for (const [name, t] of this.tensors) {
+      if (!t.blocks) continue;
+      const cols = t.shape.slice(1);
+      this.weightBlocks.set(name, t.blocks.map((b) => b.rows));
+      t.blocks.forEach((b, k) => {
+        const view: GpuTensor = { name: blockName(name, k), shape: [b.rows, ...cols], dtype: t.dtype, sourceDtype: t.sourceDtype,
+          byteLength: b.rows * (t.byteLength / t.shape[0]), buffer: b.buffer };
+        this.tensors.set(view.name, view);
+      });
+    }
   }
 
   /**
@@ -83,6 +97,7 @@ export class BertModel {
     try {
       const model = new BertModel(gpu, loaded, options);
       makeLoadTimeTensors(model.relayoutTarget());
+      model.sliceDecoderBias();
       fuseQkv(model.relayoutTarget());
       if (fusesAttentionOutput(model.config, model.dtype, model.kernelProfile)) transposeAttentionOutput(model.relayoutTarget());
       return model;
@@ -107,6 +122,62 @@ export class BertModel {
     return this.tuner.tune(null);
   }
 
+  /** The decoder's row blocks (tied: the word embeddings'), or null when the decoder is whole or there is none. */
+  private get decoderBlocks(): number[] | null {
+    if (!hasMaskedLmHead(this.head)) return null;
+    const layout = layoutOf(this.config);
+    return this.weightBlocks.get(this.config.tieWordEmbeddings ? layout.wordEmbeddings : `${layout.maskedLm.decoder}.weight`) ?? null;
+  }
+
+  /**
+   * A decoder in row blocks runs one matmul per block (head-graph.ts), each with its slice of the output bias: copied
+   * here once (block starts are a multiple of 4 rows, so every slice starts on a word, f16 too).
+   */
+  private sliceDecoderBias(): void {
+    const blocks = this.decoderBlocks;
+    if (!blocks) return;
+    const bias = this.tensor(layoutOf(this.config).maskedLm.bias);
+    const bytes = this.elementBytes;
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'decoder bias blocks' });
+    let rowStart = 0;
+    blocks.forEach((rows, k) => {
+      const name = blockName(bias.name, k);
+      const size = Math.ceil((rows * bytes) / 4) * 4;
+      const buffer = this.registry.create({ label: name, size, usage: bias.buffer.usage });
+      const t: GpuTensor = { name, shape: [rows], dtype: bias.dtype, sourceDtype: bias.sourceDtype, byteLength: rows * bytes, buffer };
+      this.weights.add(t, 'made-at-load');
+      this.tensors.set(name, t);
+      encoder.copyBufferToBuffer(bias.buffer, rowStart * bytes, buffer, 0, Math.min(size, bias.buffer.size - rowStart * bytes));
+      rowStart += rows;
+    });
+    this.gpu.device.queue.submit([encoder.finish()]);
+  }
+
+  /** The plan outputs that serve `outputs`: a decoder in row blocks gives the masked-LM scores block by block. */
+  private planOutputs(outputs: readonly BertOutputName[]): string[] {
+    const blocks = this.decoderBlocks;
+    if (!blocks || !outputs.includes('mlmLogits')) return [...outputs];
+    return [...outputs.filter((o) => o !== 'mlmLogits'), ...blocks.map((_, k) => blockName('mlmLogits', k))];
+  }
+
+  /** Joins per-block masked-LM scores, (R, rows_k) each, into `mlmLogits` (R, V) (a decoder in row blocks). */
+  private joinScoreBlocks(result: Record<string, Float32Array>): Record<string, Float32Array> {
+    const blocks = this.decoderBlocks;
+    if (!blocks || result[blockName('mlmLogits', 0)] === undefined) return result;
+    const V = this.config.vocabSize;
+    const R = result[blockName('mlmLogits', 0)].length / blocks[0];
+    const joined = new Float32Array(R * V);
+    let col = 0;
+    blocks.forEach((rows, k) => {
+      const part = result[blockName('mlmLogits', k)];
+      for (let r = 0; r < R; r++) joined.set(part.subarray(r * rows, (r + 1) * rows), r * V + col);
+      delete result[blockName('mlmLogits', k)];
+      col += rows;
+    });
+    result.mlmLogits = joined;
+    return result;
+  }
+
   private relayoutTarget(): RelayoutTarget {
     return { gpu: this.gpu, config: this.config, dtype: this.dtype, registry: this.registry, weights: this.weights, tensors: this.tensors, pipelines: this.pipelines };
   }
@@ -129,6 +200,7 @@ export class BertModel {
     const graph = buildBertGraph(this.config, {
       B, T, dtype: this.dtype, head: this.head, hasPooler: this.hasPooler, attentionLayer, mlmRows,
       untiedDecoder: !this.config.tieWordEmbeddings, profile: this.baseProfile,
+      weightBlocks: this.weightBlocks.size > 0 ? this.weightBlocks : undefined,
     });
     // A bucket's first plan waits for its new shapes' tuning (≤ TUNE_BUDGET_MS; stored choices are read, not timed).
     p = this.tuner.tune(graph).then(() => createPlan({
@@ -165,8 +237,8 @@ export class BertModel {
     const shaped = this.shape(batch, outputs, attentionLayer);
     if (shaped.split !== undefined) return this.forwardInParts(batch, shaped.split, outputs, attentionLayer);
     const plan = await this.plan(shaped.Bb, shaped.Tb, attentionLayer, shaped.mlm?.bucket ?? 0);
-    const result = await runPlan(this.gpu.device, plan, this.planInputs(shaped), outputs);
-    return this.cutBack(shaped, result);
+    const result = await runPlan(this.gpu.device, plan, this.planInputs(shaped), this.planOutputs(outputs));
+    return this.cutBack(shaped, this.joinScoreBlocks(result));
   }
 
   /**
@@ -186,7 +258,8 @@ export class BertModel {
       throw new Error(`profile: ${batch.B} sequences of ${shaped.Tb} tokens run as several forwards on this device; profile at most ${shaped.split}`);
     }
     const plan = await this.plan(shaped.Bb, shaped.Tb, undefined, shaped.mlm?.bucket ?? 0);
-    const { outputs: result, stepMs } = await profilePlan(device, plan, this.planInputs(shaped), outputs);
+    const { outputs: blocked, stepMs } = await profilePlan(device, plan, this.planInputs(shaped), this.planOutputs(outputs));
+    const result = this.joinScoreBlocks(blocked);
     return {
       B: batch.B, T: batch.T, batchBucket: shaped.Bb, sequenceBucket: shaped.Tb,
       dispatches: plan.steps.map((step, i) => ({ ...step.info, gpuMs: stepMs[i] })),
@@ -234,8 +307,8 @@ export class BertModel {
     const mlm = outputs.includes('mlmLogits') ? this.mlmRowsOf(batch) : null;
     const maxB = this.maxBatchFor(Tb, attentionLayer !== undefined);
     if (B > maxB) return { batch, Bb: B, Tb, mlm, split: maxB };
-    if (mlm && mlm.bucket * this.config.vocabSize * this.elementBytes > this.bindingLimit()) {
-      if (B === 1) throw new Error(`forward: ${mlm.count} masked-LM rows × vocab ${this.config.vocabSize} exceed this device's storage binding limit (${this.bindingLimit()} bytes); ask for fewer rows`);
+    if (mlm && mlm.bucket * this.scoreColumns * this.elementBytes > this.bindingLimit()) {
+      if (B === 1) throw new Error(`forward: ${mlm.count} masked-LM rows × ${this.scoreColumns} scores exceed this device's storage binding limit (${this.bindingLimit()} bytes); ask for fewer rows`);
       return { batch, Bb: B, Tb, mlm, split: Math.ceil(B / 2) };
     }
     // The batch pads to its bucket like the sequence does: a few plans serve every batch size.
@@ -250,6 +323,8 @@ export class BertModel {
       inputIds, attentionMask: padRows(batch.attentionMask, B, T, Bb, Tb, 0),
       ...embeddingIdInputs(this.config, inputIds, padRows(batch.tokenTypeIds, B, T, Bb, Tb, 0), Bb, Tb),
     };
+    // Word embeddings in row blocks: the embedding op reads the gathered rows, row i for token i (bert.ts).
+    if (this.weightBlocks.has(layoutOf(this.config).wordEmbeddings)) inputs.wordRowIds = Uint32Array.from({ length: Bb * Tb }, (_, i) => i);
     if (mlm) {
       // Rows of the unpadded batch (b·T + t) → rows of the bucket-padded plan (b·Tb + t); the bucket's spare rows read row 0.
       inputs.mlmRows = new Uint32Array(mlm.bucket);
@@ -299,6 +374,11 @@ export class BertModel {
     return this.dtype === 'f16' ? 2 : 4;
   }
 
+  /** Columns of the widest masked-LM score tensor on the GPU: the vocabulary, or a decoder block's rows. */
+  private get scoreColumns(): number {
+    return Math.max(...(this.decoderBlocks ?? [this.config.vocabSize]));
+  }
+
   private bindingLimit(): number {
     return Math.min(this.gpu.device.limits.maxStorageBufferBindingSize, this.gpu.device.limits.maxBufferSize);
   }
@@ -316,7 +396,7 @@ export class BertModel {
     let bucket = 1;
     while (bucket < rows.length) bucket *= 2;
     // The exact count when the power of two would not fit one binding but the rows themselves do.
-    if (bucket * this.config.vocabSize * this.elementBytes > this.bindingLimit()) bucket = rows.length;
+    if (bucket * this.scoreColumns * this.elementBytes > this.bindingLimit()) bucket = rows.length;
     return { rows, count: rows.length, bucket };
   }
 

@@ -22,6 +22,7 @@ import type { Activation, BertConfig, BertHead } from './config.ts';
 import { addHeads } from './head-graph.ts';
 import { layoutOf } from './families/layouts.ts';
 import type { BlockNames } from './families/types.ts';
+import { blockedWeightNames, blockName } from './blocked-weights.ts';
 
 export interface BertGraphOptions {
   B: number;
@@ -42,6 +43,12 @@ export interface BertGraphOptions {
   mlmRows?: number;
   /** The kernel profile the graph is built for (it decides the attentionOutput fusion); default: software. */
   profile?: AdapterProfile;
+  /**
+   * Weights held in row blocks (src/weights/row-blocks.ts): canonical name → rows per block. Only the word
+   * embeddings and the masked-LM decoder may be (src/model/blocked-weights.ts); the graph then declares each block
+   * as `blockName(name, k)` and reads them one dispatch per block. Absent: every weight whole.
+   */
+  weightBlocks?: ReadonlyMap<string, readonly number[]>;
 }
 
 /** Name of a block's attention-output weight transposed to (in, out), made at load for the attentionOutput op. */
@@ -104,6 +111,26 @@ export function assertRunnable(config: BertConfig): void {
   }
 }
 
+/**
+ * The word embeddings' row blocks, after checking that every blocked weight is one the graph reads in blocks and
+ * that its blocks cover its rows; null when the word embeddings are whole.
+ */
+function checkedBlocks(config: BertConfig, o: BertGraphOptions): readonly number[] | null {
+  if (!o.weightBlocks) return null;
+  const allowed = blockedWeightNames(config, o.head);
+  for (const [name, rows] of o.weightBlocks) {
+    if (!allowed.includes(name)) {
+      throw new Error(`weight ${name} is held in row blocks (it exceeds one storage binding of this device), but the graph reads it whole; ` +
+        `only ${allowed.join(' and ')} can be split`);
+    }
+    const total = rows.reduce((a, b) => a + b, 0);
+    if (total !== config.vocabSize || rows.some((r) => !(Number.isInteger(r) && r > 0))) {
+      throw new Error(`weight ${name}: row blocks ${rows.join('+')} do not cover its ${config.vocabSize} rows`);
+    }
+  }
+  return o.weightBlocks.get(layoutOf(config).wordEmbeddings) ?? null;
+}
+
 export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
   assertRunnable(config);
   const { B, T, dtype } = o;
@@ -132,19 +159,42 @@ export function buildBertGraph(config: BertConfig, o: BertGraphOptions): Graph {
 
   let x: TensorId = act('embeddings', [B * T, E]);
   const embLn = ln(layout.embeddingsLayerNorm, E);
-  const word = w(layout.wordEmbeddings, [config.vocabSize, E]);
+  const wordBlocks = checkedBlocks(config, o);
+  let word: TensorId;
+  let wordIds = ids;
+  let wordRows = config.vocabSize;
+  if (wordBlocks) {
+    // The word embeddings exceed one binding: gather each token's row block by block into a (B·T, E) activation,
+    // then the embedding op reads that as its table, row i for token i (input `wordRowIds` = 0, 1, …, B·T − 1).
+    const rowBytes = E * (dtype === 'f16' ? 2 : 4);
+    if (rowBytes % 4 !== 0) throw new Error(`word embeddings in row blocks need ${dtype} rows of whole 32-bit words, got embedding size ${E}`);
+    let gathered: TensorId | null = null;
+    let rowStart = 0;
+    wordBlocks.forEach((rows, k) => {
+      const out = act(`embeddings.wordRows.${k}`, [B * T, E]);
+      g.op({ kind: 'gatherRows', x: w(blockName(layout.wordEmbeddings, k), [rows, E]), rows: ids, out, R: B * T, W: rowBytes / 4,
+        rowsIn: rows, rowStart, previous: gathered });
+      gathered = out;
+      rowStart += rows;
+    });
+    word = gathered!;
+    wordIds = g.input('wordRowIds', [B * T], 'u32');
+    wordRows = B * T;
+  } else {
+    word = w(layout.wordEmbeddings, [config.vocabSize, E]);
+  }
   if (config.positionIds === 'padding') {
     // Channels swapped (see typeRowByPositionName): positions through the type slot, the type row through the position slot.
     g.op({
-      kind: 'embedding', ids, typeIds: g.input('positionIds', [B * T], 'u32'), out: x, B, T, C: E, eps, positionOffset: 0,
-      vocabSize: config.vocabSize, maxPositions: config.maxPositionEmbeddings, typeVocabSize: config.positionTableSize,
+      kind: 'embedding', ids: wordIds, typeIds: g.input('positionIds', [B * T], 'u32'), out: x, B, T, C: E, eps, positionOffset: 0,
+      vocabSize: wordRows, maxPositions: config.maxPositionEmbeddings, typeVocabSize: config.positionTableSize,
       wordEmb: word, posEmb: w(typeRowByPositionName(config), [config.maxPositionEmbeddings, E]),
       typeEmb: w(layout.positionEmbeddings, [config.positionTableSize, E]), gamma: embLn.gamma, beta: embLn.beta,
     });
   } else {
     g.op({
-      kind: 'embedding', ids, typeIds: g.input('tokenTypeIds', [B * T], 'u32'), out: x, B, T, C: E, eps, positionOffset: 0,
-      vocabSize: config.vocabSize, maxPositions: config.positionTableSize, typeVocabSize: config.typeVocabSize,
+      kind: 'embedding', ids: wordIds, typeIds: g.input('tokenTypeIds', [B * T], 'u32'), out: x, B, T, C: E, eps, positionOffset: 0,
+      vocabSize: wordRows, maxPositions: config.positionTableSize, typeVocabSize: config.typeVocabSize,
       wordEmb: word, posEmb: w(layout.positionEmbeddings, [config.positionTableSize, E]),
       typeEmb: w(layout.tokenTypeEmbeddings, [config.typeVocabSize, E]), gamma: embLn.gamma, beta: embLn.beta,
     });

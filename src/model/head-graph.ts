@@ -6,6 +6,7 @@ import { epilogueOf, type BertGraphOptions } from './bert.ts';
 import { hasMaskedLmHead, hasNextSentenceHead, isTokenHead, type BertConfig } from './config.ts';
 import { layoutOf } from './families/layouts.ts';
 import { addTokenHead } from './token-heads.ts';
+import { blockName } from './blocked-weights.ts';
 
 /** Appends the head `o.head` (and the pooler where the checkpoint has one) after the last hidden state `x` (B·T, C). */
 export function addHeads(g: GraphBuilder, config: BertConfig, o: BertGraphOptions, x: TensorId): void {
@@ -38,10 +39,26 @@ export function addHeads(g: GraphBuilder, config: BertConfig, o: BertGraphOption
       epilogue: m.act === 'gelu' ? 'gelu' : hiddenEpilogue });
     const normed = act('mlm.transform.norm', [R, W]);
     g.op({ kind: 'layernorm', x: transformed, gamma: w(`${m.layerNorm}.weight`, [W]), beta: w(`${m.layerNorm}.bias`, [W]), out: normed, rows: R, C: W, eps: config.layerNormEps });
-    const decoder = w(o.untiedDecoder ? `${m.decoder}.weight` : layout.wordEmbeddings, [V, W]);
-    const scores = act('mlmLogits', [R, V]);
-    g.op({ kind: 'matmul', x: normed, w: decoder, b: w(m.bias, [V]), residual: null, out: scores, M: R, N: V, K: W, xRowStep: 1, epilogue: 'none' });
-    g.output('mlmLogits', scores);
+    const decoderName = o.untiedDecoder ? `${m.decoder}.weight` : layout.wordEmbeddings;
+    const decoderBlocks = o.weightBlocks?.get(decoderName);
+    if (decoderBlocks) {
+      // The decoder exceeds one binding (tied: the word embeddings' blocks). One matmul per row block, each writing
+      // its block's columns of the scores as its own output, `mlmLogits#block<k>` (R, rows), with the bias slice made
+      // at load (blockName(bias, k)); the model joins them into (R, V) at readback. Separate outputs rather than
+      // column ranges of one: every matmul kernel of every profile and dtype then runs unchanged (their output row
+      // stride is N), and the (R, V) scores never need to fit one binding on the GPU.
+      decoderBlocks.forEach((rows, k) => {
+        const scores = act(blockName('mlmLogits', k), [R, rows]);
+        g.op({ kind: 'matmul', x: normed, w: w(blockName(decoderName, k), [rows, W]), b: w(blockName(m.bias, k), [rows]), residual: null,
+          out: scores, M: R, N: rows, K: W, xRowStep: 1, epilogue: 'none' });
+        g.output(blockName('mlmLogits', k), scores);
+      });
+    } else {
+      const decoder = w(decoderName, [V, W]);
+      const scores = act('mlmLogits', [R, V]);
+      g.op({ kind: 'matmul', x: normed, w: decoder, b: w(m.bias, [V]), residual: null, out: scores, M: R, N: V, K: W, xRowStep: 1, epilogue: 'none' });
+      g.output('mlmLogits', scores);
+    }
   }
 
   const seqHead = layout.sequenceHead;

@@ -7,6 +7,7 @@ import { FLOAT_DTYPES, STORAGE_BYTES } from './dtypes.ts';
 import { WeightsError } from './errors.ts';
 import type { SafetensorsHeader, TensorInfo } from './safetensors.ts';
 import type { ByteSource } from './source.ts';
+import { bindingLimitOf, checkTensorLimits, rowBlocksOf, storageBytes } from './row-blocks.ts';
 import { streamSafetensors, type StreamOptions, type TensorSink } from './stream.ts';
 
 /** Bytes queued with writeBuffer between submits (see loadSafetensorsToGpu). */
@@ -21,7 +22,36 @@ export interface GpuTensor {
   sourceDtype: SafetensorsDtype;
   /** Bytes of tensor data (the buffer is padded to a multiple of 4). */
   byteLength: number;
+  /** The whole tensor. For a tensor held in row blocks (`blocks`), reading it throws, naming the tensor. */
   buffer: GPUBuffer;
+  /** Present when the tensor exceeded one storage binding and was split at load (src/weights/row-blocks.ts). */
+  blocks?: GpuTensorBlock[];
+}
+
+/** Rows [rowStart, rowStart + rows) of a tensor split into row blocks, in a buffer of their own. */
+export interface GpuTensorBlock {
+  rowStart: number;
+  rows: number;
+  buffer: GPUBuffer;
+}
+
+/** Every buffer a tensor holds: its blocks, or its one buffer. */
+export function buffersOf(t: GpuTensor): GPUBuffer[] {
+  return t.blocks ? t.blocks.map((b) => b.buffer) : [t.buffer];
+}
+
+/**
+ * A tensor held in row blocks. Its `buffer` throws: code that binds a weight whole must not silently read only the
+ * first block (callers that understand blocks read `blocks`).
+ */
+export function blockedTensor(t: Omit<GpuTensor, 'buffer' | 'blocks'>, blocks: GpuTensorBlock[]): GpuTensor {
+  return Object.defineProperty({ ...t, blocks }, 'buffer', {
+    enumerable: false,
+    get(): GPUBuffer {
+      throw new WeightsError('buffer-limit', `weights: tensor "${t.name}" is held in ${blocks.length} row blocks (it exceeds one storage ` +
+        'binding of this device); this use of it needs it whole', undefined, t.name);
+    },
+  }) as GpuTensor;
 }
 
 /** A set of tensors on the GPU, by the names they have in the checkpoint. */
@@ -52,13 +82,13 @@ export class GpuWeights {
   /** Total bytes held on the GPU. */
   get byteLength(): number {
     let n = 0;
-    for (const t of this.tensors.values()) n += t.buffer.size;
+    for (const t of this.tensors.values()) for (const b of buffersOf(t)) n += b.size;
     return n;
   }
 
   /** Destroys every buffer (idempotent). */
   dispose(): void {
-    for (const t of this.tensors.values()) this.registry.destroy(t.buffer);
+    for (const t of this.tensors.values()) for (const b of buffersOf(t)) this.registry.destroy(b);
     this.tensors.clear();
     this.disposed = true;
   }
@@ -78,24 +108,19 @@ export interface GpuLoadOptions extends Omit<StreamOptions, 'storage'> {
    * bench:load` compares both).
    */
   upload?: 'write' | 'mapped';
+  /**
+   * Tensors the caller's kernels can read in row blocks (rank ≥ 2): one larger than a storage binding is split into
+   * blocks of whole rows, each its own buffer (GpuTensor.blocks). Default: none (such a tensor is refused).
+   */
+  split?: (info: TensorInfo) => boolean;
+  /**
+   * Treat the storage binding limit as at most this many bytes. For tests: WebGPU devices never go below the default
+   * limits (128 MiB), so a tiny model reaches the block path only through this. Default: the device's limit.
+   */
+  maxBindingBytes?: number;
 }
 
-/**
- * Refuses, from the header alone, a tensor that could not live in one buffer or be bound whole as a storage buffer
- * (every weight is, by some kernel): otherwise it would download in full and fail at the first forward.
- */
-export function checkTensorLimits(header: SafetensorsHeader, include: (info: TensorInfo) => boolean, storage: StorageDtype, limits: GPUSupportedLimits): void {
-  for (const info of header.tensors) {
-    if (!include(info)) continue;
-    const bytes = Math.max(4, Math.ceil((info.numel * STORAGE_BYTES[storage]) / 4) * 4);
-    const over = bytes > limits.maxBufferSize ? ['maxBufferSize', limits.maxBufferSize] as const
-      : bytes > limits.maxStorageBufferBindingSize ? ['maxStorageBufferBindingSize', limits.maxStorageBufferBindingSize] as const : null;
-    if (over) {
-      throw new WeightsError('buffer-limit', `${header.file}: tensor "${info.name}" needs ${bytes} bytes as ${storage}, over this device's ` +
-        `${over[0]} (${over[1]})${storage === 'f32' && bytes / 2 <= over[1] ? '; f16 storage would halve it' : ''}`, header.file, info.name);
-    }
-  }
-}
+export { checkTensorLimits } from './row-blocks.ts';
 
 /** Loads a safetensors source onto the GPU. Resolves with the tensors and the header. */
 export async function loadSafetensorsToGpu(
@@ -129,29 +154,42 @@ export async function loadSafetensorsToGpu(
     inFlight = device.queue.onSubmittedWorkDone();
     await previous;
   };
-  const writeSink = (buffer: GPUBuffer, done: () => void): TensorSink => ({
+  const split = options.split ?? (() => false);
+  const limit = bindingLimitOf(device.limits, options.maxBindingBytes);
+  // A tensor's bytes land in its buffers by offset: one buffer, or its row blocks (each covering a byte range).
+  interface Target { buffer: GPUBuffer; begin: number; end: number }
+  const pieces = (targets: Target[], offset: number, block: Uint8Array, put: (t: Target, at: number, bytes: Uint8Array) => void): void => {
+    for (const t of targets) {
+      const from = Math.max(offset, t.begin);
+      const to = Math.min(offset + block.byteLength, t.end);
+      if (from < to) put(t, from - t.begin, block.subarray(from - offset, to - offset));
+    }
+  };
+  const writeSink = (targets: Target[], done: () => void): TensorSink => ({
     async write(offset, block) {
-      if (block.byteLength % 4 !== 0) {
-        // Only a tensor's last block can be ragged (an odd count of f16 values); writeBuffer wants whole words.
-        const padded = new Uint8Array(Math.ceil(block.byteLength / 4) * 4);
-        padded.set(block);
-        block = padded;
-      }
-      device.queue.writeBuffer(buffer, offset, block.buffer, block.byteOffset, block.byteLength);
+      pieces(targets, offset, block, (t, at, bytes) => {
+        if (bytes.byteLength % 4 !== 0) {
+          // Only a tensor's last block can be ragged (an odd count of f16 values); writeBuffer wants whole words.
+          const padded = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
+          padded.set(bytes);
+          bytes = padded;
+        }
+        device.queue.writeBuffer(t.buffer, at, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      });
       pendingBytes += block.byteLength;
       if (pendingBytes >= FLUSH_BYTES) await flush();
     },
     end: done,
   });
-  // 'mapped': the buffer is mapped at creation, blocks are copied into the mapping, unmapped when complete.
-  const mappedSink = (buffer: GPUBuffer, done: () => void): TensorSink => {
-    const mapped = new Uint8Array(buffer.getMappedRange());
+  // 'mapped': the buffers are mapped at creation, blocks are copied into the mappings, unmapped when complete.
+  const mappedSink = (targets: Target[], done: () => void): TensorSink => {
+    const mapped = targets.map((t) => new Uint8Array(t.buffer.getMappedRange()));
     return {
       write(offset, block) {
-        mapped.set(block, offset);
+        pieces(targets, offset, block, (t, at, bytes) => mapped[targets.indexOf(t)].set(bytes, at));
       },
       end() {
-        buffer.unmap();
+        for (const t of targets) t.buffer.unmap();
         done();
       },
     };
@@ -159,16 +197,39 @@ export async function loadSafetensorsToGpu(
 
   const openSink = (info: TensorInfo): TensorSink => {
     const byteLength = info.numel * STORAGE_BYTES[storage];
-    const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
-    if (size > device.limits.maxBufferSize) {
+    const size = storageBytes(info.numel, storage);
+    // Checked from the header already (checkTensorLimits); repeated here for a caller whose onHeader let it through.
+    const rowBlocks = split(info) ? rowBlocksOf(file, info.name, info.shape, storage, limit) : null;
+    if (!rowBlocks && size > device.limits.maxBufferSize) {
       throw new WeightsError('buffer-limit', `${file}: tensor "${info.name}" needs ${size} bytes as ${storage}, over this device's ` +
         `maxBufferSize (${device.limits.maxBufferSize})`, file, info.name);
     }
-    const buffer = registry.create({ label: info.name, size, usage: usage | GPUBufferUsage.COPY_DST, mappedAtCreation: upload === 'mapped' });
-    const tensor: GpuTensor = { name: info.name, shape: info.shape, dtype: storage, sourceDtype: info.dtype, byteLength, buffer };
+    const create = (label: string, bytes: number) =>
+      registry.create({ label, size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: usage | GPUBufferUsage.COPY_DST, mappedAtCreation: upload === 'mapped' });
+    const base = { name: info.name, shape: info.shape, dtype: storage, sourceDtype: info.dtype, byteLength };
+    let tensor: GpuTensor;
+    let targets: Target[];
+    if (rowBlocks) {
+      // Whole rows per block: block boundaries are word-aligned (rowBlocksOf keeps rows a multiple of 4).
+      const rowBytes = byteLength / info.shape[0];
+      const blocks: GpuTensorBlock[] = [];
+      targets = [];
+      let rowStart = 0;
+      for (const rows of rowBlocks) {
+        const buffer = create(`${info.name}#block${blocks.length}`, rows * rowBytes);
+        blocks.push({ rowStart, rows, buffer });
+        targets.push({ buffer, begin: rowStart * rowBytes, end: (rowStart + rows) * rowBytes });
+        rowStart += rows;
+      }
+      tensor = blockedTensor(base, blocks);
+    } else {
+      const buffer = create(info.name, size);
+      tensor = { ...base, buffer };
+      targets = [{ buffer, begin: 0, end: size }];
+    }
     created.push(tensor);
     const done = () => weights.add(tensor, file);
-    return upload === 'mapped' ? mappedSink(buffer, done) : writeSink(buffer, done);
+    return upload === 'mapped' ? mappedSink(targets, done) : writeSink(targets, done);
   };
 
   const include = options.include ?? ((info: TensorInfo) => FLOAT_DTYPES.has(info.dtype));
@@ -179,7 +240,7 @@ export async function loadSafetensorsToGpu(
       // After the caller's hook, which may decide what is included; before any tensor byte is taken.
       onHeader: (h) => {
         options.onHeader?.(h);
-        checkTensorLimits(h, include, storage, device.limits);
+        checkTensorLimits(h, include, storage, device.limits, split, options.maxBindingBytes);
       },
     });
     await flush();
@@ -191,7 +252,7 @@ export async function loadSafetensorsToGpu(
     await flush().then(() => inFlight).catch(() => undefined);
     for (const t of created) {
       if (weights.tensors.get(t.name) === t) weights.tensors.delete(t.name);
-      registry.destroy(t.buffer);
+      for (const b of buffersOf(t)) registry.destroy(b);
     }
     throw e;
   }

@@ -102,7 +102,7 @@ describe('variant table', () => {
     // transpose re-lays weights at load (BertModel), it runs no op.
     expect(kernelNames.filter((k) => !inTable.has(k))).toEqual(['matmulNaive', 'transpose', 'transposeF16']);
     for (const rows of Object.values(variantTable)) {
-      for (const c of rows) expect(c.features.includes('shader-f16'), c.kernel).toBe(c.dtype === 'f16' && c.kernel !== 'gatherRows');
+      for (const c of rows) expect(c.features.includes('shader-f16'), c.kernel).toBe(c.dtype === 'f16' && c.kernel !== 'gatherRows' && c.kernel !== 'gatherBlockRows');
     }
   });
 
