@@ -180,8 +180,37 @@ export interface QaWindow {
   logits: ArrayLike<number>;
 }
 
+/**
+ * Each row token's membership of the second text (HF: sequence id 1). BERT's template gives it token type 1; RoBERTa's
+ * and XLM-R's (`<s> A </s></s> B </s>`) give every token type 0, so there the second text is the template-free tokens
+ * after the first run of template tokens that follows the first text.
+ */
+const secondText = new WeakMap<Encoding, Uint8Array>();
+function secondTextOf(e: Encoding): Uint8Array {
+  let out = secondText.get(e);
+  if (out) return out;
+  const T = e.ids.length;
+  out = new Uint8Array(T);
+  if (e.tokenTypeIds.some((t) => t === 1)) {
+    for (let i = 0; i < T; i++) out[i] = e.tokenTypeIds[i] === 1 ? 1 : 0;
+  } else {
+    let seq = 0;
+    let seenFirst = false;
+    let afterFirst = false;
+    for (let i = 0; i < T; i++) {
+      const template = e.specialTokensMask[i] === 1;
+      if (!template && afterFirst) seq = 1;
+      if (!template) seenFirst = true;
+      else if (seenFirst) afterFirst = true;
+      out[i] = seq;
+    }
+  }
+  secondText.set(e, out);
+  return out;
+}
+
 /** Whether row token i is a context token (HF: sequence id 1). */
-const isContext = (e: Encoding, i: number): boolean => e.tokenTypeIds[i] === 1 && e.specialTokensMask[i] === 0 && e.attentionMask[i] === 1;
+const isContext = (e: Encoding, i: number): boolean => secondTextOf(e)[i] === 1 && e.specialTokensMask[i] === 0 && e.attentionMask[i] === 1;
 
 function maskedSoftmax(e: Encoding, logits: ArrayLike<number>, column: number, desired: boolean[]): Float64Array {
   const T = e.ids.length;

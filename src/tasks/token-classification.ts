@@ -1,7 +1,8 @@
 // token-classification (alias ner): texts → token rows (truncated, or overlapping windows with `stride`) → per-token
 // logits (BertForTokenClassification) → entities, following HF Python's TokenClassificationPipeline exactly:
 // softmax per token; special tokens skipped; a token is a subword when its text and its span in the input differ in
-// length (WordPiece's '##'); [UNK] tokens take the input's text; aggregation none / simple (B-/I- grouping) /
+// length (WordPiece's '##') — or, for a model without a continuing-subword prefix (RoBERTa's byte-level BPE, Unigram),
+// by HF's fallback: when neither its first character nor the one before it is a space; [UNK] tokens take the input's text; aggregation none / simple (B-/I- grouping) /
 // first / average / max (word-level, then grouped); `ignore_labels` filters after grouping; windows merged by HF's
 // aggregate_overlapping_entities. Offsets are UTF-16 code units (JavaScript string indices) where HF's are code points.
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
@@ -138,10 +139,29 @@ export interface TokenText {
   tokenOf(id: number): string;
   unkId: number | undefined;
   tokensToString(tokens: readonly string[]): string;
+  /**
+   * HF's "word aware" test: the tokenizer model has a truthy continuing_subword_prefix (WordPiece's '##'), so subwords
+   * show in token lengths. False for byte-level BPE (prefix '') and Unigram (none): HF then uses its space heuristic.
+   */
+  wordAware?: boolean;
 }
 
 interface TokenizerInternals {
-  spec: { unkToken: string; decoder: { prefix: string; cleanup: boolean } | null };
+  spec: {
+    unkToken: string;
+    continuingSubwordPrefix: string;
+    decoder: { prefix: string; cleanup: boolean } | null;
+    pipeline?: { model: { kind: 'bpe'; bpe: unknown } | { kind: 'unigram' } };
+  };
+}
+
+/** tokenizers' model.continuing_subword_prefix as HF's pipeline reads it (getattr(model, ..., None)). */
+function subwordPrefixOf(spec: TokenizerInternals['spec']): string | null {
+  const model = spec.pipeline?.model;
+  if (model === undefined) return spec.continuingSubwordPrefix;
+  if (model.kind === 'unigram') return null;
+  // The BPE keeps its options private; only this reads its prefix.
+  return (model.bpe as { o?: { prefix?: string | null } }).o?.prefix ?? null;
 }
 
 /** HF's convert_tokens_to_string for a fast tokenizer is its decoder over token strings (not ids: [UNK]s carry text). */
@@ -152,6 +172,7 @@ export function tokenTextOf(tokenizer: BertTokenizer): TokenText {
     tokenOf: (id) => tokenizer.idToToken(id) ?? '',
     unkId: tokenizer.tokenToId(spec.unkToken),
     tokensToString: (tokens) => decodeTokens(tokens, spec.decoder),
+    wordAware: Boolean(subwordPrefixOf(spec)),
   };
 }
 
@@ -186,8 +207,11 @@ function gatherPreEntities(text: string, w: TokenWindow, L: number, tt: TokenTex
     const end = e.offsets[2 * idx + 1];
     const wordRef = text.slice(start, end);
     let word = tt.tokenOf(e.ids[idx]);
-    // HF compares Python lengths (code points); '##' pieces are longer than their text.
-    let isSubword = codePoints(word) !== codePoints(wordRef);
+    // HF compares Python lengths (code points); '##' pieces are longer than their text. Without a subword prefix HF
+    // falls back to: not at the start, and no space at start - 1 or start.
+    let isSubword = tt.wordAware === false
+      ? start > 0 && text[start - 1] !== ' ' && text[start] !== ' '
+      : codePoints(word) !== codePoints(wordRef);
     if (e.ids[idx] === tt.unkId) {
       word = wordRef;
       isSubword = false;

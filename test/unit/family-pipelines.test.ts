@@ -1,0 +1,182 @@
+// Every family through the public pipeline() with text input (Node/Dawn): tiny-distilbert and tiny-electra
+// (WordPiece), tiny-roberta (byte-level BPE), tiny-albert (Unigram) × text-classification, feature-extraction,
+// fill-mask (the family's own mask token), token-classification (every aggregation strategy: BPE's Ġ-words and
+// Unigram's ▁-words grouped by HF's rule for tokenizers without a subword prefix) and question-answering, against
+// text-reference.json (scripts/fixtures/make_family_fixtures.py: HF Rust token ids, float64 PyTorch outputs, and HF's
+// pipeline post-processing mirrored in family_pipelines.py) — scores within 1e-4, everything else exact. The fixture
+// names its sequence classifier; the other heads load from a copy whose config.json names them (family-variants.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pipeline } from '../../src/node.ts';
+import { softmax } from '../../src/model/heads.ts';
+import { expectClose } from '../helpers/validate.ts';
+import { fixturesDir } from '../model/fixture.ts';
+import { familyAs, removeFamilyVariants } from '../model/family-variants.ts';
+
+interface RefTensor { dims: number[]; data: number[] }
+export interface TextCase {
+  name: string;
+  text: string[];
+  textPair?: string[];
+  inputIds: number[][];
+  attentionMask: number[][];
+  tokens: string[][];
+  logits?: RefTensor;
+  lastHiddenState: RefTensor;
+  mlmLogits?: RefTensor;
+}
+interface TextReference {
+  cases: TextCase[];
+  pipelines: {
+    tokenClassification: Array<{ case: string; row: number; text: string; aggregation_strategy: string; entities: unknown }>;
+    questionAnswering: Array<{ row: number; question: string; context: string; top_k: number; answer: unknown }>;
+  };
+}
+
+export const FAMILIES = ['tiny-distilbert', 'tiny-roberta', 'tiny-electra', 'tiny-albert'] as const;
+export const MASK_TOKEN: Record<string, string> = { 'tiny-roberta': '<mask>', 'tiny-albert': '[MASK]', 'tiny-distilbert': '[MASK]', 'tiny-electra': '[MASK]' };
+const LABELS = ['negative', 'neutral', 'positive'];
+const TOL = { atol: 1e-4, rtol: 0 };
+
+export function readTextReference(folder: string): TextReference {
+  return JSON.parse(readFileSync(join(fixturesDir, folder, 'text-reference.json'), 'utf8')) as TextReference;
+}
+
+const caseOf = (ref: TextReference, name: string): TextCase => {
+  const c = ref.cases.find((x) => x.name === name);
+  if (!c) throw new Error(`text-reference.json has no case ${name}`);
+  return c;
+};
+
+/** Row r of a [B, …] reference tensor. */
+const rowOf = (t: RefTensor, r: number): number[] => {
+  const width = t.data.length / t.dims[0];
+  return t.data.slice(r * width, (r + 1) * width);
+};
+
+/** Structure exactly (keys, lengths, strings, integers); non-integer numbers (scores) within 1e-4. */
+function expectSame(got: unknown, want: unknown, path: string): void {
+  if (typeof want === 'number' && (!Number.isInteger(want) || (typeof got === 'number' && !Number.isInteger(got)))) {
+    expect(typeof got, `${path} type`).toBe('number');
+    expect(Math.abs((got as number) - want), `${path}: ${String(got)} vs ${want}`).toBeLessThanOrEqual(1e-4);
+  } else if (Array.isArray(want)) {
+    expect(Array.isArray(got), `${path} is an array (${JSON.stringify(got)})`).toBe(true);
+    expect((got as unknown[]).length, `${path}.length: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`).toBe(want.length);
+    want.forEach((w, i) => expectSame((got as unknown[])[i], w, `${path}[${i}]`));
+  } else if (want && typeof want === 'object') {
+    expect(got && typeof got === 'object' && !Array.isArray(got), `${path} is an object: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`).toBe(true);
+    expect(Object.keys(got as object).sort(), `${path} keys`).toEqual(Object.keys(want).sort());
+    for (const [k, w] of Object.entries(want)) expectSame((got as Record<string, unknown>)[k], w, `${path}.${k}`);
+  } else {
+    expect(got, path).toEqual(want);
+  }
+}
+
+afterAll(removeFamilyVariants);
+
+for (const folder of FAMILIES) {
+  const dir = join(fixturesDir, folder);
+  const ref = readTextReference(folder);
+
+  describe(`${folder}: pipelines with text input vs PyTorch fp64 and HF's post-processing`, () => {
+    it('text-classification: singles, a batch and pairs score softmax(logits) within 1e-4', async () => {
+      const classify = await pipeline('text-classification', dir, { dtype: 'f32' });
+      try {
+        for (const name of ['text-single', 'text-batch', 'text-pair']) {
+          const c = caseOf(ref, name);
+          const inputs = c.text.map((t, i) => (c.textPair ? { text: t, textPair: c.textPair[i] } : t));
+          const batched = (await classify(inputs, { topK: null })) as Array<Array<{ label: string; score: number }>>;
+          for (let r = 0; r < inputs.length; r++) {
+            const want = softmax(rowOf(c.logits!, r));
+            const one = (await classify(inputs[r], { topK: null })) as Array<{ label: string; score: number }>;
+            for (const got of [one, batched[r]]) expectClose(`${folder} ${name}[${r}]`, LABELS.map((l) => got.find((x) => x.label === l)!.score), want, TOL);
+          }
+        }
+      } finally {
+        await classify.dispose();
+      }
+    });
+
+    it('feature-extraction: per-token states, mean and cls pooling within 1e-4', async () => {
+      const embed = await pipeline('feature-extraction', dir, { dtype: 'f32' });
+      try {
+        const c = caseOf(ref, 'text-batch');
+        const [B, , C] = c.lastHiddenState.dims;
+        const none = await embed(c.text, { pooling: 'none' });
+        const mean = await embed(c.text, { pooling: 'mean' });
+        const cls = await embed(c.text, { pooling: 'cls' });
+        const T = none.dims[1];
+        expect(none.dims).toEqual([B, T, C]);
+        for (let r = 0; r < B; r++) {
+          const n = c.tokens[r].length;
+          const want = rowOf(c.lastHiddenState, r).slice(0, n * C);
+          expectClose(`${folder} none[${r}]`, Array.from(none.data.subarray(r * T * C, r * T * C + n * C)), want, TOL);
+          const avg = Array.from({ length: C }, (_, j) => want.reduce((a, _v, i) => (i % C === j ? a + want[i] : a), 0) / n);
+          expectClose(`${folder} mean[${r}]`, Array.from(mean.data.subarray(r * C, (r + 1) * C)), avg, TOL);
+          expectClose(`${folder} cls[${r}]`, Array.from(cls.data.subarray(r * C, (r + 1) * C)), want.slice(0, C), TOL);
+        }
+      } finally {
+        await embed.dispose();
+      }
+    });
+
+    it(`fill-mask: the tokenizer's own mask token (${MASK_TOKEN[folder]}), top 5 ids and softmax scores within 1e-4`, async () => {
+      const fill = await pipeline('fill-mask', familyAs(folder, 'ForMaskedLM'), { dtype: 'f32' });
+      try {
+        const c = caseOf(ref, 'text-fill-mask');
+        const [, T, V] = c.mlmLogits!.dims;
+        for (let r = 0; r < c.text.length; r++) {
+          expect(c.text[r]).toContain(MASK_TOKEN[folder]);
+          // Rust reports an lstrip token with the space it took (' <mask>').
+          const at = c.tokens[r].findIndex((t) => t.trim() === MASK_TOKEN[folder]);
+          expect(at, `${folder}: HF tokenized ${c.text[r]} with its mask token`).toBeGreaterThan(0);
+          const probs = softmax(c.mlmLogits!.data.slice((r * T + at) * V, (r * T + at + 1) * V));
+          const order = probs.map((p, id) => [p, id]).sort((a, b) => b[0] - a[0]).slice(0, 5);
+          const got = (await fill(c.text[r], { topK: 5 })) as Array<{ score: number; token: number; token_str: string; sequence: string }>;
+          expect(got.map((x) => x.token), `${folder} ${c.text[r]}`).toEqual(order.map((o) => o[1]));
+          expectClose(`${folder} ${c.text[r]} scores`, got.map((x) => x.score), order.map((o) => o[0]), TOL);
+          for (const x of got) {
+            expect(typeof x.token_str).toBe('string');
+            expect(x.sequence).not.toContain(MASK_TOKEN[folder]);
+          }
+        }
+      } finally {
+        await fill.dispose();
+      }
+    });
+
+    it("token-classification: HF's entities for every aggregation strategy", async () => {
+      const ner = await pipeline('token-classification', familyAs(folder, 'ForTokenClassification'), { dtype: 'f32' });
+      try {
+        for (const e of ref.pipelines.tokenClassification) {
+          const got = await ner(e.text, { aggregation_strategy: e.aggregation_strategy as 'none' });
+          expectSame(got, e.entities, `${folder} ${e.case}[${e.row}] ${e.aggregation_strategy}`);
+        }
+      } finally {
+        await ner.dispose();
+      }
+    });
+
+    it("question-answering: HF's answers (top_k 1 and 3), spans from the tokenizer's offsets", async () => {
+      const qa = await pipeline('question-answering', familyAs(folder, 'ForQuestionAnswering'), { dtype: 'f32' });
+      try {
+        for (const e of ref.pipelines.questionAnswering) {
+          const got = await qa(e.question, e.context, { top_k: e.top_k });
+          expectSame(got, e.answer, `${folder} qa[${e.row}] top_k ${e.top_k}`);
+        }
+      } finally {
+        await qa.dispose();
+      }
+    });
+  });
+}
+
+describe('zero-shot-classification on a family model without NLI labels', () => {
+  it('is refused naming id2label, for every family', async () => {
+    for (const folder of FAMILIES) {
+      await expect(pipeline('zero-shot-classification', join(fixturesDir, folder), { dtype: 'f32' }), folder)
+        .rejects.toThrow(/needs an NLI model: no label starting with "entail" in id2label \(negative, neutral, positive\)/);
+    }
+  });
+});
