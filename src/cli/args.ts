@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { CliFlag } from '../tasks/task.ts';
 import { taskCommands, type TaskCommand } from './task-commands.ts';
+import { parseTrainFlags, TRAIN_FLAGS, TRAIN_USAGE, type TrainCli } from './train.ts';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -27,6 +28,7 @@ const builtins: Record<string, { usage: string; flags: Record<string, CliFlag> }
     flags: { batch: { type: 'string' }, tokens: { type: 'string' }, 'kernel-profile': { type: 'string' } },
   },
   info: { usage: '\n      the WebGPU adapter bertgpu runs on', flags: {} },
+  train: { usage: TRAIN_USAGE, flags: TRAIN_FLAGS },
 };
 
 /** Flags every command takes. */
@@ -98,6 +100,8 @@ export interface CliOptions {
   kernelProfile?: KernelProfile;
   /** --device: the pipeline's device (undefined: its default). */
   device?: DeviceFlag;
+  /** train: the data, output folder, labels and train() options. */
+  train?: TrainCli;
 }
 
 function positiveInt(flag: string, v: unknown, fallback: number): number {
@@ -162,6 +166,12 @@ export function parseCli(argv: readonly string[]): CliOptions | 'help' {
     return o;
   }
   if (!o.model) throw new UsageError(`${command} needs --model (a model folder, URL or Hub id)`);
+  if (command === 'train') {
+    if (device === 'cpu') throw new UsageError('train runs on the GPU; --device cpu cannot train (the CPU backend has no backward kernels)');
+    if (o.texts.length || o.file !== undefined) throw new UsageError(`train reads its examples from --data FILE, not from arguments or --file (got '${o.texts[0] ?? o.file}')`);
+    o.train = parseTrainFlags(v, (m) => new UsageError(m));
+    return o;
+  }
   if (command === 'plan' || command === 'profile') {
     if (command === 'plan') o.profile = planProfile(v.profile as string | undefined, kp);
     if (o.texts.length || o.file !== undefined) throw new UsageError(`${command} takes no inputs, only --batch B --tokens T (got '${o.texts[0] ?? o.file}')`);

@@ -6,6 +6,7 @@ import { cpuInfo, info, runTask, tokenize } from './commands.ts';
 import { isSoftwareAdapter } from '../runtime/device-choice.ts';
 import { openInputs } from './inputs.ts';
 import { plan, profile } from './plan.ts';
+import { runTrain } from './train.ts';
 import { LineWriter, OutputClosed } from './output.ts';
 
 const stdout = new LineWriter(process.stdout);
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const out = (lines: readonly string[]) => stdout.write(lines);
   try {
     // `info` reads no input (and ignores --file, as it always has).
-    const inputs = await openInputs(['info', 'plan', 'profile'].includes(o.command) ? undefined : o.file, o.texts, o.batchSize);
+    const inputs = await openInputs(['info', 'plan', 'profile', 'train'].includes(o.command) ? undefined : o.file, o.texts, o.batchSize);
     if (o.command === 'tokenize') {
       await tokenize(o, inputs, out);
       return 0;
@@ -39,6 +40,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     // The plan dump reads config.json only: no weights, and no GPU is asked for.
     if (o.command === 'plan') {
       await plan(o, out);
+      return 0;
+    }
+    if (o.command === 'train') {
+      await runTrain(o, o.train!, out);
       return 0;
     }
     if (o.command === 'profile') {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/node.ts';
 import type { TrainStep } from '../../src/tasks/train-api.ts';
+import type { TextClassificationPipeline } from '../../src/runtime/callable.ts';
 import { parseTsv } from '../../src/train/data.ts';
 import { fixturesDir } from '../model/fixture.ts';
 
@@ -32,7 +33,7 @@ afterAll(async () => {
   for (const t of temps) await rm(t, { recursive: true, force: true });
 });
 
-type Classifier = Awaited<ReturnType<typeof pipeline<'text-classification'>>>;
+type Classifier = TextClassificationPipeline;
 /** Raw logits in label-id order for each example. */
 async function logitsOf(clf: Classifier, rows: Array<{ text: string; textPair?: string }>): Promise<number[][]> {
   const out = await clf(rows.map((r) => (r.textPair === undefined ? r.text : { text: r.text, textPair: r.textPair })), { topK: null, functionToApply: 'none' });
