@@ -4,6 +4,7 @@ import { kernelEnv, type KernelEnv } from '../kernels/env.ts';
 import { variantCases } from '../kernels/variant-cases.ts';
 import { f32Cases } from '../kernels/f32-cases.ts';
 import { f16Cases } from '../kernels/f16-cases.ts';
+import { blockCases } from '../kernels/block-cases.ts';
 import { getKernel, kernelNames } from '../../src/gpu/kernels.ts';
 import { getGpuKernel, type GpuKernelName } from '../../src/gpu/gpu-kernels.ts';
 import { nodeGpuCases } from '../kernels/gpu-cases.ts';
@@ -27,7 +28,7 @@ describe('kernel variants', () => {
   });
 
   it('every registered kernel is checked against the CPU reference by some GPU case', () => {
-    const names = [...f32Cases, ...variantCases, ...f16Cases].map((c) => c.name.split(' ')[0]);
+    const names = [...f32Cases, ...variantCases, ...f16Cases, ...blockCases].map((c) => c.name.split(' ')[0]);
     // The GPU-profile kernels have their own cases (test/unit/kernels-gpu.test.ts), by family and storage.
     // A case named "a+b" runs both kernels (gemmTiledPartial then layernormRow).
     for (const c of nodeGpuCases()) {

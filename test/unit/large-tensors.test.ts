@@ -18,6 +18,8 @@ import { getTestGpu } from '../helpers/gpu.ts';
 import { expectClose } from '../helpers/validate.ts';
 import { batchOf, fixturesDir, validRows } from '../model/fixture.ts';
 import { readFamilyReference } from '../model/family-fixture.ts';
+import { blockCases } from '../kernels/block-cases.ts';
+import { kernelEnv, type KernelEnv } from '../kernels/env.ts';
 
 type Dtype = 'f32' | 'f16';
 type Profile = 'software' | 'gpu';
@@ -53,6 +55,20 @@ const tol = { atol: 1e-4, rtol: 0 };
 // on the same f16 values, so they are compared with each other at f32-rounding tolerance, and with fp64 loosely.
 const f16VsWhole = { atol: 2e-3, rtol: 0 };
 const f16VsFp64 = { atol: 5e-2, rtol: 0 };
+
+let env: KernelEnv | null = null;
+describe('gatherBlockRows kernel vs the table gathered on the CPU (Dawn)', () => {
+  for (const c of blockCases) {
+    it(c.name, async () => {
+      env ??= kernelEnv(await getTestGpu());
+      try {
+        await c.run(env);
+      } finally {
+        env.buffers.destroyAll();
+      }
+    });
+  }
+});
 
 describe('row blocks: the split itself', () => {
   it('balanced blocks of a multiple of 4 rows, each within the limit; a row over the limit is named', () => {
