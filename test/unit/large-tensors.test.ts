@@ -3,8 +3,10 @@
 // storage dtypes. WebGPU never gives a device less than the default limits (128 MiB per binding), so the tiny fixtures
 // reach the block path through the loader's test override maxBindingBytes, set to the largest other tensor of each
 // model: the word embeddings then split into 2 (tiny-bert-mlm) to 12 (tiny-roberta) blocks.
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BufferRegistry } from '../../src/gpu/buffers.ts';
 import { loadBertWeights, openModel } from '../../src/hub/model.ts';
 import { dirProvider } from '../../src/hub/node-files.ts';
@@ -14,6 +16,7 @@ import { layoutOf } from '../../src/model/families/layouts.ts';
 import { readSafetensorsHeader } from '../../src/weights/stream.ts';
 import { fileSource } from '../../src/weights/node-source.ts';
 import { rowBlocksOf } from '../../src/weights/row-blocks.ts';
+import { writeSafetensorsF32, type F32Tensor } from '../../src/weights/safetensors-writer.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { expectClose } from '../helpers/validate.ts';
 import { batchOf, fixturesDir, validRows } from '../model/fixture.ts';
@@ -26,14 +29,17 @@ type Profile = 'software' | 'gpu';
 
 /** The largest tensor of a fixture other than its word embeddings, in `dtype`: the binding limit the test imposes. */
 async function limitFor(folder: string, dtype: Dtype): Promise<number> {
-  const header = await readSafetensorsHeader(fileSource(join(fixturesDir, folder, 'model.safetensors')));
+  const header = await readSafetensorsHeader(fileSource(join(folderPath(folder), 'model.safetensors')));
   const bytes = dtype === 'f16' ? 2 : 4;
-  return Math.max(...header.tensors.filter((t) => !t.name.endsWith('word_embeddings.weight')).map((t) => t.numel * bytes));
+  const blockable = (name: string) => name.endsWith('word_embeddings.weight') || name === 'cls.predictions.decoder.weight';
+  return Math.max(...header.tensors.filter((t) => !blockable(t.name)).map((t) => t.numel * bytes));
 }
+
+const folderPath = (folder: string) => (isAbsolute(folder) ? folder : join(fixturesDir, folder));
 
 async function load(folder: string, head: BertHead | undefined, dtype: Dtype, kernelProfile: Profile, maxBindingBytes?: number): Promise<BertModel> {
   const gpu = await getTestGpu();
-  const files = await openModel(dirProvider(join(fixturesDir, folder)));
+  const files = await openModel(dirProvider(folderPath(folder)));
   const loaded = await loadBertWeights(files, new BufferRegistry(gpu.device), { storage: dtype, head, maxBindingBytes });
   return BertModel.create(gpu, loaded, { tune: 'off', dtype, kernelProfile });
 }
@@ -121,6 +127,77 @@ describe('word embeddings and tied decoder in row blocks vs fp64 and vs the whol
           expect(blocked.registry.liveCount).toBe(0);
         });
       }
+    }
+  }
+});
+
+interface MlmCase { name: string; inputIds: number[][]; attentionMask: number[][]; tokenTypeIds: number[][]; maskPositions: number[][]; maskLogits: number[][][]; rowLogits0: number[]; nsp: number[][] }
+const mlmRef = JSON.parse(readFileSync(join(fixturesDir, 'tiny-bert-mlm', 'reference.json'), 'utf8')) as { vocabSize: number; cases: MlmCase[] };
+
+describe('tiny-bert-mlm (BertForPreTraining, tied decoder) in row blocks vs fp64', () => {
+  for (const profile of ['software', 'gpu'] as const) {
+    it(`f32 ${profile}: masked-LM scores at the masks and [CLS], next-sentence scores`, async () => {
+      const blocked = await load('tiny-bert-mlm', undefined, 'f32', profile, await limitFor('tiny-bert-mlm', 'f32'));
+      try {
+        expect(blocked.weights.get('bert.embeddings.word_embeddings.weight').blocks?.map((b) => b.rows)).toEqual([172, 172]);
+        const V = mlmRef.vocabSize;
+        for (const c of mlmRef.cases) {
+          const T = c.inputIds[0].length;
+          const out = await blocked.forward(batchOf(c), ['mlmLogits', 'nspLogits']);
+          c.maskPositions.forEach((positions, b) => positions.forEach((p, k) => {
+            expectClose(`${c.name} row ${b} mask ${k}`, out.mlmLogits!.subarray((b * T + p) * V, (b * T + p + 1) * V), c.maskLogits[b][k], tol);
+          }));
+          expectClose(`${c.name} [CLS] row`, out.mlmLogits!.subarray(0, V), c.rowLogits0, tol);
+          expectClose(`${c.name} nsp`, out.nspLogits!, c.nsp.flat(), tol);
+        }
+      } finally {
+        await blocked.dispose();
+      }
+    });
+  }
+});
+
+describe('an untied decoder in row blocks of its own', () => {
+  // tiny-bert-mlm with tie_word_embeddings false and a decoder weight of its own (−1.5 × the embeddings, so scores
+  // read from the embeddings instead would differ): both it and the word embeddings are split.
+  const dir = mkdtempSync(join(tmpdir(), 'bertgpu-untied-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const src = join(fixturesDir, 'tiny-bert-mlm');
+  for (const f of ['vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) copyFileSync(join(src, f), join(dir, f));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(src, 'config.json'), 'utf8')), tie_word_embeddings: false, architectures: ['BertForMaskedLM'] }));
+  const bytes = readFileSync(join(src, 'model.safetensors'));
+  const n = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { shape: number[]; data_offsets: [number, number] }>;
+  const tensors = new Map<string, F32Tensor>();
+  for (const [name, e] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    tensors.set(name, { shape: e.shape, data: new Float32Array(new Uint8Array(bytes.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1])).buffer) });
+  }
+  const word = tensors.get('bert.embeddings.word_embeddings.weight')!;
+  tensors.set('cls.predictions.decoder.weight', { shape: word.shape, data: word.data.map((v) => -1.5 * v) });
+  writeFileSync(join(dir, 'model.safetensors'), writeSafetensorsF32(tensors));
+
+  for (const dtype of ['f32', 'f16'] as const) {
+    for (const profile of ['software', 'gpu'] as const) {
+      it(`${dtype} ${profile}: both split; scores equal the whole-table model's and are not the tied ones`, async () => {
+        const blocked = await load(dir, 'masked-lm', dtype, profile, await limitFor(dir, dtype));
+        const whole = await load(dir, 'masked-lm', dtype, profile);
+        try {
+          expect(blocked.weights.get('cls.predictions.decoder.weight').blocks?.length).toBe(2);
+          expect(blocked.weights.get('bert.embeddings.word_embeddings.weight').blocks?.length).toBe(2);
+          const c = mlmRef.cases[0];
+          const V = mlmRef.vocabSize;
+          const out = await blocked.forward(batchOf(c), ['mlmLogits']);
+          const base = await whole.forward(batchOf(c), ['mlmLogits']);
+          expectClose(`${c.name} untied scores vs whole`, out.mlmLogits!, base.mlmLogits!, dtype === 'f32' ? tol : f16VsWhole);
+          let far = 0;
+          for (let i = 0; i < V; i++) far = Math.max(far, Math.abs(out.mlmLogits![i] - c.rowLogits0[i]));
+          expect(far, 'the untied decoder is read, not the embeddings').toBeGreaterThan(0.1);
+        } finally {
+          await blocked.dispose();
+          await whole.dispose();
+        }
+      });
     }
   }
 });
