@@ -1,7 +1,9 @@
-// npm run bench:cpu — the CPU backend (WebAssembly SIMD kernels, one thread) against ONNX Runtime's native CPU build
-// (onnxruntime-node, the same thread count) and onnxruntime-web's WASM build (transformers.js's WASM backend) in Node, on the random benchmark models (scripts/make-fixtures --bench):
+// npm run bench:cpu — the CPU backend (WebAssembly SIMD kernels; --threads > 1: its kernel threads on worker_threads)
+// against ONNX Runtime's native CPU build (onnxruntime-node) and onnxruntime-web's WASM build (transformers.js's WASM
+// backend, here in Node on the same V8), the same thread count, on the random benchmark models (scripts/make-fixtures --bench):
 // MiniLM- and BERT-base-shaped, 1 × 128 and 8 × 128 tokens, median of --runs after a warm-up. Not run in CI.
-// Wall and CPU time both: on a shared machine the CPU time of the process is the steadier measure.
+// Wall and CPU time both: on a shared machine the CPU time of the process is the steadier measure (with --threads > 1
+// it sums every thread's time, so compare wall times there).
 //   tsx scripts/bench-cpu.ts [--models minilm-random,base-random] [--runs 10] [--threads 1] [--shapes 1x128,8x128]
 //     [--relaxed-simd]: turns on V8's relaxed SIMD in Node 20 (shipped from V8 11.4 / Node 22), as Chromium has it
 import { existsSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCpuBertWeights } from '../src/cpu-backend/cpu-weights.ts';
 import { CpuBertModel } from '../src/cpu-backend/cpu-model.ts';
+import { spawnNodeThread } from '../src/cpu-backend/node-threads.ts';
 import { openModel } from '../src/hub/model.ts';
 import { dirProvider } from '../src/hub/node-files.ts';
 import { tablePrinter } from './bench-table.ts';
@@ -64,7 +67,7 @@ for (const name of values.models.split(',')) {
     continue;
   }
   const files = await openModel(dirProvider(dir));
-  const cpu = await CpuBertModel.create(await loadCpuBertWeights(files));
+  const cpu = await CpuBertModel.create(await loadCpuBertWeights(files), threads > 1 ? { threads: { count: threads, spawn: spawnNodeThread } } : {});
   const session = await ort.InferenceSession.create(join(dir, 'onnx/model.onnx'), { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
   const webSession = await ortWeb.InferenceSession.create(join(dir, 'onnx/model.onnx'), { executionProviders: ['wasm'] });
   for (const [B, T] of shapes) {
