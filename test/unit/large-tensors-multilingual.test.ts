@@ -128,7 +128,8 @@ describe('multilingual shape (vocab 119,547 × 768) on a default-limits device',
       expect(out.mlmLogits).toHaveLength(V);
       expectClose('fill-mask scores over the full vocabulary vs float64', out.mlmLogits!, want.scores, { atol: 1e-4, rtol: 0 });
       console.log(`multilingual shape: loaded in ${loadMs.toFixed(0)} ms, ${(model.weights.byteLength / 2 ** 20).toFixed(1)} MiB on the GPU ` +
-        `(word embeddings in ${word.blocks!.length} blocks of ≤ ${Math.max(...word.blocks!.map((b) => b.buffer.size))} bytes)`);
+        `(word embeddings in ${word.blocks!.length} blocks of ≤ ${Math.max(...word.blocks!.map((b) => b.buffer.size))} bytes); ` +
+        `process RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (lavapipe's GPU memory is host memory)`);
     } finally {
       await model.dispose();
     }
