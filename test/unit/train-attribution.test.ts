@@ -126,9 +126,20 @@ describe('Trainer.attributions on the GPU (Dawn) vs the float64 reference', () =
     });
   });
 
+  it('other heads: the regression output (label 0) and a multi-label logit', async () => {
+    for (const [name, label] of [['tiny-bert-regression', 0], ['tiny-bert-multilabel', 1]] as const) {
+      const m = await loadAttributionModel(readFixture, name);
+      await withTrainer(await getTestGpu(), m, async (trainer) => {
+        await attributionCheck(trainer, m, single(), { method: 'integrated-gradients', label, steps: 4 }, `${name} IG`);
+        await expect(trainer.attributions(single().batch, { method: 'gradient-x-input', label: m.config.numLabels })).rejects.toThrow(/options\.label/);
+      });
+    }
+  });
+
   it('bad input is refused by name: label, steps, baseline, method, B ≠ 1', async () => {
     const m = await getModel();
-    const { batch } = single();
+    const s = single();
+    const { batch } = s;
     await withTrainer(await getTestGpu(), m, async (trainer) => {
       const bad: Array<[unknown, unknown, RegExp]> = [
         [batch, { method: 'gradient-x-input', label: 3 }, /options\.label must be a label index in \[0, 3\), got 3/],
@@ -138,9 +149,9 @@ describe('Trainer.attributions on the GPU (Dawn) vs the float64 reference', () =
         [batch, { method: 'integrated-gradients', label: 0, baseline: 'mask' }, /options\.baseline must be 'zero' or 'pad'/],
         [batch, { method: 'gradient-x-input', label: 0, steps: 5 }, /options\.steps applies to integrated-gradients only/],
         [batch, { method: 'saliency', label: 0 }, /options\.method must be 'gradient-x-input' or 'integrated-gradients', got "saliency"/],
-        [{ ...batch, B: 2, inputIds: [...batch.inputIds, ...batch.inputIds], tokenTypeIds: [...batch.tokenTypeIds, ...batch.tokenTypeIds], attentionMask: [...batch.attentionMask, ...batch.attentionMask] },
+        [{ ...batch, B: 2, inputIds: [...s.inputIds, ...s.inputIds], tokenTypeIds: [...s.tokenTypeIds, ...s.tokenTypeIds], attentionMask: [...s.attentionMask, ...s.attentionMask] },
           { method: 'gradient-x-input', label: 0 }, /one sequence \(B = 1\), got B = 2/],
-        [{ ...batch, inputIds: batch.inputIds.map(() => 9999) }, { method: 'gradient-x-input', label: 0 }, /batch\.inputIds\[0\] = 9999 is outside/],
+        [{ ...batch, inputIds: s.inputIds.map(() => 9999) }, { method: 'gradient-x-input', label: 0 }, /batch\.inputIds\[0\] = 9999 is outside/],
       ];
       for (const [b, o, re] of bad) await expect(trainer.attributions(b as typeof batch, o as never)).rejects.toThrow(re);
       // Still usable after refusals.
