@@ -1,9 +1,9 @@
 // The tokenizer.json normalizers the SentencePiece-family models use — Precompiled, Replace, Strip, Lowercase,
-// Prepend and Sequence of them — applied to a NormString with HF's alignment rules (see normalized.ts). Any other
-// normalizer (NFKC, NFKD, StripAccents …) is refused by name rather than approximated: their alignments come from a
-// crate this file does not reproduce.
+// Prepend, NFD/NFKD/NFC/NFKC, StripAccents and Sequence of them — applied to a NormString with HF's alignment rules
+// (see normalized.ts and unicode-normalize.ts). Any other normalizer is refused by name rather than approximated.
 import { type Change, type NormString, isWhitespace, transform } from './normalized.ts';
 import { Precompiled } from './precompiled.ts';
+import { composeChanges, decomposeChanges, isCombiningMark9 } from './unicode-normalize.ts';
 import { type Obj, boolean, fail, field, object, oneOf, show, string } from './json-fields.ts';
 
 export type Normalizer = (s: NormString) => NormString;
@@ -35,12 +35,21 @@ export function parseNormalizer(v: unknown, path = 'normalizer'): Normalizer | n
     }
     case 'Lowercase':
       return lowercase;
+    case 'NFD':
+    case 'NFKD':
+      return (s) => transform(s, decomposeChanges(s.cps, type === 'NFKD'));
+    case 'NFC':
+    case 'NFKC':
+      return (s) => transform(s, composeChanges(s.cps, type === 'NFKC'));
+    case 'StripAccents':
+      return (s) => filter(s, (cp) => !isCombiningMark9(cp));
     case 'Prepend': {
       const text = string(`${path}.prepend`, field(o, 'prepend'));
       return (s) => (s.cps.length === 0 ? s : prependText(s, text));
     }
     default:
-      fail(`${path}.type`, `unsupported normalizer ${show(type)} (Precompiled, Replace, Strip, Lowercase, Prepend, Sequence; ` +
+      fail(`${path}.type`, `unsupported normalizer ${show(type)} (Precompiled, Replace, Strip, Lowercase, Prepend, NFD, NFKD, ` +
+        'NFC, NFKC, StripAccents, Sequence; ' +
         'BertNormalizer with a WordPiece model)');
   }
 }
@@ -50,6 +59,26 @@ function prependText(s: NormString, text: string): NormString {
   dest.push([s.cps[0], 1]);
   for (let i = 1; i < s.cps.length; i++) dest.push([s.cps[i], 0]);
   return transform(s, dest);
+}
+
+/** HF's NormalizedString::filter: each kept character absorbs the removed ones after it (a negative change). */
+function filter(s: NormString, keep: (cp: number) => boolean): NormString {
+  const dest: Change[] = [];
+  let removed = 0;
+  let removedStart = 0;
+  let last = -1;
+  for (const cp of s.cps) {
+    if (keep(cp)) {
+      if (last === -1) removedStart = removed;
+      else dest.push([last, -removed]);
+      last = cp;
+      removed = 0;
+    } else {
+      removed++;
+    }
+  }
+  if (last !== -1) dest.push([last, -removed]);
+  return removed === 0 && dest.length === s.cps.length ? s : transform(s, dest, removedStart);
 }
 
 function lowercase(s: NormString): NormString {

@@ -8,11 +8,15 @@
 import { type Change, type NormString, transform } from './normalized.ts';
 
 const utf8 = new TextEncoder();
+/** Lookups remembered per code point / per short cluster (a text repeats few of them); cleared past this many. */
+const CACHE_LIMIT = 20_000;
 
 export class Precompiled {
   private readonly trie: Uint32Array;
   private readonly normalized: Uint8Array;
   private readonly decoded = new Map<number, number[]>();
+  private readonly byCodePoint = new Map<number, number[] | null>();
+  private readonly byCluster = new Map<string, number[] | null>();
   private segmenter: Intl.Segmenter | undefined;
 
   /** Throws a TypeError naming the problem when the blob is not a charsmap the Rust crate would load. */
@@ -79,6 +83,28 @@ export class Precompiled {
     return cps;
   }
 
+  /** lookup() of one code point, remembered. */
+  private ofCodePoint(cp: number): number[] | null {
+    let hit = this.byCodePoint.get(cp);
+    if (hit === undefined) {
+      hit = this.lookup(utf8.encode(String.fromCodePoint(cp))) ?? null;
+      if (this.byCodePoint.size >= CACHE_LIMIT) this.byCodePoint.clear();
+      this.byCodePoint.set(cp, hit);
+    }
+    return hit;
+  }
+
+  /** lookup() of a cluster of several code points (under 6 UTF-8 bytes), remembered. */
+  private ofCluster(segment: string): number[] | null {
+    let hit = this.byCluster.get(segment);
+    if (hit === undefined) {
+      hit = this.lookup(utf8.encode(segment)) ?? null;
+      if (this.byCluster.size >= CACHE_LIMIT) this.byCluster.clear();
+      this.byCluster.set(segment, hit);
+    }
+    return hit;
+  }
+
   normalize(s: NormString): NormString {
     if (s.cps.length === 0) return s;
     this.segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -86,19 +112,30 @@ export class Precompiled {
     const out: [number, number][] = [];
     let modified = false;
     for (const { segment } of this.segmenter.segment(text)) {
-      const bytes = utf8.encode(segment);
+      const first = segment.codePointAt(0) as number;
+      if (segment.length === (first > 0xffff ? 2 : 1)) {
+        // A one-character cluster: the cluster lookup and the character lookup are the same lookup.
+        const norm = this.ofCodePoint(first);
+        if (norm !== null) {
+          modified = true;
+          replace(out, 1, norm);
+        } else {
+          out.push([first, 0]);
+        }
+        continue;
+      }
       const cps = Array.from(segment, (ch) => ch.codePointAt(0) as number);
-      if (bytes.length < 6) {
-        const norm = this.lookup(bytes);
-        if (norm !== undefined) {
+      if (utf8Length(cps) < 6) {
+        const norm = this.ofCluster(segment);
+        if (norm !== null) {
           modified = true;
           replace(out, cps.length, norm);
           continue;
         }
       }
       for (const cp of cps) {
-        const norm = this.lookup(utf8.encode(String.fromCodePoint(cp)));
-        if (norm !== undefined) {
+        const norm = this.ofCodePoint(cp);
+        if (norm !== null) {
           modified = true;
           replace(out, 1, norm);
         } else {
@@ -108,6 +145,12 @@ export class Precompiled {
     }
     return modified ? transform(s, out as Change[]) : s;
   }
+}
+
+function utf8Length(cps: readonly number[]): number {
+  let n = 0;
+  for (const cp of cps) n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  return n;
 }
 
 function offsetOf(unit: number): number {
