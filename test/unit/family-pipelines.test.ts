@@ -5,7 +5,6 @@
 // text-reference.json (scripts/fixtures/make_family_fixtures.py: HF Rust token ids, float64 PyTorch outputs, and HF's
 // pipeline post-processing mirrored in family_pipelines.py) — scores within 1e-4, everything else exact. The fixture
 // names its sequence classifier; the other heads load from a copy whose config.json names them (family-variants.ts).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/node.ts';
@@ -13,35 +12,10 @@ import { softmax } from '../../src/model/heads.ts';
 import { expectClose } from '../helpers/validate.ts';
 import { fixturesDir } from '../model/fixture.ts';
 import { familyAs, removeFamilyVariants } from '../model/family-variants.ts';
+import { FAMILIES, MASK_TOKEN, readTextReference, type RefTensor, type TextCase, type TextReference } from '../model/family-text.ts';
 
-interface RefTensor { dims: number[]; data: number[] }
-export interface TextCase {
-  name: string;
-  text: string[];
-  textPair?: string[];
-  inputIds: number[][];
-  attentionMask: number[][];
-  tokens: string[][];
-  logits?: RefTensor;
-  lastHiddenState: RefTensor;
-  mlmLogits?: RefTensor;
-}
-interface TextReference {
-  cases: TextCase[];
-  pipelines: {
-    tokenClassification: Array<{ case: string; row: number; text: string; aggregation_strategy: string; entities: unknown }>;
-    questionAnswering: Array<{ row: number; question: string; context: string; top_k: number; answer: unknown }>;
-  };
-}
-
-export const FAMILIES = ['tiny-distilbert', 'tiny-roberta', 'tiny-electra', 'tiny-albert'] as const;
-export const MASK_TOKEN: Record<string, string> = { 'tiny-roberta': '<mask>', 'tiny-albert': '[MASK]', 'tiny-distilbert': '[MASK]', 'tiny-electra': '[MASK]' };
 const LABELS = ['negative', 'neutral', 'positive'];
 const TOL = { atol: 1e-4, rtol: 0 };
-
-export function readTextReference(folder: string): TextReference {
-  return JSON.parse(readFileSync(join(fixturesDir, folder, 'text-reference.json'), 'utf8')) as TextReference;
-}
 
 const caseOf = (ref: TextReference, name: string): TextCase => {
   const c = ref.cases.find((x) => x.name === name);
