@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { cpuAttributions, logitAndInputGradient } from '../../src/cpu/attribution.ts';
+import { bertParameterShapes, bertShapeFromConfig } from '../../src/cpu/bert-backward.ts';
+import { parseBertConfig } from '../../src/model/config.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import { randomArray } from '../helpers/validate.ts';
 import { attributionCheck, loadAttributionModel, sequence, vectorErr, withTrainer, type AttributionModel } from '../kernels/train-attribution-cases.ts';
 
 const readFixture = async (p: string): Promise<ArrayBuffer> => {
@@ -133,6 +137,45 @@ describe('Trainer.attributions on the GPU (Dawn) vs the float64 reference', () =
         await attributionCheck(trainer, m, single(), { method: 'integrated-gradients', label, steps: 4 }, `${name} IG`);
         await expect(trainer.attributions(single().batch, { method: 'gradient-x-input', label: m.config.numLabels })).rejects.toThrow(/options\.label/);
       });
+    }
+  });
+
+  it('odd widths: hidden 36 (fewer than a workgroup\'s 64 threads, 3 heads), intermediate 52, gelu_new, 1 layer, T = 9 with padding', async () => {
+    const json = {
+      model_type: 'bert', hidden_size: 36, num_hidden_layers: 1, num_attention_heads: 3, intermediate_size: 52, hidden_act: 'gelu_new',
+      vocab_size: 50, max_position_embeddings: 16, type_vocab_size: 2, layer_norm_eps: 1e-12, pad_token_id: 1, num_labels: 2,
+    };
+    const shape = bertShapeFromConfig(json);
+    let seed = 7;
+    const weights = new Map([...bertParameterShapes(shape)].map(([n, dims]) => [n, randomArray(dims.reduce((a, b) => a * b, 1), seed++, n.includes('LayerNorm.weight') ? 0.2 : 0.5)]));
+    for (const [n, w] of weights) if (n.includes('LayerNorm.weight')) w.forEach((v, i) => (w[i] = 1 + v));
+    const m: AttributionModel = { config: parseBertConfig(JSON.stringify(json), 'odd/config.json'), weights, shape };
+    await withTrainer(await getTestGpu(), m, async (trainer) => {
+      const seq = sequence([17, 40, 3], [12], 9);
+      await attributionCheck(trainer, m, seq, { method: 'gradient-x-input', label: 1 }, 'odd widths, gradient × input');
+      await attributionCheck(trainer, m, seq, { method: 'integrated-gradients', label: 0, steps: 5, baseline: 'pad' }, 'odd widths, IG');
+    });
+  });
+
+  it('between training steps: an open accumulation window and the weights are left as they were', async () => {
+    const m = await getModel();
+    const trainer = await Trainer.create(await getTestGpu(), m, { accumulationSteps: 2, lr: 1e-3 });
+    try {
+      const { batch } = single();
+      const train = { ...batch, labels: [1] };
+      expect((await trainer.step(train)).updated).toBe(false);
+      const before = await trainer.readWeights();
+      const scores = await trainer.attributions(batch, { method: 'integrated-gradients', label: 1, steps: 3 });
+      expect(scores.every(Number.isFinite)).toBe(true);
+      const after = await trainer.readWeights();
+      for (const [n, w] of before) expect(after.get(n), n).toEqual(w);
+      expect((await trainer.step(train)).updated).toBe(true);  // the window still completes on its second micro-batch
+      const moved = await trainer.readWeights();
+      expect(moved.get('classifier.weight')).not.toEqual(before.get('classifier.weight'));
+      // Attributions follow the weights: the updated model explains differently.
+      expect(await trainer.attributions(batch, { method: 'integrated-gradients', label: 1, steps: 3 })).not.toEqual(scores);
+    } finally {
+      trainer.dispose();
     }
   });
 
