@@ -5,6 +5,8 @@
 // later by train-plan.ts's liveness arena), parameter units of the flat weight/grad buffers, or the batch inputs.
 // Parameter gradients always ACCUMULATE (the plan clears the gradient buffer at the start of an accumulation window),
 // frozen levels get no weight-gradient steps, and the backward stops below the lowest trainable level.
+// The 'attribution' objective (token attributions, attribution.ts) reuses the forward and backward: interpolated word
+// rows, a one-hot on the label's logit instead of the loss, no parameter gradient, a per-token score at the bottom.
 import type { BertConfig, ProblemType } from '../model/config.ts';
 import { rowGrid } from '../gpu/kernels.ts';
 import { ActivationGrad, ElementwiseLoss, elementGrid } from './kernels.ts';
@@ -183,7 +185,7 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
   if (drop) pooled = dropout('pool.drop', pooled, B * C, headSite);
   const logits = matmul('logits', pooled, B, NL, C, 'classifier.weight', 'classifier.bias');
 
-  // ---- loss: per-row shares, then one fixed-order sum into the scalar
+  // ---- loss: per-row shares, then one fixed-order sum into the scalar (attributions: the one-hot objective instead)
   phase = 'loss';
   let dlogits: number;
   if (attribution) {
