@@ -147,10 +147,11 @@ export function makeLoadTimeTensors(m: RelayoutTarget): void {
   const c = m.config;
   const layout = layoutOf(c);
   const E = c.embeddingSize;
-  const word = tensorOf(m, layout.wordEmbeddings);
-  if (layout.madeAtLoad.includes(layout.tokenTypeEmbeddings)) uploadTensor(m, layout.tokenTypeEmbeddings, [1, E], new Float32Array(E), word);
+  // The buffer usage to copy: from a tensor always held whole (the word embeddings may be in row blocks).
+  const like = tensorOf(m, `${layout.embeddingsLayerNorm}.weight`);
+  if (layout.madeAtLoad.includes(layout.tokenTypeEmbeddings)) uploadTensor(m, layout.tokenTypeEmbeddings, [1, E], new Float32Array(E), like);
   if (layout.madeAtLoad.includes(layout.positionEmbeddings) && !m.tensors.has(layout.positionEmbeddings)) {
-    uploadTensor(m, layout.positionEmbeddings, [c.positionTableSize, E], sinusoidalPositionTable(c.positionTableSize, E), word);
+    uploadTensor(m, layout.positionEmbeddings, [c.positionTableSize, E], sinusoidalPositionTable(c.positionTableSize, E), like);
   }
   if (c.positionIds === 'padding') {
     const row = tensorOf(m, layout.tokenTypeEmbeddings);

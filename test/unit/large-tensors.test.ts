@@ -87,8 +87,9 @@ describe('row blocks: the split itself', () => {
   });
 });
 
-// Fixture, head, the reference field with the masked-LM scores.
-const fixtures: Array<[string, BertHead]> = [['tiny-roberta', 'masked-lm'], ['tiny-albert', 'masked-lm']];
+// RoBERTa (positions through the type slot), ALBERT (factorized embeddings at E = 16, decoder at E), DistilBERT
+// (made-at-load token types), ELECTRA (the generator head at E).
+const fixtures: Array<[string, BertHead]> = [['tiny-roberta', 'masked-lm'], ['tiny-albert', 'masked-lm'], ['tiny-distilbert', 'masked-lm'], ['tiny-electra', 'masked-lm']];
 
 describe('word embeddings and tied decoder in row blocks vs fp64 and vs the whole-table model', () => {
   for (const [folder, head] of fixtures) {
