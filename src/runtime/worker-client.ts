@@ -69,10 +69,10 @@ export class WorkerRuntime implements RuntimeLike {
       try {
         p.onStep?.(m.step);
       } catch (e) {
-        // As in-thread, a throwing onStep ends the run with its error: the Worker's run is aborted.
-        this.pending.delete(m.id);
+        // As in-thread, a throwing onStep ends the run with its error, once the Worker's run has stopped.
+        const fail = () => p.reject(e as Error);
+        this.pending.set(m.id, { resolve: fail, reject: fail });
         this.worker.postMessage({ id: this.nextId++, type: 'abort', target: m.id } satisfies ToWorker);
-        p.reject(e as Error);
       }
       return;
     }
@@ -113,12 +113,20 @@ export class WorkerRuntime implements RuntimeLike {
     this.failAll(new Error(reason));
   }
 
-  private request(msg: Outgoing, signal?: AbortSignal, onProgress?: (p: LoadProgress) => void, onStep?: (s: TrainStep) => void): Promise<unknown> {
+  /**
+   * `settleInWorker`: on abort, wait for the Worker's own answer instead of rejecting at once (train(): when it
+   * rejects, the Worker's run has stopped, so a save() or a new train() right after does not find it still running).
+   */
+  private request(msg: Outgoing, signal?: AbortSignal, onProgress?: (p: LoadProgress) => void, onStep?: (s: TrainStep) => void, settleInWorker = false): Promise<unknown> {
     if (this.closedReason !== null) return Promise.reject(new Error(this.closedReason));
     if (signal?.aborted) return Promise.reject(signal.reason ?? new DOMException('The operation was aborted', 'AbortError'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
+        if (settleInWorker) {
+          if (this.pending.has(id)) this.worker.postMessage({ id: this.nextId++, type: 'abort', target: id } satisfies ToWorker);
+          return;
+        }
         if (!this.pending.delete(id)) return;
         this.worker.postMessage({ id: this.nextId++, type: 'abort', target: id } satisfies ToWorker);
         reject(signal!.reason ?? new DOMException('The operation was aborted', 'AbortError'));
@@ -173,7 +181,7 @@ export class WorkerRuntime implements RuntimeLike {
     const { signal, onStep, ...rest } = (plain ? options : {}) as TrainOptions;
     if (onStep !== undefined && typeof onStep !== 'function') return Promise.reject(new TypeError('train(): option onStep must be a function'));
     // info follows the reloaded model (labels, kernels): the result message carries it.
-    return this.request({ type: 'train', examples, options: plain ? rest : options }, signal, undefined, onStep) as Promise<TrainStep[]>;
+    return this.request({ type: 'train', examples, options: plain ? rest : options }, signal, undefined, onStep, true) as Promise<TrainStep[]>;
   }
 
   evaluate(examples: unknown, options?: { signal?: AbortSignal }): Promise<EvaluateResult> {

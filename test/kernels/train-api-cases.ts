@@ -21,13 +21,13 @@ export function zebraExamples(n: number, seed: number, words = 6): TrainExample[
 }
 
 /** Trains the fresh head + encoder on the task; held-out accuracy must reach 95 %. Returns what happened. */
-export async function learnZebra(clf: TextClassificationPipeline, o: { train: number; heldout: number; epochs: number; batchSize: number }) {
+export async function learnZebra(clf: TextClassificationPipeline, o: { train: number; heldout: number; epochs: number; batchSize: number; lr?: number; words?: number }) {
   expect(clf.info.labels).toEqual(['no', 'yes']);
-  const train = zebraExamples(o.train, 1);
-  const heldout = zebraExamples(o.heldout, 2);
+  const train = zebraExamples(o.train, 1, o.words);
+  const heldout = zebraExamples(o.heldout, 2, o.words);
   const before = await clf.evaluate(heldout);
   const steps: TrainStep[] = [];
-  const history = await clf.train(train, { epochs: o.epochs, batchSize: o.batchSize, lr: 1e-3, scheduler: 'constant', dropout: 0.1, seed: 7, onStep: (s) => steps.push(s) });
+  const history = await clf.train(train, { epochs: o.epochs, batchSize: o.batchSize, lr: o.lr ?? 1e-3, scheduler: 'constant', dropout: 0.1, seed: 7, onStep: (s) => steps.push(s) });
   expect(steps).toEqual(history);
   expect(history).toHaveLength(o.epochs * Math.ceil(o.train / o.batchSize));
   const after = await clf.evaluate(heldout);
