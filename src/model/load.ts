@@ -14,6 +14,7 @@ import { BertModel, resolveKernelProfile, resolveTune, TUNE_BUDGET_MS, type Bert
 import { tuneGraph, type TuneResult } from '../gpu/tuner.ts';
 import { defaultTuningStore } from '../gpu/tuner-cache.ts';
 import { hasMaskedLmHead, headOf, type BertConfig, type BertHead } from './config.ts';
+import { predictedWeightBlocks } from './blocked-weights.ts';
 import { sequenceBucket } from './batch-shape.ts';
 
 export interface LoadedBert {
@@ -61,7 +62,7 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
   // Autotuning of the default bucket runs with the download too (scratch buffers, never the weights), same start.
   let tuning: Promise<TuneResult | undefined> | undefined;
   const onProgress = (p: LoadProgress) => {
-    compiling ??= warmPipelines(pipelines, profile, files, options.head ?? headOf(files.config), options.dtype ?? 'f32');
+    compiling ??= warmPipelines(gpu, pipelines, profile, files, options.head ?? headOf(files.config), options.dtype ?? 'f32');
     if (tunes) tuning ??= tuneDefaultBucket(gpu, pipelines, profile, files, options);
     options.onProgress?.(p);
   };
@@ -93,13 +94,15 @@ export const WARM_TOKENS = 128;
  * first call of any shape then finds its pipelines compiled or compiling. Resolves when every compile has ended; a failure
  * is reported by the plan that needs the pipeline (the cache drops a failed compile, so the plan retries and throws).
  */
-function warmPipelines(pipelines: PipelineCache, profile: AdapterProfile, files: ModelFiles, head: BertHead, dtype: 'f32' | 'f16'): Promise<void> {
+function warmPipelines(gpu: GpuContext, pipelines: PipelineCache, profile: AdapterProfile, files: ModelFiles, head: BertHead, dtype: 'f32' | 'f16'): Promise<void> {
   try {
     const { config } = files;
     const graph = buildBertGraph(config, {
       B: 1, T: sequenceBucket(WARM_TOKENS, config.maxPositionEmbeddings), dtype, head,
       // The pooler may be absent from a checkpoint; warming its matmul anyway costs one unused pipeline at most.
       hasPooler: true, mlmRows: hasMaskedLmHead(head) ? 1 : 0, untiedDecoder: !config.tieWordEmbeddings, profile,
+      // A vocabulary over one binding: the blocked graph's kernels (the block gather, the per-block decoder).
+      weightBlocks: predictedWeightBlocks(config, head, dtype, gpu.device.limits) ?? undefined,
     });
     const compiles = graphKernels(graph, dtype, profile).map(({ kernel, overrides }) => pipelines.get(kernel, overrides));
     return Promise.allSettled(compiles).then(() => undefined);
@@ -118,6 +121,7 @@ function tuneDefaultBucket(gpu: GpuContext, pipelines: PipelineCache, profile: A
     const graph = buildBertGraph(config, {
       B: 1, T: sequenceBucket(WARM_TOKENS, config.maxPositionEmbeddings), dtype, head,
       hasPooler: true, mlmRows: hasMaskedLmHead(head) ? 1 : 0, untiedDecoder: !config.tieWordEmbeddings, profile,
+      weightBlocks: predictedWeightBlocks(config, head, dtype, gpu.device.limits) ?? undefined,
     });
     const store = options.tuningStore === undefined ? defaultTuningStore() : options.tuningStore;
     return tuneGraph({ device: gpu.device, pipelines, facts: gpu.facts }, graph, dtype, profile, { budgetMs: TUNE_BUDGET_MS, store })

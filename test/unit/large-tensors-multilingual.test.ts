@@ -11,6 +11,7 @@ import { wrapDevice } from '../../src/gpu/device.ts';
 import { requestNodeGpu } from '../../src/gpu/node-gpu.ts';
 import { dirProvider } from '../../src/hub/node-files.ts';
 import { loadBert } from '../../src/model/load.ts';
+import { predictedWeightBlocks } from '../../src/model/blocked-weights.ts';
 import { add, attention, embedding, geluErf, layerNorm, matmul } from '../../src/cpu/reference.ts';
 import { writeSafetensorsF32, type F32Tensor } from '../../src/weights/safetensors-writer.ts';
 import { expectClose } from '../helpers/validate.ts';
@@ -117,6 +118,8 @@ describe('multilingual shape (vocab 119,547 × 768) on a default-limits device',
     try {
       const word = model.weights.get('bert.embeddings.word_embeddings.weight');
       expect(word.blocks?.map((b) => b.rows)).toEqual([39852, 39852, 39843]);
+      // What loadBert compiled during the download was the blocked graph: predicted from config.json by the same rule.
+      expect(predictedWeightBlocks(model.config, model.head, 'f32', device.limits)).toEqual(new Map([[word.name, [39852, 39852, 39843]]]));
       // Ids over the whole vocabulary: both edges of each block, and a few between.
       const ids = [2, 0, 39851, 39852, 79703, 79704, 119546, 4, 60000, 101234, 3];
       const row = 7; // the [MASK]
