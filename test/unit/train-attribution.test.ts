@@ -10,6 +10,8 @@ import { bertParameterShapes, bertShapeFromConfig } from '../../src/cpu/bert-bac
 import { parseBertConfig } from '../../src/model/config.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { randomArray } from '../helpers/validate.ts';
+import { loadModel } from '../kernels/train-step-cases.ts';
+import { WORD_X, accuracy, occursBatch } from '../kernels/train-learn-cases.ts';
 import { attributionCheck, loadAttributionModel, sequence, vectorErr, withTrainer, type AttributionModel } from '../kernels/train-attribution-cases.ts';
 
 const readFixture = async (p: string): Promise<ArrayBuffer> => {
@@ -174,6 +176,34 @@ describe('Trainer.attributions on the GPU (Dawn) vs the float64 reference', () =
       expect(moved.get('classifier.weight')).not.toEqual(before.get('classifier.weight'));
       // Attributions follow the weights: the updated model explains differently.
       expect(await trainer.attributions(batch, { method: 'integrated-gradients', label: 1, steps: 3 })).not.toEqual(scores);
+    } finally {
+      trainer.dispose();
+    }
+  });
+
+  it('after learning "does word X occur", integrated gradients point at X: its score is the largest in held-out positives', async () => {
+    const model = await loadModel(readFixture, 'tiny-bert');
+    const trainer = await Trainer.create(await getTestGpu(), model, { lr: 1e-3, weightDecay: 0.01, maxGradNorm: 1, seed: 7 });
+    try {
+      const heldOut = occursBatch(64, 10, 999);
+      let acc = 0;
+      for (let step = 0; step < 300 && acc < 0.95;) {
+        await trainer.step(occursBatch(16, 10, step++));
+        if (step % 25 === 0) acc = accuracy(await trainer.evaluateLogits(heldOut), heldOut.labels, model.config.numLabels);
+      }
+      expect(acc).toBeGreaterThanOrEqual(0.95);
+      const T = heldOut.T;
+      const positives = heldOut.labels.flatMap((l, b) => (l === 1 ? [b] : [])).slice(0, 8);
+      let top = 0;
+      for (const b of positives) {
+        const row = (a: ArrayLike<number>) => Array.from(a).slice(b * T, (b + 1) * T);
+        const scores = await trainer.attributions({ B: 1, T, inputIds: row(heldOut.inputIds), tokenTypeIds: row(heldOut.tokenTypeIds), attentionMask: row(heldOut.attentionMask) },
+          { method: 'integrated-gradients', label: 1, steps: 16 });
+        const x = row(heldOut.inputIds).indexOf(WORD_X);
+        if (scores.indexOf(Math.max(...scores)) === x) top++;
+      }
+      console.log(`IG: word X has the largest score in ${top} of ${positives.length} held-out positives (accuracy ${acc})`);
+      expect(top).toBeGreaterThanOrEqual(positives.length - 1);
     } finally {
       trainer.dispose();
     }
