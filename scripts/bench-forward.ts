@@ -1,119 +1,182 @@
-// npm run bench — forward latency, ours vs transformers.js (ONNX Runtime) on the same weights, in one process run.
-// Models: the tiny fixture, and random MiniLM-shaped (384×6) and BERT-base-shaped (768×12) HF checkpoints made by
-// scripts/make-fixtures --bench-only into .cache/models (made here when missing; needs python3-torch).
-// Sides run alternately, round after round, so machine noise hits both; we print medians and ratios.
+// npm run bench — what users pay, through the public API on both sides: bertgpu's `pipeline(task, dir, { device:
+// 'gpu' })` against transformers.js's `pipeline(task, dir, { device: 'webgpu', dtype: 'fp32' })` on the same weights
+// (model.safetensors / its fp32 ONNX export onnx/model.onnx) and the same adapter, called with texts that tokenize to
+// exactly T tokens (tokenizing, forward, read-back and post-processing all timed). Then cold start: pipeline() → first
+// result in fresh processes with empty shader caches (scripts/bench-cold.ts). `--forward` adds the older forward-only
+// rows (scripts/bench-forward-direct.ts). Models: random MiniLM-shaped (384×6) and BERT-base-shaped (768×12) HF
+// checkpoints made by scripts/make-fixtures --bench-only into .cache/models (made here when missing; needs
+// python3-torch), and the tiny fixture. Sides run alternately, round after round, so machine noise hits both.
 //
-// usage: npm run bench [-- --models tiny,minilm,base --batches 1,8 --tokens 128 --rounds N --no-webgpu]
-import { existsSync } from 'node:fs';
+// usage: npm run bench [-- --models minilm,base,tiny --batches 1,8 --tokens 128 --rounds N --task text-classification
+//                        --dtype f32|auto|f16 --tune auto|on|off --cold-runs 3 --no-cold --no-warm --forward
+//                        --tjs-cpu --json FILE]
 import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { requestDevice } from '../src/gpu/device.ts';
-import { findLavapipeIcd, requestNodeGpu } from '../src/gpu/node-gpu.ts';
-import { dirProvider } from '../src/hub/node-files.ts';
-import { loadBert } from '../src/model/load.ts';
+import { findLavapipeIcd } from '../src/gpu/node-gpu.ts';
+import { pipeline } from '../src/node.ts';
+import { benchCold, type ColdResult } from './bench-cold.ts';
+import { benchDirect } from './bench-forward-direct.ts';
 import { tablePrinter } from './bench-table.ts';
+import { benchTexts, fmtMs, median } from './bench-texts.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const models: Record<string, string> = {
+const modelDirs: Record<string, string> = {
   tiny: join(root, 'test/fixtures/tiny-bert'),
   minilm: join(root, '.cache/models/minilm-random'),
   base: join(root, '.cache/models/base-random'),
 };
 const { values: args } = parseArgs({
   options: {
-    models: { type: 'string', default: 'tiny,minilm,base' },
+    models: { type: 'string', default: 'minilm,base' },
     batches: { type: 'string', default: '1,8' },
     tokens: { type: 'string', default: '128' },
     rounds: { type: 'string' },
-    'no-webgpu': { type: 'boolean', default: false },
-    f16: { type: 'boolean', default: true },
+    task: { type: 'string', default: 'text-classification' },
+    dtype: { type: 'string', default: 'f32' },
+    tune: { type: 'string', default: 'auto' },
+    'cold-runs': { type: 'string', default: '3' },
+    'no-cold': { type: 'boolean', default: false },
+    'no-warm': { type: 'boolean', default: false },
+    forward: { type: 'boolean', default: false },
+    'tjs-cpu': { type: 'boolean', default: false },
+    json: { type: 'string' },
   },
 });
 
-// transformers.js's WebGPU EP (its own Dawn inside onnxruntime-node) finds the adapter through VK_DRIVER_FILES;
-// point both sides at the same software driver when there is no real GPU.
+// transformers.js's WebGPU EP (its own Dawn inside onnxruntime-node) finds the adapter through VK_DRIVER_FILES; point
+// both sides at the same software driver when there is no real GPU (bertgpu then takes the adapter that names).
 const icd = findLavapipeIcd();
 if (!process.env.VK_DRIVER_FILES && icd) process.env.VK_DRIVER_FILES = icd;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+type Call = (texts: string[]) => Promise<unknown>;
 
-async function main() {
-  const wanted = args.models!.split(',');
-  for (const m of wanted) if (!models[m]) throw new Error(`unknown model '${m}' (tiny, minilm, base)`);
-  if (wanted.some((m) => m !== 'tiny' && !existsSync(join(models[m], 'model.safetensors')))) {
-    console.log('making the benchmark models (scripts/make-fixtures --bench-only, with Debian python3-torch) …');
-    // Set-up installs python3-torch only when asked (the tests never need it): ask now.
-    execFileSync('bash', [join(root, 'scripts/setup.sh')], { stdio: 'inherit', env: { ...process.env, BERTGPU_SETUP_TORCH: '1' } });
-    execFileSync(join(root, 'scripts/make-fixtures'), ['--bench-only'], { stdio: 'inherit' });
-  }
-  const { gpu, adapter, driver } = await requestNodeGpu();
-  const ctx = await requestDevice(adapter, { label: 'bench', instance: gpu });
+interface WarmRow {
+  model: string;
+  B: number;
+  T: number;
+  rounds: number;
+  bertgpu: number[];
+  tjsWebgpu: number[];
+  tjsCpu: number[];
+  /** One profile() of the shape: dispatches, their GPU time, the forward's FLOPs. */
+  profile: { dispatches: number; gpuMs: number; flops: number } | { error: string };
+}
+
+const rowsOut: WarmRow[] = [];
+const coldOut: Record<string, ColdResult> = {};
+const infoOut: Record<string, unknown> = {};
+
+function ensureModels(wanted: string[]): void {
+  for (const m of wanted) if (!modelDirs[m]) throw new Error(`bench: unknown model '${m}' (tiny, minilm, base)`);
+  if (wanted.every((m) => m === 'tiny' || existsSync(join(modelDirs[m], 'onnx/model.onnx')))) return;
+  console.log('making the benchmark models (scripts/make-fixtures --bench-only, with Debian python3-torch) …');
+  // Set-up installs python3-torch only when asked (the tests never need it): ask now.
+  execFileSync('bash', [join(root, 'scripts/setup.sh')], { stdio: 'inherit', env: { ...process.env, BERTGPU_SETUP_TORCH: '1' } });
+  execFileSync(join(root, 'scripts/make-fixtures'), ['--bench-only'], { stdio: 'inherit' });
+}
+
+async function benchWarm(wanted: string[], batches: number[], T0: number): Promise<void> {
   const tjs = await import('@huggingface/transformers');
   tjs.env.allowRemoteModels = false;
-  console.log(`adapter: ${ctx.facts.description} (${driver}${ctx.facts.isFallbackAdapter ? ', software' : ''}); f16: ${ctx.facts.hasF16}`);
-  console.log('forward latency, median of N alternating rounds; batch is sequences × tokens\n');
-  const header = ['model', 'batch', 'ours f32', ...(args.f16 && ctx.facts.hasF16 ? ['ours f16'] : []), 'tjs cpu', ...(args['no-webgpu'] ? [] : ['tjs webgpu']), 'f32 vs webgpu', 'dispatches', 'peak GPU MB', 'N'];
-  const rows: string[][] = [header];
-
+  const header = ['model', 'batch', 'bertgpu', 'tjs webgpu', 'speed-up', ...(args['tjs-cpu'] ? ['tjs cpu'] : []), 'bertgpu GFLOP/s', 'profile GPU ms', 'dispatches', 'N'];
+  const table: string[][] = [header];
+  const printTable = tablePrinter();
+  let printedAdapter = false;
   for (const name of wanted) {
-    const dir = models[name];
-    const ours = await loadBert(ctx, dirProvider(dir));
-    const ours16 = args.f16 && ctx.facts.hasF16 ? await loadBert(ctx, dirProvider(dir), { dtype: 'f16' }) : null;
-    tjs.env.localModelPath = resolve(dir, '..') + '/';
-    const folder = dir.split('/').pop()!;
-    const cpu = await tjs.AutoModelForSequenceClassification.from_pretrained(folder, { dtype: 'fp32', device: 'cpu' });
-    let webgpu: Awaited<ReturnType<typeof tjs.AutoModelForSequenceClassification.from_pretrained>> | null = null;
-    if (!args['no-webgpu']) {
-      try {
-        webgpu = await tjs.AutoModelForSequenceClassification.from_pretrained(folder, { dtype: 'fp32', device: 'webgpu' });
-      } catch (e) {
-        console.log(`transformers.js webgpu unavailable for ${name}: ${(e as Error).message.split('\n')[0]}`);
-      }
+    const dir = modelDirs[name];
+    const task = args.task as 'text-classification';
+    const ours = await pipeline(task, dir, { device: 'gpu', dtype: args.dtype as 'f32', tune: args.tune as 'auto' });
+    if (!printedAdapter) {
+      const a = ours.info.adapter;
+      console.log(`adapter: ${a.description || a.vendor} (${a.vendor}/${a.architecture}${a.isFallbackAdapter ? ', software' : ''}); f16: ${a.hasF16}`);
+      console.log(`pipeline latency through the public API (${task}), median of N alternating rounds; batch is texts × tokens\n`);
+      printedAdapter = true;
     }
-    const T = Math.min(Number(args.tokens), ours.model.config.maxPositionEmbeddings);
-    for (const B of args.batches!.split(',').map(Number)) {
-      const V = ours.model.config.vocabSize;
-      const ids = Int32Array.from({ length: B * T }, (_, i) => (i % T === 0 ? 2 : 5 + ((i * 7919) % (V - 5))));
-      const batch = { B, T, inputIds: ids, tokenTypeIds: new Int32Array(B * T), attentionMask: new Int32Array(B * T).fill(1) };
-      const t64 = (a: Int32Array) => new tjs.Tensor('int64', BigInt64Array.from(a, BigInt), [B, T]);
-      const feeds = { input_ids: t64(ids), attention_mask: t64(batch.attentionMask), token_type_ids: t64(batch.tokenTypeIds) };
-      const sides: Array<[string, () => Promise<unknown>]> = [
-        ['ours f32', () => ours.model.forward(batch)],
-        ...(ours16 ? [['ours f16', () => ours16.model.forward(batch)] as [string, () => Promise<unknown>]] : []),
-        ['tjs cpu', () => cpu(feeds)],
-        ...(webgpu ? [['tjs webgpu', () => webgpu!(feeds)] as [string, () => Promise<unknown>]] : []),
+    tjs.env.localModelPath = `${dirname(dir)}/`;
+    const theirs = await tjs.pipeline(task, basename(dir), { device: 'webgpu', dtype: 'fp32' });
+    const theirsCpu = args['tjs-cpu'] ? await tjs.pipeline(task, basename(dir), { device: 'cpu', dtype: 'fp32' }) : null;
+    const T = Math.min(T0, ours.info.maxLength);
+    for (const B of batches) {
+      const texts = benchTexts(B, T);
+      const tjsTokens = (theirs.tokenizer(texts, { padding: true, truncation: true }) as { input_ids: { dims: number[] } }).input_ids.dims;
+      if (tjsTokens[1] !== T) throw new Error(`bench: transformers.js tokenized the texts to ${tjsTokens[1]} tokens, not ${T}`);
+      const sides: Array<[keyof Pick<WarmRow, 'bertgpu' | 'tjsWebgpu' | 'tjsCpu'>, Call]> = [
+        ['bertgpu', (t) => ours(t)],
+        ['tjsWebgpu', (t) => (theirs as unknown as Call)(t)],
+        ...(theirsCpu ? [['tjsCpu', (t: string[]) => (theirsCpu as unknown as Call)(t)] as [ 'tjsCpu', Call]] : []),
       ];
-      const flops = 2 * B * T * ours.model.config.numHiddenLayers * (4 * ours.model.config.hiddenSize ** 2 + 2 * ours.model.config.hiddenSize * ours.model.config.intermediateSize);
-      const rounds = args.rounds ? Number(args.rounds) : flops > 5e10 ? 3 : flops > 5e9 ? 5 : 15;
-      const times = new Map<string, number[]>(sides.map(([n]) => [n, []]));
-      for (const [, f] of sides) await f(); // warm-up: plans, pipelines, ORT sessions
-      for (let r = 0; r < rounds; r++) {
-        for (const [n, f] of sides) {
+      const row: WarmRow = { model: name, B, T, rounds: 0, bertgpu: [], tjsWebgpu: [], tjsCpu: [], profile: { error: 'not run' } };
+      // profile() first: it checks bertgpu's token count and gives the FLOPs that size the round count.
+      try {
+        const p = await ours.profile(texts);
+        if (p.T !== T) throw new Error(`bench: bertgpu tokenized the texts to ${p.T} tokens, not ${T}`);
+        row.profile = { dispatches: p.totals.dispatches, gpuMs: p.totals.gpuMs, flops: p.totals.flops };
+      } catch (e) {
+        if ((e as Error).message.startsWith('bench:')) throw e;
+        row.profile = { error: (e as Error).message };
+      }
+      const flops = 'flops' in row.profile ? row.profile.flops : 0;
+      row.rounds = args.rounds ? Number(args.rounds) : flops > 5e10 ? 3 : flops > 5e9 ? 5 : 15;
+      for (const [, f] of sides) await f(texts); // warm-up: plans, pipelines, ORT sessions
+      for (let r = 0; r < row.rounds; r++) {
+        // Alternate which side goes first, so neither always runs right after the other's GPU work.
+        for (const [n, f] of r % 2 ? [...sides].reverse() : sides) {
           const t0 = performance.now();
-          await f();
-          times.get(n)!.push(performance.now() - t0);
+          await f(texts);
+          row[n].push(performance.now() - t0);
         }
       }
-      const med = (n: string) => (times.has(n) ? median(times.get(n)!) : NaN);
-      const info = await ours.model.planInfo(B, T);
-      const peakMb = (ours.model.weights.byteLength + info.arenaBytes) / 2 ** 20;
-      rows.push([
-        name, `${B}×${T}`, fmt(med('ours f32')), ...(ours16 ? [fmt(med('ours f16'))] : []), fmt(med('tjs cpu')),
-        ...(args['no-webgpu'] ? [] : [webgpu ? fmt(med('tjs webgpu')) : 'n/a']),
-        webgpu ? `${(med('tjs webgpu') / med('ours f32')).toFixed(2)}× faster` : 'n/a',
-        String(info.dispatches), peakMb.toFixed(1), String(rounds),
+      rowsOut.push(row);
+      const m = median(row.bertgpu);
+      const w = median(row.tjsWebgpu);
+      table.push([
+        name, `${B}×${T}`, fmtMs(m), fmtMs(w), `${(w / m).toFixed(2)}×`, ...(theirsCpu ? [fmtMs(median(row.tjsCpu))] : []),
+        'flops' in row.profile ? (row.profile.flops / m / 1e6).toFixed(2) : 'n/a',
+        'gpuMs' in row.profile ? row.profile.gpuMs.toFixed(1) : 'n/a',
+        'dispatches' in row.profile ? String(row.profile.dispatches) : 'n/a', String(row.rounds),
       ]);
-      printTable(rows);
+      printTable(table);
     }
-    await ours.model.dispose();
-    await ours16?.model.dispose();
-    await cpu.dispose();
-    await webgpu?.dispose();
+    infoOut[name] = { kernelProfile: ours.info.kernelProfile, dtype: ours.info.dtype, kernels: ours.info.kernels, tuning: ours.info.tuning, adapter: ours.info.adapter, device: ours.info.device };
+    await ours.dispose();
+    await theirs.dispose();
+    await theirsCpu?.dispose();
+  }
+  for (const [name, info] of Object.entries(infoOut)) {
+    const i = info as { kernelProfile: string; tuning: Array<{ op: string; choice: string; source: string }>; kernels: Record<string, string[]> };
+    const tuned = i.tuning.length ? i.tuning.map((t) => `${t.op}=${t.choice} (${t.source})`).join(', ') : 'nothing tuned (tune auto: software adapter keeps the table)';
+    console.log(`\n${name}: kernel profile ${i.kernelProfile}; tuner: ${tuned}`);
+    console.log(`  kernels: ${Object.entries(i.kernels).map(([op, ks]) => `${op}: ${[...new Set(ks)].join('/')}`).join('; ')}`);
   }
 }
 
-const printTable = tablePrinter();
+async function main(): Promise<void> {
+  const wanted = args.models!.split(',').map((s) => s.trim()).filter(Boolean);
+  const batches = args.batches!.split(',').map(Number);
+  const T = Number(args.tokens);
+  ensureModels(wanted);
+  if (!args['no-warm']) await benchWarm(wanted, batches, T);
+  if (!args['no-cold']) {
+    const runs = Number(args['cold-runs']);
+    console.log(`\ncold start: pipeline() → first result (1 × ${T}), fresh process, empty shader caches; median of ${runs} alternating runs`);
+    const table: string[][] = [['model', 'bertgpu cold', 'tjs webgpu cold', 'ratio', 'target ≤ 0.5', 'N']];
+    const printTable = tablePrinter();
+    for (const name of wanted) {
+      const c = await benchCold(modelDirs[name], args.task!, T, args.dtype!, runs, (s) => console.log(s));
+      coldOut[name] = c;
+      table.push([name, fmtMs(c.bertgpuMs), fmtMs(c.tjsMs), `${c.ratio.toFixed(2)}×`, c.ratio <= 0.5 ? 'met' : 'not met', String(runs)]);
+      printTable(table);
+    }
+  }
+  if (args.forward) await benchDirect({ models: wanted, batches, tokens: T, rounds: args.rounds ? Number(args.rounds) : undefined, webgpu: true, f16: false });
+  if (args.json) {
+    writeFileSync(args.json, `${JSON.stringify({ tool: 'bertgpu-bench-node', date: new Date().toISOString(), settings: args, warm: rowsOut, info: infoOut, cold: coldOut }, null, 1)}\n`);
+  }
+}
 
-await main();
+main().then(() => process.exit(0), (e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
