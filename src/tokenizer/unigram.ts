@@ -27,7 +27,7 @@ export class Unigram {
       const score = serdeJsonF64(parsed);
       this.scores[id] = score;
       if (score < min) min = score;
-      const n = Array.from(piece).length;
+      const n = codePointLength(piece);
       if (n > 0 && n <= MAX_PIECE) lens.add(n);
     });
     this.minScore = min;
@@ -139,20 +139,43 @@ export class Unigram {
 export function serdeJsonF64(x: number): number {
   if (!Number.isFinite(x) || x === 0 || Number.isInteger(x)) return x;
   const text = Math.abs(x).toString();
-  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(text);
-  if (m === null) return x;
-  const frac = m[2] ?? '';
-  const digits = (m[1] + frac).replace(/^0+/, '');
-  let exponent = Number(m[3] ?? 0) - frac.length;
+  const e = text.indexOf('e');
+  const mantissa = e === -1 ? text : text.slice(0, e);
+  const dot = mantissa.indexOf('.');
+  const frac = dot === -1 ? '' : mantissa.slice(dot + 1);
+  let digits = dot === -1 ? mantissa : mantissa.slice(0, dot) + frac;
+  let k = 0;
+  while (k < digits.length - 1 && digits.charCodeAt(k) === 48) k++;
+  digits = digits.slice(k);
+  let exponent = (e === -1 ? 0 : Number(text.slice(e + 1))) - frac.length;
+  // Up to 15 digits and |exponent| ≤ 22 both parts are exact in f64: one rounding, the same bits as JS's parse.
+  if (digits.length <= 15 && exponent >= -22 && exponent <= 22) return x;
   if (digits.length > 19) return x; // never for a shortest-form double (≤ 17 digits)
-  let f = Number(BigInt(digits));
-  while (Math.abs(exponent) > 308) {
-    if (exponent > 0) return x;
+  // u64 → f64 rounds to nearest even, as JS's Number(integer string) does.
+  let f = Number(digits);
+  while (exponent < -308) {
     f /= 1e308;
     exponent += 308;
   }
+  if (exponent > 308) return x;
   // Rust's POW10 table holds the correctly rounded literals 1e0…1e308 (JS's 10 ** n is not always that).
   const pow = Number(`1e${Math.abs(exponent)}`);
   f = exponent >= 0 ? f * pow : f / pow;
   return x < 0 ? -f : f;
+}
+
+/** Code points in a string (a lone surrogate counts one). */
+function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
