@@ -8,6 +8,7 @@ import type { AdapterProfile } from '../graph/variants.ts';
 import type { FileProvider } from '../hub/files.ts';
 import { loadBertWeights, openModel, type ModelFiles } from '../hub/model.ts';
 import { BertTokenizer } from '../tokenizer/tokenizer.ts';
+import { prepareTokenizerJson } from '../tokenizer/pipeline-models.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import { assertRunnable, buildBertGraph } from './bert.ts';
 import { BertModel, resolveKernelProfile, resolveTune, TUNE_BUDGET_MS, type BertModelOptions } from './bert-model.ts';
@@ -43,6 +44,15 @@ export function tokenizerFromFiles(files: ModelFiles): BertTokenizer {
   throw new Error(`${files.label}: no vocabulary (needs vocab.txt or tokenizer.json)`);
 }
 
+/**
+ * tokenizerFromFiles after loading the BPE/Unigram code a tokenizer.json needs: that code is its own chunk in the
+ * browser bundle (the Worker runtime does not import it up front), so RoBERTa/ALBERT/XLM-R models need this await.
+ */
+export async function loadTokenizerFromFiles(files: ModelFiles): Promise<BertTokenizer> {
+  if (files.tokenizer.tokenizerJson !== null) await prepareTokenizerJson(files.tokenizer.tokenizerJson);
+  return tokenizerFromFiles(files);
+}
+
 export async function loadBert(gpu: GpuContext, provider: FileProvider, options: LoadBertOptions = {}): Promise<LoadedBert> {
   const files = await openModel(provider, options.signal);
   // Fail before streaming any weight: kernel limits, the caller's check, and f16 on an adapter without shader-f16.
@@ -51,7 +61,7 @@ export async function loadBert(gpu: GpuContext, provider: FileProvider, options:
   if (options.dtype === 'f16' && !gpu.facts.hasF16) throw new Error("dtype 'f16' needs the adapter feature shader-f16, which this adapter lacks; use 'f32'");
   const profile = resolveKernelProfile(options.kernelProfile, gpu.facts);
   const tunes = resolveTune(options.tune, gpu.facts);
-  const tokenizer = tokenizerFromFiles(files);
+  const tokenizer = await loadTokenizerFromFiles(files);
   if (tokenizer.vocabSize > files.config.vocabSize) {
     throw new Error(`${files.label}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${files.config.vocabSize}`);
   }

@@ -6,7 +6,7 @@ import type { FileProvider } from '../hub/files.ts';
 import { openModel, type ModelFiles } from '../hub/model.ts';
 import { assertRunnable } from '../model/bert.ts';
 import { headOf, type BertConfig, type BertHead } from '../model/config.ts';
-import { tokenizerFromFiles } from '../model/load.ts';
+import { loadTokenizerFromFiles } from '../model/load.ts';
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import type { ThreadOptions } from '../cpu-backend/threads.ts';
@@ -32,7 +32,7 @@ export async function loadBertCpu(provider: FileProvider, options: LoadCpuOption
   assertRunnable(files.config);
   const head = options.head ?? headOf(files.config);
   options.checkModel?.({ label: files.label, config: files.config, head });
-  const tokenizer = tokenizerFromFiles(files);
+  const tokenizer = await loadTokenizerFromFiles(files);
   if (tokenizer.vocabSize > files.config.vocabSize) {
     throw new Error(`${files.label}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${files.config.vocabSize}`);
   }
