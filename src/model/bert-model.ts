@@ -19,7 +19,7 @@ import { tokenHeadShape } from './token-heads.ts';
 import { resolveKernelProfile, resolveTune, TUNE_BUDGET_MS, type BertModelOptions, type KernelProfileOption, type TuneOption } from './model-options.ts';
 import { fuseQkv, makeLoadTimeTensors, transposeAttentionOutput, type RelayoutTarget } from './relayout.ts';
 import { layoutOf } from './families/layouts.ts';
-import { blockName } from './blocked-weights.ts';
+import { addBlockViews, decoderBlocksOf, joinScoreBlocks, scoreOutputs, sliceDecoderBias } from './row-blocked-model.ts';
 import { joinParts, type BertOutputName, type BertOutputs, type EncodedBatch, type ForwardProfile, type Shaped } from './forward-types.ts';
 
 export { sequenceBucket, batchBucket };
@@ -54,7 +54,9 @@ export class BertModel {
   private readonly baseProfile: AdapterProfile;
   private readonly tuner: TuningSession;
   /** Weights held in row blocks, by canonical name → rows per block (BertGraphOptions.weightBlocks); empty: none. */
-  private readonly weightBlocks = new Map<string, number[]>();
+  private readonly weightBlocks: Map<string, number[]>;
+  /** The masked-LM decoder's row blocks, or null (whole, or no such head). */
+  private readonly decoderBlocks: number[] | null;
 
   private constructor(readonly gpu: GpuContext, loaded: LoadedBertWeights, private readonly options: BertModelOptions) {
     this.config = loaded.config;
@@ -77,16 +79,8 @@ export class BertModel {
       if (loaded.reader.has(w.name)) this.tensors.set(w.name, loaded.reader.get(w.name));
     }
     // Weights the loader split into row blocks (over one storage binding): each block is a graph weight of its own.
-    for (const [name, t] of this.tensors) {
-      if (!t.blocks) continue;
-      const cols = t.shape.slice(1);
-      this.weightBlocks.set(name, t.blocks.map((b) => b.rows));
-      t.blocks.forEach((b, k) => {
-        const view: GpuTensor = { name: blockName(name, k), shape: [b.rows, ...cols], dtype: t.dtype, sourceDtype: t.sourceDtype,
-          byteLength: b.rows * (t.byteLength / t.shape[0]), buffer: b.buffer };
-        this.tensors.set(view.name, view);
-      });
-    }
+    this.weightBlocks = addBlockViews(this.tensors);
+    this.decoderBlocks = decoderBlocksOf(this.config, this.head, this.weightBlocks);
   }
 
   /**
@@ -97,7 +91,9 @@ export class BertModel {
     try {
       const model = new BertModel(gpu, loaded, options);
       makeLoadTimeTensors(model.relayoutTarget());
-      model.sliceDecoderBias();
+      if (model.decoderBlocks) {
+        sliceDecoderBias(gpu.device, model.registry, model.weights, model.tensors, model.tensor(layoutOf(model.config).maskedLm.bias), model.decoderBlocks);
+      }
       fuseQkv(model.relayoutTarget());
       if (fusesAttentionOutput(model.config, model.dtype, model.kernelProfile)) transposeAttentionOutput(model.relayoutTarget());
       return model;
@@ -120,62 +116,6 @@ export class BertModel {
   /** Resolves once the tuning load.ts started (if any) is applied; plans built after it use its choices. */
   whenTuned(): Promise<void> {
     return this.tuner.tune(null);
-  }
-
-  /** The decoder's row blocks (tied: the word embeddings'), or null when the decoder is whole or there is none. */
-  private get decoderBlocks(): number[] | null {
-    if (!hasMaskedLmHead(this.head)) return null;
-    const layout = layoutOf(this.config);
-    return this.weightBlocks.get(this.config.tieWordEmbeddings ? layout.wordEmbeddings : `${layout.maskedLm.decoder}.weight`) ?? null;
-  }
-
-  /**
-   * A decoder in row blocks runs one matmul per block (head-graph.ts), each with its slice of the output bias: copied
-   * here once (block starts are a multiple of 4 rows, so every slice starts on a word, f16 too).
-   */
-  private sliceDecoderBias(): void {
-    const blocks = this.decoderBlocks;
-    if (!blocks) return;
-    const bias = this.tensor(layoutOf(this.config).maskedLm.bias);
-    const bytes = this.elementBytes;
-    const encoder = this.gpu.device.createCommandEncoder({ label: 'decoder bias blocks' });
-    let rowStart = 0;
-    blocks.forEach((rows, k) => {
-      const name = blockName(bias.name, k);
-      const size = Math.ceil((rows * bytes) / 4) * 4;
-      const buffer = this.registry.create({ label: name, size, usage: bias.buffer.usage });
-      const t: GpuTensor = { name, shape: [rows], dtype: bias.dtype, sourceDtype: bias.sourceDtype, byteLength: rows * bytes, buffer };
-      this.weights.add(t, 'made-at-load');
-      this.tensors.set(name, t);
-      encoder.copyBufferToBuffer(bias.buffer, rowStart * bytes, buffer, 0, Math.min(size, bias.buffer.size - rowStart * bytes));
-      rowStart += rows;
-    });
-    this.gpu.device.queue.submit([encoder.finish()]);
-  }
-
-  /** The plan outputs that serve `outputs`: a decoder in row blocks gives the masked-LM scores block by block. */
-  private planOutputs(outputs: readonly BertOutputName[]): string[] {
-    const blocks = this.decoderBlocks;
-    if (!blocks || !outputs.includes('mlmLogits')) return [...outputs];
-    return [...outputs.filter((o) => o !== 'mlmLogits'), ...blocks.map((_, k) => blockName('mlmLogits', k))];
-  }
-
-  /** Joins per-block masked-LM scores, (R, rows_k) each, into `mlmLogits` (R, V) (a decoder in row blocks). */
-  private joinScoreBlocks(result: Record<string, Float32Array>): Record<string, Float32Array> {
-    const blocks = this.decoderBlocks;
-    if (!blocks || result[blockName('mlmLogits', 0)] === undefined) return result;
-    const V = this.config.vocabSize;
-    const R = result[blockName('mlmLogits', 0)].length / blocks[0];
-    const joined = new Float32Array(R * V);
-    let col = 0;
-    blocks.forEach((rows, k) => {
-      const part = result[blockName('mlmLogits', k)];
-      for (let r = 0; r < R; r++) joined.set(part.subarray(r * rows, (r + 1) * rows), r * V + col);
-      delete result[blockName('mlmLogits', k)];
-      col += rows;
-    });
-    result.mlmLogits = joined;
-    return result;
   }
 
   private relayoutTarget(): RelayoutTarget {
@@ -237,8 +177,8 @@ export class BertModel {
     const shaped = this.shape(batch, outputs, attentionLayer);
     if (shaped.split !== undefined) return this.forwardInParts(batch, shaped.split, outputs, attentionLayer);
     const plan = await this.plan(shaped.Bb, shaped.Tb, attentionLayer, shaped.mlm?.bucket ?? 0);
-    const result = await runPlan(this.gpu.device, plan, this.planInputs(shaped), this.planOutputs(outputs));
-    return this.cutBack(shaped, this.joinScoreBlocks(result));
+    const result = await runPlan(this.gpu.device, plan, this.planInputs(shaped), scoreOutputs(outputs, this.decoderBlocks));
+    return this.cutBack(shaped, joinScoreBlocks(result, this.decoderBlocks));
   }
 
   /**
@@ -258,8 +198,8 @@ export class BertModel {
       throw new Error(`profile: ${batch.B} sequences of ${shaped.Tb} tokens run as several forwards on this device; profile at most ${shaped.split}`);
     }
     const plan = await this.plan(shaped.Bb, shaped.Tb, undefined, shaped.mlm?.bucket ?? 0);
-    const { outputs: blocked, stepMs } = await profilePlan(device, plan, this.planInputs(shaped), this.planOutputs(outputs));
-    const result = this.joinScoreBlocks(blocked);
+    const { outputs: blocked, stepMs } = await profilePlan(device, plan, this.planInputs(shaped), scoreOutputs(outputs, this.decoderBlocks));
+    const result = joinScoreBlocks(blocked, this.decoderBlocks);
     return {
       B: batch.B, T: batch.T, batchBucket: shaped.Bb, sequenceBucket: shaped.Tb,
       dispatches: plan.steps.map((step, i) => ({ ...step.info, gpuMs: stepMs[i] })),
