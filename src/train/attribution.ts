@@ -6,11 +6,17 @@
 // padded with weight-0 rows, so one plan serves them all), one submit each, the per-token partial sums added here in
 // float64. Semantics and the integration rule: attribution-options.ts; float64 reference: src/cpu/attribution.ts.
 import type { BertConfig } from '../model/config.ts';
+import attributionEmbeddingSum from '../../shaders/train/attribution_embedding_sum.wgsl?raw';
+import logitSeed from '../../shaders/train/logit_seed.wgsl?raw';
+import attributionReduce from '../../shaders/train/attribution_reduce.wgsl?raw';
 import { resolveAttribution, type AttributionOptions } from './attribution-options.ts';
+import { registerAttributionKernels } from './train-pipelines.ts';
 import type { TrainPlan } from './train-plan.ts';
 import { checkBatch, type TrainBatch } from './trainer-options.ts';
 
 export type { AttributionOptions } from './attribution-options.ts';
+
+registerAttributionKernels({ attributionEmbeddingSum: { main: attributionEmbeddingSum }, logitSeed: { main: logitSeed }, attributionReduce: { main: attributionReduce, reduce: true } });
 
 /**
  * Rows × tokens per submit: the activations the backward keeps scale with it (BERT-base keeps ~100 kB per token

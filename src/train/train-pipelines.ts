@@ -17,16 +17,20 @@ import clsScatter from '../../shaders/train/cls_scatter.wgsl?raw';
 import attentionApply from '../../shaders/train/attention_apply.wgsl?raw';
 import attentionBackwardScoresDropout from '../../shaders/train/attention_backward_scores_dropout.wgsl?raw';
 import workgroupReduceLib from '../../shaders/lib/workgroup_reduce.wgsl?raw';
-import attributionEmbeddingSum from '../../shaders/train/attribution_embedding_sum.wgsl?raw';
-import logitSeed from '../../shaders/train/logit_seed.wgsl?raw';
-import attributionReduce from '../../shaders/train/attribution_reduce.wgsl?raw';
 
 // The kernels only the training plan dispatches (its forward pieces, and the attention backward with dropout), and
-// the token attributions' three (interpolated word rows, the one-hot objective, the per-token reduction).
-const forwardSources = {
-  embeddingSum, activation, dropoutAdd, clsScatter, attentionApply, attentionBackwardScoresDropout, attributionEmbeddingSum, logitSeed, attributionReduce,
-} as const;
-export type TrainForwardKernelName = keyof typeof forwardSources;
+// the token attributions' three (interpolated word rows, the one-hot objective, the per-token reduction), which
+// src/train/attribution.ts registers when it loads: the Trainer imports it on demand, so a page that never explains
+// does not ship them.
+const forwardSources = { embeddingSum, activation, dropoutAdd, clsScatter, attentionApply, attentionBackwardScoresDropout } as const;
+export type AttributionKernelName = 'attributionEmbeddingSum' | 'logitSeed' | 'attributionReduce';
+export type TrainForwardKernelName = keyof typeof forwardSources | AttributionKernelName;
+const registered = new Map<AttributionKernelName, { main: string; libs: string[] }>();
+
+/** Adds the attribution kernels' sources (attribution.ts); `reduce`: they call workgroupReduce. */
+export function registerAttributionKernels(sources: Record<AttributionKernelName, { main: string; reduce?: boolean }>): void {
+  for (const [name, k] of Object.entries(sources) as Array<[AttributionKernelName, { main: string; reduce?: boolean }]>) registered.set(name, { main: k.main, libs: k.reduce ? [workgroupReduceLib] : [] });
+}
 
 /** Which registry a kernel comes from: the inference set, the backward/optimizer set, or the training forwards. */
 export type KernelRef = { set: 'infer'; name: KernelName } | { set: 'train'; name: TrainKernelName } | { set: 'fwd'; name: TrainForwardKernelName };
@@ -50,9 +54,10 @@ function describe(ref: KernelRef): Descriptor {
   }
   let d = fwdCache.get(ref.name);
   if (!d) {
-    const main = forwardSources[ref.name];
-    if (!main) throw new Error(`unknown training forward kernel '${String(ref.name)}'`);
-    const libs = ref.name === 'activation' ? [erfLib] : ref.name === 'attentionBackwardScoresDropout' || ref.name === 'attributionReduce' ? [workgroupReduceLib] : [];
+    const extra = registered.get(ref.name as AttributionKernelName);
+    const main = extra?.main ?? forwardSources[ref.name as keyof typeof forwardSources];
+    if (!main) throw new Error(`unknown training forward kernel '${String(ref.name)}' (the attribution kernels register when src/train/attribution.ts loads)`);
+    const libs = extra?.libs ?? (ref.name === 'activation' ? [erfLib] : ref.name === 'attentionBackwardScoresDropout' ? [workgroupReduceLib] : []);
     d = { key: `fwd:${ref.name}`, code: [shaderPrelude('f32'), main, ...libs].join('\n'), iface: reflectKernel(ref.name, main) };
     fwdCache.set(ref.name, d);
   }

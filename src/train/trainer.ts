@@ -6,7 +6,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { BufferRegistry } from '../gpu/buffers.ts';
 import type { BertConfig } from '../model/config.ts';
-import { runAttribution, type AttributionOptions, type AttributionResult } from './attribution.ts';
+import type { AttributionOptions, AttributionResult } from './attribution.ts';
 import { segmentRows } from './kernels.ts';
 import { lrMultiplier } from './optimizer.ts';
 import { OptimizerPlan } from './optimizer-plan.ts';
@@ -180,7 +180,8 @@ export class Trainer {
 
   /** attributions() with the label's logit at the input and the baseline (completeness) and the work it took. */
   attributionDetails(batch: TrainBatch, options: AttributionOptions, internals: { maxTokens?: number } = {}): Promise<AttributionResult> {
-    return this.serial(() => runAttribution({
+    // Loaded on demand: attributions' code and kernels stay out of what a page that only trains or classifies loads.
+    return this.serial(async () => (await import('./attribution.ts')).runAttribution({
       config: this.config, problemType: this.options.problemType, device: this.device,
       plan: (B, T) => this.plan(B, T, 'attribution'),
       read: async (encoder, fill, floats) => {
