@@ -11,10 +11,13 @@ export type FamilyHeadClass = 'ForSequenceClassification' | 'ForMaskedLM' | 'For
 
 const made: string[] = [];
 
-/** The folder of `folder`'s model as `<Family><head>` (the fixture itself for the sequence classifier). */
-export function familyAs(folder: string, head: FamilyHeadClass): string {
+/**
+ * The folder of `folder`'s model as `<Family><head>` (the fixture itself for the sequence classifier), with
+ * `configChanges` merged into its config.json (e.g. NLI labels for zero-shot).
+ */
+export function familyAs(folder: string, head: FamilyHeadClass, configChanges: Record<string, unknown> = {}): string {
   const src = join(fixturesDir, folder);
-  if (head === 'ForSequenceClassification') return src;
+  if (head === 'ForSequenceClassification' && Object.keys(configChanges).length === 0) return src;
   const dir = mkdtempSync(join(tmpdir(), `bertgpu-${folder}-${head}-`));
   made.push(dir);
   for (const name of readdirSync(src)) {
@@ -22,7 +25,7 @@ export function familyAs(folder: string, head: FamilyHeadClass): string {
     copyFileSync(join(src, name), join(dir, name));
   }
   const config = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, architectures: [`${CLASS[folder]}${head}`] }, null, 2));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, architectures: [`${CLASS[folder]}${head}`], ...configChanges }, null, 2));
   return dir;
 }
 

@@ -146,6 +146,29 @@ for (const folder of FAMILIES) {
   });
 }
 
+/** The fixtures' sequence heads read as NLI heads: the labels zero-shot looks for. */
+const NLI = { id2label: { 0: 'contradiction', 1: 'neutral', 2: 'entailment' }, label2id: { contradiction: 0, neutral: 1, entailment: 2 } };
+
+describe.each(FAMILIES)('%s: zero-shot-classification with NLI labels', (folder) => {
+  it("scores the text-zero-shot pairs' logits as HF: softmax over entailment across labels; multi_label: per label over [contradiction, entailment]", async () => {
+    const c = readTextReference(folder).cases.find((x) => x.name === 'text-zero-shot')!;
+    const labels = c.textPair!.map((h) => /This example is (\w+)\./.exec(h)![1]);
+    const rows = labels.map((_, r) => rowOf(c.logits!, r));
+    const zs = await pipeline('zero-shot-classification', familyAs(folder, 'ForSequenceClassification', NLI), { dtype: 'f32' });
+    try {
+      for (const multi of [false, true]) {
+        const want = multi ? rows.map((l) => softmax([l[0], l[2]])[1]) : softmax(rows.map((l) => l[2]));
+        const got = (await zs(c.text[0], { candidate_labels: labels, multi_label: multi })) as { sequence: string; labels: string[]; scores: number[] };
+        expect(got.sequence).toBe(c.text[0]);
+        expect(got.labels, `${folder} multi_label ${multi}`).toEqual([...labels].sort((a, b) => want[labels.indexOf(b)] - want[labels.indexOf(a)]));
+        expectClose(`${folder} zero-shot multi_label ${multi}`, got.labels.map((l) => got.scores[got.labels.indexOf(l)]), got.labels.map((l) => want[labels.indexOf(l)]), TOL);
+      }
+    } finally {
+      await zs.dispose();
+    }
+  });
+});
+
 describe('zero-shot-classification on a family model without NLI labels', () => {
   it('is refused naming id2label, for every family', async () => {
     for (const folder of FAMILIES) {
