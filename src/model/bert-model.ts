@@ -103,6 +103,11 @@ export class BertModel {
     }
   }
 
+  /** Weights the loader split into row blocks: canonical name → rows per block (empty when every weight is whole). */
+  get rowBlocks(): ReadonlyMap<string, readonly number[]> {
+    return this.weightBlocks;
+  }
+
   /** The kernel profile every plan of this model is lowered for: BertModelOptions.kernelProfile, with the tuned choices. */
   get kernelProfile(): AdapterProfile {
     return this.tuner.profile;

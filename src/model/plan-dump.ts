@@ -31,6 +31,8 @@ export interface PlanDumpOptions {
   hasPooler?: boolean;
   /** Masked-LM heads: rows the decoder scores (fill-mask: the [MASK]s). Default one per sequence. */
   mlmRows?: number;
+  /** Weights held in row blocks (a loaded model's BertModel.rowBlocks; BertGraphOptions.weightBlocks). Default none. */
+  weightBlocks?: ReadonlyMap<string, readonly number[]>;
 }
 
 export interface PlanDump {
@@ -55,6 +57,7 @@ export function planDump(config: BertConfig, o: PlanDumpOptions): PlanDump {
   if (hasMaskedLmHead(head)) for (mlmRows = 1; mlmRows < (o.mlmRows ?? o.B);) mlmRows *= 2;
   const graph = buildBertGraph(config, {
     B: Bb, T: Tb, dtype, head, hasPooler: o.hasPooler ?? true, mlmRows, untiedDecoder: !config.tieWordEmbeddings, profile: adapter,
+    weightBlocks: o.weightBlocks,
   });
   return { batchBucket: Bb, sequenceBucket: Tb, dispatches: describeGraph(graph, dtype, adapter) };
 }

@@ -11,6 +11,9 @@ import { wrapDevice } from '../../src/gpu/device.ts';
 import { requestNodeGpu } from '../../src/gpu/node-gpu.ts';
 import { dirProvider } from '../../src/hub/node-files.ts';
 import { loadBert } from '../../src/model/load.ts';
+import { planDump } from '../../src/model/plan-dump.ts';
+import { pipeline } from '../../src/node.ts';
+import type { FillMaskPrediction } from '../../src/tasks/fill-mask.ts';
 import { predictedWeightBlocks } from '../../src/model/blocked-weights.ts';
 import { add, attention, embedding, geluErf, layerNorm, matmul } from '../../src/cpu/reference.ts';
 import { writeSafetensorsF32, type F32Tensor } from '../../src/weights/safetensors-writer.ts';
@@ -118,6 +121,11 @@ describe('multilingual shape (vocab 119,547 × 768) on a default-limits device',
     try {
       const word = model.weights.get('bert.embeddings.word_embeddings.weight');
       expect(word.blocks?.map((b) => b.rows)).toEqual([39852, 39852, 39843]);
+      expect(model.rowBlocks).toEqual(new Map([[word.name, [39852, 39852, 39843]]]));
+      // The plan's dispatches: three block gathers, then the embedding op; three decoder matmuls for the one row.
+      const ops = (await model.planDispatches(1, 11, 1)).map((d) => d.kernel);
+      expect(ops.slice(0, 4)).toEqual(['gatherBlockRows', 'gatherBlockRows', 'gatherBlockRows', 'embedding']);
+      expect(planDump(model.config, { B: 1, T: 11, weightBlocks: model.rowBlocks, head: model.head, hasPooler: model.hasPooler }).dispatches.map((d) => d.kernel)).toEqual(ops);
       // What loadBert compiled during the download was the blocked graph: predicted from config.json by the same rule.
       expect(predictedWeightBlocks(model.config, model.head, 'f32', device.limits)).toEqual(new Map([[word.name, [39852, 39852, 39843]]]));
       // Ids over the whole vocabulary: both edges of each block, and a few between.
@@ -135,6 +143,23 @@ describe('multilingual shape (vocab 119,547 × 768) on a default-limits device',
         `process RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (lavapipe's GPU memory is host memory)`);
     } finally {
       await model.dispose();
+    }
+
+    // The fill-mask pipeline on the same caller-provided default-limits device: top 5 over the whole vocabulary.
+    const fill = await pipeline('fill-mask', dir, { device, tune: 'off', kernelProfile: 'software' });
+    try {
+      expect(fill.info.device.backend).toBe('gpu');
+      const got = (await fill('w60000 [MASK] w101234')) as FillMaskPrediction[];
+      const want = reference(weights, [2, 60000, 4, 101234, 3], 2).scores;
+      const max = want.reduce((a, b) => Math.max(a, b), -Infinity);
+      let sum = 0;
+      for (const v of want) sum += Math.exp(v - max);
+      const top = Array.from(want.keys()).sort((a, b) => want[b] - want[a]).slice(0, 5);
+      expect(got.map((p) => p.token)).toEqual(top);
+      expectClose('fill-mask probabilities', got.map((p) => p.score), top.map((i) => Math.exp(want[i] - max) / sum), { atol: 0, rtol: 1e-3 });
+      expect(got[0].sequence).toBe(`w60000 w${top[0]} w101234`);
+    } finally {
+      await fill.dispose();
     }
   }, 120_000);
 });
