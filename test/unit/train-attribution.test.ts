@@ -8,6 +8,7 @@ import { getTestGpu } from '../helpers/gpu.ts';
 import { cpuAttributions, logitAndInputGradient } from '../../src/cpu/attribution.ts';
 import { bertParameterShapes, bertShapeFromConfig } from '../../src/cpu/bert-backward.ts';
 import { parseBertConfig } from '../../src/model/config.ts';
+import type { AttributionOptions } from '../../src/train/attribution-options.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { randomArray } from '../helpers/validate.ts';
 import { loadModel } from '../kernels/train-step-cases.ts';
@@ -58,6 +59,35 @@ describe('float64 attribution reference', () => {
     const [g4, g16] = [gap(4), gap(16)];
     console.log(`float64 completeness gap: steps 4 ${g4.toExponential(2)}, steps 16 ${g16.toExponential(2)}`);
     expect(g16).toBeLessThan(g4 / 8);  // 16× for an exact O(h²) rule; ≥ 8× leaves room for the higher-order terms
+  });
+});
+
+describe('Trainer.attributions vs PyTorch float64 autograd (test/fixtures/train/attributions.json)', () => {
+  it('gradient × input and integrated gradients (20 steps, zero and [PAD] baselines) of the padded pair: ≤ 1e-3 relative', async () => {
+    const m = await getModel();
+    const fx = JSON.parse(await readFile(join(import.meta.dirname, '../fixtures/train/attributions.json'), 'utf8')) as {
+      format: string; inputIds: number[]; tokenTypeIds: number[]; attentionMask: number[];
+      cases: Array<{ options: AttributionOptions; scores: number[]; inputLogit: number; baselineLogit?: number; converged?: { scores: number[]; completenessGap: number } }>;
+    };
+    expect(fx.format).toBe('bertgpu-attribution-reference/1');
+    const T = fx.inputIds.length;
+    const batch = { B: 1, T, inputIds: fx.inputIds, tokenTypeIds: fx.tokenTypeIds, attentionMask: fx.attentionMask };
+    await withTrainer(await getTestGpu(), m, async (trainer) => {
+      for (const c of fx.cases) {
+        const what = JSON.stringify(c.options);
+        const gpu = await trainer.attributionDetails(batch, c.options);
+        const err = vectorErr(gpu.scores, c.scores);
+        console.log(`vs PyTorch ${what}: ${err.toExponential(2)}`);
+        expect(err, what).toBeLessThanOrEqual(1e-3);
+        expect(Math.abs(gpu.inputLogit - c.inputLogit), what).toBeLessThanOrEqual(1e-4);
+        if (c.converged) {
+          // PyTorch's own IG at 2000 intervals is complete to ~1e-7: the definition is right; 20 steps are close to it.
+          expect(c.converged.completenessGap).toBeLessThan(1e-6);
+          expect(Math.abs(gpu.baselineLogit - c.baselineLogit!), what).toBeLessThanOrEqual(1e-4);
+          expect(vectorErr(gpu.scores, c.converged.scores), `${what} vs 2000 steps`).toBeLessThanOrEqual(2e-2);
+        }
+      }
+    });
   });
 });
 
