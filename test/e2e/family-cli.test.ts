@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { softmax } from '../../src/model/heads.ts';
 import { expectClose } from '../helpers/validate.ts';
-import { fixturesDir } from '../model/fixture.ts';
+import { fixturesDir, readReference } from '../model/fixture.ts';
 import { familyAs, removeFamilyVariants } from '../model/family-variants.ts';
 import { FAMILIES, MASK_TOKEN, readTextReference, type TextCase } from '../model/family-text.ts';
 
@@ -128,5 +128,19 @@ describe.each(FAMILIES)('bertgpu CLI on %s', (folder) => {
     // The CLI's lines: { entities } for ner, the best answer for qa (as for BERT).
     ner.forEach((e, i) => expectSame(gotNer[i].entities, e.entities, `${folder} ner[${i}]`));
     qa.forEach((e, i) => expectSame(gotQa[i], e.answer, `${folder} qa[${i}]`));
+  });
+});
+
+describe('bertgpu CLI on tiny-bert-chinese (bert-base-chinese vocabulary)', () => {
+  it('tokenize and classify --json on Chinese text equal HF Rust ids and PyTorch logits', async () => {
+    const singles = readReference('tiny-bert-chinese').cases.filter((c) => c.text.length === 1);
+    const file = inputFile(singles.map((c) => (c.textPair ? `${c.text[0]}\t${c.textPair[0]}` : c.text[0])));
+    const model = join(fixturesDir, 'tiny-bert-chinese');
+    const [tokens, classes] = await Promise.all([ok(['tokenize', '--model', model, '--json', '--file', file]), ok(['classify', '--model', model, '--json', '--file', file])]);
+    singles.forEach((c, i) => {
+      expect(tokens[i].ids, c.name).toEqual(c.inputIds[0]);
+      expect(tokens[i].tokenTypeIds, c.name).toEqual(c.tokenTypeIds[0]);
+      expectClose(`${c.name} logits`, classes[i].logits as number[], c.logits.data, TOL);
+    });
   });
 });
