@@ -22,6 +22,7 @@ export type { ByteSource } from './weights/source.ts';
 export type { ClassificationInput, ClassificationOptions, LabelScore } from './tasks/text-classification.ts';
 export type { EvaluateResult, SaveOptions, TrainExample, TrainOptions, TrainStep } from './tasks/train-api.ts';
 export type { FreezeOptions } from './train/trainer-options.ts';
+export type { ExplainOptions, Explanation, TokenAttribution } from './tasks/train-explain.ts';
 export type { Labels, ScoreFunction } from './model/heads.ts';
 export type { EmbeddingOutput, FeatureExtractionOptions } from './tasks/feature-extraction.ts';
 export type { Pooling } from './tasks/pooling.ts';

@@ -9,6 +9,7 @@ import type { ClassificationInput, ClassificationOptions, LabelScore } from '../
 import { Tensor } from '../tasks/tensor.ts';
 import type { ProfileResult } from './profile.ts';
 import type { EvaluateResult, SaveOptions, TrainExample, TrainOptions, TrainStep } from '../tasks/train-api.ts';
+import type { ExplainOptions, Explanation } from '../tasks/train-explain.ts';
 import { WITH_DETAILS } from './details.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
@@ -33,6 +34,7 @@ export interface RuntimeLike {
   train(examples: unknown, options?: TrainOptions): Promise<TrainStep[]>;
   evaluate(examples: unknown, options?: { signal?: AbortSignal }): Promise<EvaluateResult>;
   save(options?: SaveOptions): Promise<File[]>;
+  explain(input: unknown, options?: ExplainOptions): Promise<Explanation>;
   dispose(): Promise<void>;
 }
 
@@ -88,6 +90,11 @@ export interface TextClassificationPipeline extends PipelineBase {
    * tokenizer files): loadable by bertgpu and by transformers' from_pretrained. In Node `{ dir }` also writes them.
    */
   save(options?: SaveOptions): Promise<File[]>;
+  /**
+   * Which tokens pushed a label's logit up or down: one signed score per token ([CLS] and [SEP] included), by
+   * integrated gradients (default) or gradient × input w.r.t. the word embeddings, with the current weights. GPU, BERT.
+   */
+  explain(input: ClassificationInput, options?: ExplainOptions): Promise<Explanation>;
 }
 
 /**
@@ -182,6 +189,7 @@ export function makeCallable(rt: RuntimeLike): AnyPipeline {
     train: { value: (examples: unknown, options?: TrainOptions) => rt.train(examples, options) },
     evaluate: { value: (examples: unknown, options?: { signal?: AbortSignal }) => rt.evaluate(examples, options) },
     save: { value: (options?: SaveOptions) => rt.save(options) },
+    explain: { value: (input: unknown, options?: ExplainOptions) => rt.explain(input, options) },
     dispose: { value: () => rt.dispose() },
   });
   return fn;

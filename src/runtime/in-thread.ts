@@ -26,6 +26,7 @@ export function inThread(rt: Runtime): RuntimeLike {
     },
     evaluate: (examples, options) => rt.evaluate(examples, options),
     save: (options) => rt.save(options),
+    explain: (input, options) => rt.explain(input, options),
     dispose: () => rt.dispose(),
   };
 }

@@ -31,6 +31,7 @@ export type ToWorker =
   | { id: number; type: 'train'; examples: unknown; options: unknown }
   | { id: number; type: 'evaluate'; examples: unknown }
   | { id: number; type: 'save'; options: unknown }
+  | { id: number; type: 'explain'; input: unknown; options: unknown }
   | { id: number; type: 'abort'; target: number }
   /** Hold the Web Lock `lock` for as long as this Worker lives; answered once it is held (worker-client.ts). */
   | { id: number; type: 'liveness'; lock: string }

@@ -22,6 +22,7 @@ import type { LoadedCpuBert } from './cpu-load.ts';
 import { TrainingSession, type TrainHooks } from '../tasks/train-session.ts';
 import { withLabels } from '../tasks/train-checkpoint.ts';
 import type { EvaluateResult, SaveOptions, TrainStep } from '../tasks/train-api.ts';
+import type { Explanation } from '../tasks/train-explain.ts';
 
 import type { Task } from '../tasks/registry.ts';
 import type { CallShape } from './callable.ts';
@@ -172,6 +173,13 @@ export class Runtime {
     await this.ready();
     if (this.module !== textClassificationTask) throw new Error('evaluate() needs a text-classification pipeline');
     return this.training.evaluate(examples, options?.signal);
+  }
+
+  /** A signed score per token of one input for a label's logit (text-classification; train-explain.ts). */
+  async explain(input: unknown, options?: unknown): Promise<Explanation> {
+    await this.ready();
+    if (this.module !== textClassificationTask) throw new Error('explain() needs a text-classification pipeline');
+    return this.training.explain(input, options);
   }
 
   /** The trained model as the Files of an HF folder; `dir` (Node) writes them there too. */
@@ -394,6 +402,7 @@ export class Runtime {
     this.disposed = true;
     // A rebuild in flight sees `disposed` when its load ends and frees what it made; wait for it.
     await this.recovering?.catch(() => undefined);
+    this.training.dispose();
     await this.loaded.model.dispose();
     if (this.gpu?.ownsDevice) this.gpu.device.destroy();
   }

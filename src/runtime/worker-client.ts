@@ -15,6 +15,7 @@ import type { CallShape, RuntimeLike } from './callable.ts';
 import { reviveError, type FromWorker, type ToWorker, type WorkerPipelineOptions } from './protocol.ts';
 import type { ProfileResult } from './profile.ts';
 import type { EvaluateResult, SaveOptions, TrainOptions, TrainStep } from '../tasks/train-api.ts';
+import type { ExplainOptions, Explanation } from '../tasks/train-explain.ts';
 import type { InspectResult, PipelineInfo, RuntimeStats } from './runtime.ts';
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; onProgress?: (p: LoadProgress) => void; onStep?: (s: TrainStep) => void };
@@ -186,6 +187,10 @@ export class WorkerRuntime implements RuntimeLike {
 
   evaluate(examples: unknown, options?: { signal?: AbortSignal }): Promise<EvaluateResult> {
     return this.request({ type: 'evaluate', examples }, options?.signal) as Promise<EvaluateResult>;
+  }
+
+  explain(input: unknown, options?: ExplainOptions): Promise<Explanation> {
+    return this.request({ type: 'explain', input, options }) as Promise<Explanation>;
   }
 
   save(options?: SaveOptions): Promise<File[]> {

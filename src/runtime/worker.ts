@@ -70,6 +70,9 @@ async function handle(msg: ToWorker): Promise<void> {
         reply({ id: msg.id, type: 'result', value: await need().evaluate(msg.examples, { signal: controller.signal }) });
         return;
       }
+      case 'explain':
+        reply({ id: msg.id, type: 'result', value: await need().explain(msg.input, msg.options) });
+        return;
       case 'save':
         reply({ id: msg.id, type: 'result', value: await need().save(msg.options as SaveOptions | undefined) });
         return;

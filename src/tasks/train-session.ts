@@ -16,6 +16,7 @@ import { evaluateLogits } from '../train/metrics.ts';
 import { Trainer } from '../train/trainer.ts';
 import { checkExamples, checkTrainOptions, type EvaluateResult, type TrainStep } from './train-api.ts';
 import { checkTrainableFamily, folderFiles, memoryProvider, readTrainable, type TrainableModel } from './train-checkpoint.ts';
+import { Explainer, type Explanation } from './train-explain.ts';
 
 /** What the session needs of the runtime. */
 export interface TrainingHost {
@@ -56,6 +57,7 @@ export class TrainingSession {
   model: TrainableModel | null = null;
   private trained = false;
   private running = false;
+  private readonly explainer = new Explainer();
 
   constructor(private readonly host: TrainingHost) {}
 
@@ -118,6 +120,7 @@ export class TrainingSession {
       await this.host.reload(memoryProvider(this.host.provider().label, files));
       this.model = next;
       this.trained = true;
+      this.explainer.reset();
       return history;
     } finally {
       this.running = false;
@@ -140,6 +143,21 @@ export class TrainingSession {
     if (m.macroF1 !== undefined) result.macroF1 = m.macroF1;
     if (m.mse !== undefined) result.mse = m.mse;
     return result;
+  }
+
+  /** Token attributions of one input (train-explain.ts) with the model's current weights. */
+  async explain(input: unknown, options: unknown): Promise<Explanation> {
+    const gpu = this.host.gpu();
+    if (!gpu) throw new Error(`explain() needs the GPU backend; this pipeline runs on the CPU (${this.host.cpuReason()})`);
+    const ctx = this.host.context();
+    checkTrainableFamily(ctx.config, 'explain()');
+    const model = async () => (this.model ??= await readTrainable(this.host.provider()));
+    return this.explainer.explain(gpu, model, ctx, input, options);
+  }
+
+  /** Frees what explain() keeps on the GPU. */
+  dispose(): void {
+    this.explainer.reset();
   }
 
   /** The trained model's folder, by file name. */

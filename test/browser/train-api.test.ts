@@ -3,7 +3,7 @@
 // trained model answers calls, save() returns the folder as File objects, and an abort from the page cancels a run.
 import { describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/index.ts';
-import { learnZebra, zebraExamples } from '../kernels/train-api-cases.ts';
+import { explainZebra, learnZebra, zebraExamples } from '../kernels/train-api-cases.ts';
 
 const modelUrl = () => `${location.origin}/test/fixtures/tiny-bert`;
 
@@ -13,6 +13,7 @@ describe('clf.train() in Chromium (Worker)', () => {
     try {
       const { after, history } = await learnZebra(clf, { train: 48, heldout: 40, epochs: 6, batchSize: 8, lr: 2e-3, words: 4 });
       console.log(`zebra in Chromium: ${after.accuracy} held-out after ${history.length} steps`);
+      await explainZebra(clf, 4);
       const files = await clf.save();
       expect(files.every((f) => f instanceof File)).toBe(true);
       expect(files.map((f) => f.name).sort()).toEqual(['config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']);

@@ -39,3 +39,24 @@ export async function learnZebra(clf: TextClassificationPipeline, o: { train: nu
   expect(yes.label).toBe('yes');
   return { before, after, history };
 }
+
+/** After learning: explain() gives "zebra" the largest score for 'yes' (both methods), and names bad options. */
+export async function explainZebra(clf: TextClassificationPipeline, igSteps: number) {
+  const text = 'we saw a zebra at the film';
+  for (const method of ['integrated-gradients', 'gradient-x-input'] as const) {
+    const e = await clf.explain(text, method === 'integrated-gradients' ? { method, steps: igSteps } : { method });
+    expect(e.label).toBe('yes'); // the predicted label by default
+    expect(e.tokens.map((t) => t.token)).toEqual(['[CLS]', 'we', 'saw', 'a', 'zebra', 'at', 'the', 'film', '[SEP]']);
+    // IG: the largest positive share of the logit's rise from the baseline. Gradient × input is a local linearisation
+    // (the trained logit is saturated, the sign of a one-point product is not reliable): the largest magnitude.
+    const size = (t: { score: number }) => (method === 'integrated-gradients' ? t.score : Math.abs(t.score));
+    const best = e.tokens.reduce((a, b) => (size(b) > size(a) ? b : a));
+    expect(best.token, `${method}: ${JSON.stringify(e.tokens)}`).toBe('zebra');
+  }
+  const no = await clf.explain({ text }, { label: 'no', method: 'gradient-x-input' });
+  expect(no.label).toBe('no');
+  await expect(clf.explain(text, { label: 'maybe' })).rejects.toThrow('explain(): unknown label "maybe" (known labels: "no", "yes")');
+  await expect(clf.explain([text] as never)).rejects.toThrow('explain(): takes one input');
+  await expect(clf.explain(text, { method: 'gradient-x-input', steps: 4 })).rejects.toThrow('explain(): option steps applies to integrated-gradients only');
+  await expect(clf.explain(text, { method: 'saliency' as never })).rejects.toThrow("explain(): option method must be 'gradient-x-input' or 'integrated-gradients'");
+}

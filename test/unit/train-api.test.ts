@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/node.ts';
-import { learnZebra, zebraExamples } from '../kernels/train-api-cases.ts';
+import { explainZebra, learnZebra, zebraExamples } from '../kernels/train-api-cases.ts';
 import { fixturesDir } from '../model/fixture.ts';
 
 const tiny = join(fixturesDir, 'tiny-bert');
@@ -16,6 +16,7 @@ describe('clf.train() in Node', () => {
       const { before, after, history } = await learnZebra(clf, { train: 128, heldout: 64, epochs: 10, batchSize: 16 });
       console.log(`zebra: held-out ${before.accuracy} → ${after.accuracy} in ${history.length} steps, loss ${history[0].loss.toFixed(3)} → ${history.at(-1)!.loss.toFixed(3)}`);
       expect(history.every((s, i) => s.step === i + 1 && s.epoch === Math.floor(i / 8) + 1 && s.lr === 1e-3 && s.gradNorm > 0)).toBe(true);
+      await explainZebra(clf, 20);
     } finally {
       await clf.dispose();
     }
@@ -113,6 +114,7 @@ describe('clf.train() in Node', () => {
     const cpu = await pipeline('text-classification', tiny, { device: 'cpu' });
     try {
       await expect(cpu.train([{ text: 'good', label: 'positive' }])).rejects.toThrow(/^train\(\) needs the GPU backend; this pipeline runs on the CPU/);
+      await expect(cpu.explain('good')).rejects.toThrow(/^explain\(\) needs the GPU backend/);
       expect((await cpu.evaluate([{ text: 'good', label: 'positive' }])).n).toBe(1);
     } finally {
       await cpu.dispose();
