@@ -1,8 +1,9 @@
 // Tensors over one storage binding (issue 15): the word embeddings split into row blocks at load, the embedding
 // gather visiting each block and the masked-LM decoder run block by block, on Dawn, for both kernel profiles and both
-// storage dtypes. WebGPU never gives a device less than the default limits (128 MiB per binding), so the tiny fixtures
-// reach the block path through the loader's test override maxBindingBytes, set to the largest other tensor of each
-// model: the word embeddings then split into 2 (tiny-bert-mlm) to 12 (tiny-roberta) blocks.
+// storage dtypes. WebGPU never gives a device less than the default limits (on Dawn, requestDevice with requiredLimits
+// maxStorageBufferBindingSize 1 MiB gives 128 MiB), so the tiny fixtures reach the block path through the loader's
+// test override maxBindingBytes, set to the largest other tensor of each model: the word embeddings then split into
+// 2 (tiny-bert-mlm) to 12 (tiny-roberta) blocks.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
