@@ -81,7 +81,10 @@ describe('row blocks: the split itself', () => {
   it('balanced blocks of a multiple of 4 rows, each within the limit; a row over the limit is named', () => {
     expect(rowBlocksOf('f', 'emb', [344, 64], 'f32', 65536)).toEqual([172, 172]);
     expect(rowBlocksOf('f', 'emb', [741, 32], 'f32', 8192)).toEqual([...Array(11).fill(64), 37]);
+    // mBERT at the default 128 MiB binding, as f32 and f16; XLM-R base as f32 (768 MB in 6 blocks).
     expect(rowBlocksOf('f', 'emb', [119547, 768], 'f32', 128 << 20)).toEqual([39852, 39852, 39843]);
+    expect(rowBlocksOf('f', 'emb', [119547, 768], 'f16', 128 << 20)).toEqual([59776, 59771]);
+    expect(rowBlocksOf('f', 'emb', [250002, 768], 'f32', 128 << 20)).toEqual([41668, 41668, 41668, 41668, 41668, 41662]);
     expect(rowBlocksOf('f', 'emb', [10, 4], 'f32', 1024)).toBeNull();
     expect(() => rowBlocksOf('m.safetensors', 'emb', [100, 1000], 'f32', 3999)).toThrow(
       /m\.safetensors: tensor "emb" \(100×1000, f32\) cannot be split into row blocks: a single row is 4000 bytes, over this device's storage binding limit \(3999 bytes\); f16 storage would halve it/);
