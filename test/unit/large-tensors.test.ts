@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BufferRegistry } from '../../src/gpu/buffers.ts';
+import { BufferRegistry, readBuffer } from '../../src/gpu/buffers.ts';
 import { loadBertWeights, openModel } from '../../src/hub/model.ts';
 import { dirProvider } from '../../src/hub/node-files.ts';
 import { BertModel, type EncodedBatch } from '../../src/model/bert-model.ts';
@@ -17,6 +17,7 @@ import { layoutOf } from '../../src/model/families/layouts.ts';
 import { readSafetensorsHeader } from '../../src/weights/stream.ts';
 import { fileSource } from '../../src/weights/node-source.ts';
 import { rowBlocksOf } from '../../src/weights/row-blocks.ts';
+import { loadSafetensorsToGpu } from '../../src/weights/gpu-weights.ts';
 import { writeSafetensorsF32, type F32Tensor } from '../../src/weights/safetensors-writer.ts';
 import { getTestGpu } from '../helpers/gpu.ts';
 import { expectClose } from '../helpers/validate.ts';
@@ -74,6 +75,43 @@ describe('gatherBlockRows kernel vs the table gathered on the CPU (Dawn)', () =>
         env.buffers.destroyAll();
       }
     });
+  }
+});
+
+describe('row blocks: the bytes', () => {
+  for (const storage of ['f32', 'f16'] as const) {
+    for (const upload of ['write', 'mapped'] as const) {
+      it(`${storage}, upload '${upload}': the blocks joined are the whole tensor, byte for byte`, async () => {
+        const gpu = await getTestGpu();
+        const registry = new BufferRegistry(gpu.device);
+        const file = join(fixturesDir, 'tiny-bert-mlm', 'model.safetensors');
+        const name = 'bert.embeddings.word_embeddings.weight';
+        const only = (info: { name: string }) => info.name === name;
+        // 172 + 172 rows: a 64 KiB limit (f32), 32 KiB (f16). Small stream blocks so writes straddle block boundaries.
+        const limit = storage === 'f32' ? 65536 : 32768;
+        const { weights: split } = await loadSafetensorsToGpu(fileSource(file), registry, { storage, upload, include: only, split: only, maxBindingBytes: limit, blockBytes: 4096 });
+        const { weights: whole } = await loadSafetensorsToGpu(fileSource(file), registry, { storage, include: only });
+        try {
+          const t = split.get(name);
+          expect(t.blocks!.map((b) => [b.rowStart, b.rows])).toEqual([[0, 172], [172, 172]]);
+          const parts = await Promise.all(t.blocks!.map((b) => readBuffer(gpu.device, b.buffer, b.buffer.size)));
+          const joined = new Uint8Array(t.byteLength);
+          let at = 0;
+          for (const p of parts) {
+            joined.set(new Uint8Array(p), at);
+            at += p.byteLength;
+          }
+          const want = new Uint8Array(await readBuffer(gpu.device, whole.get(name).buffer, t.byteLength));
+          expect(at).toBe(t.byteLength);
+          expect(Buffer.from(joined).equals(Buffer.from(want))).toBe(true);
+          expect(split.byteLength).toBe(t.byteLength);
+        } finally {
+          split.dispose();
+          whole.dispose();
+        }
+        expect(registry.liveCount).toBe(0);
+      });
+    }
   }
 });
 
