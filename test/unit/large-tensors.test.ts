@@ -115,6 +115,30 @@ describe('row blocks: the bytes', () => {
   }
 });
 
+describe('row blocks: a failed load frees every block', () => {
+  it('a file cut inside the split tensor: truncated error, nothing left allocated', async () => {
+    const gpu = await getTestGpu();
+    const registry = new BufferRegistry(gpu.device);
+    const bytes = readFileSync(join(fixturesDir, 'tiny-bert-mlm', 'model.safetensors'));
+    const header = await readSafetensorsHeader(fileSource(join(fixturesDir, 'tiny-bert-mlm', 'model.safetensors')));
+    const word = header.byName.get('bert.embeddings.word_embeddings.weight')!;
+    const dir = mkdtempSync(join(tmpdir(), 'bertgpu-cut-'));
+    try {
+      // Cut past the first block's 172 rows, inside the second block.
+      const cut = join(dir, 'model.safetensors');
+      writeFileSync(cut, bytes.subarray(0, header.dataStart + word.begin + 200 * 256));
+      // Its length unknown up front, as a chunked download's: the cut shows when the stream ends.
+      const src = fileSource(cut);
+      const unsized = { name: src.name, size: async () => undefined, read: src.read.bind(src) };
+      const err = await loadSafetensorsToGpu(unsized, registry, { split: (i) => i.name === word.name, maxBindingBytes: 65536 }).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/inside tensor "bert\.embeddings\.word_embeddings\.weight"/);
+      expect(registry.liveCount).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('row blocks: the split itself', () => {
   it('balanced blocks of a multiple of 4 rows, each within the limit; a row over the limit is named', () => {
     expect(rowBlocksOf('f', 'emb', [344, 64], 'f32', 65536)).toEqual([172, 172]);
