@@ -52,6 +52,8 @@ function factsOf(features: GPUSupportedFeatures, info: GPUAdapterInfo | undefine
 /**
  * Requests a device with shader-f16, subgroups and timestamp-query (each when the adapter has it: f16 storage, the
  * subgroup reductions of the GPU profile, profiling) and the adapter's largest buffer limits (BERT weights are big).
+ * A tensor still over maxStorageBufferBindingSize (browsers often report 128 MiB; mBERT's word embeddings are 367 MB)
+ * is held in row blocks (src/weights/row-blocks.ts).
  */
 export async function requestDevice(adapter: GPUAdapter, options: DeviceOptions = {}): Promise<GpuContext> {
   const { label = 'bertgpu', instance } = options;
@@ -79,7 +81,9 @@ export async function requestDevice(adapter: GPUAdapter, options: DeviceOptions 
 
 /**
  * Wraps a device the caller owns; we never destroy it. Its facts come from the device itself: f16 kernels run only
- * if the device was created with shader-f16, whatever the adapter offers.
+ * if the device was created with shader-f16, whatever the adapter offers. Its limits are its own, often WebGPU's
+ * defaults (requestDevice() without requiredLimits: 128 MiB per binding, 256 MiB per buffer): the loader splits a
+ * larger vocabulary into row blocks within them, and refuses from the headers what cannot be split.
  */
 export function wrapDevice(device: GPUDevice): GpuContext {
   return { device, facts: factsOf(device.features, device.adapterInfo), lost: device.lost, ownsDevice: false };
