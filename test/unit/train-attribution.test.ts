@@ -189,25 +189,45 @@ describe('Trainer.attributions on the GPU (Dawn) vs the float64 reference', () =
     });
   });
 
-  it('between training steps: an open accumulation window and the weights are left as they were', async () => {
+  it('a trainer with frozen parameters (head-only few-shot mode, or frozen embeddings) still explains down to the word rows', async () => {
     const m = await getModel();
-    const trainer = await Trainer.create(await getTestGpu(), m, { accumulationSteps: 2, lr: 1e-3 });
+    for (const freeze of [{ headOnly: true }, { embeddings: true, layers: 1 }]) {
+      const trainer = await Trainer.create(await getTestGpu(), m, { freeze });
+      try {
+        await attributionCheck(trainer, m, single(), { method: 'integrated-gradients', label: 1, steps: 4 }, `freeze ${JSON.stringify(freeze)}`);
+      } finally {
+        trainer.dispose();
+      }
+    }
+  });
+
+  it('between training steps: an open accumulation window\'s gradients and the weights are left as they were', async () => {
+    const m = await getModel();
+    const opts = { accumulationSteps: 2, lr: 1e-3, hiddenDropout: 0.1, seed: 5 };
+    const [withExplain, plain] = [await Trainer.create(await getTestGpu(), m, opts), await Trainer.create(await getTestGpu(), m, opts)];
     try {
       const { batch } = single();
       const train = { ...batch, labels: [1] };
-      expect((await trainer.step(train)).updated).toBe(false);
-      const before = await trainer.readWeights();
-      const scores = await trainer.attributions(batch, { method: 'integrated-gradients', label: 1, steps: 3 });
+      expect((await withExplain.step(train)).updated).toBe(false);
+      await plain.step(train);
+      const before = await withExplain.readWeights();
+      const scores = await withExplain.attributions(batch, { method: 'integrated-gradients', label: 1, steps: 3 });
       expect(scores.every(Number.isFinite)).toBe(true);
-      const after = await trainer.readWeights();
+      const after = await withExplain.readWeights();
       for (const [n, w] of before) expect(after.get(n), n).toEqual(w);
-      expect((await trainer.step(train)).updated).toBe(true);  // the window still completes on its second micro-batch
-      const moved = await trainer.readWeights();
-      expect(moved.get('classifier.weight')).not.toEqual(before.get('classifier.weight'));
+      // The window completes on its second micro-batch with exactly the update of a trainer that never explained:
+      // the attribution pass wrote no parameter gradient and advanced no dropout seed.
+      const [r1, r2] = [await withExplain.step(train), await plain.step(train)];
+      expect(r1.updated).toBe(true);
+      expect(r1.gradNorm).toBe(r2.gradNorm);
+      const [w1, w2] = [await withExplain.readWeights(), await plain.readWeights()];
+      for (const [n, w] of w2) expect(w1.get(n), n).toEqual(w);
+      expect(w1.get('classifier.weight')).not.toEqual(before.get('classifier.weight'));
       // Attributions follow the weights: the updated model explains differently.
-      expect(await trainer.attributions(batch, { method: 'integrated-gradients', label: 1, steps: 3 })).not.toEqual(scores);
+      expect(await withExplain.attributions(batch, { method: 'integrated-gradients', label: 1, steps: 3 })).not.toEqual(scores);
     } finally {
-      trainer.dispose();
+      withExplain.dispose();
+      plain.dispose();
     }
   });
 
