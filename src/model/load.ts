@@ -35,10 +35,19 @@ export interface LoadBertOptions extends BertModelOptions {
   checkModel?: (model: { label: string; config: BertConfig; head: BertHead }) => void;
 }
 
+const SPECIAL_TOKEN_KEYS = ['unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'];
+
 /** The tokenizer a model folder describes: tokenizer.json when present, else vocab.txt + tokenizer_config.json. */
 export function tokenizerFromFiles(files: ModelFiles): BertTokenizer {
   const t = files.tokenizer;
-  const config = (t.tokenizerConfig && typeof t.tokenizerConfig === 'object' ? t.tokenizerConfig : {}) as Record<string, unknown>;
+  const own = (t.tokenizerConfig && typeof t.tokenizerConfig === 'object' ? t.tokenizerConfig : {}) as Record<string, unknown>;
+  // transformers also reads special_tokens_map.json: a special token tokenizer_config.json does not name comes from
+  // there (ALBERT folders without a tokenizer_config.json would otherwise get the BPE/Unigram default <mask>).
+  const map = (t.specialTokensMap && typeof t.specialTokensMap === 'object' ? t.specialTokensMap : {}) as Record<string, unknown>;
+  const config: Record<string, unknown> = { ...own };
+  for (const key of SPECIAL_TOKEN_KEYS) {
+    if ((!Object.hasOwn(own, key) || own[key] === null) && Object.hasOwn(map, key)) config[key] = map[key];
+  }
   if (t.tokenizerJson !== null) return BertTokenizer.fromTokenizerJson(t.tokenizerJson as object, config);
   if (t.vocabTxt !== null) return BertTokenizer.fromVocab(t.vocabTxt, config);
   throw new Error(`${files.label}: no vocabulary (needs vocab.txt or tokenizer.json)`);

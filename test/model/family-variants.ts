@@ -13,15 +13,15 @@ const made: string[] = [];
 
 /**
  * The folder of `folder`'s model as `<Family><head>` (the fixture itself for the sequence classifier), with
- * `configChanges` merged into its config.json (e.g. NLI labels for zero-shot).
+ * `configChanges` merged into its config.json (e.g. NLI labels for zero-shot) and the files named in `without` left out.
  */
-export function familyAs(folder: string, head: FamilyHeadClass, configChanges: Record<string, unknown> = {}): string {
+export function familyAs(folder: string, head: FamilyHeadClass, configChanges: Record<string, unknown> = {}, without: string[] = []): string {
   const src = join(fixturesDir, folder);
-  if (head === 'ForSequenceClassification' && Object.keys(configChanges).length === 0) return src;
+  if (head === 'ForSequenceClassification' && Object.keys(configChanges).length === 0 && without.length === 0) return src;
   const dir = mkdtempSync(join(tmpdir(), `bertgpu-${folder}-${head}-`));
   made.push(dir);
   for (const name of readdirSync(src)) {
-    if (name === 'config.json' || !statSync(join(src, name)).isFile()) continue;
+    if (name === 'config.json' || without.includes(name) || !statSync(join(src, name)).isFile()) continue;
     copyFileSync(join(src, name), join(dir, name));
   }
   const config = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8')) as Record<string, unknown>;

@@ -169,6 +169,24 @@ describe.each(FAMILIES)('%s: zero-shot-classification with NLI labels', (folder)
   });
 });
 
+describe('the mask token of a folder without tokenizer_config.json', () => {
+  it("fill-mask reads it from special_tokens_map.json (ALBERT's [MASK], not the BPE/Unigram default <mask>)", async () => {
+    const c = readTextReference('tiny-albert').cases.find((x) => x.name === 'text-fill-mask')!;
+    const fill = await pipeline('fill-mask', familyAs('tiny-albert', 'ForMaskedLM', {}, ['tokenizer_config.json']), { dtype: 'f32' });
+    try {
+      const got = (await fill(c.text[0], { topK: 5 })) as Array<{ token: number; score: number }>;
+      const [, T, V] = c.mlmLogits!.dims;
+      const at = c.tokens[0].findIndex((t) => t.trim() === '[MASK]');
+      const probs = softmax(c.mlmLogits!.data.slice(at * V, (at + 1) * V));
+      expect(T).toBeGreaterThan(at);
+      expectClose('albert fill-mask without tokenizer_config.json', got.map((x) => x.score), got.map((x) => probs[x.token]), TOL);
+      expect(got.map((x) => x.token)).toEqual(probs.map((p, id) => [p, id]).sort((a, b) => b[0] - a[0]).slice(0, 5).map((x) => x[1]));
+    } finally {
+      await fill.dispose();
+    }
+  });
+});
+
 describe('zero-shot-classification on a family model without NLI labels', () => {
   it('is refused naming id2label, for every family', async () => {
     for (const folder of FAMILIES) {
