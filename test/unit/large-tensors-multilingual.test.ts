@@ -145,10 +145,12 @@ describe('multilingual shape (vocab 119,547 × 768) on a default-limits device',
       await model.dispose();
     }
 
-    // The fill-mask pipeline on the same caller-provided default-limits device: top 5 over the whole vocabulary.
-    const fill = await pipeline('fill-mask', dir, { device, tune: 'off', kernelProfile: 'software' });
+    // The fill-mask pipeline on the same caller-provided default-limits device, with the GPU kernel profile (the
+    // forward above ran the software one): top 5 over the whole vocabulary.
+    const fill = await pipeline('fill-mask', dir, { device, tune: 'off', kernelProfile: 'gpu' });
     try {
       expect(fill.info.device.backend).toBe('gpu');
+      expect(fill.info.kernelProfile).toBe('gpu');
       const got = (await fill('w60000 [MASK] w101234')) as FillMaskPrediction[];
       const want = reference(weights, [2, 60000, 4, 101234, 3], 2).scores;
       const max = want.reduce((a, b) => Math.max(a, b), -Infinity);
