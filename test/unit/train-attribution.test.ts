@@ -159,6 +159,11 @@ describe('Trainer.attributions on the GPU (Dawn) vs the float64 reference', () =
       expect(chunked.submits).toBe(3);
       expect(vectorErr(chunked.scores, one.scores)).toBeLessThanOrEqual(1e-5);
       expect(chunked.baselineLogit).toBeCloseTo(one.baselineLogit, 5);
+      // Plans are cached per (rows, T): repeated calls create no lasting buffer.
+      const live = trainer.liveBuffers;
+      for (let i = 0; i < 3; i++) await trainer.attributionDetails(seq.batch, opts, { maxTokens: 4 * seq.batch.T });
+      await trainer.attributionDetails(seq.batch, opts);
+      expect(trainer.liveBuffers).toBe(live);
     });
   });
 
