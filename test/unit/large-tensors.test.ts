@@ -198,6 +198,26 @@ describe('word embeddings and tied decoder in row blocks vs fp64 and vs the whol
   }
 });
 
+describe('word embeddings in row blocks under a head without a decoder', () => {
+  it('tiny-roberta sequence-classification (f32, both profiles): logits and hidden states vs fp64', async () => {
+    for (const profile of ['software', 'gpu'] as const) {
+      const model = await load('tiny-roberta', 'sequence-classification', 'f32', profile, await limitFor('tiny-roberta', 'f32'));
+      try {
+        expect(model.rowBlocks.size).toBe(1);
+        for (const c of readFamilyReference('tiny-roberta').cases) {
+          const out = await model.forward(batchOf(c), ['logits', 'lastHiddenState']);
+          expectClose(`${profile} ${c.name} logits`, out.logits!, (c.logits as { data: number[] }).data, tol);
+          const C = model.config.hiddenSize;
+          expectClose(`${profile} ${c.name} hidden`, validRows(out.lastHiddenState!, c.attentionMask, C),
+            validRows((c.lastHiddenState as { data: number[] }).data, c.attentionMask, C), tol);
+        }
+      } finally {
+        await model.dispose();
+      }
+    }
+  });
+});
+
 interface MlmCase { name: string; inputIds: number[][]; attentionMask: number[][]; tokenTypeIds: number[][]; maskPositions: number[][]; maskLogits: number[][][]; rowLogits0: number[]; nsp: number[][] }
 const mlmRef = JSON.parse(readFileSync(join(fixturesDir, 'tiny-bert-mlm', 'reference.json'), 'utf8')) as { vocabSize: number; cases: MlmCase[] };
 
