@@ -5,6 +5,7 @@ import { ClassifyPanel } from './classify-panel.ts';
 import { byId } from './dom.ts';
 import { FillMaskPanel } from './fill-mask-panel.ts';
 import { InsightPanel } from './insight-panel.ts';
+import { TeachPanel } from './teach-panel.ts';
 import { BUNDLED_NAME, bundledModelUrl, ModelPicker, type LoadedModel } from './model-picker.ts';
 import { explainMissingWebGpu, hasWebGpu } from './webgpu-support.ts';
 
@@ -14,6 +15,7 @@ function start(): void {
 
   const insight = new InsightPanel();
   const batch = new BatchPanel();
+  new TeachPanel();
   const classify = new ClassifyPanel((input) => {
     if (input === null) insight.clear();
     else void insight.show(input);

@@ -1,0 +1,83 @@
+// The demo's "Teach it" panel end to end in Chromium on SwiftShader (the static build): labelled lines fine-tune a copy
+// of the bundled model with a fresh head for the labels in the data, the plot and status follow the steps and epochs,
+// the taught model classifies, and its folder downloads (config.json with the new labels, model.safetensors);
+// Cancel stops a run; bad data is explained, not thrown.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDemo, launchChromium, openPage, screenshotPath, waitForModel } from './harness.ts';
+import { startStaticServer, type StaticServer } from './static-server.ts';
+
+// Two classes told apart by one word each; words from the bundled model's vocabulary.
+const lines = [
+  'this movie was great fun\tup', 'a great film and a good story\tup', 'great acting\tup', 'the music was great\tup',
+  'this movie was awful\tdown', 'an awful film and a bad story\tdown', 'awful acting\tdown', 'the music was awful\tdown',
+].join('\n');
+
+let outDir = '';
+let server: StaticServer | undefined;
+let browser: Browser | undefined;
+let siteUrl = '';
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'bertgpu-demo-teach-'));
+  await buildDemo(outDir);
+  server = await startStaticServer({ '/': outDir });
+  siteUrl = `${server.url}/`;
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  try {
+    await browser?.close();
+  } finally {
+    await server?.close();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  }
+});
+
+describe('demo: Teach it', () => {
+  it('trains on pasted lines with a live plot, classifies with the taught model, downloads its folder; Cancel stops', async () => {
+    const { context, page, errors } = await openPage(browser!);
+    try {
+      await page.goto(siteUrl);
+      await waitForModel(page);
+      // Bad data first: one label only.
+      await page.fill('#teach-input', 'just one\tup\n');
+      await page.click('#teach-button');
+      expect(await page.textContent('#teach-status')).toMatch(/^Cannot train: the data needs at least two different labels/);
+
+      await page.fill('#teach-input', lines);
+      await page.fill('#teach-epochs', '6');
+      await page.click('#teach-button');
+      await page.waitForFunction(() => /trained\./.test(document.getElementById('teach-status')?.textContent ?? ''), null, { timeout: 240_000 });
+      const status = await page.textContent('#teach-status');
+      const accuracy = Number(/training accuracy ([\d.]+)/.exec(status!)![1]);
+      expect(accuracy, status!).toBeGreaterThanOrEqual(0.75); // 8 lines, 6 steps: above chance (0.875 seen on SwiftShader)
+      const plot = await page.getAttribute('#teach-plot', 'aria-label');
+      expect(plot).toMatch(/^Loss over 6 steps \(last [\d.]+\); training accuracy [\d.]+(, [\d.]+){5}$/);
+      await page.fill('#teach-text', 'a great song');
+      await page.click('#teach-classify');
+      await page.waitForFunction(() => /^(up|down) /.test(document.getElementById('teach-result')?.textContent ?? ''));
+      const names = await page.$$eval('#teach-downloads a', (as) => as.map((a) => (a as HTMLAnchorElement).download));
+      expect(names.sort()).toEqual(['config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#teach-downloads a[download="config.json"]')]);
+      const config = JSON.parse(readFileSync(await download.path(), 'utf8')) as { id2label: Record<string, string> };
+      expect(config.id2label).toEqual({ 0: 'up', 1: 'down' });
+      await page.screenshot({ path: screenshotPath('demo-teach'), fullPage: true });
+
+      // Cancel: a long run stops at the button.
+      await page.fill('#teach-epochs', '50');
+      await page.click('#teach-button');
+      await page.waitForFunction(() => /^Epoch 1\/50/.test(document.getElementById('teach-status')?.textContent ?? ''), null, { timeout: 120_000 });
+      await page.click('#teach-cancel');
+      await page.waitForFunction(() => /^Training cancelled/.test(document.getElementById('teach-status')?.textContent ?? ''), null, { timeout: 120_000 });
+      expect(await page.isHidden('#teach-cancel')).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 400_000);
+});
