@@ -280,6 +280,12 @@ describe('an untied decoder in row blocks of its own', () => {
           let far = 0;
           for (let i = 0; i < V; i++) far = Math.max(far, Math.abs(out.mlmLogits![i] - c.rowLogits0[i]));
           expect(far, 'the untied decoder is read, not the embeddings').toBeGreaterThan(0.1);
+          if (dtype === 'f32' && profile === 'software') {
+            // profile() runs the same plan with timestamps and joins the per-block scores the same way.
+            const profiled = await blocked.profile(batchOf(c), ['mlmLogits']);
+            expect(profiled.dispatches.filter((d) => d.kernel === 'gatherBlockRows')).toHaveLength(2);
+            expectClose('profile() scores', profiled.outputs.mlmLogits!, out.mlmLogits!, { atol: 0, rtol: 0 });
+          }
         } finally {
           await blocked.dispose();
           await whole.dispose();
