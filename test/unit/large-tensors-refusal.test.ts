@@ -1,12 +1,12 @@
-// A model that cannot fit is refused before its download, with a message naming the tensor and the limit, on a device
+// Row blocks over HTTP, and a model that cannot fit refused before its download, with a message naming the tensor and the limit, on a device
 // created with WebGPU's default limits (128 MiB per storage binding, 256 MiB per buffer). The checkpoints are served
 // over a real HTTP server from sparse files (headers real, data zeros that are never read), so they can be as large
 // as the case needs without costing disk or memory.
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BufferRegistry } from '../../src/gpu/buffers.ts';
+import { BufferRegistry, readBuffer } from '../../src/gpu/buffers.ts';
 import { httpProvider } from '../../src/hub/files.ts';
 import { loadBertWeights, openModel } from '../../src/hub/model.ts';
 import { requestNodeGpu } from '../../src/gpu/node-gpu.ts';
@@ -46,6 +46,34 @@ function sparseSafetensors(name: string, tensors: Array<[string, number[]]>): st
   closeSync(fd);
   return path;
 }
+
+describe('loaded in row blocks over HTTP', () => {
+  it('tiny-bert-mlm from the Hub layout, word embeddings in 2 blocks (test limit): every row as in the file', async () => {
+    const dirOf = join(import.meta.dirname, '..', 'fixtures', 'tiny-bert-mlm');
+    for (const f of ['config.json', 'vocab.txt', 'tokenizer_config.json', 'model.safetensors']) {
+      setFile(server, `/org/mlm/resolve/main/${f}`, new Uint8Array(readFileSync(join(dirOf, f))));
+    }
+    const registry = new BufferRegistry(device);
+    const loaded = await loadBertWeights(await openModel(httpProvider('org/mlm', { endpoint: server.url })), registry, { maxBindingBytes: 65536 });
+    try {
+      const t = loaded.reader.get('bert.embeddings.word_embeddings.weight');
+      expect(t.blocks!.map((b) => b.rows)).toEqual([172, 172]);
+      const bytes = readFileSync(join(dirOf, 'model.safetensors'));
+      const n = Number(bytes.readBigUInt64LE(0));
+      const entry = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'))['bert.embeddings.word_embeddings.weight'] as { data_offsets: [number, number] };
+      const want = bytes.subarray(8 + n + entry.data_offsets[0], 8 + n + entry.data_offsets[1]);
+      let at = 0;
+      for (const b of t.blocks!) {
+        const got = new Uint8Array(await readBuffer(device, b.buffer, b.rows * 256));
+        expect(Buffer.from(got).equals(want.subarray(at, at + b.rows * 256)), `block at row ${b.rowStart}`).toBe(true);
+        at += b.rows * 256;
+      }
+    } finally {
+      loaded.dispose();
+    }
+    expect(registry.liveCount).toBe(0);
+  });
+});
 
 describe('refused before download on a default-limits device', () => {
   it('a tensor over maxBufferSize that no kernel reads in blocks, in the second shard: named from the headers, no data requested', async () => {
