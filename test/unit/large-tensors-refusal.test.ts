@@ -1,7 +1,8 @@
-// Row blocks over HTTP, and a model that cannot fit refused before its download, with a message naming the tensor and the limit, on a device
-// created with WebGPU's default limits (128 MiB per storage binding, 256 MiB per buffer). The checkpoints are served
-// over a real HTTP server from sparse files (headers real, data zeros that are never read), so they can be as large
-// as the case needs without costing disk or memory.
+// Over a real HTTP server, on a device created with WebGPU's default limits (128 MiB per storage binding, 256 MiB per
+// buffer): a model loaded with its word embeddings in row blocks, and models that cannot fit refused before their
+// download, with a message naming the tensor and the limit. The refused checkpoints are served from sparse files
+// (headers real, data zeros that are never read), so they can be as large as the case needs without costing disk or
+// memory.
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
