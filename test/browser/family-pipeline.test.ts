@@ -1,5 +1,5 @@
 // Families beyond BERT in Chromium: pipeline() from the page runs the runtime in its module Worker, loads tiny-roberta
-// (byte-level BPE tokenizer) and tiny-albert (Unigram/SentencePiece tokenizer) over HTTP from the test server,
+// (byte-level BPE tokenizer), tiny-albert and tiny-xlm-roberta (Unigram/SentencePiece tokenizers) over HTTP from the test server,
 // tokenizes in the Worker and classifies on SwiftShader — scores vs softmax of the float64 PyTorch logits at 1e-4
 // (text-reference.json: ids from HF Rust, outputs from scripts/fixtures/family_models.py), singles, a batch and pairs.
 import { describe, it } from 'vitest';
@@ -8,11 +8,12 @@ import { softmax } from '../../src/model/heads.ts';
 import { expectClose } from '../helpers/validate.ts';
 import roberta from '../fixtures/tiny-roberta/text-reference.json';
 import albert from '../fixtures/tiny-albert/text-reference.json';
+import xlmr from '../fixtures/tiny-xlm-roberta/text-reference.json';
 
 interface TextCase { name: string; text: string[]; textPair?: string[]; logits?: { dims: number[]; data: number[] } }
 const LABELS = ['negative', 'neutral', 'positive'];
 
-describe.each([['tiny-roberta', roberta], ['tiny-albert', albert]] as const)('%s: text-classification in Chromium (Worker)', (folder, ref) => {
+describe.each([['tiny-roberta', roberta], ['tiny-albert', albert], ['tiny-xlm-roberta', xlmr]] as const)('%s: text-classification in Chromium (Worker)', (folder, ref) => {
   it('scores equal softmax(PyTorch logits) for singles, a batch and pairs', async () => {
     const classify = await pipeline('text-classification', `${location.origin}/test/fixtures/${folder}`);
     try {

@@ -26,8 +26,8 @@ export interface TextReference {
   };
 }
 
-export const FAMILIES = ['tiny-distilbert', 'tiny-roberta', 'tiny-electra', 'tiny-albert'] as const;
-export const MASK_TOKEN: Record<string, string> = { 'tiny-roberta': '<mask>', 'tiny-albert': '[MASK]', 'tiny-distilbert': '[MASK]', 'tiny-electra': '[MASK]' };
+export const FAMILIES = ['tiny-distilbert', 'tiny-roberta', 'tiny-xlm-roberta', 'tiny-electra', 'tiny-albert'] as const;
+export const MASK_TOKEN: Record<string, string> = { 'tiny-roberta': '<mask>', 'tiny-xlm-roberta': '<mask>', 'tiny-albert': '[MASK]', 'tiny-distilbert': '[MASK]', 'tiny-electra': '[MASK]' };
 export function readTextReference(folder: string): TextReference {
   return JSON.parse(readFileSync(join(fixturesDir, folder, 'text-reference.json'), 'utf8')) as TextReference;
 }
