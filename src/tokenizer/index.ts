@@ -1,6 +1,7 @@
 /**
- * `import { BertTokenizer } from 'bertgpu/tokenizer'`: the WordPiece tokenizer alone (Hugging Face parity), on the
- * calling thread or in its own Worker through {@link TokenizerClient}. No GPU needed.
+ * `import { BertTokenizer } from 'bertgpu/tokenizer'`: the tokenizer alone — WordPiece (vocab.txt or tokenizer.json),
+ * byte-level BPE and Unigram (tokenizer.json), with Hugging Face parity — on the calling thread or in its own Worker
+ * through {@link TokenizerClient}. No GPU needed.
  *
  * @module bertgpu/tokenizer
  */
