@@ -144,3 +144,14 @@ describe('bertgpu CLI on tiny-bert-chinese (bert-base-chinese vocabulary)', () =
     });
   });
 });
+
+describe('bertgpu classify --device cpu on every family', () => {
+  it('the CPU backend (WebAssembly) gives the PyTorch logits for singles and pairs', async () => {
+    await Promise.all(FAMILIES.map(async (folder) => {
+      const ref = readTextReference(folder);
+      const rows = rowsOf(ref.cases.filter((c) => c.name === 'text-single' || c.name === 'text-pair'));
+      const got = await ok(['classify', '--device', 'cpu', '--model', join(fixturesDir, folder), '--json', '--file', inputFile(rows.map((x) => x.line))]);
+      rows.forEach(({ c, r }, i) => expectClose(`${folder} cpu ${c.name}[${r}]`, got[i].logits as number[], rowOf(c.logits!.data, c.text.length, r), TOL));
+    }));
+  });
+});
