@@ -3,7 +3,6 @@
 // transformers.js's event objects (initiate / download / progress / done per file, then ready). An unknown option is
 // a TypeError naming it (and the right spelling when it is close to a known one).
 import { unknownOption } from '../tasks/options.ts';
-import { checkLabelList } from '../train/head-init.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 
 /** A file's load starting ('initiate', 'download') or ending ('done'). */
@@ -129,13 +128,7 @@ export function normalizePipelineOptions(options: unknown, modelName: string): N
     if (o.tune !== 'auto' && o.tune !== 'off' && o.tune !== 'on') throw new TypeError(`tune must be 'auto', 'off' or 'on', got ${JSON.stringify(o.tune)}`);
     out.tune = o.tune;
   }
-  if (o.labels !== undefined) {
-    try {
-      out.labels = [...checkLabelList(o.labels)];
-    } catch (e) {
-      throw new TypeError(`option ${(e as Error).message}`);
-    }
-  }
+  if (o.labels !== undefined) out.labels = checkLabels(o.labels);
   if (o.worker !== undefined) out.worker = o.worker as boolean;
   if (o.maxBatchSize !== undefined) out.maxBatchSize = o.maxBatchSize as number;
   if (o.endpoint !== undefined) out.endpoint = o.endpoint as string;
@@ -147,6 +140,17 @@ export function normalizePipelineOptions(options: unknown, modelName: string): N
   const events = theirs ? progressEvents(modelName, theirs) : undefined;
   if (mine || events) out.onProgress = (p) => { mine?.(p); events?.(p); };
   return out;
+}
+
+/** The labels option: distinct non-empty names (as head-init.ts's checkLabelList, which the page does not load). */
+function checkLabels(labels: unknown): string[] {
+  if (!Array.isArray(labels) || labels.length === 0) throw new TypeError(`option labels must be a non-empty array of label names, got ${JSON.stringify(labels) ?? String(labels)}`);
+  labels.forEach((l, i) => {
+    if (typeof l !== 'string' || l.length === 0) throw new TypeError(`option labels[${i}] must be a non-empty string, got ${JSON.stringify(l) ?? String(l)}`);
+    const first = labels.indexOf(l);
+    if (first !== i) throw new TypeError(`option labels: label "${l}" is listed twice (labels[${first}] and labels[${i}])`);
+  });
+  return [...labels] as string[];
 }
 
 /** LoadProgress (bytes of the weight files) as transformers.js's per-file events. */

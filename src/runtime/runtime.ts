@@ -19,8 +19,8 @@ import { normalizePipelineOptions, sendReady, type NormalizedPipelineOptions } f
 import { profileInput, type ProfileResult } from './profile.ts';
 import { chooseBackend, type DeviceChoice } from './device-choice.ts';
 import type { LoadedCpuBert } from './cpu-load.ts';
-import { TrainingSession, type TrainHooks } from '../tasks/train-session.ts';
-import { withLabels } from '../tasks/train-checkpoint.ts';
+import type { TrainingSession, TrainHooks } from '../tasks/train-session.ts';
+import type { TrainableModel } from '../tasks/train-checkpoint.ts';
 import type { EvaluateResult, SaveOptions, TrainStep } from '../tasks/train-api.ts';
 import type { Explanation } from '../tasks/train-explain.ts';
 
@@ -73,15 +73,13 @@ export class Runtime {
   private dtypeChoice!: DtypeChoice;
   private outputs!: OutputSpec[];
   private kernels!: Partial<Record<string, string[]>>;
-  /** train() / evaluate() / save() (text-classification; train-session.ts). */
-  private readonly training = new TrainingSession({
-    gpu: () => this.gpu,
-    cpuReason: () => this.deviceChoice.reason,
-    provider: () => this.provider,
-    context: () => this.context,
-    logits: async (rows, signal) => (await this.batcher.submit(rows, signal)).map((r) => r.logits!),
-    reload: (provider) => this.reload(provider),
-  });
+  /**
+   * train() / evaluate() / save() / explain() (text-classification; train-session.ts), loaded on first use: the
+   * training engine and its kernels stay out of what every pipeline's Worker loads.
+   */
+  private trainingSession: Promise<TrainingSession> | null = null;
+  /** The fresh head's weights for `labels`, handed to the session when it starts. */
+  private freshModel: TrainableModel | null = null;
 
   private constructor(
     readonly module: AnyTaskModule,
@@ -105,7 +103,7 @@ export class Runtime {
     const fresh = options.labels ? await Runtime.labelled(t, provider, options.labels, options.signal) : null;
     if (fresh) provider = fresh.provider;
     const rt = new Runtime(t, env, provider, options);
-    if (fresh) rt.training.model = fresh.model;
+    if (fresh) rt.freshModel = fresh.model;
     await rt.start(options.signal);
     sendReady(options, task as string, typeof model === 'string' ? model : rt.info.model);
     return rt;
@@ -143,7 +141,24 @@ export class Runtime {
   /** `labels`: a fresh classification head when the checkpoint has none for them (train-checkpoint.ts). */
   private static async labelled(t: AnyTaskModule, provider: FileProvider, labels: string[], signal?: AbortSignal) {
     if (t !== textClassificationTask) throw new TypeError(`the labels option applies to text-classification only, not ${t.name}`);
+    const { withLabels } = await import('../tasks/train-checkpoint.ts');
     return withLabels(provider, labels, signal);
+  }
+
+  private training(): Promise<TrainingSession> {
+    return this.trainingSession ??= import('../tasks/train-session.ts').then(({ TrainingSession }) => {
+      const session = new TrainingSession({
+        gpu: () => this.gpu,
+        cpuReason: () => this.deviceChoice.reason,
+        provider: () => this.provider,
+        context: () => this.context,
+        logits: async (rows, signal) => (await this.batcher.submit(rows, signal)).map((r) => r.logits!),
+        reload: (provider) => this.reload(provider),
+      });
+      session.model = this.freshModel;
+      this.freshModel = null;
+      return session;
+    });
   }
 
   /** After train(): the model again from its new files, on the same device with the same dtype; the old one freed. */
@@ -165,21 +180,21 @@ export class Runtime {
   async train(examples: unknown, options: unknown, hooks: TrainHooks = {}): Promise<TrainStep[]> {
     await this.ready();
     if (this.module !== textClassificationTask) throw new Error('train() needs a text-classification pipeline');
-    return this.training.train(examples, options, hooks);
+    return (await this.training()).train(examples, options, hooks);
   }
 
   /** Accuracy, macro-F1 and loss of the model on labelled examples. */
   async evaluate(examples: unknown, options: { signal?: AbortSignal } = {}): Promise<EvaluateResult> {
     await this.ready();
     if (this.module !== textClassificationTask) throw new Error('evaluate() needs a text-classification pipeline');
-    return this.training.evaluate(examples, options?.signal);
+    return (await this.training()).evaluate(examples, options?.signal);
   }
 
   /** A signed score per token of one input for a label's logit (text-classification; train-explain.ts). */
   async explain(input: unknown, options?: unknown): Promise<Explanation> {
     await this.ready();
     if (this.module !== textClassificationTask) throw new Error('explain() needs a text-classification pipeline');
-    return this.training.explain(input, options);
+    return (await this.training()).explain(input, options);
   }
 
   /** The trained model as the Files of an HF folder; `dir` (Node) writes them there too. */
@@ -188,7 +203,7 @@ export class Runtime {
     for (const k of Object.keys(options)) if (k !== 'dir' && k !== 'overwrite') throw new TypeError(`save(): unknown option '${k}' (known: dir, overwrite)`);
     if (this.disposed) throw new Error('this pipeline was disposed; create a new one');
     if (this.module !== textClassificationTask) throw new Error('save() needs a text-classification pipeline');
-    const files = this.training.save();
+    const files = (await this.training()).save();
     if (options.dir !== undefined) {
       if (!this.env.writeFolder) throw new Error('save(): { dir } writes a folder in Node only; in the browser save() returns the Files to download');
       await this.env.writeFolder(options.dir, files, { overwrite: options.overwrite === true });
@@ -402,7 +417,7 @@ export class Runtime {
     this.disposed = true;
     // A rebuild in flight sees `disposed` when its load ends and frees what it made; wait for it.
     await this.recovering?.catch(() => undefined);
-    this.training.dispose();
+    (await this.trainingSession?.catch(() => null))?.dispose();
     await this.loaded.model.dispose();
     if (this.gpu?.ownsDevice) this.gpu.device.destroy();
   }
