@@ -99,8 +99,16 @@ describe('multilingual shape (vocab 119,547 × 768) on a default-limits device',
   const dir = mkdtempSync(join(tmpdir(), 'bertgpu-mbert-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  let weights: Map<string, F32Tensor>;
+  // Ids over the whole vocabulary: both edges of each f32 block, and a few between; row 7 is the [MASK].
+  const ids = [2, 0, 39851, 39852, 79703, 79704, 119546, 4, 60000, 101234, 3];
+  const row = 7;
+  const T = ids.length;
+  const batch = { B: 1, T, inputIds: Int32Array.from(ids), tokenTypeIds: new Int32Array(T), attentionMask: new Int32Array(T).fill(1), mlmRows: [row] };
+  let want: { hidden: Float64Array; scores: Float64Array };
+
   it('loads in row blocks and matches a float64 forward: hidden states and full-vocabulary fill-mask scores', async () => {
-    const weights = makeWeights();
+    weights = makeWeights();
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensorsF32(weights));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({
       model_type: 'bert', architectures: ['BertForMaskedLM'], vocab_size: V, hidden_size: C, num_hidden_layers: 1, num_attention_heads: NH,
@@ -128,13 +136,8 @@ describe('multilingual shape (vocab 119,547 × 768) on a default-limits device',
       expect(planDump(model.config, { B: 1, T: 11, weightBlocks: model.rowBlocks, head: model.head, hasPooler: model.hasPooler }).dispatches.map((d) => d.kernel)).toEqual(ops);
       // What loadBert compiled during the download was the blocked graph: predicted from config.json by the same rule.
       expect(predictedWeightBlocks(model.config, model.head, 'f32', device.limits)).toEqual(new Map([[word.name, [39852, 39852, 39843]]]));
-      // Ids over the whole vocabulary: both edges of each block, and a few between.
-      const ids = [2, 0, 39851, 39852, 79703, 79704, 119546, 4, 60000, 101234, 3];
-      const row = 7; // the [MASK]
-      const T = ids.length;
-      const batch = { B: 1, T, inputIds: Int32Array.from(ids), tokenTypeIds: new Int32Array(T), attentionMask: new Int32Array(T).fill(1), mlmRows: [row] };
       const out = await model.forward(batch, ['lastHiddenState', 'mlmLogits']);
-      const want = reference(weights, ids, row);
+      want = reference(weights, ids, row);
       expectClose('hidden states vs float64', out.lastHiddenState!, want.hidden, { atol: 1e-4, rtol: 0 });
       expect(out.mlmLogits).toHaveLength(V);
       expectClose('fill-mask scores over the full vocabulary vs float64', out.mlmLogits!, want.scores, { atol: 1e-4, rtol: 0 });
@@ -152,16 +155,37 @@ describe('multilingual shape (vocab 119,547 × 768) on a default-limits device',
       expect(fill.info.device.backend).toBe('gpu');
       expect(fill.info.kernelProfile).toBe('gpu');
       const got = (await fill('w60000 [MASK] w101234')) as FillMaskPrediction[];
-      const want = reference(weights, [2, 60000, 4, 101234, 3], 2).scores;
-      const max = want.reduce((a, b) => Math.max(a, b), -Infinity);
+      const scores = reference(weights, [2, 60000, 4, 101234, 3], 2).scores;
+      const max = scores.reduce((a, b) => Math.max(a, b), -Infinity);
       let sum = 0;
-      for (const v of want) sum += Math.exp(v - max);
-      const top = Array.from(want.keys()).sort((a, b) => want[b] - want[a]).slice(0, 5);
+      for (const v of scores) sum += Math.exp(v - max);
+      const top = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, 5);
       expect(got.map((p) => p.token)).toEqual(top);
-      expectClose('fill-mask probabilities', got.map((p) => p.score), top.map((i) => Math.exp(want[i] - max) / sum), { atol: 0, rtol: 1e-3 });
+      expectClose('fill-mask probabilities', got.map((p) => p.score), top.map((i) => Math.exp(scores[i] - max) / sum), { atol: 0, rtol: 1e-3 });
       expect(got[0].sequence).toBe(`w60000 w${top[0]} w101234`);
     } finally {
       await fill.dispose();
+    }
+  }, 120_000);
+
+  it('f16 storage on a default-limits device with shader-f16: 2 blocks, the same forward within f16 rounding', async () => {
+    expect(want, 'the f32 case made the files and the reference').toBeDefined();
+    const { gpu, adapter } = await requestNodeGpu();
+    instance = gpu;
+    expect(adapter.features.has('shader-f16')).toBe(true);
+    const device = await adapter.requestDevice({ requiredFeatures: ['shader-f16'] });
+    expect(device.limits.maxStorageBufferBindingSize).toBe(128 * 2 ** 20);
+    const { model } = await loadBert(wrapDevice(device), dirProvider(dir), { dtype: 'f16', tune: 'off', kernelProfile: 'software' });
+    try {
+      expect(model.weights.get('bert.embeddings.word_embeddings.weight').blocks?.map((b) => b.rows)).toEqual([59776, 59771]);
+      const out = await model.forward({ ...batch, inputIds: Int32Array.from([2, 0, 59775, 59776, 119546, 4, 39852, 4, 60000, 101234, 3]) }, ['lastHiddenState', 'mlmLogits']);
+      const f16Want = reference(weights, [2, 0, 59775, 59776, 119546, 4, 39852, 4, 60000, 101234, 3], row);
+      // f16 storage rounds every weight and activation (2⁻¹¹ relative; measured max |Δ| 3.1e-3 and 3.0e-2): a wrong row or
+      // column block would be off by O(1).
+      expectClose('f16 hidden states vs float64', out.lastHiddenState!, f16Want.hidden, { atol: 1e-2, rtol: 0 });
+      expectClose('f16 fill-mask scores vs float64', out.mlmLogits!, f16Want.scores, { atol: 6e-2, rtol: 0 });
+    } finally {
+      await model.dispose();
     }
   }, 120_000);
 });
