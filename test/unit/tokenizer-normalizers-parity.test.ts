@@ -3,7 +3,8 @@
 // marks reordered by class, compositions blocked and not, Hangul, compatibility forms, code points newer than Unicode
 // 9.0), and ALBERT's normalizer chain (Replace ``/'' → ", NFKD, StripAccents, Lowercase, the nmt_nfkc Precompiled,
 // Replace " {2,}") in front of the trained Unigram vocabulary with a [CLS] A [SEP] B [SEP] template (B type 1): singles,
-// and pairs and truncated pairs for every other string. 0 mismatches in ids, type ids, masks, offsets (UTF-16), word ids.
+// and pairs and truncated pairs for every other string; added tokens matched after the chain (normalized) or before it.
+// 0 mismatches in ids, type ids, masks, offsets (UTF-16), word ids.
 import { describe, expect, it } from 'vitest';
 import { BertTokenizer, type EncodeOptions } from '../../src/tokenizer/index.ts';
 import { albertFromXlmr } from '../fixtures/tokenizer/albert-json.ts';
@@ -68,4 +69,24 @@ describe('Unicode normalizers with HF offsets', () => {
     });
     expect(bad.length, `${bad.length}/${cases} mismatches\n${bad.slice(0, 3).join('\n\n')}`).toBe(0);
   }, 120_000);
+
+  it.each([true, false])('added tokens around the ALBERT chain (<mask> normalized: %s, [SEP] the other way, rstrip)', async (normalized) => {
+    const json = albertFromXlmr(xlmrTokenizerJson()) as Record<string, unknown> & { model: { vocab: [string, number][] } };
+    const added = json.added_tokens as Record<string, unknown>[];
+    added[added.length - 1].normalized = normalized;
+    json.model.vocab.push(['[SEP]', 0]);
+    added.push({ id: json.model.vocab.length - 1, content: '[SEP]', single_word: false, lstrip: false, rstrip: true,
+      normalized: !normalized, special: false });
+    // Lowercase and NFKD run before normalized added tokens are matched: <MASK> and ｍａｓｋ forms meet them.
+    const texts = ['Hello <mask> world', 'a<mask>b', '  <mask>  x', '<MASK> <ｍａｓｋ>', 'ÀB <Mask>', 'ab[SEP]cd', '[sep] [SEP]  x',
+      'e\u0301<mask>', ...buildCorpus(8, 300)];
+    const ours = BertTokenizer.fromTokenizerJson(json);
+    const ref = new Reference(json);
+    const bad: string[] = [];
+    for (const t of texts) {
+      const d = diffEncodings(ours.encode(t), await ref.encode(t, undefined));
+      if (d) bad.push(`${JSON.stringify(t)}\n${d}`);
+    }
+    expect(bad, bad.slice(0, 3).join('\n\n')).toEqual([]);
+  });
 });
