@@ -19,8 +19,8 @@ export type { AttributionOptions } from './attribution-options.ts';
 registerAttributionKernels({ attributionEmbeddingSum: { main: attributionEmbeddingSum }, logitSeed: { main: logitSeed }, attributionReduce: { main: attributionReduce, reduce: true } });
 
 /**
- * Rows × tokens per submit: the activations the backward keeps scale with it (BERT-base keeps ~100 kB per token
- * per layer, so 1024 tokens ≈ 1.2 GB — the 8 × 128 training batch's footprint).
+ * Rows × tokens per submit: the activations the backward keeps scale with it (BERT-base keeps 8C + 2I floats ≈ 49 kB
+ * per token per layer, so 1024 tokens ≈ 0.6 GB — the 8 × 128 training batch's footprint).
  */
 export const ATTRIBUTION_TOKEN_BUDGET = 1024;
 
