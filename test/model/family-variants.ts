@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fixturesDir } from './fixture.ts';
 
 const CLASS: Record<string, string> = { 'tiny-distilbert': 'DistilBert', 'tiny-roberta': 'Roberta', 'tiny-xlm-roberta': 'XLMRoberta', 'tiny-electra': 'Electra', 'tiny-albert': 'Albert' };
-export type FamilyHeadClass = 'ForSequenceClassification' | 'ForMaskedLM' | 'ForTokenClassification' | 'ForQuestionAnswering';
+export type FamilyHeadClass = 'ForSequenceClassification' | 'ForMaskedLM' | 'ForTokenClassification' | 'ForQuestionAnswering' | 'ForPreTraining';
 
 const made: string[] = [];
 

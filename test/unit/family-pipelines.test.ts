@@ -169,6 +169,22 @@ describe.each(FAMILIES)('%s: zero-shot-classification with NLI labels', (folder)
   });
 });
 
+describe('tiny-albert: next-sentence-prediction with the sentence-order head (AlbertForPreTraining)', () => {
+  it('scores softmax(sop_logits) for the text pairs: index 0 (IsNext) is "in order"', async () => {
+    const c = readTextReference('tiny-albert').cases.find((x) => x.name === 'text-pair')! as TextCase & { nspLogits: RefTensor };
+    const nsp = await pipeline('next-sentence-prediction', familyAs('tiny-albert', 'ForPreTraining'), { dtype: 'f32' });
+    try {
+      const got = (await nsp(c.text.map((t, i) => ({ text: t, textPair: c.textPair![i] })))) as Array<Array<{ label: string; score: number }>>;
+      got.forEach((r, i) => {
+        const want = softmax(rowOf(c.nspLogits, i));
+        expectClose(`albert sop[${i}]`, ['IsNext', 'NotNext'].map((l) => r.find((x) => x.label === l)!.score), want, TOL);
+      });
+    } finally {
+      await nsp.dispose();
+    }
+  });
+});
+
 describe('the mask token of a folder without tokenizer_config.json', () => {
   it("fill-mask reads it from special_tokens_map.json (ALBERT's [MASK], not the BPE/Unigram default <mask>)", async () => {
     const c = readTextReference('tiny-albert').cases.find((x) => x.name === 'text-fill-mask')!;
