@@ -105,13 +105,32 @@ export class Precompiled {
     return hit;
   }
 
+  /**
+   * Grapheme clusters of `text`. ASCII-only text (most of it, in English) splits without Intl.Segmenter: every ASCII
+   * character is a cluster of its own except CR LF, one cluster (UAX #29 GB3).
+   */
+  private *clusters(text: string, cps: readonly number[]): Iterable<string> {
+    if (cps.every((cp) => cp < 0x80)) {
+      for (let i = 0; i < text.length; i++) {
+        if (text.charCodeAt(i) === 0x0d && text.charCodeAt(i + 1) === 0x0a) {
+          yield '\r\n';
+          i++;
+        } else {
+          yield text[i];
+        }
+      }
+      return;
+    }
+    this.segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    for (const { segment } of this.segmenter.segment(text)) yield segment;
+  }
+
   normalize(s: NormString): NormString {
     if (s.cps.length === 0) return s;
-    this.segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
     const text = String.fromCodePoint(...s.cps);
     const out: [number, number][] = [];
     let modified = false;
-    for (const { segment } of this.segmenter.segment(text)) {
+    for (const segment of this.clusters(text, s.cps)) {
       const first = segment.codePointAt(0) as number;
       if (segment.length === (first > 0xffff ? 2 : 1)) {
         // A one-character cluster: the cluster lookup and the character lookup are the same lookup.
