@@ -66,6 +66,40 @@ describe('clf.train() in Node', () => {
     }
   }, 120_000);
 
+  it('multi-label (BCE) and regression (MSE) checkpoints train and evaluate through the same API', async () => {
+    const multi = await pipeline('text-classification', join(fixturesDir, 'tiny-bert-multilabel'), { dtype: 'f32' });
+    try {
+      const data = [
+        { text: 'a funny love story', label: ['comedy', 'romance'] }, { text: 'explosions and a chase', label: 'action' },
+        { text: 'a sad family story', label: ['drama'] }, { text: 'nothing at all', label: [] as string[] },
+      ];
+      const before = await multi.evaluate(data);
+      const history = await multi.train(data, { epochs: 20, batchSize: 4, lr: 3e-3, scheduler: 'constant', dropout: 0 });
+      const after = await multi.evaluate(data);
+      expect(history).toHaveLength(20);
+      expect(after.loss).toBeLessThan(before.loss);
+      // The first step's loss is the model's BCE on the batch before any update, as evaluate() computes it.
+      expect(Math.abs(history[0].loss - before.loss)).toBeLessThanOrEqual(1e-5);
+      expect(after.macroF1).toBeGreaterThanOrEqual(0);
+      await expect(multi.train([{ text: 'x', label: ['comedy', 'western'] }])).rejects.toThrow('train(): examples[0].label: unknown label "western" in "comedy,western"');
+    } finally {
+      await multi.dispose();
+    }
+    const reg = await pipeline('text-classification', join(fixturesDir, 'tiny-bert-regression'), { dtype: 'f32' });
+    try {
+      const data = [{ text: 'great', label: 1 }, { text: 'awful', label: -1 }, { text: 'okay', label: 0 }];
+      const before = await reg.evaluate(data);
+      expect(before.mse).toBe(before.loss);
+      expect(before.accuracy).toBeUndefined();
+      const history = await reg.train(data, { epochs: 10, batchSize: 3, lr: 3e-3, scheduler: 'constant', dropout: 0 });
+      expect(Math.abs(history[0].loss - before.loss)).toBeLessThanOrEqual(1e-5);
+      expect((await reg.evaluate(data)).loss).toBeLessThan(before.loss);
+      await expect(reg.train([{ text: 'x', label: 'high' }])).rejects.toThrow('train(): examples[0].label: regression label "high" is not a finite number');
+    } finally {
+      await reg.dispose();
+    }
+  }, 120_000);
+
   it('evaluate(): accuracy, macro-F1 and loss of the model on labelled examples (tiny-bert vs its PyTorch logits)', async () => {
     const clf = await pipeline('text-classification', tiny, { dtype: 'f32' });
     try {
