@@ -3,7 +3,7 @@
 // and offsets equal HF Rust's; classify's logits, embed's mean-pooled vector and fill-mask's top 5 equal the float64
 // PyTorch reference (text-reference.json) within 1e-4; ner and qa equal HF's pipeline outputs (BPE and Unigram).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -141,6 +141,19 @@ describe('bertgpu CLI on tiny-bert-chinese (bert-base-chinese vocabulary)', () =
       expect(tokens[i].ids, c.name).toEqual(c.inputIds[0]);
       expect(tokens[i].tokenTypeIds, c.name).toEqual(c.tokenTypeIds[0]);
       expectClose(`${c.name} logits`, classes[i].logits as number[], c.logits.data, TOL);
+    });
+  });
+
+  it('fill-mask --json on Chinese text: the top 5 characters vs PyTorch fp64', async () => {
+    const ref = JSON.parse(readFileSync(join(fixturesDir, 'tiny-bert-chinese', 'fill-mask-reference.json'), 'utf8')) as
+      { cases: Array<{ text: string; maskPositions: number[]; top10: Array<Array<{ token: number; score: number }>> }> };
+    const one = ref.cases.filter((c) => c.maskPositions.length === 1);
+    const got = await ok(['fill-mask', '--model', familyAs('tiny-bert-chinese', 'ForMaskedLM'), '--json', ...one.map((c) => c.text)]);
+    one.forEach((c, i) => {
+      const line = got[i] as unknown;
+      const preds = (Array.isArray(line) ? line : (line as { predictions?: unknown }).predictions ?? line) as Array<{ token: number; score: number }>;
+      expect(preds.map((p) => p.token), c.text).toEqual(c.top10[0].slice(0, 5).map((w) => w.token));
+      expectClose(c.text, preds.map((p) => p.score), c.top10[0].slice(0, 5).map((w) => w.score), TOL);
     });
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturesDir } from './fixture.ts';
 
-const CLASS: Record<string, string> = { 'tiny-distilbert': 'DistilBert', 'tiny-roberta': 'Roberta', 'tiny-xlm-roberta': 'XLMRoberta', 'tiny-electra': 'Electra', 'tiny-albert': 'Albert' };
+const CLASS: Record<string, string> = { 'tiny-distilbert': 'DistilBert', 'tiny-roberta': 'Roberta', 'tiny-xlm-roberta': 'XLMRoberta', 'tiny-electra': 'Electra', 'tiny-albert': 'Albert', 'tiny-bert-chinese': 'Bert' };
 export type FamilyHeadClass = 'ForSequenceClassification' | 'ForMaskedLM' | 'ForTokenClassification' | 'ForQuestionAnswering' | 'ForPreTraining';
 
 const made: string[] = [];

@@ -1,7 +1,8 @@
 // A bert-base-chinese-shaped model (its real 21,128-token vocabulary; hidden 32 to keep the fixture small) through the
 // public pipeline() with Chinese text — CJK one character per token, full-width punctuation, mixed Latin/CJK, numbers,
 // a pair, a padded batch, a text truncated to the model's 64 positions — vs the float64 PyTorch reference at 1e-4; the
-// tokenizer's ids for the same texts equal HF Rust's (reference.json, scripts/fixtures/make_chinese_fixture.py).
+// tokenizer's ids for the same texts equal HF Rust's (reference.json, scripts/fixtures/make_chinese_fixture.py); and
+// fill-mask, bert-base-chinese's own task (the folder read as BertForMaskedLM), vs fill-mask-reference.json's top 10.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { BertTokenizer } from '../../src/tokenizer/index.ts';
 import { softmax } from '../../src/model/heads.ts';
 import { expectClose } from '../helpers/validate.ts';
 import { fixturesDir, readReference, validRows } from '../model/fixture.ts';
+import { familyAs, removeFamilyVariants } from '../model/family-variants.ts';
 
 const dir = join(fixturesDir, 'tiny-bert-chinese');
 const ref = readReference('tiny-bert-chinese');
@@ -53,5 +55,30 @@ describe('tiny-bert-chinese (vocab 21,128) with Chinese text', async () => {
     const [B, T, H] = c.lastHiddenState.dims;
     expect(out.dims).toEqual([B, T, H]);
     expectClose('padded_batch hidden', validRows(out.data, c.attentionMask, H), validRows(c.lastHiddenState.data, c.attentionMask, H), { atol: 1e-4, rtol: 0 });
+  });
+});
+
+interface FillMaskCase { text: string; inputIds: number[]; maskPositions: number[]; top10: Array<Array<{ token: number; score: number }>> }
+
+describe('tiny-bert-chinese as BertForMaskedLM: fill-mask on Chinese text', () => {
+  afterAll(removeFamilyVariants);
+  it('the top 5 characters and their probabilities at each [MASK] equal PyTorch fp64 (one and two masks)', async () => {
+    const ref = JSON.parse(readFileSync(join(dir, 'fill-mask-reference.json'), 'utf8')) as { cases: FillMaskCase[] };
+    const fill = await pipeline('fill-mask', familyAs('tiny-bert-chinese', 'ForMaskedLM'), { dtype: 'f32' });
+    try {
+      for (const c of ref.cases) {
+        const got = (await fill(c.text, { topK: 5 })) as unknown[];
+        const perMask = (c.maskPositions.length === 1 ? [got] : got) as Array<Array<{ token: number; score: number; token_str: string }>>;
+        expect(perMask).toHaveLength(c.maskPositions.length);
+        perMask.forEach((preds, m) => {
+          const want = c.top10[m].slice(0, 5);
+          expect(preds.map((p) => p.token), `${c.text} mask ${m}`).toEqual(want.map((w) => w.token));
+          expectClose(`${c.text} mask ${m}`, preds.map((p) => p.score), want.map((w) => w.score), { atol: 1e-4, rtol: 0 });
+          for (const p of preds) expect([...p.token_str.replace(/^##/, '')].length, p.token_str).toBeGreaterThan(0);
+        });
+      }
+    } finally {
+      await fill.dispose();
+    }
   });
 });
