@@ -54,13 +54,9 @@ export async function runAttribution(ctx: AttributionContext, batch: TrainBatch,
   const rows = Math.min(points, Math.max(1, Math.floor(maxTokens / T)));
   const chunks = Math.ceil(points / rows);
   const plan = await ctx.plan(rows, T);
-  const q = ctx.device.queue;
-  const put = (name: Parameters<typeof plan.inputs.get>[0], data: Uint32Array | Float32Array) => q.writeBuffer(plan.inputs.get(name)!, 0, data.buffer, data.byteOffset, data.byteLength);
-  const repeat = (a: ArrayLike<number>) => {
-    const out = new Uint32Array(rows * T);
-    for (let b = 0; b < rows; b++) for (let t = 0; t < T; t++) out[b * T + t] = a[t];
-    return out;
-  };
+  const put = writer(ctx.device, plan);
+  // Every row holds the one sequence; row b is integration point b.
+  const repeat = (a: ArrayLike<number>) => Uint32Array.from({ length: rows * T }, (_, r) => a[r % T]);
   put('ids', repeat(batch.inputIds));
   put('types', repeat(batch.tokenTypeIds));
   put('mask', repeat(batch.attentionMask));
@@ -97,4 +93,33 @@ export async function runAttribution(ctx: AttributionContext, batch: TrainBatch,
   return { scores: Float32Array.from(scores), inputLogit, baselineLogit, points, submits: chunks };
 }
 
+/**
+ * Logits (B·numLabels) of any batch from an attribution plan's forward with α = 1 and a zero baseline — exactly the
+ * model's forward (the embedding sum is word + position + type) — for a Trainer made by createForAttributions, which
+ * has no gradient buffer for the training plans to bind.
+ */
+export async function forwardLogits(ctx: AttributionContext, batch: TrainBatch): Promise<Float32Array> {
+  checkBatch(ctx.config, ctx.problemType, batch, false);
+  const { B, T } = batch;
+  const plan = await ctx.plan(B, T);
+  const put = writer(ctx.device, plan);
+  put('ids', Uint32Array.from(batch.inputIds));
+  put('types', Uint32Array.from(batch.tokenTypeIds));
+  put('mask', Uint32Array.from(batch.attentionMask));
+  put('clsRows', Uint32Array.from({ length: B }, (_, b) => b * T));
+  put('attrParams', new Uint32Array(4));
+  put('alphas', new Float32Array(B).fill(1));
+  const encoder = ctx.device.createCommandEncoder({ label: 'attribution plan forward' });
+  const pass = encoder.beginComputePass({ label: 'attribution plan forward' });
+  plan.record(pass, FORWARD_PHASE);
+  pass.end();
+  const n = B * ctx.config.numLabels;
+  return ctx.read(encoder, (staging) => encoder.copyBufferToBuffer(plan.logits, 0, staging, 0, n * 4), n);
+}
+
+function writer(device: GPUDevice, plan: TrainPlan) {
+  return (name: Parameters<typeof plan.inputs.get>[0], data: Uint32Array | Float32Array) => device.queue.writeBuffer(plan.inputs.get(name)!, 0, data.buffer, data.byteOffset, data.byteLength);
+}
+
 const ATTRIBUTION_PHASES: ReadonlySet<'forward' | 'loss' | 'backward'> = new Set(['forward', 'loss', 'backward']);
+const FORWARD_PHASE: ReadonlySet<'forward' | 'loss' | 'backward'> = new Set(['forward']);

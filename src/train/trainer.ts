@@ -6,7 +6,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { BufferRegistry } from '../gpu/buffers.ts';
 import type { BertConfig } from '../model/config.ts';
-import type { AttributionOptions, AttributionResult } from './attribution.ts';
+import type { AttributionContext, AttributionOptions, AttributionResult } from './attribution.ts';
 import { segmentRows } from './kernels.ts';
 import { lrMultiplier } from './optimizer.ts';
 import { OptimizerPlan } from './optimizer-plan.ts';
@@ -60,6 +60,7 @@ export class Trainer {
   private microSteps = 0;
   private windowFill = 0;
   private disposed = false;
+  private attributionsOnly = false;
   private chain: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -74,7 +75,7 @@ export class Trainer {
   ) {}
 
   /** `internals.maxBindingBytes` (tests): cut the optimizer's bindings smaller than the device's limit. */
-  static async create(gpu: GpuContext, init: TrainerInit, options: TrainerOptions = {}, internals: { maxBindingBytes?: number } = {}): Promise<Trainer> {
+  static async create(gpu: GpuContext, init: TrainerInit, options: TrainerOptions = {}, internals: { maxBindingBytes?: number; attributionsOnly?: boolean } = {}): Promise<Trainer> {
     if (!init || typeof init !== 'object' || !init.config || !(init.weights instanceof Map)) throw new Error('Trainer.create: init must be { config: BertConfig, weights: Map<string, Float32Array> }');
     const { config } = init;
     const opts = resolveOptions(config, options);
@@ -96,17 +97,28 @@ export class Trainer {
     try {
       const weights = registry.createWith('train.weights', flat, storage());
       const bytes = layout.total * 4;
+      // Attributions only: no gradients or moments (a quarter of the memory); placeholders keep the buffer set whole.
+      const stateBytes = internals.attributionsOnly ? 4 : bytes;
       const buf = {
-        weights, grads: make('train.grads', bytes), m: make('train.m', bytes), v: make('train.v', bytes), normStats: make('train.normStats', 16),
+        weights, grads: make('train.grads', stateBytes), m: make('train.m', stateBytes), v: make('train.v', stateBytes), normStats: make('train.normStats', 16),
         staging: make('train.readback', 16, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST),
       };
       const trainer = new Trainer(config, opts, device, registry, pipelines, layout, buf, null);
-      trainer.optimizer = await OptimizerPlan.create(device, pipelines, registry, trainer.owned, layout, buf, opts.weightDecay, internals.maxBindingBytes);
+      if (internals.attributionsOnly) trainer.attributionsOnly = true;
+      else trainer.optimizer = await OptimizerPlan.create(device, pipelines, registry, trainer.owned, layout, buf, opts.weightDecay, internals.maxBindingBytes);
       return trainer;
     } catch (e) {
       registry.destroyAll();
       throw e;
     }
+  }
+
+  /**
+   * A Trainer that only explains and evaluates (attributions, attributionDetails, evaluateLogits, readWeights): the
+   * weights alone on the GPU, no gradient buffer or AdamW moments (BERT-base: 0.44 GB instead of 1.76 GB).
+   */
+  static createForAttributions(gpu: GpuContext, init: TrainerInit): Promise<Trainer> {
+    return Trainer.create(gpu, init, {}, { attributionsOnly: true });
   }
 
   /** Optimizer updates done so far. */
@@ -117,6 +129,7 @@ export class Trainer {
   /** One micro-batch: forward, loss, backward, and the optimizer when it completes an accumulation window. */
   step(batch: TrainBatch): Promise<StepResult> {
     return this.serial(async () => {
+      this.trainingOnly('step');
       const plan = await this.prepare(batch, true);
       const o = this.options;
       const last = this.windowFill + 1 === o.accumulationSteps;
@@ -141,6 +154,7 @@ export class Trainer {
   /** The gradient of the batch's mean loss for every trainable parameter (no update; frozen ones are absent). */
   gradients(batch: TrainBatch): Promise<Map<string, Float32Array>> {
     return this.serial(async () => {
+      this.trainingOnly('gradients');
       if (this.windowFill !== 0) throw new Error('Trainer.gradients: an accumulation window is open (call step() until it completes first)');
       const plan = await this.prepare(batch, true);
       const encoder = this.device.createCommandEncoder({ label: 'train gradients' });
@@ -158,6 +172,7 @@ export class Trainer {
 
   /** Logits (B·numLabels, row-major) with the current weights, dropout off. */
   evaluateLogits(batch: TrainBatch): Promise<Float32Array> {
+    if (this.attributionsOnly) return this.serial(async () => (await import('./attribution.ts')).forwardLogits(this.attributionContext(), batch));
     return this.serial(async () => {
       const plan = await this.prepare(batch, false);
       const encoder = this.device.createCommandEncoder({ label: 'train evaluate' });
@@ -181,7 +196,11 @@ export class Trainer {
   /** attributions() with the label's logit at the input and the baseline (completeness) and the work it took. */
   attributionDetails(batch: TrainBatch, options: AttributionOptions, internals: { maxTokens?: number } = {}): Promise<AttributionResult> {
     // Loaded on demand: attributions' code and kernels stay out of what a page that only trains or classifies loads.
-    return this.serial(async () => (await import('./attribution.ts')).runAttribution({
+    return this.serial(async () => (await import('./attribution.ts')).runAttribution(this.attributionContext(), batch, options, internals.maxTokens));
+  }
+
+  private attributionContext(): AttributionContext {
+    return {
       config: this.config, problemType: this.options.problemType, device: this.device,
       plan: (B, T) => this.plan(B, T, 'attribution'),
       read: async (encoder, fill, floats) => {
@@ -193,7 +212,11 @@ export class Trainer {
           this.registry.destroy(staging);
         }
       },
-    }, batch, options, internals.maxTokens));
+    };
+  }
+
+  private trainingOnly(method: string): void {
+    if (this.attributionsOnly) throw new Error(`Trainer.${method}: this Trainer was made by createForAttributions (no gradients or optimizer state); use Trainer.create to train`);
   }
 
   /** Every parameter in HF layout (BertForSequenceClassification names, unfused). */
@@ -209,6 +232,7 @@ export class Trainer {
 
   /** The (B, T) bucket's plan: dispatches per training step and its activation arena (built if needed). */
   async planStats(B: number, T: number): Promise<{ steps: number; arenaBytes: number; arenaBuffers: number; tensors: number }> {
+    this.trainingOnly('planStats');
     const plan = await this.plan(B, T);
     return { steps: plan.stepCount, arenaBytes: plan.arena.bytes, arenaBuffers: plan.arena.buffers, tensors: plan.arena.tensors };
   }

@@ -264,6 +264,30 @@ describe('Trainer.attributions on the GPU (Dawn) vs the float64 reference', () =
     }
   });
 
+  it('Trainer.createForAttributions: the same scores and logits without gradient or moment buffers; training refused by name', async () => {
+    const m = await getModel();
+    const { batch } = pairPadded();
+    const full = await Trainer.create(await getTestGpu(), m, {});
+    const light = await Trainer.createForAttributions(await getTestGpu(), m);
+    try {
+      for (const o of [{ method: 'gradient-x-input', label: 2 }, { method: 'integrated-gradients', label: 0, steps: 5, baseline: 'pad' }] as const) {
+        expect(await light.attributions(batch, o)).toEqual(await full.attributions(batch, o));
+      }
+      // Logits from the attribution plan's forward (α = 1, zero baseline) are the model's, bit for bit, at any B.
+      const two = { B: 2, T: batch.T, inputIds: [...pairPadded().inputIds, ...single().inputIds, 0, 0, 0, 0, 0], tokenTypeIds: [...pairPadded().tokenTypeIds, ...new Array(12).fill(0)],
+        attentionMask: [...pairPadded().attentionMask, ...single().attentionMask, 0, 0, 0, 0, 0] };
+      expect(await light.evaluateLogits(two)).toEqual(await full.evaluateLogits(two));
+      expect(light.registry.liveBytes).toBeLessThan(full.registry.liveBytes);
+      console.log(`GPU bytes: full Trainer ${full.registry.liveBytes}, attributions only ${light.registry.liveBytes}`);
+      await expect(light.step({ ...batch, labels: [0] })).rejects.toThrow(/Trainer\.step: this Trainer was made by createForAttributions/);
+      await expect(light.gradients({ ...batch, labels: [0] })).rejects.toThrow(/Trainer\.gradients: this Trainer was made by createForAttributions/);
+      expect((await light.readWeights()).get('classifier.weight')).toEqual(m.weights.get('classifier.weight'));
+    } finally {
+      full.dispose();
+      light.dispose();
+    }
+  });
+
   it('bad input is refused by name: label, steps, baseline, method, B ≠ 1', async () => {
     const m = await getModel();
     const s = single();
