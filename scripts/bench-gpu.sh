@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The benchmarks on a Linux machine with a real GPU (Vulkan), as JSON in one folder: the adapter, `bertgpu profile`
 # (per-dispatch GPU times) for the MiniLM- and BERT-base-shaped bench models at 1 × 128 and 8 × 128 with the GPU
-# kernel profile and with the runtime's own choice, in f32 and f16, and `npm run bench` (forward latency against
-# transformers.js WebGPU on the same weights). Self-contained: set-up through scripts/ensure-setup.sh (npm only);
-# nothing else is downloaded.
+# kernel profile and with the runtime's own choice, in f32 and f16, and `npm run bench` (pipeline latency and cold
+# start against transformers.js WebGPU on the same weights, public API on both sides). Self-contained: set-up
+# through scripts/ensure-setup.sh (npm only); nothing else is downloaded.
 #
 #   scripts/bench-gpu.sh [OUT_DIR]          default: bench-results/gpu-<UTC time>
 #
@@ -84,10 +84,11 @@ for i in "${!dirs[@]}"; do
   done
 done
 
-# The forward bench (ours vs transformers.js on the same adapter), its table kept as text and as JSON rows.
+# The pipeline bench (ours vs transformers.js on the same adapter, then cold starts), its table kept as text and as
+# JSON rows, and every time, kernel and tuning decision in bench.json.
 say "npm run bench (models: $models; batches: $batches; tokens: $tokens)"
 npm run --silent bench -- --models "$(echo $models | tr ' ' ,)" --batches "$(echo $batches | tr ' ' ,)" --tokens "$tokens" \
-  > "$out/forward.txt" 2> "$out/forward.stderr.txt" || say "npm run bench failed (see $out/forward.stderr.txt)"
+  --json "$out/bench.json" > "$out/forward.txt" 2> "$out/forward.stderr.txt" || say "npm run bench failed (see $out/forward.stderr.txt)"
 node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
   const start = lines.findIndex((l) => /^model\s{2,}batch/.test(l));
