@@ -66,6 +66,11 @@ export class MicroBatcher {
   /** `outputs`: what the forward returns and how each is cut into rows (the task's OutputSpecs). */
   constructor(private readonly forward: ForwardFn, private readonly maxBatch: number, private readonly outputs: readonly OutputSpec[]) {}
 
+  /** Resolves once nothing is queued or running: a model being replaced (after train()) answers its calls first. */
+  async whenIdle(): Promise<void> {
+    while (this.running || this.scheduled || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+
   submit(rows: Encoding[], signal?: AbortSignal, predict?: number[][]): Promise<RowOutput[]> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (rows.length === 0) return Promise.resolve([]);

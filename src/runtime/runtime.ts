@@ -169,10 +169,13 @@ export class Runtime {
       dtype: this.dtypeChoice.dtype, kernelProfile: o.kernelProfile, tune: o.tune, tuningStore: this.env.tuningStore?.(), checkModel: (m) => this.checkHeadFits(m),
     });
     const old = this.loaded;
+    const oldBatcher = this.batcher;
     this.provider = provider;
     this.loaded = loaded;
     this.kernels = kernelsOf(loaded, this.dtypeChoice.dtype);
     this.makeBatcher();
+    // Calls already queued run on the old model; it is freed once they are answered.
+    await oldBatcher.whenIdle();
     await old.model.dispose();
   }
 

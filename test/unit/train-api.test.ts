@@ -100,6 +100,25 @@ describe('clf.train() in Node', () => {
     }
   }, 120_000);
 
+  it('calls made while train() ends are all answered (the replaced model finishes its queue before it is freed)', async () => {
+    const clf = await pipeline('text-classification', tiny, { labels: ['no', 'yes'], dtype: 'f32' });
+    try {
+      let done = false;
+      const run = clf.train(zebraExamples(8, 10), { epochs: 2, batchSize: 4 }).finally(() => { done = true; });
+      const calls: Array<Promise<unknown>> = [];
+      while (!done) {
+        calls.push(clf(['a zebra', 'the film', 'we saw one']));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await run;
+      const settled = await Promise.allSettled(calls);
+      expect(settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason))).toEqual([]);
+      expect(calls.length).toBeGreaterThan(2);
+    } finally {
+      await clf.dispose();
+    }
+  }, 120_000);
+
   it('evaluate(): accuracy, macro-F1 and loss of the model on labelled examples (tiny-bert vs its PyTorch logits)', async () => {
     const clf = await pipeline('text-classification', tiny, { dtype: 'f32' });
     try {
