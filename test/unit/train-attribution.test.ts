@@ -206,6 +206,20 @@ describe('Trainer.attributions on the GPU (Dawn) vs the float64 reference', () =
     }
   });
 
+  it('a trainer configured with dropout explains deterministically, as without dropout (the model as it predicts)', async () => {
+    const m = await getModel();
+    const { batch } = single();
+    const o = { method: 'integrated-gradients', label: 1, steps: 4 } as const;
+    const ref = await withTrainer(await getTestGpu(), m, (t) => t.attributions(batch, o));
+    const dropped = await Trainer.create(await getTestGpu(), m, { hiddenDropout: 0.3, attentionDropout: 0.3, seed: 9 });
+    try {
+      expect(await dropped.attributions(batch, o)).toEqual(ref);
+      expect(await dropped.attributions(batch, o)).toEqual(ref);
+    } finally {
+      dropped.dispose();
+    }
+  });
+
   it('between training steps: an open accumulation window\'s gradients and the weights are left as they were', async () => {
     const m = await getModel();
     const opts = { accumulationSteps: 2, lr: 1e-3, hiddenDropout: 0.1, seed: 5 };
