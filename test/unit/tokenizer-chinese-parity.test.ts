@@ -1,7 +1,8 @@
 // bert-base-chinese's tokenizer (its real 21,128-token vocab.txt, no lower-casing: test/fixtures/tiny-bert-chinese)
-// vs the HF Rust tokenizer (npm `tokenizers`) on a seeded Chinese corpus of 600 strings: CJK characters split one per
-// token (common and rare, extension-A/B ones outside the vocabulary), full-width punctuation ，。！？；：“”（）《》
-// and full-width letters/digits, mixed Latin/CJK words, numbers and dates, emoji, spaces and control characters.
+// vs the HF Rust tokenizer (npm `tokenizers`) on a seeded Chinese corpus of 800 strings: CJK characters split one per
+// token (common, traditional, rare and extension-A/B ones outside the vocabulary), special tokens inside the text,
+// full-width punctuation ，。！？；：“”（）《》 and full-width letters/digits, mixed Latin/CJK words, numbers and dates,
+// emoji, spaces and control characters.
 // Singles, pairs and truncated pairs with overflowing windows; both ways we load it (vocab.txt + tokenizer_config.json,
 // and tokenizer.json). 0 mismatches in ids, type ids, masks, offsets (UTF-16) and word ids.
 import { readFileSync } from 'node:fs';
@@ -20,9 +21,11 @@ const PUNCT = ['，', '。', '！', '？', '；', '：', '“', '”', '‘', '�
 const FULLWIDTH = ['ＡＢＣ', 'ａｂｃ', '１２３', '０', '＋', '％', '＠', '＃', '＆', 'Ｗｉｎｄｏｗｓ', '　'];
 const LATIN = ['iPhone', 'WebGPU', 'BERT', 'bert', 'Python3', 'AI', 'GPU', 'app', 'OK', 'hello world', 'COVID-19', 'e-mail', 'café', 'naïve', 'Zürich'];
 const NUMBERS = ['2024年', '12月31日', '3.14', '-5', '100%', '1,000,000', '15:30', '第3名', '0.5元', '１０个', '二〇二四', '5G'];
+const TRADITIONAL = ['臺灣', '資訊', '電腦', '這個', '學習', '語言', '國際', '體驗', '們', '麼'];
+const SPECIAL = ['[MASK]', '[CLS]', '[SEP]', '[UNK]', '[PAD]', '[mask]', '[MASK', 'x[MASK]y'];
 const OTHER = ['😀', '👍', '🇨🇳', '\u200b', '\u00a0', '\t', '\n', ' ', '  ', '\u3000', 'ｶﾀｶﾅ', 'ひらがな', '한국어'];
 
-function chineseCorpus(size = 600, seed = 2024): string[] {
+function chineseCorpus(size = 800, seed = 2024): string[] {
   const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const hanzi = (n: number) => Array.from({ length: n }, () => COMMON[Math.floor(rand() * COMMON.length)]).join('');
@@ -37,7 +40,9 @@ function chineseCorpus(size = 600, seed = 2024): string[] {
       else if (r < 0.7) parts.push(pick(LATIN));
       else if (r < 0.8) parts.push(pick(NUMBERS));
       else if (r < 0.87) parts.push(pick(FULLWIDTH));
-      else if (r < 0.93) parts.push(pick(RARE));
+      else if (r < 0.9) parts.push(pick(RARE));
+      else if (r < 0.93) parts.push(pick(TRADITIONAL));
+      else if (r < 0.96) parts.push(pick(SPECIAL));
       else parts.push(pick(OTHER));
       if (rand() < 0.2) parts.push(' ');
     }
