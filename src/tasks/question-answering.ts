@@ -364,10 +364,14 @@ export const questionAnsweringTask: TaskModule<'question-answering', CheckedQues
     resolveQuestionAnsweringOptions(rest, Number.MAX_SAFE_INTEGER);
     return { context, options: rest, signal: signal as AbortSignal | undefined };
   },
-  prepare({ tokenizer, maxLength }, inputs, o) {
+  prepare({ tokenizer, maxLength, config }, inputs, o) {
     const resolved = resolveQuestionAnsweringOptions(o.options, maxLength);
     const { items, single } = normalizeQaInputs(inputs, o.context);
-    return { ...prepareQuestionAnswering(tokenizer, items, resolved), items, single, resolved };
+    const prepared = prepareQuestionAnswering(tokenizer, items, resolved);
+    // XLM-R's TemplateProcessing gives overflowing windows the context's raw type id 1; a model with one token type
+    // never sees type ids in HF (its tokenizer's model_input_names leave them out), so they are zeros here.
+    if (config.typeVocabSize === 1) for (const e of prepared.rows) e.tokenTypeIds.fill(0);
+    return { ...prepared, items, single, resolved };
   },
   finish(_ctx, prepared, rows) {
     const results = prepared.groups.map((group, i) => hfAnswerShape(postprocessQuestionAnswering(prepared.items[i].context,

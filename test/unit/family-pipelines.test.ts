@@ -132,12 +132,18 @@ for (const folder of FAMILIES) {
       }
     });
 
-    it("question-answering: HF's answers (top_k 1 and 3), spans from the tokenizer's offsets", async () => {
+    it("question-answering: HF's answers (top_k 1 and 3), spans from the tokenizer's offsets, long contexts in windows", async () => {
       const qa = await pipeline('question-answering', familyAs(folder, 'ForQuestionAnswering'), { dtype: 'f32' });
       try {
         for (const e of ref.pipelines.questionAnswering) {
           const got = await qa(e.question, e.context, { top_k: e.top_k });
           expectSame(got, e.answer, `${folder} qa[${e.row}] top_k ${e.top_k}`);
+        }
+        // A long context: HF's windows (max_seq_len, doc_stride) and its answer merging across them.
+        for (const e of ref.pipelines.questionAnsweringWindows) {
+          expect(e.windows).toBeGreaterThan(1);
+          const got = await qa(e.question, e.context, { top_k: e.top_k, max_seq_len: e.max_seq_len, doc_stride: e.doc_stride });
+          expectSame(got, e.answer, `${folder} windows (${e.windows}) top_k ${e.top_k}: ${e.question}`);
         }
       } finally {
         await qa.dispose();
