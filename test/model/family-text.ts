@@ -23,6 +23,8 @@ export interface TextReference {
   pipelines: {
     tokenClassification: Array<{ case: string; row: number; text: string; aggregation_strategy: string; entities: unknown }>;
     questionAnswering: Array<{ row: number; question: string; context: string; top_k: number; answer: unknown }>;
+    /** A text longer than the model in windows sharing `stride` tokens, every aggregation strategy. */
+    tokenClassificationWindows: { text: string; stride: number; maxLength: number; windows: number; expected: Array<{ aggregation_strategy: string; entities: unknown }> };
     /** A context over several windows (Rust's overflowing encodings, only_second, doc_stride overlap). */
     questionAnsweringWindows: Array<{ question: string; context: string; max_seq_len: number; doc_stride: number; top_k: number; windows: number; answer: unknown }>;
   };

@@ -120,12 +120,19 @@ for (const folder of FAMILIES) {
       }
     });
 
-    it("token-classification: HF's entities for every aggregation strategy", async () => {
+    it("token-classification: HF's entities for every aggregation strategy, long texts in stride windows", async () => {
       const ner = await pipeline('token-classification', familyAs(folder, 'ForTokenClassification'), { dtype: 'f32' });
       try {
         for (const e of ref.pipelines.tokenClassification) {
           const got = await ner(e.text, { aggregation_strategy: e.aggregation_strategy as 'none' });
           expectSame(got, e.entities, `${folder} ${e.case}[${e.row}] ${e.aggregation_strategy}`);
+        }
+        // A text longer than the model: windows sharing `stride` tokens, overlapping entities merged as HF does.
+        const w = ref.pipelines.tokenClassificationWindows;
+        expect(w.windows).toBeGreaterThan(1);
+        for (const e of w.expected.filter((x) => x.aggregation_strategy !== 'none')) { // HF refuses stride with 'none'
+          const got = await ner(w.text, { aggregation_strategy: e.aggregation_strategy as 'none', stride: w.stride });
+          expectSame(got, e.entities, `${folder} ${w.windows} windows ${e.aggregation_strategy}`);
         }
       } finally {
         await ner.dispose();
