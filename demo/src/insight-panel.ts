@@ -23,6 +23,8 @@ export class InsightPanel {
   private readonly head = byId<HTMLSelectElement>('head');
   private readonly canvas = byId<HTMLCanvasElement>('heatmap');
   private readonly readout = byId('heatmap-readout');
+  private readonly explainButton = byId<HTMLButtonElement>('explain-button');
+  private readonly explainReadout = byId('explain-readout');
 
   constructor() {
     this.layer.addEventListener('change', () => void this.refresh());
@@ -38,6 +40,7 @@ export class InsightPanel {
       this.describeCell(this.focusCell);
     });
     this.canvas.addEventListener('blur', () => this.draw());
+    this.explainButton.addEventListener('click', () => void this.explain());
     this.renderFacts();
   }
 
@@ -47,7 +50,42 @@ export class InsightPanel {
     this.layer.replaceChildren();
     this.layer.disabled = this.head.disabled = true;
     this.tokens.replaceChildren();
+    this.explainButton.disabled = true;
+    this.explainReadout.textContent = '';
     this.renderFacts();
+  }
+
+  /**
+   * clf.explain(): integrated gradients of the top label's logit w.r.t. the word embeddings (on the GPU, in the
+   * Worker); each token is coloured by its signed share, strongest = most opaque. On demand: it costs a backward pass
+   * per integration step.
+   */
+  private async explain(): Promise<void> {
+    const clf = this.model?.classify;
+    if (!clf || this.input === null) return;
+    const seq = this.seq;
+    this.explainButton.disabled = true;
+    this.explainReadout.textContent = 'Explaining…';
+    try {
+      const e = await clf.explain(this.input);
+      if (seq !== this.seq) return;
+      const top = Math.max(1e-12, ...e.tokens.map((t) => Math.abs(t.score)));
+      this.tokens.replaceChildren(...e.tokens.map((t) => {
+        const li = document.createElement('li');
+        li.textContent = t.token;
+        li.className = t.score >= 0 ? 'pos' : 'neg';
+        li.style.setProperty('--a', (0.15 + (0.85 * Math.abs(t.score)) / top).toFixed(3));
+        li.dataset.score = String(t.score);
+        li.title = `${t.score >= 0 ? '+' : ''}${t.score.toFixed(4)}`;
+        return li;
+      }));
+      const sum = e.tokens.reduce((a, t) => a + t.score, 0);
+      this.explainReadout.textContent = `Why "${e.label}": green tokens raised its logit, red ones lowered it (integrated gradients, total ${sum >= 0 ? '+' : ''}${sum.toFixed(4)}).`;
+    } catch (err) {
+      if (seq === this.seq) this.explainReadout.textContent = `Could not explain: ${describeError(err)}`;
+    } finally {
+      this.explainButton.disabled = !this.model?.classify;
+    }
   }
 
   /** Inspects this input (after the scores were shown); stale answers are dropped. */
@@ -61,6 +99,8 @@ export class InsightPanel {
     this.input = null;
     this.result = null;
     this.tokens.replaceChildren();
+    this.explainButton.disabled = true;
+    this.explainReadout.textContent = '';
     this.canvas.getContext('2d')?.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.canvas.setAttribute('aria-label', 'Attention heatmap (no text yet)');
     this.readout.textContent = '';
@@ -80,6 +120,8 @@ export class InsightPanel {
       this.result = r;
       this.fillPickers(r);
       this.renderTokens(r.tokens);
+      this.explainButton.disabled = !model.classify;
+      this.explainReadout.textContent = '';
       this.renderFacts();
       this.draw();
     } catch (e) {

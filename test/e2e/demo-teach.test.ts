@@ -38,6 +38,35 @@ afterAll(async () => {
   }
 });
 
+describe('demo: Inside the model colours the tokens by clf.explain()', () => {
+  it('one coloured token per token, green for positive scores and red for negative, and says which label', async () => {
+    const { context, page, errors } = await openPage(browser!);
+    try {
+      await page.goto(siteUrl);
+      await waitForModel(page);
+      await page.fill('#text', 'the acting was terrible and boring');
+      await page.click('#classify-button');
+      await page.waitForFunction(() => !(document.getElementById('explain-button') as HTMLButtonElement).disabled, null, { timeout: 60_000 });
+      const inspected = await page.$$eval('#tokens li', (lis) => lis.map((li) => li.textContent));
+      await page.click('#explain-button');
+      await page.waitForFunction(() => /^Why "/.test(document.getElementById('explain-readout')?.textContent ?? ''), null, { timeout: 120_000 });
+      const label = /^Why "([^"]+)"/.exec((await page.textContent('#explain-readout'))!)![1];
+      const top = await page.$$eval('#label-bars li', (lis) => lis[0]?.textContent ?? '');
+      expect(top.startsWith(label), `${top} vs ${label}`).toBe(true); // the top label is the one explained
+      const tokens = await page.$$eval('#tokens li', (lis) => lis.map((li) => ({ text: li.textContent, cls: li.className, score: Number((li as HTMLElement).dataset.score) })));
+      expect(tokens.map((t) => t.text)).toEqual(inspected);
+      for (const t of tokens) {
+        expect(Number.isFinite(t.score)).toBe(true);
+        expect(t.cls).toBe(t.score >= 0 ? 'pos' : 'neg');
+      }
+      await page.locator('#tokens').screenshot({ path: screenshotPath('demo-explain-tokens') });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
+});
+
 describe('demo: Teach it', () => {
   it('trains on pasted lines with a live plot, classifies with the taught model, downloads its folder; Cancel stops', async () => {
     const { context, page, errors } = await openPage(browser!);
