@@ -244,7 +244,7 @@ describe('demo site (vite build, served from a sub-path)', () => {
       expect(unlabelled).toEqual([]);
 
       const order = ['load-bundled', 'load-bundled-mlm', 'model-id', 'load-remote', 'folder-input', 'dtype', 'task', 'text', 'text-pair', 'live',
-        'classify-button', 'layer', 'head', 'heatmap', 'batch-input', 'batch-button'];
+        'classify-button', 'explain-button', 'layer', 'head', 'heatmap', 'batch-input', 'batch-button'];
       const seen: string[] = [];
       for (let i = 0; i < order.length; i++) {
         await page.keyboard.press('Tab');
@@ -259,7 +259,7 @@ describe('demo site (vite build, served from a sub-path)', () => {
       expect(seen).toEqual(order);
 
       // Back to the text box (Shift+Tab from the batch button), live classification off with Space, Enter submits.
-      for (let i = 0; i < 8; i++) await page.keyboard.press('Shift+Tab');
+      for (let i = 0; i < 9; i++) await page.keyboard.press('Shift+Tab');
       expect(await page.evaluate(() => document.activeElement!.id)).toBe('text');
       await page.keyboard.press('Tab');
       await page.keyboard.press('Tab');
