@@ -38,15 +38,24 @@ const KEYS = ['method', 'steps', 'label'];
 
 export class Explainer {
   private trainer: Promise<Trainer> | null = null;
+  /** The explain() calls in flight: a reset frees the Trainer only after they end. */
+  private inFlight = new Set<Promise<unknown>>();
 
-  /** Frees the Trainer (the weights changed, or the pipeline goes). */
+  /** Frees the Trainer (the weights changed, or the pipeline goes) once the calls using it have ended. */
   reset(): void {
     const t = this.trainer;
     this.trainer = null;
-    void t?.then((x) => x.dispose(), () => undefined);
+    void Promise.allSettled([...this.inFlight]).then(() => t?.then((x) => x.dispose(), () => undefined));
   }
 
-  async explain(gpu: GpuContext, model: () => Promise<TrainableModel>, ctx: { tokenizer: BertTokenizer; maxLength: number; config: BertConfig }, input: unknown, options: unknown): Promise<Explanation> {
+  explain(gpu: GpuContext, model: () => Promise<TrainableModel>, ctx: { tokenizer: BertTokenizer; maxLength: number; config: BertConfig }, input: unknown, options: unknown): Promise<Explanation> {
+    const run = this.run(gpu, model, ctx, input, options);
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  private async run(gpu: GpuContext, model: () => Promise<TrainableModel>, ctx: { tokenizer: BertTokenizer; maxLength: number; config: BertConfig }, input: unknown, options: unknown): Promise<Explanation> {
     if (options === undefined) options = {};
     if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError('explain(): options must be an object { method?, steps?, label? }');
     const o = options as ExplainOptions;
@@ -77,7 +86,10 @@ export class Explainer {
     try {
       scores = await trainer.attributions(batch, { method, label, ...(o.steps !== undefined ? { steps: o.steps } : {}) });
     } catch (err) {
-      throw new RangeError((err as Error).message.replace(/^attributions: options\./, 'explain(): option '));
+      const message = (err as Error).message;
+      // Option errors are named as explain() takes them; anything else goes up as it is.
+      if (/^attributions: options\./.test(message)) throw new RangeError(message.replace(/^attributions: options\./, 'explain(): option '));
+      throw err;
     }
     return { label: config.id2label[label], tokens: Array.from({ length: n }, (_, t) => ({ token: tokenizer.idToToken(e.ids[t]) ?? `[${e.ids[t]}]`, score: scores[t] })) };
   }

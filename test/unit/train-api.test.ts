@@ -119,6 +119,26 @@ describe('clf.train() in Node', () => {
     }
   }, 120_000);
 
+  it('explain() calls in flight when train() ends finish on the weights they started with', async () => {
+    const clf = await pipeline('text-classification', tiny, { labels: ['no', 'yes'], dtype: 'f32' });
+    try {
+      await clf.explain('a zebra'); // makes the attribution Trainer that train() will replace
+      let done = false;
+      const run = clf.train(zebraExamples(8, 11), { epochs: 2, batchSize: 4 }).finally(() => { done = true; });
+      const calls: Array<Promise<unknown>> = [];
+      while (!done) {
+        calls.push(clf.explain('we saw a zebra', { method: 'integrated-gradients', steps: 8 }));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await run;
+      const settled = await Promise.allSettled(calls);
+      expect(settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason))).toEqual([]);
+      expect((await clf.explain('a zebra')).tokens).toHaveLength(4);
+    } finally {
+      await clf.dispose();
+    }
+  }, 120_000);
+
   it('evaluate(): accuracy, macro-F1 and loss of the model on labelled examples (tiny-bert vs its PyTorch logits)', async () => {
     const clf = await pipeline('text-classification', tiny, { dtype: 'f32' });
     try {
