@@ -1,7 +1,7 @@
-// `bertgpu classify | tokenize | embed | fill-mask --json` (and ner / qa) on every family fixture as a user runs them
+// `bertgpu classify | tokenize | embed | fill-mask --json` (and ner / qa / zero-shot) on every family fixture as a user runs them
 // (a child process, node bin/bertgpu.js), with the same JSON contracts as for BERT: tokenize's ids, type ids, mask
 // and offsets equal HF Rust's; classify's logits, embed's mean-pooled vector and fill-mask's top 5 equal the float64
-// PyTorch reference (text-reference.json) within 1e-4; ner and qa equal HF's pipeline outputs (BPE and Unigram).
+// PyTorch reference (text-reference.json) within 1e-4; ner and qa equal HF's pipeline outputs (BPE and Unigram); zero-shot reads the sequence head as NLI.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -128,6 +128,17 @@ describe.each(FAMILIES)('bertgpu CLI on %s', (folder) => {
     // The CLI's lines: { entities } for ner, the best answer for qa (as for BERT).
     ner.forEach((e, i) => expectSame(gotNer[i].entities, e.entities, `${folder} ner[${i}]`));
     qa.forEach((e, i) => expectSame(gotQa[i], e.answer, `${folder} qa[${i}]`));
+  });
+
+  it('zero-shot --json with the sequence head read as NLI: softmax of the entailment logits across labels', async () => {
+    const c = named('text-zero-shot');
+    const labels = c.textPair!.map((h) => /This example is (\w+)\./.exec(h)![1]);
+    const nli = familyAs(folder, 'ForSequenceClassification', { id2label: { 0: 'contradiction', 1: 'neutral', 2: 'entailment' }, label2id: { contradiction: 0, neutral: 1, entailment: 2 } });
+    const [got] = await ok(['zero-shot', '--model', nli, '--labels', labels.join(','), '--json', c.text[0]]);
+    const want = softmax(labels.map((_, r) => rowOf(c.logits!.data, c.text.length, r)[2]));
+    const order = labels.map((_, i) => i).sort((a, b) => want[b] - want[a]);
+    expect(got.labels).toEqual(order.map((i) => labels[i]));
+    expectClose(`${folder} zero-shot`, got.scores as number[], order.map((i) => want[i]), TOL);
   });
 });
 
