@@ -1,7 +1,8 @@
-// `bertgpu classify | tokenize | embed | fill-mask --json` (and ner / qa / zero-shot) on every family fixture as a user runs them
-// (a child process, node bin/bertgpu.js), with the same JSON contracts as for BERT: tokenize's ids, type ids, mask
-// and offsets equal HF Rust's; classify's logits, embed's mean-pooled vector and fill-mask's top 5 equal the float64
-// PyTorch reference (text-reference.json) within 1e-4; ner and qa equal HF's pipeline outputs (BPE and Unigram); zero-shot reads the sequence head as NLI.
+// `bertgpu classify | tokenize | embed | fill-mask --json` (and ner, qa, zero-shot) on every family fixture as a
+// user runs them (a child process, node bin/bertgpu.js), with the same JSON contracts as for BERT: tokenize's ids,
+// type ids, mask and offsets equal HF Rust's; classify's logits, embed's mean-pooled vector and fill-mask's top 5
+// equal the float64 PyTorch reference (text-reference.json) within 1e-4; ner and qa equal HF's pipeline outputs (BPE
+// and Unigram); zero-shot reads the sequence head as NLI; Chinese text on tiny-bert-chinese; --device cpu.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
