@@ -15,7 +15,7 @@ function start(): void {
 
   const insight = new InsightPanel();
   const batch = new BatchPanel();
-  new TeachPanel();
+  const teach = new TeachPanel();
   const classify = new ClassifyPanel((input) => {
     if (input === null) insight.clear();
     else void insight.show(input);
@@ -33,6 +33,7 @@ function start(): void {
     batch.setModel(model);
     classify.setModel(model);
     fill.setModel(model);
+    teach.setModel(model);
   });
   document.body.dataset.ready = 'true';
   void picker.load(bundledModelUrl(), BUNDLED_NAME, true);

@@ -18,6 +18,8 @@ export interface LoadedModel {
   /** What the page calls it. */
   name: string;
   bundled: boolean;
+  /** Where it was loaded from (the Teach it panel fine-tunes a copy from there). */
+  source: string | File[];
 }
 
 /** The bundled models' folders, relative to the page so the built site works under any path. */
@@ -82,8 +84,8 @@ export class ModelPicker {
         },
       };
       const loaded: LoadedModel = task === 'fill-mask'
-        ? withPipe({ task, classify: null, fill: await pipeline('fill-mask', model, options), name, bundled })
-        : withPipe({ task, classify: await pipeline('text-classification', model, options), fill: null, name, bundled });
+        ? withPipe({ task, classify: null, fill: await pipeline('fill-mask', model, options), name, bundled, source: model })
+        : withPipe({ task, classify: await pipeline('text-classification', model, options), fill: null, name, bundled, source: model });
       if (this.controller !== controller) {
         // A newer load (or Cancel) won the race after this one had already finished.
         await loaded.pipe.dispose();

@@ -1,5 +1,5 @@
-// "Teach it": labelled lines (pasted, or a TSV/CSV file) fine-tune a copy of the bundled model on this GPU — a fresh
-// head for the labels found in the data — with a live plot (loss per step, training accuracy per epoch) and Cancel;
+// "Teach it": labelled lines (pasted, or a TSV/CSV file) fine-tune a copy of the loaded model (section 1; the bundled
+// one by default) on this GPU — a fresh head for the labels found in the data — with a live plot (loss per step, training accuracy per epoch) and Cancel;
 // then the taught model classifies text and can be downloaded as a Hugging Face folder (its Files, one link each).
 // Each epoch is one train() call followed by evaluate() on the same lines, so the plot gets an accuracy per epoch
 // (each call starts a fresh AdamW state: fine for a demo, and said so in the status line).
@@ -8,7 +8,7 @@ import { parseCsvRecords } from '../../src/train/csv.ts';
 import { parseTrainingData } from '../../src/train/data.ts';
 import { byId, describeError, isAbort } from './dom.ts';
 import { formatScore } from './format.ts';
-import { bundledModelUrl } from './model-picker.ts';
+import { BUNDLED_NAME, bundledModelUrl, type LoadedModel } from './model-picker.ts';
 
 const MAX_EXAMPLES = 2000;
 
@@ -35,6 +35,8 @@ function looksLikeCsv(content: string): boolean {
 
 export class TeachPanel {
   private clf: TextClassificationPipeline | null = null;
+  /** What a run starts from: the model loaded in section 1 (any BERT checkpoint; its head, if any, is replaced). */
+  private base: { source: string | File[]; name: string } | null = null;
   private controller: AbortController | null = null;
   private urls: string[] = [];
   private losses: number[] = [];
@@ -65,6 +67,10 @@ export class TeachPanel {
       ev.preventDefault();
       void this.classify();
     });
+  }
+
+  setModel(model: LoadedModel | null): void {
+    this.base = model ? { source: model.source, name: model.name } : null;
   }
 
   private examples(): { examples: TrainExample[]; labels: string[] } {
@@ -98,8 +104,9 @@ export class TeachPanel {
     try {
       await this.clf?.dispose();
       this.clf = null;
-      this.status.textContent = `Loading the bundled model with a fresh head for ${data.labels.join(', ')}…`;
-      const clf = this.clf = await pipeline('text-classification', bundledModelUrl(), { labels: data.labels, signal: controller.signal });
+      const base = this.base ?? { source: bundledModelUrl(), name: BUNDLED_NAME };
+      this.status.textContent = `Loading ${base.name} with a fresh head for ${data.labels.join(', ')}…`;
+      const clf = this.clf = await pipeline('text-classification', base.source, { labels: data.labels, signal: controller.signal });
       for (let epoch = 1; epoch <= epochs; epoch++) {
         this.status.textContent = `Epoch ${epoch}/${epochs} on ${data.examples.length} examples (${clf.info.adapter.description || clf.info.adapter.vendor})…`;
         await clf.train(data.examples, {
