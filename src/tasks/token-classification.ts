@@ -139,10 +139,7 @@ export interface TokenText {
   tokenOf(id: number): string;
   unkId: number | undefined;
   tokensToString(tokens: readonly string[]): string;
-  /**
-   * HF's "word aware" test: the tokenizer model has a truthy continuing_subword_prefix (WordPiece's '##'), so subwords
-   * show in token lengths. False for byte-level BPE (prefix '') and Unigram (none): HF then uses its space heuristic.
-   */
+  /** HF's "word aware" test: a truthy continuing_subword_prefix (WordPiece's '##'); false: BPE (''), Unigram (none). */
   wordAware?: boolean;
 }
 
