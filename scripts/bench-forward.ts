@@ -12,6 +12,7 @@
 //                        --tjs-cpu --json FILE]
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findLavapipeIcd } from '../src/gpu/node-gpu.ts';
@@ -91,6 +92,7 @@ async function benchWarm(wanted: string[], batches: number[], T0: number): Promi
     if (!printedAdapter) {
       const a = ours.info.adapter;
       console.log(`adapter: ${a.description || a.vendor} (${a.vendor}/${a.architecture}${a.isFallbackAdapter ? ', software' : ''}); f16: ${a.hasF16}`);
+      console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`);
       console.log(`pipeline latency through the public API (${task}), median of N alternating rounds; batch is texts × tokens\n`);
       printedAdapter = true;
     }
@@ -161,6 +163,7 @@ async function main(): Promise<void> {
   if (!args['no-cold']) {
     const runs = Number(args['cold-runs']);
     console.log(`\ncold start: pipeline() → first result (1 × ${T}), fresh process, empty shader caches; median of ${runs} alternating runs`);
+    console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const table: string[][] = [['model', 'bertgpu cold', 'tjs webgpu cold', 'ratio', 'target ≤ 0.5', 'N']];
     const printTable = tablePrinter();
     for (const name of wanted) {
@@ -172,7 +175,7 @@ async function main(): Promise<void> {
   }
   if (args.forward) await benchDirect({ models: wanted, batches, tokens: T, rounds: args.rounds ? Number(args.rounds) : undefined, webgpu: true, f16: false });
   if (args.json) {
-    writeFileSync(args.json, `${JSON.stringify({ tool: 'bertgpu-bench-node', date: new Date().toISOString(), settings: args, warm: rowsOut, info: infoOut, cold: coldOut }, null, 1)}\n`);
+    writeFileSync(args.json, `${JSON.stringify({ tool: 'bertgpu-bench-node', date: new Date().toISOString(), cpus: cpus().length, loadavgAtEnd: loadavg(), settings: args, warm: rowsOut, info: infoOut, cold: coldOut }, null, 1)}\n`);
   }
 }
 
