@@ -2,8 +2,8 @@
 // test/fixtures/train-16/train.tsv with the recipe of scripts/fixtures/train_16step.py (4 epochs × 4 batches of 4,
 // AdamW 3e-4, weight decay 0.01, clipping 1.0, constant schedule, dropout 0, no shuffle) by `clf.train()`: every
 // step's loss within 1e-3 of PyTorch's float64 run (and its grad norm, lr and epoch), then the model the pipeline now
-// runs, and the folder `clf.save({ dir })` wrote loaded back through pipeline(), give PyTorch's trained logits within
-// 1e-3 on the training and held-out rows. (The folder in PyTorch: scripts/fixtures/check_saved_folder.py, by hand.)
+// runs, and the folder `clf.save({ dir })` wrote loaded back through pipeline() and through the float64 CPU chain, give
+// PyTorch's trained logits within 1e-3 on the training and held-out rows. (The folder in PyTorch: scripts/fixtures/check_saved_folder.py, by hand.)
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +12,15 @@ import { pipeline } from '../../src/node.ts';
 import type { TrainStep } from '../../src/tasks/train-api.ts';
 import type { TextClassificationPipeline } from '../../src/runtime/callable.ts';
 import { parseTsv } from '../../src/train/data.ts';
+import { bertClassifierBackward, bertShapeFromConfig } from '../../src/cpu/bert-backward.ts';
+import { readSafetensors } from '../../src/weights/cpu-reader.ts';
+import { fileSource } from '../../src/weights/node-source.ts';
 import { fixturesDir } from '../model/fixture.ts';
 
 interface Fixture {
   id2label: string[];
+  rows: Array<{ inputIds: number[]; tokenTypeIds: number[]; labelId: number }>;
+  heldout: Array<{ inputIds: number[]; tokenTypeIds: number[]; labelId: number }>;
   steps: Array<{ step: number; epoch: number; loss: number; lr: number; gradNorm: number }>;
   logits: { train: number[][]; heldout: number[][] };
 }
@@ -74,7 +79,15 @@ describe('16-step recipe through clf.train() vs PyTorch float64', () => {
       try {
         expect(saved.info.labels).toEqual(ref.id2label);
         const loaded = expectLogits('saved folder through pipeline()', await logitsOf(saved, [...train, ...heldout]), [...ref.logits.train, ...ref.logits.heldout]);
-        console.log(`16-step: max |Δ loss| ${worstLoss.toExponential(2)}, max |Δ logit| live ${live.toExponential(2)}, saved ${loaded.toExponential(2)}`);
+        // The saved weights through the float64 CPU chain (src/cpu/bert-backward.ts), one row at a time, unpadded.
+        const { tensors } = await readSafetensors((join(out, 'model.safetensors')));
+        const weights = new Map([...tensors].map(([n, t]) => [n, t.data]));
+        const shape = bertShapeFromConfig(JSON.parse(await readFile(join(out, 'config.json'), 'utf8')) as Record<string, unknown>);
+        const cpu = [...ref.rows, ...ref.heldout].map((r) => Array.from(bertClassifierBackward(shape, weights, {
+          inputIds: [r.inputIds], tokenTypeIds: [r.tokenTypeIds], attentionMask: [r.inputIds.map(() => 1)], labels: [r.labelId],
+        }, 'single_label_classification').logits));
+        const chain = expectLogits('saved folder through the float64 CPU chain', cpu, [...ref.logits.train, ...ref.logits.heldout]);
+        console.log(`16-step: max |Δ loss| ${worstLoss.toExponential(2)}, max |Δ logit| live ${live.toExponential(2)}, saved ${loaded.toExponential(2)}, float64 chain ${chain.toExponential(2)}`);
       } finally {
         await saved.dispose();
       }
