@@ -80,7 +80,7 @@ describe('16-step recipe through clf.train() vs PyTorch float64', () => {
         expect(saved.info.labels).toEqual(ref.id2label);
         const loaded = expectLogits('saved folder through pipeline()', await logitsOf(saved, [...train, ...heldout]), [...ref.logits.train, ...ref.logits.heldout]);
         // The saved weights through the float64 CPU chain (src/cpu/bert-backward.ts), one row at a time, unpadded.
-        const { tensors } = await readSafetensors((join(out, 'model.safetensors')));
+        const { tensors } = await readSafetensors(fileSource(join(out, 'model.safetensors')));
         const weights = new Map([...tensors].map(([n, t]) => [n, t.data]));
         const shape = bertShapeFromConfig(JSON.parse(await readFile(join(out, 'config.json'), 'utf8')) as Record<string, unknown>);
         const cpu = [...ref.rows, ...ref.heldout].map((r) => Array.from(bertClassifierBackward(shape, weights, {
