@@ -69,7 +69,7 @@ export class TrainingSession {
   async train(examples: unknown, options: unknown, hooks: TrainHooks = {}): Promise<TrainStep[]> {
     if (this.running) throw new Error('train(): another train() is running on this pipeline; wait for it to finish (or abort it) first');
     const gpu = this.host.gpu();
-    if (!gpu) throw new Error(`train() needs the GPU backend; this pipeline runs on the CPU (${this.host.cpuReason()})`);
+    if (!gpu) throw new Error(`train() needs the GPU backend; this pipeline runs on the CPU (${this.host.cpuReason()}): create it with device: 'gpu' to train`);
     const { config, tokenizer, maxLength } = this.host.context();
     checkTrainableFamily(config, 'train()');
     const checked = checkExamples(examples, this.spec(), 'train()');
@@ -148,7 +148,7 @@ export class TrainingSession {
   /** Token attributions of one input (train-explain.ts) with the model's current weights. */
   async explain(input: unknown, options: unknown): Promise<Explanation> {
     const gpu = this.host.gpu();
-    if (!gpu) throw new Error(`explain() needs the GPU backend; this pipeline runs on the CPU (${this.host.cpuReason()})`);
+    if (!gpu) throw new Error(`explain() needs the GPU backend; this pipeline runs on the CPU (${this.host.cpuReason()}): create it with device: 'gpu'`);
     const ctx = this.host.context();
     checkTrainableFamily(ctx.config, 'explain()');
     const model = async () => (this.model ??= await readTrainable(this.host.provider()));
