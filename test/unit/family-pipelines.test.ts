@@ -6,6 +6,7 @@
 // pipeline post-processing mirrored in family_pipelines.py) — scores within 1e-4, everything else exact. The fixture
 // names its sequence classifier; the other heads load from a copy whose config.json names them (family-variants.ts).
 import { join } from 'node:path';
+import { Tokenizer } from 'tokenizers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pipeline } from '../../src/node.ts';
 import { softmax } from '../../src/model/heads.ts';
@@ -99,6 +100,7 @@ for (const folder of FAMILIES) {
       const fill = await pipeline('fill-mask', familyAs(folder, 'ForMaskedLM'), { dtype: 'f32' });
       try {
         const c = caseOf(ref, 'text-fill-mask');
+        const rust = Tokenizer.fromFile(join(dir, 'tokenizer.json'));
         const [, T, V] = c.mlmLogits!.dims;
         for (let r = 0; r < c.text.length; r++) {
           expect(c.text[r]).toContain(MASK_TOKEN[folder]);
@@ -111,7 +113,8 @@ for (const folder of FAMILIES) {
           expect(got.map((x) => x.token), `${folder} ${c.text[r]}`).toEqual(order.map((o) => o[1]));
           expectClose(`${folder} ${c.text[r]} scores`, got.map((x) => x.score), order.map((o) => o[0]), TOL);
           for (const x of got) {
-            expect(typeof x.token_str).toBe('string');
+            // HF: token_str = tokenizer.decode([token]) (Ġ → space, ▁ dropped at the start, ## kept).
+            expect(x.token_str, `${folder} token ${x.token}`).toBe(await rust.decode([x.token], false));
             expect(x.sequence).not.toContain(MASK_TOKEN[folder]);
           }
         }
