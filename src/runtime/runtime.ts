@@ -100,7 +100,8 @@ export class Runtime {
     }
     options.signal?.throwIfAborted();
     let provider = isFileProvider(model) ? model : env.provider(model, options);
-    const fresh = options.labels ? await Runtime.labelled(t, provider, options.labels, options.signal) : null;
+    // `labels`: a fresh head when the checkpoint has none for them (train-checkpoint.ts, loaded only then).
+    const fresh = options.labels ? await (await import('../tasks/train-checkpoint.ts')).withLabels(provider, options.labels, options.signal, t.name) : null;
     if (fresh) provider = fresh.provider;
     const rt = new Runtime(t, env, provider, options);
     if (fresh) rt.freshModel = fresh.model;
@@ -138,13 +139,6 @@ export class Runtime {
     this.batcher = new MicroBatcher(forward, this.options.maxBatchSize ?? 32, outputs);
   }
 
-  /** `labels`: a fresh classification head when the checkpoint has none for them (train-checkpoint.ts). */
-  private static async labelled(t: AnyTaskModule, provider: FileProvider, labels: string[], signal?: AbortSignal) {
-    if (t !== textClassificationTask) throw new TypeError(`the labels option applies to text-classification only, not ${t.name}`);
-    const { withLabels } = await import('../tasks/train-checkpoint.ts');
-    return withLabels(provider, labels, signal);
-  }
-
   private training(): Promise<TrainingSession> {
     return this.trainingSession ??= import('../tasks/train-session.ts').then(({ TrainingSession }) => {
       const session = new TrainingSession({
@@ -179,39 +173,31 @@ export class Runtime {
     await old.model.dispose();
   }
 
-  /** Fine-tunes the model on labelled examples (text-classification; see train-session.ts). */
-  async train(examples: unknown, options: unknown, hooks: TrainHooks = {}): Promise<TrainStep[]> {
+  /** The training session of a text-classification pipeline (train-session.ts), for `what` (named in errors). */
+  private async classifier(what: string): Promise<TrainingSession> {
     await this.ready();
-    if (this.module !== textClassificationTask) throw new Error('train() needs a text-classification pipeline');
-    return (await this.training()).train(examples, options, hooks);
+    if (this.module !== textClassificationTask) throw new Error(`${what} needs a text-classification pipeline`);
+    return this.training();
+  }
+
+  /** Fine-tunes the model on labelled examples. */
+  async train(examples: unknown, options: unknown, hooks: TrainHooks = {}): Promise<TrainStep[]> {
+    return (await this.classifier('train()')).train(examples, options, hooks);
   }
 
   /** Accuracy, macro-F1 and loss of the model on labelled examples. */
   async evaluate(examples: unknown, options: { signal?: AbortSignal } = {}): Promise<EvaluateResult> {
-    await this.ready();
-    if (this.module !== textClassificationTask) throw new Error('evaluate() needs a text-classification pipeline');
-    return (await this.training()).evaluate(examples, options?.signal);
+    return (await this.classifier('evaluate()')).evaluate(examples, options?.signal);
   }
 
-  /** A signed score per token of one input for a label's logit (text-classification; train-explain.ts). */
+  /** A signed score per token of one input for a label's logit (train-explain.ts). */
   async explain(input: unknown, options?: unknown): Promise<Explanation> {
-    await this.ready();
-    if (this.module !== textClassificationTask) throw new Error('explain() needs a text-classification pipeline');
-    return (await this.training()).explain(input, options);
+    return (await this.classifier('explain()')).explain(input, options);
   }
 
   /** The trained model as the Files of an HF folder; `dir` (Node) writes them there too. */
   async save(options: SaveOptions = {}): Promise<File[]> {
-    if (options === null || typeof options !== 'object') throw new TypeError('save(): options must be an object { dir?, overwrite? }');
-    for (const k of Object.keys(options)) if (k !== 'dir' && k !== 'overwrite') throw new TypeError(`save(): unknown option '${k}' (known: dir, overwrite)`);
-    if (this.disposed) throw new Error('this pipeline was disposed; create a new one');
-    if (this.module !== textClassificationTask) throw new Error('save() needs a text-classification pipeline');
-    const files = (await this.training()).save();
-    if (options.dir !== undefined) {
-      if (!this.env.writeFolder) throw new Error('save(): { dir } writes a folder in Node only; in the browser save() returns the Files to download');
-      await this.env.writeFolder(options.dir, files, { overwrite: options.overwrite === true });
-    }
-    return [...files].map(([name, bytes]) => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: name.endsWith('.json') ? 'application/json' : name.endsWith('.txt') ? 'text/plain' : 'application/octet-stream' }));
+    return (await this.classifier('save()')).saveFiles(options, this.env.writeFolder?.bind(this.env));
   }
 
   /** The CPU backend (its code and WebAssembly load only now); f32 compute, f16 checkpoints widened at load. */

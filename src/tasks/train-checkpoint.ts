@@ -115,7 +115,8 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
  * the same size but other names keeps the old weights under the new names; here any difference starts fresh,
  * since an old head's class i has no reason to mean the new label i.
  */
-export async function withLabels(provider: FileProvider, labels: readonly string[], signal?: AbortSignal): Promise<{ provider: FileProvider; model: TrainableModel } | null> {
+export async function withLabels(provider: FileProvider, labels: readonly string[], signal?: AbortSignal, task = 'text-classification'): Promise<{ provider: FileProvider; model: TrainableModel } | null> {
+  if (task !== 'text-classification') throw new TypeError(`the labels option applies to text-classification only, not ${task}`);
   const files = await openModel(provider, signal);
   checkTrainableFamily(files.config, `${provider.label}: labels`);
   const hasHead = files.config.architectures.some((a) => a === 'BertForSequenceClassification');

@@ -14,7 +14,7 @@ import type { Encoding } from '../tokenizer/types.ts';
 import { stepsPerRun, trainingBatches, type EpochBatch } from '../train/batches.ts';
 import { evaluateLogits } from '../train/metrics.ts';
 import { Trainer } from '../train/trainer.ts';
-import { checkExamples, checkTrainOptions, type EvaluateResult, type TrainStep } from './train-api.ts';
+import { checkExamples, checkTrainOptions, type EvaluateResult, type SaveOptions, type TrainStep } from './train-api.ts';
 import { checkTrainableFamily, folderFiles, memoryProvider, readTrainable, type TrainableModel } from './train-checkpoint.ts';
 import { Explainer, type Explanation } from './train-explain.ts';
 
@@ -31,6 +31,9 @@ export interface TrainingHost {
   /** Rebuilds the pipeline's model from these files (same device, dtype and kernels). */
   reload(provider: FileProvider): Promise<void>;
 }
+
+/** Writes a folder's files into a directory (Node's Environment.writeFolder). */
+export type WriteFolder = (dir: string, files: ReadonlyMap<string, Uint8Array>, options: { overwrite: boolean }) => Promise<unknown>;
 
 export interface TrainHooks {
   signal?: AbortSignal;
@@ -158,6 +161,22 @@ export class TrainingSession {
   /** Frees what explain() keeps on the GPU. */
   dispose(): void {
     this.explainer.reset();
+  }
+
+  /** save(): the folder's files as File objects, written into `options.dir` too where the environment can (Node). */
+  async saveFiles(options: unknown, writeFolder?: WriteFolder): Promise<File[]> {
+    if (options === undefined) options = {};
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError('save(): options must be an object { dir?, overwrite? }');
+    const o = options as SaveOptions;
+    for (const k of Object.keys(o)) if (k !== 'dir' && k !== 'overwrite') throw new TypeError(`save(): unknown option '${k}' (known: dir, overwrite)`);
+    if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir === '')) throw new TypeError(`save(): option dir must be a directory path, got ${JSON.stringify(o.dir)}`);
+    const files = this.save();
+    if (o.dir !== undefined) {
+      if (!writeFolder) throw new Error('save(): { dir } writes a folder in Node only; in the browser save() returns the Files to download');
+      await writeFolder(o.dir, files, { overwrite: o.overwrite === true });
+    }
+    const type = (name: string) => (name.endsWith('.json') ? 'application/json' : name.endsWith('.txt') ? 'text/plain' : 'application/octet-stream');
+    return [...files].map(([name, bytes]) => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: type(name) }));
   }
 
   /** The trained model's folder, by file name. */
