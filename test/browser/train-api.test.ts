@@ -46,6 +46,9 @@ describe('clf.train() in Chromium (Worker)', () => {
       expect(steps[0]).toBe(1);
       expect(steps.length).toBeLessThanOrEqual(3);
       await expect(clf.save()).rejects.toThrow('save(): nothing to save yet');
+      // A throwing onStep ends the run with its error, once the Worker's run has stopped.
+      await expect(clf.train(zebraExamples(8, 9, 4), { epochs: 2, batchSize: 4, onStep: () => { throw new Error('stop here'); } })).rejects.toThrow('stop here');
+      await expect(clf.save()).rejects.toThrow('save(): nothing to save yet');
       await expect(clf.train('x' as never)).rejects.toThrow('train(): examples must be an array');
       expect((await clf('still works'))[0].label).toMatch(/^(no|yes)$/);
     } finally {

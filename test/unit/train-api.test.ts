@@ -61,6 +61,8 @@ describe('clf.train() in Node', () => {
       expect(steps).toBe(2);
       expect(await clf.evaluate(held)).toEqual(before);
       await expect(clf.save()).rejects.toThrow('save(): nothing to save yet; train() the model first');
+      await expect(clf.train(zebraExamples(8, 6), { epochs: 2, batchSize: 4, onStep: () => { throw new Error('stop here'); } })).rejects.toThrow('stop here');
+      expect(await clf.evaluate(held)).toEqual(before);
     } finally {
       await clf.dispose();
     }
