@@ -1,7 +1,8 @@
 // clf.explain(input, { method, steps, label }): one signed score per token from the GPU engine's attributions
 // (Trainer.attributions: gradient × input or integrated gradients of a label's logit w.r.t. the word embeddings).
-// The Trainer that computes them is made once from the model's f32 weights and kept until the weights change (a
-// train() run) or the pipeline goes: it holds the weights, gradients and AdamW moments (4× the f32 parameters).
+// The Trainer that computes them is made once from the model's f32 weights (Trainer.createForAttributions: the
+// weights alone, no gradient buffer or AdamW moments) and kept until the weights change (a train() run) or the
+// pipeline goes.
 import type { GpuContext } from '../gpu/device.ts';
 import { sequenceBucket } from '../model/batch-shape.ts';
 import type { BertConfig } from '../model/config.ts';
@@ -71,7 +72,7 @@ export class Explainer {
     const T = sequenceBucket(n, config.maxPositionEmbeddings);
     const pad = (a: ArrayLike<number>, fill: number) => Int32Array.from({ length: T }, (_, t) => (t < n ? a[t] : fill));
     const batch = { B: 1, T, inputIds: pad(e.ids, tokenizer.padTokenId), tokenTypeIds: pad(e.tokenTypeIds, 0), attentionMask: pad(e.attentionMask, 0) };
-    this.trainer ??= model().then((m) => Trainer.create(gpu, { config: m.config, weights: m.weights }));
+    this.trainer ??= model().then((m) => Trainer.createForAttributions(gpu, { config: m.config, weights: m.weights }));
     const trainer = await this.trainer.catch((err: Error) => {
       this.trainer = null;
       throw err;
