@@ -202,7 +202,9 @@ export class InsightPanel {
     if (info) {
       const a = info.adapter;
       const name = a.description || [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
-      rows.push(['GPU adapter', `${name}${a.isFallbackAdapter ? ' (software fallback adapter)' : ''}`]);
+      const cpu = info.device.backend === 'cpu';
+      rows.push(['Backend', `${cpu ? 'CPU (WebAssembly)' : 'GPU (WebGPU)'} — ${info.device.reason}`]);
+      rows.push([cpu ? 'Engine' : 'GPU adapter', `${name}${!cpu && a.isFallbackAdapter ? ' (software fallback adapter)' : ''}`]);
       rows.push(['Precision', `${info.dtype} — ${info.dtypeReason}`]);
     }
     const t = this.result?.timings;

@@ -1,4 +1,4 @@
-// The demo's entry: checks for WebGPU (or explains its absence), wires the sections together, and loads the
+// The demo's entry: checks for WebGPU (and says when the CPU backend runs instead), wires the sections together, and loads the
 // bundled test model so the page does something without any input.
 import { BatchPanel } from './batch-panel.ts';
 import { ClassifyPanel } from './classify-panel.ts';
@@ -39,5 +39,6 @@ function start(): void {
   void picker.load(bundledModelUrl(), BUNDLED_NAME, true);
 }
 
-if (hasWebGpu()) start();
-else explainMissingWebGpu();
+// Without WebGPU the pipelines run on bertgpu's WebAssembly CPU backend; the page says so and works the same.
+if (!hasWebGpu()) explainMissingWebGpu();
+start();

@@ -5,6 +5,7 @@ import { pipeline, type FillMaskPipeline, type LoadProgress, type TextClassifica
 import { byId, describeError, isAbort, showError } from './dom.ts';
 import { filesFromDrop } from './folder-drop.ts';
 import { formatBytes, formatPercent } from './format.ts';
+import { hasWebGpu } from './webgpu-support.ts';
 
 /** What the page does with a model: classify texts (sections 2 and 4) or fill in [MASK]s. */
 export type DemoTask = 'text-classification' | 'fill-mask';
@@ -78,6 +79,9 @@ export class ModelPicker {
     try {
       const options = {
         dtype,
+        // This page has no WebGPU, so neither has its Worker in a real browser: say 'cpu' rather than let the Worker
+        // find out again (and a page that hides navigator.gpu by policy gets the CPU it expects).
+        ...(hasWebGpu() ? {} : { device: 'cpu' as const }),
         signal: controller.signal,
         onProgress: (p: LoadProgress) => {
           if (this.controller === controller) this.showProgress(p);
@@ -94,7 +98,8 @@ export class ModelPicker {
       const previous = this.current;
       this.current = loaded;
       const what = loaded.classify ? `${loaded.classify.info.labels.length} labels` : 'fills [MASK]';
-      this.finish(`Loaded ${name}: ${what}, ${loaded.pipe.info.dtype}.`);
+      const backend = loaded.pipe.info.device.backend === 'cpu' ? 'on the CPU (WebAssembly)' : 'on WebGPU';
+      this.finish(`Loaded ${name}: ${what}, ${loaded.pipe.info.dtype}, ${backend}.`);
       this.onChange(this.current);
       // A count of successful loads on <body>, so a reader (or a test) can tell a reload finished.
       document.body.dataset.modelLoads = String(Number(document.body.dataset.modelLoads ?? '0') + 1);

@@ -1,13 +1,14 @@
-// Decides, before anything else runs, whether this browser can run bertgpu at all, and if not explains why on the
-// page (instead of a blank screen or a console error). Only checks what can be known synchronously: whether
-// `navigator.gpu` exists. A browser that has it but finds no adapter is reported later, when loading fails.
+// Decides, before anything else runs, whether this browser offers WebGPU, and if not says on the page that the model
+// runs on bertgpu's WebAssembly CPU backend instead, why, and how to get the GPU path. Only checks what can be known
+// synchronously: whether `navigator.gpu` exists (a browser with it but no adapter falls back at load time, and the
+// insight panel's Backend row says why).
 import { byId } from './dom.ts';
 
 export function hasWebGpu(): boolean {
   return typeof navigator !== 'undefined' && 'gpu' in navigator && !!(navigator as Navigator & { gpu?: unknown }).gpu;
 }
 
-/** Replaces the app with an explanation of what is missing and what to try. */
+/** Explains, above the app, what is missing, that the CPU backend runs instead, and what to try for the GPU. */
 export function explainMissingWebGpu(): void {
   const body = byId('no-webgpu-body');
   const reasons: string[] = [];
@@ -18,12 +19,13 @@ export function explainMissingWebGpu(): void {
     );
   }
   reasons.push(
-    'bertgpu runs the model on WebGPU compute shaders, and this browser does not offer WebGPU (navigator.gpu is ' +
-      'missing), so nothing can run here. Nothing was downloaded.',
+    'bertgpu runs the model on WebGPU compute shaders where the browser offers them; this one does not ' +
+      '(navigator.gpu is missing), so the model runs on its WebAssembly CPU backend instead: the same results, ' +
+      'more slowly on large models. Fine-tuning (Teach it) needs WebGPU.',
   );
   body.replaceChildren(
     ...reasons.map((r) => Object.assign(document.createElement('p'), { textContent: r })),
-    Object.assign(document.createElement('p'), { textContent: 'What to try:' }),
+    Object.assign(document.createElement('p'), { textContent: 'For the GPU path, try:' }),
     list([
       'Chrome or Edge 113 or newer on Windows, macOS or ChromeOS (WebGPU is on by default).',
       'Chrome on Linux or Android: recent versions; on Linux you may need chrome://flags/#enable-unsafe-webgpu ' +
@@ -33,7 +35,6 @@ export function explainMissingWebGpu(): void {
     ]),
   );
   byId('no-webgpu').hidden = false;
-  byId('app').hidden = true;
 }
 
 function list(items: string[]): HTMLUListElement {

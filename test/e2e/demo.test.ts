@@ -320,25 +320,45 @@ describe('demo site (vite build, served from a sub-path)', () => {
     }
   });
 
-  it('without WebGPU the page explains why instead of going blank, and logs no errors', async () => {
+  it('without WebGPU the page says so and classifies on the CPU backend (WebAssembly), matching PyTorch', async () => {
     // Takes WebGPU away before any page script runs, as in a browser without it.
     const { context, page, errors } = await openPage(browser!, () => {
       delete (Navigator.prototype as { gpu?: unknown }).gpu;
     });
     try {
-      const before = server!.log.length;
       await page.goto(siteUrl);
       await page.waitForSelector('#no-webgpu', { state: 'visible' });
       expect(await page.evaluate(() => 'gpu' in navigator)).toBe(false);
       const text = await page.textContent('#no-webgpu');
-      expect(text).toMatch(/WebGPU is not available in this browser/);
+      expect(text).toMatch(/WebGPU is not available in this browser: the model runs on the CPU/);
       expect(text).toMatch(/navigator\.gpu is missing/);
-      expect(await page.isHidden('#app')).toBe(true);
-      expect(server!.log.slice(before).some((p) => p.includes('/models/'))).toBe(false); // nothing downloaded
+      expect(await page.isHidden('#app')).toBe(false);
+      await waitForModel(page);
+      expect(await page.textContent('#model-status')).toMatch(/^Loaded tiny-bert-random.*on the CPU \(WebAssembly\)\.$/);
+      expect(maxDiff(await waitForLabels(page, cases[0].text), expected[0].scores)).toBeLessThanOrEqual(TOL);
+      await page.waitForFunction(() => /Backend\s*CPU \(WebAssembly\)/.test(document.body.textContent ?? ''), null, { timeout: 60_000 });
       await page.screenshot({ path: screenshotPath('demo-no-webgpu'), fullPage: true });
       expect(errors).toEqual([]);
     } finally {
       await context.close();
+    }
+  });
+
+  it('with navigator.gpu but no adapter (Chromium without its WebGPU flag) the Worker falls back to the CPU and says why', async () => {
+    const noAdapter = await launchChromium({ withoutWebGpuFlag: true });
+    try {
+      const { context, page, errors } = await openPage(noAdapter);
+      await page.goto(siteUrl);
+      expect(await page.evaluate(async () => 'gpu' in navigator && (await navigator.gpu.requestAdapter()) === null)).toBe(true);
+      await waitForModel(page);
+      expect(await page.isHidden('#no-webgpu')).toBe(true);
+      expect(await page.textContent('#model-status')).toMatch(/^Loaded tiny-bert-random.*on the CPU \(WebAssembly\)\.$/);
+      expect(maxDiff(await waitForLabels(page, cases[0].text), expected[0].scores)).toBeLessThanOrEqual(TOL);
+      await page.waitForFunction(() => /Backend\s*CPU \(WebAssembly\) — WebGPU is unavailable .*no adapter/.test(document.body.textContent ?? ''), null, { timeout: 60_000 });
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await noAdapter.close();
     }
   });
 });

@@ -22,8 +22,10 @@ export async function buildDemo(outDir: string): Promise<void> {
   });
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+/** `withoutWebGpuFlag`: Chromium as on most Linux desktops, where navigator.gpu exists but gives no adapter. */
+export function launchChromium(options: { withoutWebGpuFlag?: boolean } = {}): Promise<Browser> {
+  const args = options.withoutWebGpuFlag ? chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu') : chromiumArgs;
+  return chromium.launch({ executablePath: chromiumPath, args });
 }
 
 export interface DemoPage {

@@ -80,13 +80,26 @@ describe('the packed tarball', () => {
     expect(existsSync(join(bare, 'node_modules/webgpu')), 'npm installed the optional peer').toBe(false);
   });
 
-  it('without webgpu installed, bertgpu/node and the CLI say to npm install webgpu', async () => {
+  it('without webgpu installed, bertgpu/node and the CLI run on the CPU backend, say why, and device gpu says to npm install webgpu', async () => {
+    // No dispose(): a script that forgets it must still end (the CPU backend's threads never hold the event loop).
     writeFileSync(join(bare, 'no-dawn.mjs'), `import { pipeline } from 'bertgpu/node';
-try { await pipeline('text-classification', ${JSON.stringify(fixtureDir)}); console.log('loaded'); } catch (e) { console.log(e.message); }
+const classify = await pipeline('text-classification', ${JSON.stringify(fixtureDir)});
+const scores = await classify(${JSON.stringify(single.text[0])}, { topK: null });
+let gpuError = '';
+try { await pipeline('text-classification', ${JSON.stringify(fixtureDir)}, { device: 'gpu' }); } catch (e) { gpuError = e.message; }
+console.log(JSON.stringify({ device: classify.info.device, scores, gpuError }));
 `);
     const { stdout } = await run(process.execPath, ['no-dawn.mjs'], { cwd: bare, env: nodeEnv, timeout: 60_000 });
-    expect(stdout).toMatch(/"webgpu".*not installed.*npm install webgpu/);
-    const cli = await run(join(bare, 'node_modules/.bin/bertgpu'), ['classify', '--model', fixtureDir, 'hello'], { cwd: bare, env: nodeEnv, timeout: 60_000 })
+    const result = JSON.parse(stdout.split('\n').find((l) => l.startsWith('{'))!) as { device: { backend: string; reason: string }; scores: Array<{ label: string; score: number }>; gpuError: string };
+    expect(result.device.backend).toBe('cpu');
+    expect(result.device.reason).toMatch(/"webgpu".*not installed.*npm install webgpu/);
+    expectReferenceScores('bertgpu/node on the CPU backend', result.scores);
+    expect(result.gpuError).toMatch(/"webgpu".*not installed.*npm install webgpu/);
+    const bin = join(bare, 'node_modules/.bin/bertgpu');
+    const cpu = await run(bin, ['classify', '--model', fixtureDir, '--json', single.text[0]], { cwd: bare, env: nodeEnv, timeout: 60_000 });
+    const line = JSON.parse(cpu.stdout.split('\n').find((l) => l.startsWith('{'))!) as { scores: Record<string, number> };
+    expectReferenceScores('CLI scores on the CPU backend', Object.entries(line.scores).map(([label, score]) => ({ label, score })));
+    const cli = await run(bin, ['classify', '--device', 'gpu', '--model', fixtureDir, 'hello'], { cwd: bare, env: nodeEnv, timeout: 60_000 })
       .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
     expect(cli.code).toBe(1);
     expect(cli.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^bertgpu: .*npm install webgpu/)]);

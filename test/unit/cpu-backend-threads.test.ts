@@ -1,7 +1,11 @@
 // Kernel threads (worker_threads over a shared memory): every op split over 2 and 3 threads gives bit-identical
 // outputs to one thread (the split never changes a sum's order), on the classifier and the masked-LM fixtures, with
 // concurrent forwards serialised; a thread that cannot start is an error at create().
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CpuBertModel } from '../../src/cpu-backend/cpu-model.ts';
 import { loadCpuBertWeights } from '../../src/cpu-backend/cpu-weights.ts';
@@ -18,6 +22,25 @@ async function load(model: string, count: number): Promise<CpuBertModel> {
 }
 
 describe('CPU backend kernel threads', () => {
+  it('a thread holds the process only while a reply is outstanding: an awaited reply arrives, then the process exits without dispose()', async () => {
+    // A Node script that forgets dispose() must end: Node re-refs a Worker when a 'message' listener is added, which
+    // kept such a process alive forever (the packed-tarball consumer test hung on it).
+    const script = `import { spawnNodeThread } from ${JSON.stringify(join(process.cwd(), 'src/cpu-backend/node-threads.ts'))};
+const t = spawnNodeThread("const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => setTimeout(() => parentPort.postMessage(m), 300))");
+const reply = new Promise((resolve) => t.onMessage(resolve)); t.onError(() => {});
+t.post('hello');
+console.log(await reply);`;
+    // A file, not `-e`: an eval'd script ended the process regardless.
+    const dir = mkdtempSync(join(tmpdir(), 'bertgpu-threads-'));
+    try {
+      writeFileSync(join(dir, 'forgets-dispose.mjs'), script);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(dir, 'forgets-dispose.mjs')], { timeout: 20_000 });
+      expect(stdout.trim()).toBe('hello'); // the awaited reply kept it alive (13: an unsettled top-level await)
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   for (const model of ['tiny-bert', 'tiny-bert-mlm']) {
     it(`${model}: 2 and 3 threads equal 1 thread bit for bit, concurrent forwards included`, async () => {
       const one = await load(model, 1);
