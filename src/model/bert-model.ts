@@ -14,7 +14,8 @@ import { TuningSession } from '../gpu/tuner-session.ts';
 import type { GpuTensor, GpuWeights } from '../weights/gpu-weights.ts';
 import { buildBertGraph, embeddingIdInputs, fusesAttentionOutput } from './bert.ts';
 import { batchBucket, firstRows, padRows, sequenceBucket, unpadAttention, unpadRows } from './batch-shape.ts';
-import { expectedWeights, hasMaskedLmHead, isTokenHead, type BertConfig, type BertHead } from './config.ts';
+import { expectedWeights, isTokenHead, type BertConfig, type BertHead } from './config.ts';
+import { checkBatch, defaultOutputs, maskedLmRows } from './batch-check.ts';
 import { tokenHeadShape } from './token-heads.ts';
 import { resolveKernelProfile, resolveTune, TUNE_BUDGET_MS, type BertModelOptions, type KernelProfileOption, type TuneOption } from './model-options.ts';
 import { fuseQkv, makeLoadTimeTensors, transposeAttentionOutput, type RelayoutTarget } from './relayout.ts';
@@ -237,16 +238,8 @@ export class BertModel {
   /** Checks a batch and fits it to a plan: buckets, masked-LM rows, or the part size when it must be split. */
   private shape(batch: EncodedBatch, outputs: readonly BertOutputName[], attentionLayer?: number): Shaped {
     if (this.disposed) throw new Error('BertModel: forward() after dispose()');
+    checkBatch(this.config, batch, outputs, attentionLayer);
     const { B, T } = batch;
-    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new Error(`forward: B and T must be positive integers, got B=${B} T=${T}`);
-    if (T > this.config.maxPositionEmbeddings) throw new Error(`forward: ${T} tokens exceed max_position_embeddings (${this.config.maxPositionEmbeddings}); truncate first`);
-    for (const key of ['inputIds', 'tokenTypeIds', 'attentionMask'] as const) {
-      if (batch[key]?.length !== B * T) throw new Error(`forward: ${key} must have B·T = ${B * T} elements, got ${batch[key]?.length}`);
-    }
-    checkRange('inputIds', batch.inputIds, this.config.vocabSize);
-    // DistilBERT reads no token types (HF's forward takes none): whatever the tokenizer made is not used.
-    if (this.config.tokenTypes) checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
-    if (outputs.includes('attentions') !== (attentionLayer !== undefined)) throw new Error("forward: the 'attentions' output and attentionLayer go together");
     const Tb = sequenceBucket(T, this.config.maxPositionEmbeddings);
     // Rows are checked before any split, so every part gets valid, ordered rows.
     const mlm = outputs.includes('mlmLogits') ? this.mlmRowsOf(batch) : null;
@@ -330,14 +323,7 @@ export class BertModel {
 
   /** The batch's masked-LM rows, checked, and the plan's row bucket (a power of two, so few plans serve many calls). */
   private mlmRowsOf(batch: EncodedBatch): { rows: number[]; count: number; bucket: number } {
-    if (!hasMaskedLmHead(this.head)) throw new Error(`forward: 'mlmLogits' needs a masked-LM head; this model's head is ${this.head}`);
-    const n = batch.B * batch.T;
-    const rows = batch.mlmRows === undefined ? Array.from({ length: n }, (_, i) => i) : Array.from(batch.mlmRows);
-    if (rows.length === 0) throw new Error('forward: mlmRows is empty; ask for at least one row');
-    rows.forEach((r, k) => {
-      if (!(Number.isInteger(r) && r >= 0 && r < n)) throw new Error(`forward: mlmRows[${k}] = ${r} is not a row of this batch (0 … ${n - 1})`);
-      if (k > 0 && r <= rows[k - 1]) throw new Error(`forward: mlmRows must be ascending without repeats (mlmRows[${k}] = ${r} after ${rows[k - 1]})`);
-    });
+    const rows = maskedLmRows(this.head, batch);
     let bucket = 1;
     while (bucket < rows.length) bucket *= 2;
     // The exact count when the power of two would not fit one binding but the rows themselves do.
@@ -402,19 +388,4 @@ export class BertModel {
     this.weights.dispose();
   }
 
-}
-
-/** What forward() returns when not told: the head's scores, or the hidden states of a base model. */
-function defaultOutputs(head: BertHead): BertOutputName[] {
-  if (head === 'sequence-classification' || isTokenHead(head)) return ['logits'];
-  if (hasMaskedLmHead(head)) return ['mlmLogits'];
-  if (head === 'next-sentence') return ['nspLogits'];
-  return ['lastHiddenState'];
-}
-
-function checkRange(name: string, values: ArrayLike<number>, limit: number): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!(v >= 0 && v < limit)) throw new Error(`forward: ${name}[${i}] = ${v} is outside [0, ${limit})`);
-  }
 }

@@ -6,9 +6,7 @@ import type { FileProvider } from '../hub/files.ts';
 import { sequenceClassificationLoss, type Labels } from '../model/heads.ts';
 import type { BertConfig, BertHead } from '../model/config.ts';
 import { loadBert, type LoadedBert } from '../model/load.ts';
-import { choiceLabel } from '../graph/variants.ts';
 import type { BertOutputName } from '../model/bert-model.ts';
-import { planDump } from '../model/plan-dump.ts';
 import { taskModule } from '../tasks/registry.ts';
 import type { AnyTaskModule, ForwardOutputs, OutputSpec, TaskContext, WithSignal } from '../tasks/task.ts';
 import { finishClassification, normalizeInputs, prepareClassification, textClassificationTask, type LabelScore } from '../tasks/text-classification.ts';
@@ -18,6 +16,7 @@ import { chooseDtype, type DtypeChoice } from './dtype.ts';
 import { normalizePipelineOptions, sendReady, type NormalizedPipelineOptions } from './pipeline-options.ts';
 import { profileInput, type ProfileResult } from './profile.ts';
 import { chooseBackend, type DeviceChoice } from './device-choice.ts';
+import { kernelsOf, pipelineInfo, runtimeStats } from './runtime-info.ts';
 import type { LoadedCpuBert } from './cpu-load.ts';
 import type { TrainingSession, TrainHooks } from '../tasks/train-session.ts';
 import type { TrainableModel } from '../tasks/train-checkpoint.ts';
@@ -43,22 +42,6 @@ function namedOutputs(r: object): ForwardOutputs {
 import type { InspectResult, PipelineInfo, PipelineOptions, RuntimeStats, TuningDecision } from './runtime-types.ts';
 
 export type { InspectResult, PipelineInfo, PipelineOptions, RuntimeStats, TuningDecision };
-
-/**
- * The kernels of each op kind in a forward of one sequence of up to 128 tokens, as the model's kernel profile lowers
- * it. Read from the plan dump (the same lowering as a real plan: plan-dump.test.ts holds them equal) rather than
- * BertModel.kernelChoices(), which would build and keep a GPU plan of that shape just to answer.
- */
-function kernelsOf({ model }: LoadedBert, dtype: 'f32' | 'f16'): Partial<Record<string, string[]>> {
-  const T = Math.min(128, model.config.maxPositionEmbeddings);
-  const out: Partial<Record<string, string[]>> = {};
-  const dump = planDump(model.config, { B: 1, T, dtype, adapter: model.kernelProfile, head: model.head, hasPooler: model.hasPooler, mlmRows: 1 });
-  for (const d of dump.dispatches) {
-    const list = (out[d.op] ??= []);
-    if (!list.includes(d.kernel)) list.push(d.kernel);
-  }
-  return out;
-}
 
 export class Runtime {
   private loaded!: LoadedBert | LoadedCpuBert;
@@ -292,40 +275,11 @@ export class Runtime {
   }
 
   get info(): PipelineInfo {
-    const { files, maxLength } = this.loaded;
-    const { config } = this.loaded.model;
-    const common = {
-      task: this.task, model: files.label, dtype: this.dtypeChoice.dtype, dtypeReason: this.dtypeChoice.reason,
-      device: { ...this.deviceChoice }, maxLength, labels: [...config.id2label], hiddenSize: config.hiddenSize, kernels: structuredClone(this.kernels),
-    };
-    if (!this.gpu) {
-      const cpu = this.loaded as LoadedCpuBert;
-      // No adapter: the WebAssembly engine stands in its place.
-      const simd = cpu.model.relaxedSimd ? 'relaxed-simd' : 'simd128';
-      return { ...common, adapter: { vendor: 'cpu', architecture: `wasm-${simd}`, description: `bertgpu CPU backend (WebAssembly ${simd}, ${cpu.model.threadCount} thread${cpu.model.threadCount === 1 ? '' : 's'})`, isFallbackAdapter: false, hasF16: false },
-        kernelProfile: 'cpu', tuning: [] };
-    }
-    const model = (this.loaded as LoadedBert).model;
-    const f = this.gpu.facts;
-    return {
-      ...common,
-      adapter: { vendor: f.vendor, architecture: f.architecture, description: f.description, isFallbackAdapter: f.isFallbackAdapter, hasF16: f.hasF16 },
-      kernelProfile: model.kernelProfile.kind,
-      tuning: model.tuning.map((t) => ({ op: t.op, shape: t.key, choice: choiceLabel(t.choice), source: t.source })),
-    };
+    return pipelineInfo({ task: this.task, loaded: this.loaded, gpu: this.gpu, deviceChoice: this.deviceChoice, dtypeChoice: this.dtypeChoice, kernels: this.kernels });
   }
 
   get stats(): RuntimeStats {
-    const { model } = this.loaded;
-    if (!this.gpu) {
-      return { ...this.batcher.stats, liveBuffers: 0, liveBytes: 0, weightBuffers: 0, ...model.planStats, deviceRestarts: 0 };
-    }
-    const gpuModel = (this.loaded as LoadedBert).model;
-    const r = gpuModel.registry;
-    return {
-      ...this.batcher.stats, liveBuffers: r.liveCount, liveBytes: r.liveBytes, weightBuffers: gpuModel.weights.tensors.size,
-      ...model.planStats, deviceRestarts: this.restarts,
-    };
+    return runtimeStats(this.loaded, this.gpu, this.batcher.stats, this.restarts);
   }
 
   /** The device in use (tests simulate a loss with it). */
