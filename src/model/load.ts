@@ -9,6 +9,7 @@ import type { FileProvider } from '../hub/files.ts';
 import { loadBertWeights, openModel, type ModelFiles } from '../hub/model.ts';
 import { BertTokenizer } from '../tokenizer/tokenizer.ts';
 import { prepareTokenizerJson } from '../tokenizer/pipeline-models.ts';
+import { tokenName } from '../tokenizer/config.ts';
 import type { LoadProgress } from '../weights/stream.ts';
 import { assertRunnable, buildBertGraph } from './bert.ts';
 import { BertModel, resolveKernelProfile, resolveTune, TUNE_BUDGET_MS, type BertModelOptions } from './bert-model.ts';
@@ -46,7 +47,10 @@ export function tokenizerFromFiles(files: ModelFiles): BertTokenizer {
   const map = (t.specialTokensMap && typeof t.specialTokensMap === 'object' ? t.specialTokensMap : {}) as Record<string, unknown>;
   const config: Record<string, unknown> = { ...own };
   for (const key of SPECIAL_TOKEN_KEYS) {
-    if ((!Object.hasOwn(own, key) || own[key] === null) && Object.hasOwn(map, key)) config[key] = map[key];
+    // Checked here, so a bad value names the file it came from rather than tokenizer_config.json.
+    if ((!Object.hasOwn(own, key) || own[key] === null) && Object.hasOwn(map, key) && map[key] !== null) {
+      config[key] = tokenName(map, key, '', files.label, 'special_tokens_map.json');
+    }
   }
   if (t.tokenizerJson !== null) return BertTokenizer.fromTokenizerJson(t.tokenizerJson as object, config);
   if (t.vocabTxt !== null) return BertTokenizer.fromVocab(t.vocabTxt, config);

@@ -6,7 +6,6 @@
 // first / average / max (word-level, then grouped); `ignore_labels` filters after grouping; windows merged by HF's
 // aggregate_overlapping_entities. Offsets are UTF-16 code units (JavaScript string indices) where HF's are code points.
 import type { BertTokenizer } from '../tokenizer/tokenizer.ts';
-import { decodeTokens } from '../tokenizer/decode.ts';
 import type { Encoding } from '../tokenizer/types.ts';
 import { softmax } from '../model/heads.ts';
 import { architectureName } from '../model/config.ts';
@@ -143,33 +142,14 @@ export interface TokenText {
   wordAware?: boolean;
 }
 
-interface TokenizerInternals {
-  spec: {
-    unkToken: string;
-    continuingSubwordPrefix: string;
-    decoder: { prefix: string; cleanup: boolean } | null;
-    pipeline?: { model: { kind: 'bpe'; bpe: unknown } | { kind: 'unigram' } };
-  };
-}
-
-/** tokenizers' model.continuing_subword_prefix as HF's pipeline reads it (getattr(model, ..., None)). */
-function subwordPrefixOf(spec: TokenizerInternals['spec']): string | null {
-  const model = spec.pipeline?.model;
-  if (model === undefined) return spec.continuingSubwordPrefix;
-  if (model.kind === 'unigram') return null;
-  // The BPE keeps its options private; only this reads its prefix.
-  return (model.bpe as { o?: { prefix?: string | null } }).o?.prefix ?? null;
-}
-
 /** HF's convert_tokens_to_string for a fast tokenizer is its decoder over token strings (not ids: [UNK]s carry text). */
 export function tokenTextOf(tokenizer: BertTokenizer): TokenText {
-  // The tokenizer keeps its spec private; the decoder settings and the [UNK] name are read here only.
-  const spec = (tokenizer as unknown as TokenizerInternals).spec;
   return {
     tokenOf: (id) => tokenizer.idToToken(id) ?? '',
-    unkId: tokenizer.tokenToId(spec.unkToken),
-    tokensToString: (tokens) => decodeTokens(tokens, spec.decoder),
-    wordAware: Boolean(subwordPrefixOf(spec)),
+    unkId: tokenizer.tokenToId(tokenizer.unkToken),
+    tokensToString: (tokens) => tokenizer.tokensToString(tokens),
+    // tokenizers' model.continuing_subword_prefix as HF's pipeline reads it (getattr(model, ..., None)).
+    wordAware: Boolean(tokenizer.continuingSubwordPrefix),
   };
 }
 

@@ -24,6 +24,11 @@ export class Bpe {
   private readonly unkId: number | undefined;
   private readonly cache = new Map<string, Int32Array>();
 
+  /** tokenizers' continuing_subword_prefix (null: none, RoBERTa's case). */
+  get continuingSubwordPrefix(): string | null {
+    return this.o.prefix;
+  }
+
   constructor(private readonly vocab: Map<string, number>, merges: readonly (readonly [string, string])[], private readonly o: BpeOptions) {
     if (vocab.size >= PAIR) fail('model.vocab', `has ${vocab.size} tokens, more than this BPE supports (${PAIR})`);
     const prefixLen = o.prefix?.length ?? 0;

@@ -45,6 +45,11 @@ export interface TokenizerSpec {
   specialTokens: Map<string, { ids: number[]; tokens: string[] }>;
   /** WordPiece decoder settings; null joins tokens with spaces (HF's behaviour without a decoder). */
   decoder: DecoderSpec | null;
+  /**
+   * tokenizer_config.json `clean_up_tokenization_spaces`: decode() then applies transformers' Python-side cleanup
+   * (ByteLevel / Metaspace decoders; the WordPiece decoder has its own `cleanup`). Absent: false.
+   */
+  cleanUpTokenizationSpaces?: boolean;
   /** BPE / Unigram models: the tokenizer.json pipeline, used instead of the WordPiece one. */
   pipeline?: PipelineSpec;
   /** Raw-text added tokens with their lstrip/rstrip/single_word flags (pipeline models). */
@@ -79,11 +84,11 @@ function setting(config: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(config, key) && config[key] !== null ? config[key] : undefined;
 }
 
-function configError(fn: string, key: string, message: string): never {
-  throw new TypeError(`${fn}: tokenizer_config.json ${key}: ${message}`);
+function configError(fn: string, key: string, message: string, file = 'tokenizer_config.json'): never {
+  throw new TypeError(`${fn}: ${file} ${key}: ${message}`);
 }
 
-function configBoolean(fn: string, config: Record<string, unknown>, key: string, fallback: boolean): boolean {
+export function configBoolean(fn: string, config: Record<string, unknown>, key: string, fallback: boolean): boolean {
   const v = setting(config, key);
   if (v === undefined) return fallback;
   if (typeof v !== 'boolean') configError(fn, key, `must be true or false, got ${JSON.stringify(v)}`);
@@ -100,14 +105,18 @@ export function modelMaxLengthOf(fn: string, config: Record<string, unknown>): n
   return v;
 }
 
-/** A special token in tokenizer_config.json: a string or an AddedToken object `{ content }`. */
-export function tokenName(config: Record<string, unknown>, key: string, fallback: string, fn = 'BertTokenizer.fromVocab'): string {
+/**
+ * A special token in tokenizer_config.json (or special_tokens_map.json: `file` names the one read, for the error):
+ * a string or an AddedToken object `{ content }`.
+ */
+export function tokenName(config: Record<string, unknown>, key: string, fallback: string, fn = 'BertTokenizer.fromVocab',
+  file = 'tokenizer_config.json'): string {
   const v = setting(config, key);
   if (v === undefined) return fallback;
   if (typeof v === 'string' && v.length > 0) return v;
   const content = typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v as object, 'content') ? (v as { content: unknown }).content : undefined;
   if (typeof content === 'string' && content.length > 0) return content;
-  configError(fn, key, `must be a token (a non-empty string or { "content": string }), got ${JSON.stringify(v)}`);
+  configError(fn, key, `must be a token (a non-empty string or { "content": string }), got ${JSON.stringify(v)}`, file);
 }
 
 /** Builds the spec transformers' BertTokenizerFast makes from vocab.txt + tokenizer_config.json. */

@@ -6,14 +6,25 @@
 import { CHAR_TO_BYTE } from './byte-chars.ts';
 import type { DecoderSpec } from './config.ts';
 
+/** The Rust WordPiece decoder's cleanup (tokenizers' decoders::wordpiece::cleanup), in its order. */
 const CLEANUPS: readonly [string, string][] = [
   [' .', '.'], [' ?', '?'], [' !', '!'], [' ,', ','], [" ' ", "'"], [" n't", "n't"], [" 'm", "'m"],
   [' do not', " don't"], [" 's", "'s"], [" 've", "'ve"], [" 're", "'re"],
 ];
+/** transformers' PreTrainedTokenizerBase.clean_up_tokenization: the same replacements, in the same order, less " do not". */
+const PYTHON_CLEANUPS = CLEANUPS.filter(([from]) => from !== ' do not');
 
-function cleanup(s: string): string {
-  for (const [from, to] of CLEANUPS) if (s.includes(from)) s = s.split(from).join(to);
+function cleanup(s: string, rules = CLEANUPS): string {
+  for (const [from, to] of rules) if (s.includes(from)) s = s.split(from).join(to);
   return s;
+}
+
+/**
+ * transformers' decode(..., clean_up_tokenization_spaces=True): the Python-side cleanup over the whole decoded text,
+ * applied when tokenizer_config.json sets `clean_up_tokenization_spaces` (XLM-R's and ALBERT's do: "is per ." → "is per.").
+ */
+export function cleanUpTokenization(text: string): string {
+  return cleanup(text, PYTHON_CLEANUPS);
 }
 
 const utf8 = new TextEncoder();

@@ -2,8 +2,8 @@
 // offsets, truncation, overflowing windows, padding, decode), with offsets in UTF-16 code units. Pure TS: no DOM or
 // GPU imports, so the same class runs in a Worker (worker.ts), in Node and on the main thread.
 import { AddedTokenMatcher } from './added-tokens.ts';
-import { modelMaxLengthOf, specFromVocab, tokenName, type TokenizerSpec } from './config.ts';
-import { decodeTokens } from './decode.ts';
+import { configBoolean, modelMaxLengthOf, specFromVocab, tokenName, type TokenizerSpec } from './config.ts';
+import { cleanUpTokenization, decodeTokens } from './decode.ts';
 import { applyTemplate, padEncoding, specialTokenCount } from './postprocess.ts';
 import type { FlaggedMatcher } from './added-flags.ts';
 import { isWhitespace } from './normalized.ts';
@@ -52,6 +52,15 @@ export class BertTokenizer {
   readonly maskTokenId: number | undefined;
   /** The mask token's text (`[MASK]` unless tokenizer_config.json names another). */
   readonly maskToken: string;
+  /** The unknown token's text (`[UNK]`, `<unk>`). */
+  readonly unkToken: string;
+  /**
+   * The model's continuing_subword_prefix: WordPiece's "##", a BPE's own (RoBERTa's tokenizer.json writes ""; null when absent),
+   * null for Unigram. HF's token-classification reads it to tell subwords apart.
+   */
+  readonly continuingSubwordPrefix: string | null;
+  /** The Metaspace word-start marker ("▁") of Unigram/Metaspace tokenizers; null for the others. */
+  readonly wordStartMarker: string | null;
 
   private constructor(private readonly spec: TokenizerSpec) {
     this.idToTokenTable = [];
@@ -69,6 +78,11 @@ export class BertTokenizer {
     this.modelMaxLength = spec.modelMaxLength;
     this.padTokenId = spec.padId;
     this.maskToken = spec.maskToken;
+    this.unkToken = spec.unkToken;
+    const model = spec.pipeline?.model;
+    this.continuingSubwordPrefix = model === undefined ? spec.continuingSubwordPrefix
+      : model.kind === 'bpe' ? model.bpe.continuingSubwordPrefix : null;
+    this.wordStartMarker = spec.decoder?.kind === 'metaspace' ? spec.decoder.replacement : null;
     this.trim = spec.trimOffsets;
     this.maskTokenId = spec.addedTokens.find((t) => t.content === spec.maskToken)?.id ?? spec.vocab.get(spec.maskToken);
   }
@@ -85,7 +99,8 @@ export class BertTokenizer {
 
   /**
    * From an HF tokenizer.json (its text or the parsed object): BertNormalizer, BertPreTokenizer, WordPiece,
-   * TemplateProcessing/BertProcessing. `config` (tokenizer_config.json) only supplies `model_max_length` and `mask_token`.
+   * TemplateProcessing/BertProcessing. `config` (tokenizer_config.json) only supplies `model_max_length`, `mask_token`
+   * and `clean_up_tokenization_spaces`.
    */
   static fromTokenizerJson(json: string | object, config: Record<string, unknown> = {}): BertTokenizer {
     if (typeof json !== 'string' && (typeof json !== 'object' || json === null)) {
@@ -95,6 +110,7 @@ export class BertTokenizer {
     const spec = specFromTokenizerJson(json);
     spec.modelMaxLength = modelMaxLengthOf('BertTokenizer.fromTokenizerJson', config);
     spec.maskToken = tokenName(config, 'mask_token', spec.maskToken, 'BertTokenizer.fromTokenizerJson');
+    spec.cleanUpTokenizationSpaces = configBoolean('BertTokenizer.fromTokenizerJson', config, 'clean_up_tokenization_spaces', false);
     return new BertTokenizer(spec);
   }
 
@@ -162,6 +178,13 @@ export class BertTokenizer {
       if (token === undefined || (skip && this.specialAdded.has(token))) continue;
       tokens.push(token);
     }
+    const text = decodeTokens(tokens, this.spec.decoder);
+    // WordPiece already cleaned each piece in its decoder; the others get transformers' cleanup when the config asks.
+    return this.spec.cleanUpTokenizationSpaces && this.spec.decoder?.kind !== 'wordpiece' ? cleanUpTokenization(text) : text;
+  }
+
+  /** Token strings → text with the tokenizer's decoder alone (HF's convert_tokens_to_string for a fast tokenizer). */
+  tokensToString(tokens: readonly string[]): string {
     return decodeTokens(tokens, this.spec.decoder);
   }
 

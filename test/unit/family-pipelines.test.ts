@@ -5,6 +5,7 @@
 // text-reference.json (scripts/fixtures/make_family_fixtures.py: HF Rust token ids, float64 PyTorch outputs, and HF's
 // pipeline post-processing mirrored in family_pipelines.py) — scores within 1e-4, everything else exact. The fixture
 // names its sequence classifier; the other heads load from a copy whose config.json names them (family-variants.ts).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,11 @@ function expectSame(got: unknown, want: unknown, path: string): void {
     expect(got, path).toEqual(want);
   }
 }
+
+/** transformers' PreTrainedTokenizerBase.clean_up_tokenization, transcribed. */
+const hfCleanUpTokenization = (s: string): string => s.replaceAll(' .', '.').replaceAll(' ?', '?').replaceAll(' !', '!')
+  .replaceAll(' ,', ',').replaceAll(" ' ", "'").replaceAll(" n't", "n't").replaceAll(" 'm", "'m")
+  .replaceAll(" 's", "'s").replaceAll(" 've", "'ve").replaceAll(" 're", "'re");
 
 afterAll(removeFamilyVariants);
 
@@ -101,6 +107,7 @@ for (const folder of FAMILIES) {
       try {
         const c = caseOf(ref, 'text-fill-mask');
         const rust = Tokenizer.fromFile(join(dir, 'tokenizer.json'));
+        const cleanUp = (JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>).clean_up_tokenization_spaces === true;
         const [, T, V] = c.mlmLogits!.dims;
         for (let r = 0; r < c.text.length; r++) {
           expect(c.text[r]).toContain(MASK_TOKEN[folder]);
@@ -116,6 +123,11 @@ for (const folder of FAMILIES) {
             // HF: token_str = tokenizer.decode([token]) (Ġ → space, ▁ dropped at the start, ## kept).
             expect(x.token_str, `${folder} token ${x.token}`).toBe(await rust.decode([x.token], false));
             expect(x.sequence).not.toContain(MASK_TOKEN[folder]);
+            // HF: sequence = tokenizer.decode(ids with the token in, skip_special_tokens=True): the Rust decode, then
+            // transformers' clean_up_tokenization when tokenizer_config.json sets clean_up_tokenization_spaces.
+            const ids = c.inputIds[r].slice(0, c.tokens[r].length).map((id, i) => (i === at ? x.token : id));
+            const raw = await rust.decode(ids, true);
+            expect(x.sequence, `${folder} sequence`).toBe(cleanUp ? hfCleanUpTokenization(raw) : raw);
           }
         }
       } finally {
