@@ -7,7 +7,8 @@
 import { buildBertGraph, embeddingIdInputs, qkvNames } from '../model/bert.ts';
 import { layoutOf } from '../model/families/layouts.ts';
 import { madeAtLoadTensors } from '../model/families/made-at-load.ts';
-import { hasMaskedLmHead, isTokenHead, type BertConfig, type BertHead } from '../model/config.ts';
+import { checkBatch, defaultOutputs, maskedLmRows } from '../model/batch-check.ts';
+import { hasMaskedLmHead, type BertConfig, type BertHead } from '../model/config.ts';
 import type { BertOutputName, BertOutputs, EncodedBatch } from '../model/forward-types.ts';
 import type { TensorDecl } from '../graph/ops.ts';
 import { createCpuPlan, type CpuPlan, type CpuWeightStore } from './executor.ts';
@@ -133,16 +134,8 @@ export class CpuBertModel {
   /** As BertModel.forward: the requested outputs of a batch ('attentions' needs `attentionLayer`). */
   async forward(batch: EncodedBatch, outputs: readonly BertOutputName[] = defaultOutputs(this.head), attentionLayer?: number): Promise<BertOutputs> {
     if (this.disposed) throw new Error('CpuBertModel: forward() after dispose()');
+    checkBatch(this.config, batch, outputs, attentionLayer);
     const { B, T } = batch;
-    if (!Number.isInteger(B) || B < 1 || !Number.isInteger(T) || T < 1) throw new Error(`forward: B and T must be positive integers, got B=${B} T=${T}`);
-    if (T > this.config.maxPositionEmbeddings) throw new Error(`forward: ${T} tokens exceed max_position_embeddings (${this.config.maxPositionEmbeddings}); truncate first`);
-    for (const key of ['inputIds', 'tokenTypeIds', 'attentionMask'] as const) {
-      if (batch[key]?.length !== B * T) throw new Error(`forward: ${key} must have B·T = ${B * T} elements, got ${batch[key]?.length}`);
-    }
-    checkRange('inputIds', batch.inputIds, this.config.vocabSize);
-    // A family without token types (DistilBERT) ignores them, as the GPU model does.
-    if (this.config.tokenTypes) checkRange('tokenTypeIds', batch.tokenTypeIds, this.config.typeVocabSize);
-    if (outputs.includes('attentions') !== (attentionLayer !== undefined)) throw new Error("forward: the 'attentions' output and attentionLayer go together");
     const inputIds = Uint32Array.from(batch.inputIds);
     const inputs: Record<string, Uint32Array> = {
       inputIds, attentionMask: Uint32Array.from(batch.attentionMask, (m) => (m ? 1 : 0)),
@@ -151,7 +144,7 @@ export class CpuBertModel {
     };
     let mlmRows = 0;
     if (outputs.includes('mlmLogits')) {
-      inputs.mlmRows = this.mlmRowsOf(batch);
+      inputs.mlmRows = Uint32Array.from(maskedLmRows(this.head, batch));
       mlmRows = inputs.mlmRows.length;
     }
     const plan = this.plan(B, T, attentionLayer, mlmRows);
@@ -164,18 +157,6 @@ export class CpuBertModel {
     const out: BertOutputs = { B, T };
     for (const name of outputs) out[name] = result[name];
     return out;
-  }
-
-  private mlmRowsOf(batch: EncodedBatch): Uint32Array {
-    if (!hasMaskedLmHead(this.head)) throw new Error(`forward: 'mlmLogits' needs a masked-LM head; this model's head is ${this.head}`);
-    const n = batch.B * batch.T;
-    const rows = batch.mlmRows === undefined ? Array.from({ length: n }, (_, i) => i) : Array.from(batch.mlmRows);
-    if (rows.length === 0) throw new Error('forward: mlmRows is empty; ask for at least one row');
-    rows.forEach((r, k) => {
-      if (!(Number.isInteger(r) && r >= 0 && r < n)) throw new Error(`forward: mlmRows[${k}] = ${r} is not a row of this batch (0 … ${n - 1})`);
-      if (k > 0 && r <= rows[k - 1]) throw new Error(`forward: mlmRows must be ascending without repeats (mlmRows[${k}] = ${r} after ${rows[k - 1]})`);
-    });
-    return Uint32Array.from(rows);
   }
 
   /**
@@ -210,20 +191,5 @@ export class CpuBertModel {
     this.plans.clear();
     this.resident.clear();
     this.source.clear();
-  }
-}
-
-/** What forward() returns when not told: the head's scores, or the hidden states of a base model. */
-function defaultOutputs(head: BertHead): BertOutputName[] {
-  if (head === 'sequence-classification' || isTokenHead(head)) return ['logits'];
-  if (hasMaskedLmHead(head)) return ['mlmLogits'];
-  if (head === 'next-sentence') return ['nspLogits'];
-  return ['lastHiddenState'];
-}
-
-function checkRange(name: string, values: ArrayLike<number>, limit: number): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!(v >= 0 && v < limit)) throw new Error(`forward: ${name}[${i}] = ${v} is outside [0, ${limit})`);
   }
 }
