@@ -8,8 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BertTokenizer, type EncodeOptions, type TruncationOptions } from '../../src/tokenizer/index.ts';
-import { Reference, diffEncodings } from '../fixtures/tokenizer/reference.ts';
+import { BertTokenizer, type TruncationOptions } from '../../src/tokenizer/index.ts';
+import { expectEncodeParity } from '../fixtures/tokenizer/parity.ts';
+import { Reference } from '../fixtures/tokenizer/reference.ts';
 import { seededRandom } from '../helpers/validate.ts';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'tiny-bert-chinese');
@@ -60,14 +61,6 @@ const TRUNCATIONS: TruncationOptions[] = [
   { maxLength: 10, strategy: 'longest_first', direction: 'left' },
 ];
 
-function attempt<T>(f: () => T): T | Error {
-  try {
-    return f();
-  } catch (e) {
-    return e as Error;
-  }
-}
-
 describe('bert-base-chinese tokenizer parity with HF Rust', () => {
   const tokenizerJson = JSON.parse(read('tokenizer.json')) as Record<string, unknown>;
   const ref = new Reference(tokenizerJson);
@@ -87,24 +80,7 @@ describe('bert-base-chinese tokenizer parity with HF Rust', () => {
   for (const [how, load] of loaders) {
     it(`${how}: singles, pairs and truncated pairs over ${corpus.length} Chinese strings`, async () => {
       expect(corpus.length).toBeGreaterThanOrEqual(500);
-      const ours = load();
-      const bad: string[] = [];
-      let cases = 0;
-      for (let i = 0; i < corpus.length; i++) {
-        const pair = corpus[(i * 7 + 3) % corpus.length];
-        const truncation = TRUNCATIONS[i % TRUNCATIONS.length];
-        const runs: [string | undefined, EncodeOptions][] = [[undefined, {}], [pair, {}], [pair, { truncation, returnOverflowing: true }]];
-        for (const [b, options] of runs) {
-          cases++;
-          const got = attempt(() => ours.encode(corpus[i], b, options));
-          const want = await ref.encode(corpus[i], b, options).catch((e: Error) => e);
-          const d = got instanceof Error || want instanceof Error
-            ? (got instanceof Error && want instanceof Error ? undefined : `error mismatch: ours ${String(got)}, rust ${String(want)}`)
-            : diffEncodings(got, want);
-          if (d) bad.push(`${JSON.stringify(corpus[i])} | ${JSON.stringify(b)} | ${JSON.stringify(options)}\n${d}`);
-        }
-      }
-      expect(bad.length, `${bad.length}/${cases} mismatches\n${bad.slice(0, 4).join('\n\n')}`).toBe(0);
+      await expectEncodeParity(load(), ref, corpus, TRUNCATIONS);
     }, 120_000);
   }
 });
