@@ -3,7 +3,8 @@
 //   dP̃_ij = dctx_i · v_j,  dP_ij = M_ij · scale · dP̃_ij,  dS_ij = P_ij · (dP_ij − Σ_k P_ik · dP_ik).
 //   probs is the saved, undropped P (attention_probs.wgsl); attention_backward_grads then runs with P̃ as its `probs`
 //   (dv = Σ_i P̃_ir · dctx_i) and these dS (dq, dk), unchanged.
-//   The keep decision is dropout.wgsl's hash of (seed, element index pBase + j), so forward and backward agree.
+//   The keep decision is dropout.wgsl's hash of (seed, element index pBase + j) (shaders/lib/dropout_mask.wgsl), so
+//   forward and backward agree.
 // Threads: one workgroup of WG per (i, h, b); dctx_i staged in workgroup memory, threads stride over keys j (each
 //   re-reads only the dscores entries it wrote, so no barrier between the passes).
 // Limits: HS ≤ MAX_HS = 128; T, B, NH ≤ 65535.
@@ -29,12 +30,7 @@ struct Params {
 var<workgroup> dRow: array<f32, MAX_HS>;
 // workgroupReduce (sum or max over the workgroup) comes from shaders/lib/workgroup_reduce.wgsl.
 
-// dropout.wgsl's hash, unchanged.
-fn pcg(v: u32) -> u32 {
-  let state = v * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
+// pcg, dropoutSeedHash and dropoutKeeps come from shaders/lib/dropout_mask.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -48,12 +44,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   for (var d = tid; d < HS; d += WG) { dRow[d] = f32(dctx[(b * T + i) * C + h * HS + d]); }
   workgroupBarrier();
   let pBase = ((b * params.NH + h) * T + i) * T;
-  let seedHash = pcg(params.seed ^ 0x9E3779B9u);
+  let seedHash = dropoutSeedHash(params.seed);
   var rowDot = 0.0;  // Σ_j P_ij · dP_ij
   for (var j = tid; j < T; j += WG) {
     let p = probs[pBase + j];
     var dp = 0.0;
-    if (p != 0.0 && pcg(pcg(pBase + j) ^ seedHash) >= params.threshold) {
+    if (p != 0.0 && dropoutKeeps(seedHash, pBase + j, params.threshold)) {
       let vBase = (b * T + j) * 3u * C + 2u * C + h * HS;
       for (var d = 0u; d < HS; d++) { dp += dRow[d] * f32(qkv[vBase + d]); }
       dp *= params.scale;

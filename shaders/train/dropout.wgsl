@@ -1,9 +1,7 @@
 // dropout: y[i] = keep(seed, i) ? x[i] · scale : 0, with scale = 1/(1 − p). The same kernel is the forward (x = the
 //   activation) and the backward (x = dy): the mask is a pure function of (seed, element index), so nothing is saved
-//   between them and both see the same mask bit for bit. src/cpu/backward.ts holds the same hash in TypeScript.
-// PRNG: counter-based, keyed PCG hash (Jarzynski & Olano 2020, "Hash Functions for GPU Rendering"):
-//   bits = pcg(pcg(i) ^ pcg(seed ^ 0x9E3779B9)) — a bijection of i for each seed; keep when bits ≥ threshold, where
-//   threshold = round(p · 2³²) (computed on the host, so the keep rate is 1 − p to 2⁻³²).
+//   between them and both see the same mask bit for bit. The keep decision (a keyed PCG hash, threshold = round(p·2³²))
+//   comes from shaders/lib/dropout_mask.wgsl.
 // Threads: one element per thread, 2-D grid as activation_backward.
 
 override WG: u32 = 256u;
@@ -19,17 +17,11 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<elem>;
 @group(0) @binding(2) var<storage, read_write> y: array<elem>;
 
-fn pcg(v: u32) -> u32 {
-  let state = v * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let i = (wg.y * nwg.x + wg.x) * WG + lid.x;
   if (i >= params.n) { return; }
-  let bits = pcg(pcg(i) ^ pcg(params.seed ^ 0x9E3779B9u));
-  y[i] = select(elem(0.0), elem(f32(x[i]) * params.scale), bits >= params.threshold);
+  let keep = dropoutKeeps(dropoutSeedHash(params.seed), i, params.threshold);
+  y[i] = select(elem(0.0), elem(f32(x[i]) * params.scale), keep);
 }

@@ -1,6 +1,6 @@
 // dropout_add: h[i] = (keep(seed, i) ? x[i] · scale : 0) + r[i] — BERT's "dense → dropout → + residual" before each
-//   LayerNorm, keeping the sum h that layernorm_backward reads. The keep decision is exactly dropout.wgsl's (same
-//   keyed PCG hash of (seed, element index), same threshold), so the backward runs dropout.wgsl on dh with the same
+//   LayerNorm, keeping the sum h that layernorm_backward reads. The keep decision is exactly dropout.wgsl's
+//   (shaders/lib/dropout_mask.wgsl: keyed PCG hash of (seed, element index), same threshold), so the backward runs dropout.wgsl on dh with the same
 //   seed and sees the same mask; test/unit/train-step.test.ts checks the pair against the float64 chain with masks.
 // Threads: one element per thread, 2-D grid as dropout.wgsl.
 
@@ -18,19 +18,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read> r: array<elem>;
 @group(0) @binding(3) var<storage, read_write> h: array<elem>;
 
-// dropout.wgsl's hash, unchanged.
-fn pcg(v: u32) -> u32 {
-  let state = v * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
   let i = (wg.y * nwg.x + wg.x) * WG + lid.x;
   if (i >= params.n) { return; }
-  let bits = pcg(pcg(i) ^ pcg(params.seed ^ 0x9E3779B9u));
-  let kept = select(0.0, f32(x[i]) * params.scale, bits >= params.threshold);
+  let keep = dropoutKeeps(dropoutSeedHash(params.seed), i, params.threshold);
+  let kept = select(0.0, f32(x[i]) * params.scale, keep);
   h[i] = elem(kept + f32(r[i]));
 }

@@ -180,7 +180,7 @@ export function mse(logits: Arr, targets: Arr): LossResult {
   return { loss, dlogits };
 }
 
-/** The PCG hash of shaders/train/dropout.wgsl (u32 arithmetic through Math.imul). */
+/** The PCG hash of shaders/lib/dropout_mask.wgsl (u32 arithmetic through Math.imul). */
 export function pcgHash(v: number): number {
   const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
   const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;

@@ -5,6 +5,7 @@
 import { reflectKernel, type KernelInterface } from '../gpu/wgsl-reflect.ts';
 import erfLib from '../../shaders/lib/erf.wgsl?raw';
 import workgroupReduceLib from '../../shaders/lib/workgroup_reduce.wgsl?raw';
+import dropoutMaskLib from '../../shaders/lib/dropout_mask.wgsl?raw';
 import { shaderPrelude } from '../gpu/shaders.ts';
 import matmulGrad from '../../shaders/train/matmul_grad.wgsl?raw';
 import columnSum from '../../shaders/train/column_sum.wgsl?raw';
@@ -56,7 +57,7 @@ export interface TrainKernel {
 
 
 const libsOf: Partial<Record<TrainKernelName, string[]>> = {
-  activationBackward: [erfLib], crossEntropy: [workgroupReduceLib], attentionBackwardScores: [workgroupReduceLib],
+  activationBackward: [erfLib], crossEntropy: [workgroupReduceLib], attentionBackwardScores: [workgroupReduceLib], dropout: [dropoutMaskLib],
 };
 
 /** Values of activation_backward's `ACT` override. */

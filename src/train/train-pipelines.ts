@@ -17,12 +17,17 @@ import clsScatter from '../../shaders/train/cls_scatter.wgsl?raw';
 import attentionApply from '../../shaders/train/attention_apply.wgsl?raw';
 import attentionBackwardScoresDropout from '../../shaders/train/attention_backward_scores_dropout.wgsl?raw';
 import workgroupReduceLib from '../../shaders/lib/workgroup_reduce.wgsl?raw';
+import dropoutMaskLib from '../../shaders/lib/dropout_mask.wgsl?raw';
 
 // The kernels only the training plan dispatches (its forward pieces, and the attention backward with dropout), and
 // the token attributions' three (interpolated word rows, the one-hot objective, the per-token reduction), which
 // src/train/attribution.ts registers when it loads: the Trainer imports it on demand, so a page that never explains
 // does not ship them.
 const forwardSources = { embeddingSum, activation, dropoutAdd, clsScatter, attentionApply, attentionBackwardScoresDropout } as const;
+/** The library files each of them calls, appended after the kernel. */
+const forwardLibs: Partial<Record<keyof typeof forwardSources, string[]>> = {
+  activation: [erfLib], dropoutAdd: [dropoutMaskLib], attentionBackwardScoresDropout: [workgroupReduceLib, dropoutMaskLib],
+};
 export type AttributionKernelName = 'attributionEmbeddingSum' | 'logitSeed' | 'attributionReduce';
 export type TrainForwardKernelName = keyof typeof forwardSources | AttributionKernelName;
 const registered = new Map<AttributionKernelName, { main: string; libs: string[] }>();
@@ -57,7 +62,7 @@ function describe(ref: KernelRef): Descriptor {
     const extra = registered.get(ref.name as AttributionKernelName);
     const main = extra?.main ?? forwardSources[ref.name as keyof typeof forwardSources];
     if (!main) throw new Error(`unknown training forward kernel '${String(ref.name)}' (the attribution kernels register when src/train/attribution.ts loads)`);
-    const libs = extra?.libs ?? (ref.name === 'activation' ? [erfLib] : ref.name === 'attentionBackwardScoresDropout' ? [workgroupReduceLib] : []);
+    const libs = extra?.libs ?? forwardLibs[ref.name as keyof typeof forwardSources] ?? [];
     d = { key: `fwd:${ref.name}`, code: [shaderPrelude('f32'), main, ...libs].join('\n'), iface: reflectKernel(ref.name, main) };
     fwdCache.set(ref.name, d);
   }
