@@ -2,7 +2,8 @@
 //   the integrated-gradients path: e[r] = base + α_b·(wordEmb[ids[r]] − base) + posEmb[t] + typeEmb[typeIds[r]],
 //   r = b·T + t, α_b = alphas[b] (one interpolation point per batch row: the IG steps of one sequence are its rows),
 //   base = 0 or the [PAD] row (attrParams[1] = 1, attrParams[2] = its id). α = 1 with base 0 is embedding_sum.wgsl.
-//   attrParams: [label, usePadBaseline, padId, 0] (u32), written by the host per run.
+//   attrParams: [label, usePadBaseline, padId, 0] (u32), written by the host per run. The rows read: embeddingRows
+//   (shaders/lib/embedding_rows.wgsl), as embedding_sum.wgsl reads them.
 // Threads: one workgroup of WG per row (row = wg.x + 65535·wg.y), threads over C (coalesced row reads).
 
 override WG: u32 = 64u;
@@ -34,12 +35,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let alpha = alphas[row / params.T];
   let usePad = attrParams[1] != 0u;
   let padBase = min(attrParams[2], params.vocabSize - 1u) * C;
-  let wordBase = min(ids[row], params.vocabSize - 1u) * C;
-  let posBase = min(row % params.T, params.maxPositions - 1u) * C;
-  let typeBase = min(typeIds[row], params.typeVocabSize - 1u) * C;
+  let at = embeddingRows(row, params.T, C, ids[row], typeIds[row], params.vocabSize, params.maxPositions, params.typeVocabSize);
   for (var c = lid.x; c < C; c += WG) {
     let base = select(0.0, f32(wordEmb[padBase + c]), usePad);
-    let w = base + alpha * (f32(wordEmb[wordBase + c]) - base);
-    e[row * C + c] = elem(w + f32(posEmb[posBase + c]) + f32(typeEmb[typeBase + c]));
+    let w = base + alpha * (f32(wordEmb[at.word + c]) - base);
+    e[row * C + c] = elem(w + f32(posEmb[at.position + c]) + f32(typeEmb[at.tokenType + c]));
   }
 }

@@ -1,7 +1,7 @@
 // embedding_sum: e[b·T + t] = wordEmb[ids[r]] + posEmb[t] + typeEmb[typeIds[r]] — the embedding LayerNorm's input,
 //   which the training forward keeps for layernorm_backward (the inference kernel embedding.wgsl normalises in
 //   registers and never stores it). The LayerNorm itself then runs as layernorm.wgsl.
-//   ids, typeIds: (rows) u32 (validated on the host; clamped here so a bad id never reads outside a table).
+//   ids, typeIds: (rows) u32 (validated on the host; clamped by embeddingRows, shaders/lib/embedding_rows.wgsl).
 // Threads: one workgroup of WG per row (row = wg.x + 65535·wg.y), threads over C (coalesced row reads).
 
 override WG: u32 = 64u;
@@ -28,10 +28,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let row = wg.x + wg.y * 65535u;
   if (row >= params.rows) { return; }
   let C = params.C;
-  let wordBase = min(ids[row], params.vocabSize - 1u) * C;
-  let posBase = min(row % params.T, params.maxPositions - 1u) * C;
-  let typeBase = min(typeIds[row], params.typeVocabSize - 1u) * C;
+  let at = embeddingRows(row, params.T, C, ids[row], typeIds[row], params.vocabSize, params.maxPositions, params.typeVocabSize);
   for (var c = lid.x; c < C; c += WG) {
-    e[row * C + c] = elem(f32(wordEmb[wordBase + c]) + f32(posEmb[posBase + c]) + f32(typeEmb[typeBase + c]));
+    e[row * C + c] = elem(f32(wordEmb[at.word + c]) + f32(posEmb[at.position + c]) + f32(typeEmb[at.tokenType + c]));
   }
 }

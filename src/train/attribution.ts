@@ -16,7 +16,7 @@ import { checkBatch, type TrainBatch } from './trainer-options.ts';
 
 export type { AttributionOptions } from './attribution-options.ts';
 
-registerAttributionKernels({ attributionEmbeddingSum: { main: attributionEmbeddingSum }, logitSeed: { main: logitSeed }, attributionReduce: { main: attributionReduce, reduce: true } });
+registerAttributionKernels({ attributionEmbeddingSum: { main: attributionEmbeddingSum, embeddingRows: true }, logitSeed: { main: logitSeed }, attributionReduce: { main: attributionReduce, reduce: true } });
 
 /**
  * Rows × tokens per submit: the activations the backward keeps scale with it (BERT-base keeps 8C + 2I floats ≈ 49 kB

@@ -18,6 +18,7 @@ import attentionApply from '../../shaders/train/attention_apply.wgsl?raw';
 import attentionBackwardScoresDropout from '../../shaders/train/attention_backward_scores_dropout.wgsl?raw';
 import workgroupReduceLib from '../../shaders/lib/workgroup_reduce.wgsl?raw';
 import dropoutMaskLib from '../../shaders/lib/dropout_mask.wgsl?raw';
+import embeddingRowsLib from '../../shaders/lib/embedding_rows.wgsl?raw';
 
 // The kernels only the training plan dispatches (its forward pieces, and the attention backward with dropout), and
 // the token attributions' three (interpolated word rows, the one-hot objective, the per-token reduction), which
@@ -26,15 +27,22 @@ import dropoutMaskLib from '../../shaders/lib/dropout_mask.wgsl?raw';
 const forwardSources = { embeddingSum, activation, dropoutAdd, clsScatter, attentionApply, attentionBackwardScoresDropout } as const;
 /** The library files each of them calls, appended after the kernel. */
 const forwardLibs: Partial<Record<keyof typeof forwardSources, string[]>> = {
-  activation: [erfLib], dropoutAdd: [dropoutMaskLib], attentionBackwardScoresDropout: [workgroupReduceLib, dropoutMaskLib],
+  embeddingSum: [embeddingRowsLib], activation: [erfLib], dropoutAdd: [dropoutMaskLib], attentionBackwardScoresDropout: [workgroupReduceLib, dropoutMaskLib],
 };
 export type AttributionKernelName = 'attributionEmbeddingSum' | 'logitSeed' | 'attributionReduce';
 export type TrainForwardKernelName = keyof typeof forwardSources | AttributionKernelName;
 const registered = new Map<AttributionKernelName, { main: string; libs: string[] }>();
 
-/** Adds the attribution kernels' sources (attribution.ts); `reduce`: they call workgroupReduce. */
-export function registerAttributionKernels(sources: Record<AttributionKernelName, { main: string; reduce?: boolean }>): void {
-  for (const [name, k] of Object.entries(sources) as Array<[AttributionKernelName, { main: string; reduce?: boolean }]>) registered.set(name, { main: k.main, libs: k.reduce ? [workgroupReduceLib] : [] });
+type AttributionSource = { main: string; reduce?: boolean; embeddingRows?: boolean };
+
+/**
+ * Adds the attribution kernels' sources (attribution.ts); `reduce`: they call workgroupReduce; `embeddingRows`: they
+ * read embedding rows as embedding_sum does (shaders/lib/embedding_rows.wgsl).
+ */
+export function registerAttributionKernels(sources: Record<AttributionKernelName, AttributionSource>): void {
+  for (const [name, k] of Object.entries(sources) as Array<[AttributionKernelName, AttributionSource]>) {
+    registered.set(name, { main: k.main, libs: [...(k.reduce ? [workgroupReduceLib] : []), ...(k.embeddingRows ? [embeddingRowsLib] : [])] });
+  }
 }
 
 /** Which registry a kernel comes from: the inference set, the backward/optimizer set, or the training forwards. */
