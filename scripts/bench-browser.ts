@@ -5,8 +5,12 @@
 // from 127.0.0.1, clicks Run, waits, prints the page's JSON and a table. On a machine whose Chromium has a real GPU,
 // pass the full settings: --shapes 1x128,8x128 --rounds 10.
 //
+// --device cpu: bertgpu's CPU backend (WebAssembly) vs transformers.js device 'wasm', in the same page; the server
+// sends no COOP/COEP headers, so the page is not crossOriginIsolated and both run single-threaded (npm run bench:cpu
+// runs this next to its Node rows).
+//
 // usage: npm run bench:browser [-- --models minilm,base,tiny --shapes 1x128,8x128 --rounds N --dtype f32|auto|f16
-//                               --no-tjs --json FILE --timeout-min 30]
+//                               --device gpu|cpu --no-tjs --json FILE --timeout-min 30]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +35,7 @@ const { values: args } = parseArgs({
     shapes: { type: 'string', default: '1x128' },
     rounds: { type: 'string', default: '3' },
     dtype: { type: 'string', default: 'f32' },
+    device: { type: 'string', default: 'gpu' },
     'no-tjs': { type: 'boolean', default: false },
     json: { type: 'string' },
     'timeout-min': { type: 'string', default: '30' },
@@ -56,7 +61,7 @@ async function runOne(pageUrl: string, name: string): Promise<BenchResult> {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    const q = new URLSearchParams({ model: name, shapes: args.shapes!, rounds: args.rounds!, dtype: args.dtype!, tjs: args['no-tjs'] ? '0' : '1' });
+    const q = new URLSearchParams({ model: name, shapes: args.shapes!, rounds: args.rounds!, dtype: args.dtype!, device: args.device!, tjs: args['no-tjs'] ? '0' : '1' });
     await page.goto(`${pageUrl}?${q}`);
     await page.waitForFunction(() => document.body.dataset.benchState === 'idle', undefined, { timeout: 60_000 });
     let last = '';
@@ -82,6 +87,7 @@ async function runOne(pageUrl: string, name: string): Promise<BenchResult> {
 
 async function main(): Promise<void> {
   const wanted = args.models!.split(',').map((s) => s.trim()).filter(Boolean);
+  if (args.device !== 'gpu' && args.device !== 'cpu') throw new Error(`bench:browser: --device must be gpu or cpu, not '${args.device}'`);
   ensureModels(wanted);
   const out = mkdtempSync(join(tmpdir(), 'bertgpu-bench-site-'));
   try {
@@ -94,7 +100,8 @@ async function main(): Promise<void> {
     const results: BenchResult[] = [];
     try {
       for (const m of wanted) {
-        console.log(`bench:browser — ${m}: shapes ${args.shapes}, ${args.rounds} rounds, bertgpu ${args.dtype}${args['no-tjs'] ? ', bertgpu only' : ' vs transformers.js WebGPU fp32'}`);
+        const sides = args.device === 'cpu' ? 'bertgpu CPU backend f32 vs transformers.js wasm fp32' : `bertgpu ${args.dtype} vs transformers.js WebGPU fp32`;
+        console.log(`bench:browser — ${m}: shapes ${args.shapes}, ${args.rounds} rounds, ${args['no-tjs'] ? sides.split(' vs ')[0] : sides}`);
         results.push(await runOne(`${server.url}/site/bench.html`, m));
       }
     } finally {
@@ -112,7 +119,7 @@ async function main(): Promise<void> {
 function printSummary(results: BenchResult[]): void {
   const a = results[0]?.adapter;
   console.log(`\nadapter: ${a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' · ') : 'none'}${a?.isFallbackAdapter ? ' (software)' : ''}`);
-  const rows: string[][] = [['model', 'shape', 'bertgpu', 'tjs webgpu', 'speed-up', 'bertgpu GFLOP/s', 'tjs GFLOP/s', 'profile GPU ms', 'N']];
+  const rows: string[][] = [['model', 'shape', 'bertgpu', args.device === 'cpu' ? 'tjs wasm' : 'tjs webgpu', 'speed-up', 'bertgpu GFLOP/s', 'tjs GFLOP/s', 'profile GPU ms', 'N']];
   for (const r of results) {
     for (const side of [r.bertgpu, r.transformersJs]) if ('error' in side) console.log(`${r.model.name}: ${side.error}`);
     for (const s of r.shapes) {

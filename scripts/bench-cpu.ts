@@ -6,7 +6,13 @@
 // it sums every thread's time, so compare wall times there).
 //   tsx scripts/bench-cpu.ts [--models minilm-random,base-random] [--runs 10] [--threads 1] [--shapes 1x128,8x128]
 //     [--relaxed-simd]: turns on V8's relaxed SIMD in Node 20 (shipped from V8 11.4 / Node 22), as Chromium has it
-import { existsSync } from 'node:fs';
+//     [--browser-rounds 5] [--no-browser]
+// Then the in-Chromium side (scripts/bench-browser.ts --device cpu: demo/bench.html's CPU mode): bertgpu's CPU backend
+// vs transformers.js device 'wasm' in one page, alternating rounds, same weights (the ONNX export next to the
+// safetensors), both single-threaded (the page is not crossOriginIsolated), and a last table with both sides per shape.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCpuBertWeights } from '../src/cpu-backend/cpu-weights.ts';
@@ -14,6 +20,7 @@ import { CpuBertModel } from '../src/cpu-backend/cpu-model.ts';
 import { spawnNodeThread } from '../src/cpu-backend/node-threads.ts';
 import { openModel } from '../src/hub/model.ts';
 import { dirProvider } from '../src/hub/node-files.ts';
+import type { BenchResult } from '../demo/src/bench-run.ts';
 import { tablePrinter } from './bench-table.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -24,6 +31,8 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1' },
     shapes: { type: 'string', default: '1x128,8x128' },
     'relaxed-simd': { type: 'boolean', default: false },
+    'browser-rounds': { type: 'string', default: '5' },
+    'no-browser': { type: 'boolean', default: false },
   },
 });
 if (values['relaxed-simd']) (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -59,6 +68,7 @@ const ort = await import('onnxruntime-node');
 const ortWeb = await import('onnxruntime-web');
 ortWeb.env.wasm.numThreads = threads;
 const print = tablePrinter();
+const nodeRows = new Map<string, { ours: number; ort: number }>();
 const rows = [['model', 'B×T', 'threads', 'relaxed SIMD', 'bertgpu wall ms', 'ORT wall ms', 'bertgpu CPU-time ms', 'ORT CPU-time ms', 'ORT-web WASM CPU-time ms', 'ORT-web / bertgpu (CPU time)', 'max |Δ| logits']];
 for (const name of values.models.split(',')) {
   const dir = join(root, '.cache/models', name);
@@ -84,6 +94,7 @@ for (const name of values.models.split(',')) {
     const webFeeds: Record<string, InstanceType<typeof ortWeb.Tensor>> = { input_ids: i64web(b.inputIds), attention_mask: i64web(b.attentionMask), token_type_ids: i64web(b.tokenTypeIds) };
     for (const k of Object.keys(webFeeds)) if (!webSession.inputNames.includes(k)) delete webFeeds[k];
     const web_ = await timeIt(() => webSession.run(webFeeds));
+    nodeRows.set(`${name} ${B}×${T}`, { ours: ours_.cpu, ort: theirs_.cpu });
     rows.push([name, `${B}×${T}`, String(threads), String(cpu.relaxedSimd), ours_.wall.toFixed(1), theirs_.wall.toFixed(1), ours_.cpu.toFixed(1), theirs_.cpu.toFixed(1),
       web_.cpu.toFixed(1), (web_.cpu / ours_.cpu).toFixed(2), diff.toExponential(1)]);
     print(rows);
@@ -93,3 +104,32 @@ for (const name of values.models.split(',')) {
   await cpu.dispose();
 }
 print(rows);
+
+// The Chromium side: a child process (it builds the demo with Vite and drives Chromium), its JSON read back.
+if (!values['no-browser']) {
+  const short: Record<string, string> = { 'minilm-random': 'minilm', 'base-random': 'base' };
+  const models = values.models.split(',').map((m) => short[m]).filter(Boolean);
+  const out = mkdtempSync(join(tmpdir(), 'bertgpu-bench-cpu-'));
+  try {
+    const json = join(out, 'browser.json');
+    execFileSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/bench-browser.ts'), '--device', 'cpu', '--models', models.join(','),
+      '--shapes', values.shapes, '--rounds', values['browser-rounds'], '--json', json], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const parsed = JSON.parse(readFileSync(json, 'utf8')) as BenchResult | BenchResult[];
+    const results = Array.isArray(parsed) ? parsed : [parsed];
+    const both = [['model', 'B×T', 'Node: bertgpu CPU-time ms', 'Node: ORT native CPU-time ms', 'ORT native / bertgpu', 'Chromium: bertgpu CPU ms', 'Chromium: tjs wasm ms', 'tjs wasm / bertgpu', 'Chromium rounds', 'isolated']];
+    for (const r of results) {
+      for (const side of [r.bertgpu, r.transformersJs]) if ('error' in side) console.log(`${r.model.name}: ${side.error}`);
+      const full = Object.entries(short).find(([, v]) => v === r.model.name)?.[0] ?? r.model.name;
+      for (const sh of r.shapes) {
+        const n = nodeRows.get(`${full} ${sh.B}×${sh.T}`);
+        const f = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(1));
+        both.push([full, `${sh.B}×${sh.T}`, f(n?.ours), f(n?.ort), n ? (n.ort / n.ours).toFixed(2) : 'n/a', f(sh.bertgpu?.medianMs), f(sh.transformersJs?.medianMs),
+          sh.speedup === null ? 'n/a' : sh.speedup.toFixed(2), String(r.settings.rounds), String(r.crossOriginIsolated ?? false)]);
+      }
+    }
+    console.log(`\nChromium (${results[0]?.userAgent ?? '?'}): bertgpu device 'cpu' vs transformers.js device 'wasm', one thread each; medians (Node: CPU time, steadier on a shared machine; Chromium: wall, alternating rounds)`);
+    tablePrinter()(both);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}

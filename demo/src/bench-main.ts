@@ -53,6 +53,7 @@ function settings(): BenchSettings {
     dtype: byId<HTMLSelectElement>('bench-dtype').value as BenchSettings['dtype'],
     task: byId<HTMLSelectElement>('bench-task').value as BenchTask,
     transformersJs: byId<HTMLInputElement>('bench-tjs').checked,
+    device: byId<HTMLSelectElement>('bench-device').value === 'cpu' ? 'cpu' : 'gpu',
   };
 }
 
@@ -129,7 +130,7 @@ function prefill(served: ServedModel[]): void {
       byId<HTMLInputElement>('bench-ref').value = model;
     }
   }
-  const fields: [string, string][] = [['shapes', 'bench-shapes'], ['rounds', 'bench-rounds'], ['dtype', 'bench-dtype'], ['task', 'bench-task']];
+  const fields: [string, string][] = [['shapes', 'bench-shapes'], ['rounds', 'bench-rounds'], ['dtype', 'bench-dtype'], ['task', 'bench-task'], ['device', 'bench-device']];
   for (const [key, id] of fields) if (q.has(key)) (byId(id) as HTMLInputElement).value = q.get(key)!;
   if (q.has('tjs')) byId<HTMLInputElement>('bench-tjs').checked = q.get('tjs') !== '0';
 }
@@ -171,7 +172,8 @@ async function start(): Promise<void> {
   if (new URLSearchParams(location.search).get('run') === '1') void run();
 }
 
-if (hasWebGpu()) void start();
+// The CPU mode needs no WebGPU: a page asked for it (?device=cpu) starts without it.
+if (hasWebGpu() || new URLSearchParams(location.search).get('device') === 'cpu') void start();
 else {
   explainMissingWebGpu();
   setState('error');

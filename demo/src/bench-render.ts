@@ -37,7 +37,7 @@ export function summaryTable(result: BenchResult): HTMLTableElement {
     'totals' in s.profile ? ms(s.profile.totals.gpuMs) : '—',
   ]);
   return table('Latency per call (median of the timed rounds; both sides through their pipeline API)',
-    ['sequences × tokens', 'bertgpu', 'transformers.js (WebGPU)', 'speed-up', 'bertgpu GFLOP/s', 'transformers.js GFLOP/s', 'bertgpu GPU time (profile)'],
+    ['sequences × tokens', result.settings.device === 'cpu' ? 'bertgpu (CPU backend)' : 'bertgpu', `transformers.js (${result.settings.device === 'cpu' ? 'wasm' : 'WebGPU'})`, 'speed-up', 'bertgpu GFLOP/s', 'transformers.js GFLOP/s', 'bertgpu GPU time (profile)'],
     rows, { id: 'bench-summary' });
 }
 
@@ -52,7 +52,10 @@ export function adapterList(result: BenchResult): HTMLDListElement {
     add('Features', a.features.join(', ') || 'none');
   }
   if ('dtype' in result.bertgpu) add('bertgpu precision', `${result.bertgpu.dtype} — ${result.bertgpu.dtypeReason}`);
-  if ('version' in result.transformersJs) add('transformers.js', `${result.transformersJs.version}, WebGPU, fp32 ONNX`);
+  if ('device' in result.bertgpu && result.bertgpu.device) add('bertgpu backend', `${result.bertgpu.device.backend} — ${result.bertgpu.device.reason}`);
+  const t = result.transformersJs;
+  if ('version' in t) add('transformers.js', `${t.version}, ${t.device === 'wasm' ? `wasm (${t.wasmThreads ?? '?'} thread(s))` : 'WebGPU'}, fp32 ONNX`);
+  if (result.crossOriginIsolated !== undefined) add('crossOriginIsolated', result.crossOriginIsolated ? 'yes (CPU sides may use threads)' : 'no (CPU sides single-threaded)');
   add('Browser', result.userAgent);
   return dl;
 }

@@ -19,6 +19,12 @@ export interface BenchSettings {
   task: BenchTask;
   /** Also run transformers.js (off: bertgpu alone, e.g. a model without an ONNX export). */
   transformersJs: boolean;
+  /**
+   * 'gpu' (absent): bertgpu on WebGPU vs transformers.js device 'webgpu'. 'cpu': bertgpu's CPU backend (device 'cpu',
+   * f32) vs transformers.js device 'wasm' (ONNX Runtime Web's CPU kernels); both take threads only when the page is
+   * crossOriginIsolated (bertgpu: Environment.cpuThreads; ONNX Runtime Web: its own default), one each otherwise.
+   */
+  device?: 'gpu' | 'cpu';
 }
 
 export interface SideTimes {
@@ -52,8 +58,10 @@ export interface BenchResult {
   settings: BenchSettings;
   /** The page's WebGPU adapter (the one both sides ask for). */
   adapter: AdapterFacts | null;
-  bertgpu: { loadMs: number; dtype: string; dtypeReason: string; adapter: PipelineInfo['adapter'] } | { error: string };
-  transformersJs: { loadMs: number; version: string; device: 'webgpu'; dtype: 'fp32' } | { error: string } | { skipped: string };
+  bertgpu: { loadMs: number; dtype: string; dtypeReason: string; adapter: PipelineInfo['adapter']; device?: PipelineInfo['device'] } | { error: string };
+  transformersJs: { loadMs: number; version: string; device: 'webgpu' | 'wasm'; dtype: 'fp32'; wasmThreads?: number } | { error: string } | { skipped: string };
+  /** The page's crossOriginIsolated (SharedArrayBuffer, so threads for both CPU sides). */
+  crossOriginIsolated?: boolean;
   shapes: ShapeResult[];
 }
 
@@ -119,26 +127,29 @@ export async function runBench(source: BenchSource, settings: BenchSettings, rep
   const result: BenchResult = {
     tool: 'bertgpu-bench', schema: 1, date: new Date().toISOString(), userAgent: navigator.userAgent,
     model: { name: source.name, kind: source.kind, task: settings.task }, settings,
-    adapter: await adapterFacts(), bertgpu: { error: 'not loaded' }, transformersJs: { skipped: 'not asked for' }, shapes: [],
+    adapter: await adapterFacts(), crossOriginIsolated: globalThis.crossOriginIsolated === true, bertgpu: { error: 'not loaded' }, transformersJs: { skipped: 'not asked for' }, shapes: [],
   };
   report(`Loading ${source.name} into bertgpu…`);
   type Pipe = ((texts: string[]) => Promise<unknown>) & { info: PipelineInfo; profile(t: string[]): Promise<ProfileResult>; dispose(): Promise<void> };
   let ours: Pipe | null = null;
+  const cpu = settings.device === 'cpu';
   try {
-    const [pipe, loadMs] = await timed(() => pipeline(settings.task, source.bertgpuModel(), { dtype: settings.dtype }) as unknown as Promise<Pipe>);
+    const options = cpu ? { device: 'cpu' as const } : { dtype: settings.dtype };
+    const [pipe, loadMs] = await timed(() => pipeline(settings.task, source.bertgpuModel(), options) as unknown as Promise<Pipe>);
     ours = pipe;
-    result.bertgpu = { loadMs, dtype: pipe.info.dtype, dtypeReason: pipe.info.dtypeReason, adapter: pipe.info.adapter };
+    result.bertgpu = { loadMs, dtype: pipe.info.dtype, dtypeReason: pipe.info.dtypeReason, adapter: pipe.info.adapter, device: pipe.info.device };
   } catch (e) {
     result.bertgpu = { error: `bertgpu could not load the model: ${message(e)}` };
     report(result.bertgpu.error);
   }
   let theirs: TjsSide | null = null;
   if (settings.transformersJs) {
-    report(`Loading ${source.name} into transformers.js (WebGPU, fp32 ONNX)…`);
+    const tjsDevice = cpu ? 'wasm' : 'webgpu';
+    report(`Loading ${source.name} into transformers.js (${tjsDevice}, fp32 ONNX)…`);
     try {
-      const [side, loadMs] = await timed(() => loadTransformersJs(source, settings.task));
+      const [side, loadMs] = await timed(() => loadTransformersJs(source, settings.task, tjsDevice));
       theirs = side;
-      result.transformersJs = { loadMs, version: side.version, device: 'webgpu', dtype: 'fp32' };
+      result.transformersJs = { loadMs, version: side.version, device: tjsDevice, dtype: 'fp32', wasmThreads: side.wasmThreads };
     } catch (e) {
       result.transformersJs = { error: `transformers.js could not load the model: ${message(e)}` };
       report(result.transformersJs.error);
@@ -169,8 +180,8 @@ export async function runBench(source: BenchSource, settings: BenchSettings, rep
           }
         }
       }
-      let profile: ShapeResult['profile'] = { error: 'bertgpu did not load' };
-      if (ours) {
+      let profile: ShapeResult['profile'] = { error: cpu ? 'profile() times GPU dispatches: not on the CPU backend' : 'bertgpu did not load' };
+      if (ours && !cpu) {
         report(`${B} × ${T}: profiling bertgpu's dispatches…`);
         profile = await ours.profile(texts).catch((e) => ({ error: message(e) }));
       }

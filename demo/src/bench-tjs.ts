@@ -9,6 +9,8 @@ import type { BenchTask } from './bench-run.ts';
 
 export interface TjsSide {
   version: string;
+  /** ONNX Runtime Web's wasm thread count as set (device 'wasm'); undefined for 'webgpu'. */
+  wasmThreads?: number;
   run(texts: string[]): Promise<unknown>;
   dispose(): Promise<void>;
 }
@@ -31,7 +33,12 @@ function folderCache(files: Map<string, File>, modelId: string) {
 
 let hubDefaults: { remoteHost: string; remotePathTemplate: string } | undefined;
 
-export async function loadTransformersJs(source: BenchSource, task: BenchTask): Promise<TjsSide> {
+/**
+ * `device` 'wasm': ONNX Runtime Web's CPU kernels (the same asyncify wasm build: transformers.js's browser build
+ * imports onnxruntime-web/webgpu, whose wasm carries both), threads as bertgpu's CPU backend gets them: several only
+ * when the page is crossOriginIsolated, else one.
+ */
+export async function loadTransformersJs(source: BenchSource, task: BenchTask, device: 'webgpu' | 'wasm' = 'webgpu'): Promise<TjsSide> {
   if (source.kind === 'files' && !source.files!.has('onnx/model.onnx')) {
     throw new Error(`${source.name} has no onnx/model.onnx: transformers.js runs the model's ONNX export`);
   }
@@ -39,7 +46,8 @@ export async function loadTransformersJs(source: BenchSource, task: BenchTask): 
   const { env } = tjs;
   // env.backends.onnx.wasm is ONNX Runtime's own settings object: where its wasm (asyncify build, the one its WebGPU
   // backend uses) is fetched from.
-  const wasm = env.backends.onnx.wasm as { wasmPaths?: unknown; proxy?: boolean };
+  const wasm = env.backends.onnx.wasm as { wasmPaths?: unknown; proxy?: boolean; numThreads?: number };
+  if (device === 'wasm') wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(navigator.hardwareConcurrency || 1, 8) : 1;
   wasm.wasmPaths = { mjs: new URL(ortWasmFactoryUrl, location.href).href, wasm: new URL(ortWasmUrl, location.href).href };
   // The Hub's address as transformers.js ships it, kept before a folder run points it elsewhere.
   hubDefaults ??= { remoteHost: env.remoteHost, remotePathTemplate: env.remotePathTemplate };
@@ -70,9 +78,10 @@ export async function loadTransformersJs(source: BenchSource, task: BenchTask): 
     env.useCustomCache = true;
     env.customCache = folderCache(source.files!, modelId);
   }
-  const pipe = await tjs.pipeline(task, modelId, { device: 'webgpu', dtype: 'fp32' });
+  const pipe = await tjs.pipeline(task, modelId, { device, dtype: 'fp32' });
   return {
     version: env.version,
+    wasmThreads: device === 'wasm' ? wasm.numThreads : undefined,
     run: (texts) => (pipe as unknown as (t: string[]) => Promise<unknown>)(texts),
     dispose: () => pipe.dispose(),
   };
