@@ -6,7 +6,8 @@
 // Weights: .cache/models/minilm-random (scripts/make-fixtures --bench-only) when present, else MiniLM-shaped random
 // ones made here (hidden 384, 6 layers, 12 heads, intermediate 1536, vocab 30522); speed does not depend on values.
 //   tsx --import ./scripts/wgsl-loader.mjs scripts/bench-train.ts [--batch 8] [--seq 128] [--warmup 2] [--steps 5]
-//     [--rounds 2] [--threads N] [--python /usr/bin/python3] [--json]
+//     [--rounds 2] [--threads N] [--model DIR] [--python /usr/bin/python3] [--json]
+// --model: a MiniLM-shaped BERT folder (PyTorch always builds the MiniLM shape; another shape is not compared fairly).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
     threads: { type: 'string', default: String(availableParallelism()) },
+    model: { type: 'string', default: join(root, '.cache/models/minilm-random') },
     python: { type: 'string', default: '/usr/bin/python3' },
     json: { type: 'boolean', default: false },
   },
@@ -46,15 +48,19 @@ const int = (name: keyof typeof values, min: number): number => {
 const [B, T, warmup, steps, rounds, threads] = [int('batch', 1), int('seq', 2), int('warmup', 0), int('steps', 1), int('rounds', 1), int('threads', 1)];
 const stepsPerRound = Math.ceil(steps / rounds);
 const log = (s: string) => (values.json ? console.error(s) : console.log(s));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
 
 const MINILM = { hidden_size: 384, num_hidden_layers: 6, num_attention_heads: 12, intermediate_size: 1536, vocab_size: 30522,
   max_position_embeddings: 512, type_vocab_size: 2, hidden_act: 'gelu', layer_norm_eps: 1e-12, model_type: 'bert',
   architectures: ['BertForSequenceClassification'], id2label: { 0: 'LABEL_0', 1: 'LABEL_1' }, label2id: { LABEL_0: 0, LABEL_1: 1 } };
 
-/** The cached random MiniLM when present; otherwise normal(0, 0.02) weights, LayerNorm γ = 1, zero biases. */
+/** --model's folder (the cached random MiniLM by default) when it has weights; else normal(0, 0.02), LayerNorm γ 1, bias 0. */
 async function miniLm() {
-  const dir = join(root, '.cache/models/minilm-random');
+  const dir = resolve(values.model);
   if (existsSync(join(dir, 'model.safetensors'))) return { source: dir, model: await readTrainable(dirProvider(dir)) };
   const config = parseBertConfig(JSON.stringify(MINILM), 'MiniLM-shaped config');
   const layout = new ParamLayout(config, { frozenLevels: new Set() });
