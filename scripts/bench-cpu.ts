@@ -116,7 +116,7 @@ if (!values['no-browser']) {
       '--shapes', values.shapes, '--rounds', values['browser-rounds'], '--json', json], { stdio: ['ignore', 'ignore', 'inherit'] });
     const parsed = JSON.parse(readFileSync(json, 'utf8')) as BenchResult | BenchResult[];
     const results = Array.isArray(parsed) ? parsed : [parsed];
-    const both = [['model', 'B×T', 'Node: bertgpu CPU-time ms', 'Node: ORT native CPU-time ms', 'ORT native / bertgpu', 'Chromium: bertgpu CPU ms', 'Chromium: tjs wasm ms', 'tjs wasm / bertgpu', 'Chromium rounds', 'isolated']];
+    const both = [['model', 'B×T', 'Node: bertgpu CPU-time ms', 'Node: ORT native CPU-time ms', 'ORT native / bertgpu', 'Chromium: bertgpu CPU backend wall ms', 'Chromium: tjs wasm wall ms', 'tjs wasm / bertgpu', 'Chromium rounds', 'isolated']];
     for (const r of results) {
       for (const side of [r.bertgpu, r.transformersJs]) if ('error' in side) console.log(`${r.model.name}: ${side.error}`);
       const full = Object.entries(short).find(([, v]) => v === r.model.name)?.[0] ?? r.model.name;
