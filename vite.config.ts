@@ -7,6 +7,7 @@
 // (bench.html, which also ships ONNX Runtime Web's wasm for its transformers.js side, fetched only when that runs).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { cpuWasmEmbed } from './scripts/build-cpu-wasm.ts';
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -16,7 +17,9 @@ export default defineConfig({
   base: './',
   // Keep Vite's dependency cache out of demo/ (its default is <root>/node_modules/.vite).
   cacheDir: fileURLToPath(new URL('./node_modules/.vite/demo', import.meta.url)),
-  worker: { format: 'es' },
+  // The CPU backend's kernels as assembled WebAssembly bytes (as the library build ships them), not wabt in the page.
+  plugins: [cpuWasmEmbed()],
+  worker: { format: 'es', plugins: () => [cpuWasmEmbed()] },
   build: {
     outDir: fileURLToPath(new URL('./dist-demo', import.meta.url)),
     emptyOutDir: true,

@@ -175,6 +175,6 @@ async function start(): Promise<void> {
 // The CPU mode needs no WebGPU: a page asked for it (?device=cpu) starts without it.
 if (hasWebGpu() || new URLSearchParams(location.search).get('device') === 'cpu') void start();
 else {
-  explainMissingWebGpu();
+  explainMissingWebGpu(false);
   setState('error');
 }

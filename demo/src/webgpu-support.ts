@@ -8,8 +8,11 @@ export function hasWebGpu(): boolean {
   return typeof navigator !== 'undefined' && 'gpu' in navigator && !!(navigator as Navigator & { gpu?: unknown }).gpu;
 }
 
-/** Explains, above the app, what is missing, that the CPU backend runs instead, and what to try for the GPU. */
-export function explainMissingWebGpu(): void {
+/**
+ * Explains what is missing and what to try for the GPU. The demo (`cpuFallback`) keeps its app and says the CPU
+ * backend runs instead; the benchmark page, which measures WebGPU, hides its app and points to its CPU mode.
+ */
+export function explainMissingWebGpu(cpuFallback = true): void {
   const body = byId('no-webgpu-body');
   const reasons: string[] = [];
   if (!window.isSecureContext) {
@@ -18,11 +21,12 @@ export function explainMissingWebGpu(): void {
         'pages and on http://localhost / http://127.0.0.1.',
     );
   }
-  reasons.push(
-    'bertgpu runs the model on WebGPU compute shaders where the browser offers them; this one does not ' +
+  reasons.push(cpuFallback
+    ? 'bertgpu runs the model on WebGPU compute shaders where the browser offers them; this one does not ' +
       '(navigator.gpu is missing), so the model runs on its WebAssembly CPU backend instead: the same results, ' +
-      'more slowly on large models. Fine-tuning (Teach it) needs WebGPU.',
-  );
+      'more slowly on large models. Fine-tuning (Teach it) needs WebGPU.'
+    : 'This page benchmarks WebGPU, which this browser does not offer (navigator.gpu is missing). Open it with ' +
+      '?device=cpu to benchmark the WebAssembly CPU backends instead.');
   body.replaceChildren(
     ...reasons.map((r) => Object.assign(document.createElement('p'), { textContent: r })),
     Object.assign(document.createElement('p'), { textContent: 'For the GPU path, try:' }),
@@ -35,6 +39,7 @@ export function explainMissingWebGpu(): void {
     ]),
   );
   byId('no-webgpu').hidden = false;
+  if (!cpuFallback) byId('app').hidden = true;
 }
 
 function list(items: string[]): HTMLUListElement {

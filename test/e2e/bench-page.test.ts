@@ -133,6 +133,7 @@ describe('benchmark page (vite build, served from a sub-path)', () => {
       await page.waitForFunction(() => document.body.dataset.benchState === 'error');
       expect(await page.isVisible('#no-webgpu')).toBe(true);
       expect(await page.isHidden('#app')).toBe(true);
+      expect(await page.textContent('#no-webgpu')).toMatch(/\?device=cpu/);
     } finally {
       await context.close();
     }
