@@ -89,7 +89,12 @@ export interface PipelineInfo {
    */
   kernelProfile: 'gpu' | 'software' | 'cpu';
   /** The backend the model runs on ('gpu': WebGPU, 'cpu': WebAssembly SIMD) and why it was chosen. */
-  device: { backend: 'gpu' | 'cpu'; reason: string };
+  device: {
+    /** 'gpu': the WebGPU kernels; 'cpu': the WebAssembly backend. */
+    backend: 'gpu' | 'cpu';
+    /** Why this backend runs (the option asked for, WebGPU missing, a software adapter under 'auto', …). */
+    reason: string;
+  };
   /** The kernels that run each op kind of a forward (one sequence of up to 128 tokens), in plan order. */
   kernels: Partial<Record<string, string[]>>;
   /**

@@ -31,7 +31,9 @@ export interface TokenAttribution {
 
 /** What `clf.explain()` returns: the label explained and a score per token. */
 export interface Explanation {
+  /** The label whose logit was explained. */
   label: string;
+  /** Every token of the input, special tokens included, in order, with its score. */
   tokens: TokenAttribution[];
 }
 

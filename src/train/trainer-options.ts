@@ -2,6 +2,7 @@
 import type { BertConfig, ProblemType } from '../model/config.ts';
 import { ADAMW_DEFAULTS, type Scheduler } from './optimizer.ts';
 
+/** What does not train: frozen tensors get no gradient and no update, and the backward stops before them. */
 export interface FreezeOptions {
   /** Freeze the three embedding tables and the embedding LayerNorm. */
   embeddings?: boolean;
