@@ -1,7 +1,7 @@
 // Each family's config.json keys and defaults (HF's {Bert,Roberta,XLMRoberta,Camembert,DistilBert,Electra,Albert}Config
 // __init__ defaults and attribute maps) → the sizes of one normalised EncoderConfig. A missing key takes HF's default,
 // so a config that loads in transformers loads here.
-import { configError, positiveInt, type PositionIds } from '../config.ts';
+import { configError, positiveInt, type EncoderConfig } from '../config.ts';
 import type { ModelType } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -31,26 +31,13 @@ const BERT_KEYS = { hidden_size: 'hidden_size', num_attention_heads: 'num_attent
 /** ALBERT: the blocks one forward runs (layers × inner_group_num) are bounded like layers are. */
 const MAX_BLOCKS_RUN = 4096;
 
-export interface FamilyFields {
+/** The sizes a family's config gives, under EncoderConfig's names, plus its key names and default activation. */
+export type FamilyFields = Pick<EncoderConfig, 'vocabSize' | 'hiddenSize' | 'embeddingSize' | 'numHiddenLayers' | 'numAttentionHeads'
+  | 'intermediateSize' | 'maxPositionEmbeddings' | 'positionTableSize' | 'positionIds' | 'sinusoidalPositions' | 'tokenTypes'
+  | 'typeVocabSize' | 'numHiddenGroups' | 'innerGroupNum' | 'layerNormEps' | 'padTokenId'> & {
   keys: typeof BERT_KEYS;
   defaultAct: string;
-  vocabSize: number;
-  hiddenSize: number;
-  embeddingSize: number;
-  numHiddenLayers: number;
-  numAttentionHeads: number;
-  intermediateSize: number;
-  maxPositionEmbeddings: number;
-  positionTableSize: number;
-  positionIds: PositionIds;
-  sinusoidalPositions: boolean;
-  tokenTypes: boolean;
-  typeVocabSize: number;
-  numHiddenGroups: number;
-  innerGroupNum: number;
-  layerNormEps: number;
-  padTokenId: number;
-}
+};
 
 export function readFamilyFields(file: string, c: Json, type: ModelType): FamilyFields {
   const d = DEFAULTS[type];
