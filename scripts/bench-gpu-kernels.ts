@@ -15,8 +15,6 @@ import { gpuKernelEnv, prepareGpuKernel } from '../test/kernels/gpu-cases.ts';
 import { randomArray } from '../test/helpers/validate.ts';
 import { passTimer, type Dispatch } from './bench-pass-timer.ts';
 
-// Dawn polls pending promises with setImmediate, which would spin a whole core that lavapipe's threads need.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...a: unknown[]) => setTimeout(fn, 0, ...a)) as unknown as typeof setImmediate;
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
 const B = Math.max(1, Number(process.env.BENCH_BATCH ?? 1));

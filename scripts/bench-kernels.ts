@@ -18,8 +18,6 @@ import { PipelineCache, type Overrides } from '../src/gpu/pipelines.ts';
 import { randomArray } from '../test/helpers/validate.ts';
 import { passTimer } from './bench-pass-timer.ts';
 
-// Dawn polls pending promises with setImmediate, which would spin a whole core that lavapipe's threads need.
-globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...a: unknown[]) => setTimeout(fn, 0, ...a)) as unknown as typeof setImmediate;
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
 // BENCH_ONLY=attention,layernorm runs only those groups (matmul, attention, layernorm, matmulLayernorm).

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { calmDawnPolling } from './dawn-polling.ts';
 
 export type NodeDriver = 'system' | 'lavapipe' | 'swiftshader' | 'env';
 
@@ -40,6 +41,7 @@ export function loadDawn(): Promise<Dawn> {
   dawn ??= import('webgpu').then(
     (m) => {
       Object.assign(globalThis, m.globals);
+      calmDawnPolling();
       return m;
     },
     (e: unknown) => {
