@@ -72,7 +72,7 @@ for (const [what, N, K, epi] of [['QKV projection', 3 * C, C, 'none'], ['FFN1 + 
   const bufs = { x: buf(M * K, 1), w: buf(N * K, 2, 1 / Math.sqrt(K)), b: buf(N, 3), residual: dummy, y: out(M * N) };
   const EPILOGUE = MatmulEpilogue[epi];
   await compare(`${what} [${M}×${K}]·[${N}×${K}]ᵀ`, 2 * M * N * K, [
-    ['matmulVec4 (today)', [await old('matmulVec4', p, bufs, [Math.ceil(N / 32), Math.ceil(M / 32)], { EPILOGUE })]],
+    ['matmulVec4 (today)', [await old('matmulVec4', { ...p, epilogue: EPILOGUE }, bufs, [Math.ceil(N / 32), Math.ceil(M / 32)])]],
     ['gemmTiled', [await neu('gemmTiled', p, bufs, { M, N, K } as never, { EPILOGUE })]],
   ]);
 }
@@ -145,7 +145,7 @@ for (const [what, K] of [['attn out + LN', C], ['FFN2 + LN', 4 * C]] as const) {
   const bufs = { x: buf(M * K, 11), w: buf(N * K, 12, 1 / Math.sqrt(K)), b: buf(N, 13), residual: dummy, y: out(B * N) };
   const EPILOGUE = MatmulEpilogue.tanh;
   const variants: Array<[string, Dispatch[]]> = [
-    ['matmulVec4 (today)', [await old('matmulVec4', p, bufs, [Math.ceil(N / 32), Math.ceil(B / 32)], { EPILOGUE })]],
+    ['matmulVec4 (today)', [await old('matmulVec4', { ...p, epilogue: EPILOGUE }, bufs, [Math.ceil(N / 32), Math.ceil(B / 32)])]],
     ['gemmNarrow', [await neu('gemmNarrow', p, bufs, { M: B, N, K } as never, { EPILOGUE })]],
   ];
   if (env.hasSubgroups) variants.push(['gemmNarrowSubgroup', [await neu('gemmNarrowSubgroup', p, bufs, { M: B, N, K } as never, { EPILOGUE })]]);

@@ -118,8 +118,8 @@ for (const [M, N, K, what] of want('matmul') ? matmulShapes : []) {
     const y = out(M * N, f16);
     return [name, name === 'matmulNaive'
       ? { params: { M, N, K }, buffers: { x: buf(x, f16), w: buf(w, f16), b: buf(b, f16), y }, grid: [Math.ceil(N / 16), Math.ceil(M / 16)] }
-      : { params: { M, N, K, xRowStep: 1 }, buffers: { x: buf(x, f16), w: buf(w, f16), b: buf(b, f16), residual: buf(new Float32Array(1), f16), y },
-        overrides: { EPILOGUE: 0 }, grid: [Math.ceil(N / 32), Math.ceil(M / 32)] }];
+      : { params: { M, N, K, xRowStep: 1, epilogue: 0 }, buffers: { x: buf(x, f16), w: buf(w, f16), b: buf(b, f16), residual: buf(new Float32Array(1), f16), y },
+        grid: [Math.ceil(N / 32), Math.ceil(M / 32)] }];
   });
   const times = await timeAll(calls);
   const results = await Promise.all(variants.map(async ([, f16, label], i) => ({

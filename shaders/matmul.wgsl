@@ -2,7 +2,7 @@
 //   defines `elem`, then appends lib/erf.wgsl and lib/epilogue.wgsl).
 //   x: row m of the product is row m·xRowStep of x, rows of length K (xRowStep = 1: plain (M, K); xRowStep = T:
 //      the [CLS] row of each sequence, for the pooler); w: (N, K) PyTorch Linear weight [out, in] (no transposed
-//      copy); b: (N); epilogue: override EPILOGUE, codes in lib/epilogue.wgsl; y: (M, N).
+//      copy); b: (N); epilogue: params.epilogue, codes in lib/epilogue.wgsl; y: (M, N).
 // Threads: a workgroup of TILE_ROWS_T × TILE_COLS_T threads; each thread owns a 4 × 4 register block of y
 //   (rows 4·ly .. 4·ly+3, cols 4·lx .. 4·lx+3 of the workgroup's tile). Register blocking without workgroup memory
 //   was measured fastest on both software drivers (lavapipe, SwiftShader).
@@ -18,6 +18,7 @@ struct Params {
   N: u32,
   K: u32,
   xRowStep: u32,
+  epilogue: u32,   // EPILOGUE_* of lib/epilogue.wgsl
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

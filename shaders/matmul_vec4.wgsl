@@ -2,7 +2,7 @@
 //   binding names and order, Params fields and overrides; x and w are the same bytes viewed as elem4), f32 or f16
 //   storage (prelude from src/gpu/kernels.ts; lib/erf.wgsl and lib/epilogue.wgsl appended).
 //   x: row m of the product is row m·xRowStep of x, rows of length K; w: (N, K) PyTorch [out, in]; b: (N);
-//   epilogue: override EPILOGUE, codes in lib/epilogue.wgsl; y: (M, N).
+//   epilogue: params.epilogue, codes in lib/epilogue.wgsl; y: (M, N).
 // Threads: as matmul.wgsl — TILE_ROWS_T × TILE_COLS_T threads, each owning a 4 × 4 register block of y; per step
 //   a thread loads 4 vec4 of x and 4 vec4 of w (16 B loads in f32, 8 B in f16) and does 16 vec4 dot products.
 // Limits: K % 4 == 0 (the variant table picks this kernel only then; BERT's K = 768, 3072 are); any M, N ≥ 1;
@@ -19,6 +19,7 @@ struct Params {
   N: u32,
   K: u32,
   xRowStep: u32,
+  epilogue: u32,   // EPILOGUE_* of lib/epilogue.wgsl
 }
 
 @group(0) @binding(0) var<uniform> params: Params;

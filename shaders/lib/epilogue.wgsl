@@ -1,7 +1,10 @@
-// The matmul epilogues, defined once for every matmul family: the EPILOGUE override selects what is applied to
-// x·wᵀ + b before the store. src/gpu/kernels.ts reads the codes below (MatmulEpilogue), so TypeScript never restates
-// them. Appended to kernels that declare a `residual` storage binding of `elem` (read only when EPILOGUE is
-// EPILOGUE_RESIDUAL) and that also take lib/erf.wgsl (geluErf, geluTanh, tanhStable).
+// The matmul epilogues, defined once for the matmul families that take this file: the uniform `params.epilogue`
+// selects what is applied to x·wᵀ + b before the store. A uniform, not an override: one pipeline serves every
+// epilogue, so a model's first forward compiles one matmul instead of three (none, GELU, tanh) — on lavapipe, which
+// compiles at first dispatch, ~0.35 s each of cold start; the switch on a uniform costs nothing per element.
+// src/gpu/kernels.ts reads the codes below (MatmulEpilogue), so TypeScript never restates them. Appended to kernels
+// whose Params has `epilogue: u32` and that declare a `residual` storage binding of `elem` (read only for
+// EPILOGUE_RESIDUAL) and also take lib/erf.wgsl (geluErf, geluTanh, tanhStable).
 
 const EPILOGUE_NONE: u32 = 0u;
 const EPILOGUE_GELU: u32 = 1u;       // GELU, erf form (HF "gelu")
@@ -10,11 +13,9 @@ const EPILOGUE_GELU_TANH: u32 = 3u;  // GELU, tanh approximation (HF "gelu_new")
 const EPILOGUE_RELU: u32 = 4u;
 const EPILOGUE_TANH: u32 = 5u;       // the pooler
 
-override EPILOGUE: u32 = EPILOGUE_NONE;
-
 // v: the f32 value x·wᵀ + b of output element idx (row-major in y).
 fn applyEpilogue(v: f32, idx: u32) -> f32 {
-  switch EPILOGUE {
+  switch params.epilogue {
     case EPILOGUE_GELU: { return geluErf(v); }
     case EPILOGUE_RESIDUAL: { return v + f32(residual[idx]); }
     case EPILOGUE_GELU_TANH: { return geluTanh(v); }

@@ -93,10 +93,10 @@ function matmulCall(op: OpOf<'matmul'>, buf: BufferOf, _scratch?: unknown, tile:
   const rowsT = tile.TILE_ROWS_T;
   const colsT = tile.TILE_COLS_T;
   return {
-    params: { M: op.M, N: op.N, K: op.K, xRowStep: op.xRowStep },
+    params: { M: op.M, N: op.N, K: op.K, xRowStep: op.xRowStep, epilogue: MatmulEpilogue[op.epilogue] },
     // Without a residual epilogue the binding is unused; the bias buffer stands in (read-only aliasing is legal).
     buffers: { x: buf(op.x), w: buf(op.w), b: buf(op.b), residual: buf(op.residual ?? op.b), y: buf(op.out) },
-    overrides: { EPILOGUE: MatmulEpilogue[op.epilogue], TILE_ROWS_T: rowsT, TILE_COLS_T: colsT },
+    overrides: { TILE_ROWS_T: rowsT, TILE_COLS_T: colsT },
     grid: [Math.ceil(op.N / (4 * colsT)), Math.ceil(op.M / (4 * rowsT))],
   };
 }
@@ -163,7 +163,9 @@ function gpuMatmulCall(kernel: GpuMatmulKernel) {
     const g = gpuGrid(kernel, { M: op.M, N: op.N, K: op.K });
     // A tuned tile of the tiled GEMM: its grid as gpuGrid computes it for that tile (one workgroup per output tile).
     const grid = tile ? [Math.ceil(op.N / (4 * tile.TN)), Math.ceil(op.M / (4 * tile.TM)), 1] as const : g.workgroups;
-    return { ...matmulCall(op, buf), overrides: { ...(tile ?? g.overrides), EPILOGUE: MatmulEpilogue[op.epilogue] }, grid };
+    // The GEMMs take the epilogue as an override (their Params have no `epilogue`).
+    const { epilogue: _runtime, ...params } = matmulCall(op, buf).params;
+    return { ...matmulCall(op, buf), params, overrides: { ...(tile ?? g.overrides), EPILOGUE: MatmulEpilogue[op.epilogue] }, grid };
   };
 }
 
@@ -235,12 +237,33 @@ function flashAttentionOutput(projKernel: KernelName, rowKernel: KernelName, gpu
   };
 }
 
+/**
+ * Software profile: matmulVec4 with the residual epilogue (x·wᵀ + b + residual) into f32 scratch, then layernorm.
+ * The matmul is the pipeline every other matmul of the model uses (the epilogue is a uniform), and layernorm is a
+ * small kernel: on lavapipe, which compiles at first dispatch, the pair compiles in ~0.5 s where the fused
+ * matmul_layernorm_vec4 took ~2 s (its cross-thread row statistics in workgroup memory), at the same warm speed.
+ */
+function unfusedMatmulLayernorm(op: OpOf<'matmulLayernorm'>, buf: BufferOf, scratch: () => GPUBuffer): LoweredDispatch[] {
+  const { M, N, K } = op;
+  const preNorm = scratch();
+  const matmul: OpOf<'matmul'> = { kind: 'matmul', x: op.x, w: op.w, b: op.b, residual: op.residual, out: op.out, M, N, K, xRowStep: 1, epilogue: 'residual' };
+  return [
+    { kernel: 'matmulVec4', flops: 2 * M * N * K + 2 * M * N, call: matmulCall(matmul, (id) => (id === op.out ? preNorm : buf(id))) },
+    { kernel: 'layernorm', flops: M * N * LAYERNORM_FLOPS, call: {
+      params: { rows: M, C: N, eps: op.eps },
+      // No residual here (the matmul added it): the binding is unused, x stands in (read-only aliasing is legal).
+      buffers: { x: preNorm, residual: preNorm, gamma: buf(op.gamma), beta: buf(op.beta), y: buf(op.out) },
+      overrides: { HAS_RESIDUAL: false }, grid: rowGrid(M) } },
+  ];
+}
+
 const splitKBytesOf = (gpuKernel: PartialKernel) => (op: OpOf<'matmulLayernorm'>) => gpuGrid(gpuKernel, { M: op.M, N: op.N, K: op.K }).workgroups[2] * op.M * op.N * 4;
 const splitKBytes = splitKBytesOf('gemmTiledPartial');
 const headPartialBytes = (op: OpOf<'attentionOutput'>) => op.NH * op.B * op.T * op.NH * op.HS * 4;
 
 // GPU-profile shape conditions: what each kernel takes (gpuGrid throws outside them).
 const gpuOnly = ['gpu'] as const;
+const softwareOnly = ['software'] as const;
 const f16Subgroups = ['shader-f16', 'subgroups'] as const;
 const NARROW = { text: `K % 4 == 0, M ≤ ${NARROW_MAX_M}`, test: (op: { K: number; M: number }) => op.K % 4 === 0 && op.M <= NARROW_MAX_M };
 const ROW_N = 2048;
@@ -252,8 +275,10 @@ const FLASH_PROJ = { text: `HS % 4 == 0, HS ≤ 128, NH·HS ≤ ${ROW_N}`, test:
 // GPU profile (hardware adapters; docs/kernels.md): the shaders/gpu kernels first, gated to profile 'gpu', so a
 // software adapter never reaches them; where their conditions fail, today's kernels serve both profiles.
 // Software profile choices (measured on lavapipe): vec4 loads where K or HS is a multiple of 4 (1.2–3× faster);
-// in f16, the vec4 matmul, and scalar kernels elsewhere (matmul_layernorm_vec4 would round its parked rows to f16;
-// attention has no vec4 f16 kernel yet).
+// matmul + LayerNorm in f32 as matmulVec4 (residual epilogue) + layernorm — two small compiles instead of the fused
+// kernel's large one (lavapipe compiles at first dispatch: cold start), same warm speed; in f16, the vec4 matmul, and
+// scalar kernels elsewhere (matmul_layernorm_vec4 would round its parked rows to f16; attention has no vec4 f16
+// kernel yet).
 export const variantTable: VariantTable = {
   embedding: [
     { kernel: 'embedding', dtype: 'f32', features: [], profiles: both, lower: embeddingCall },
@@ -283,6 +308,8 @@ export const variantTable: VariantTable = {
       scratchBytes: splitKBytes, lower: splitMatmulLayernorm('gemmTiledPartialF16', 'layernormRowF16') },
     { kernel: 'gemmTiledPartialHalfF16', kernels: ['gemmTiledPartialHalfF16', 'layernormRowF16'], dtype: 'f16', features: f16, shape: SPLIT_LN, profiles: gpuOnly,
       scratchBytes: splitKBytesOf('gemmTiledPartialHalf'), lower: splitMatmulLayernorm('gemmTiledPartialHalfF16', 'layernormRowF16', 'gemmTiledPartialHalf') },
+    { kernel: 'matmulVec4', kernels: ['matmulVec4', 'layernorm'], dtype: 'f32', features: [], shape: K4, profiles: softwareOnly,
+      scratchBytes: (op) => op.M * op.N * 4, lower: unfusedMatmulLayernorm },
     { kernel: 'matmulLayernormVec4', dtype: 'f32', features: [], shape: K4, profiles: both, lower: (op, buf) => matmulLayernormCall(op, buf, true) },
     { kernel: 'matmulLayernorm', dtype: 'f32', features: [], profiles: both, lower: (op, buf) => matmulLayernormCall(op, buf, false) },
     { kernel: 'matmulLayernormF16', dtype: 'f16', features: f16, profiles: both, lower: (op, buf) => matmulLayernormCall(op, buf, false) },

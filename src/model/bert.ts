@@ -12,8 +12,9 @@
 //   f    = act(h·W1ᵀ + b1)                            (B·T, I)    matmul, GELU epilogue
 //   x'   = LayerNorm(f·W2ᵀ + b2 + h)                  (B·T, C)    matmulLayernorm
 // — or, where the kernel profile has a kernel for it (the GPU profile), 4: ctx and h as one attentionOutput op
-// reading Wo transposed at load (woT). The software profile runs each op as one dispatch (5 per layer); the GPU
-// profile runs the two LayerNorm ops as two each (6 per layer; src/graph/variants.ts).
+// reading Wo transposed at load (woT). The software profile runs matmulLayernorm as two dispatches in f32 (matmul +
+// residual, then LayerNorm: 7 per layer) and every op as one in f16 (5); the GPU profile runs the two LayerNorm ops as
+// two each (6 per layer; src/graph/variants.ts).
 import { maxHeadSize, type MatmulEpilogueName } from '../gpu/kernels.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import type { AttentionOutputOp, ElementType, Graph, TensorId } from '../graph/ops.ts';

@@ -8,7 +8,7 @@
 // The 'attribution' objective (token attributions, attribution.ts) reuses the forward and backward: interpolated word
 // rows, a one-hot on the label's logit instead of the loss, no parameter gradient, a per-token score at the bottom.
 import type { BertConfig, ProblemType } from '../model/config.ts';
-import { rowGrid } from '../gpu/kernels.ts';
+import { MatmulEpilogue, rowGrid } from '../gpu/kernels.ts';
 import { ActivationGrad, ElementwiseLoss, elementGrid } from './kernels.ts';
 import type { ParamLayout } from './param-layout.ts';
 import type { KernelRef, Overrides } from './train-pipelines.ts';
@@ -104,9 +104,8 @@ export function buildTrainGraph(config: BertConfig, B: number, T: number, opts: 
   // ---- forward building blocks (the inference kernels where they fit)
   const matmul = (name: string, x: number, M: number, N: number, K: number, w: string, b: string, residual?: number): number => {
     const y = T_(name, M * N);
-    step({ set: 'infer', name: 'matmul' }, { M, N, K, xRowStep: 1 }, [Math.ceil(N / 32), Math.ceil(M / 32)],
-      { x: t(x), w: p(w), b: p(b), residual: t(residual ?? x), y: t(y) },
-      residual === undefined ? {} : { overrides: { EPILOGUE: 2 } });
+    step({ set: 'infer', name: 'matmul' }, { M, N, K, xRowStep: 1, epilogue: MatmulEpilogue[residual === undefined ? 'none' : 'residual'] },
+      [Math.ceil(N / 32), Math.ceil(M / 32)], { x: t(x), w: p(w), b: p(b), residual: t(residual ?? x), y: t(y) });
     return y;
   };
   const layernorm = (name: string, h: number, gamma: string, beta: string): number => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { requestBrowserGpu } from '../../src/gpu/device.ts';
 import { needsF16 } from '../../src/gpu/kernels.ts';
-import { lowerOp } from '../../src/graph/lower.ts';
+import { lowerOpDispatches } from '../../src/graph/lower.ts';
 import { buildBertGraph } from '../../src/model/bert.ts';
 import { parseBertConfig } from '../../src/model/config.ts';
 import config from '../fixtures/tiny-bert/config.json';
@@ -18,7 +18,7 @@ describe('f16 kernels in Chromium (SwiftShader)', () => {
     expect(ctx.device.features.has('shader-f16')).toBe(false);
     const graph = buildBertGraph(parseBertConfig(config), { B: 2, T: 16, dtype: 'f32', head: 'sequence-classification', hasPooler: true, attentionLayer: 0 });
     const stub = ctx.device.createBuffer({ size: 4, usage: GPUBufferUsage.STORAGE });
-    const kernels = graph.ops.map((op) => lowerOp(op, () => stub, 'f32').kernel);
+    const kernels = graph.ops.flatMap((op) => lowerOpDispatches(op, () => stub, 'f32', undefined, () => stub).map((d) => d.kernel));
     stub.destroy();
     expect(kernels.length).toBeGreaterThan(0);
     expect(kernels.filter(needsF16)).toEqual([]);

@@ -15,7 +15,9 @@ describe('pipeline.profile in Chromium (Worker)', () => {
       const p = await classify.profile(['a short text to time', 'and another']);
       expect(p.B).toBe(2);
       expect(p.dispatches.map((d) => d.op)).toEqual(['embedding',
-        ...Array(2).fill(['matmul', 'attention', 'matmulLayernorm', 'matmul', 'matmulLayernorm']).flat(), 'matmul', 'matmul']);
+        // Software profile (SwiftShader), f32: each matmul + LayerNorm as matmulVec4 + layernorm.
+        ...Array(2).fill(['matmul', 'attention', 'matmulLayernorm', 'matmulLayernorm', 'matmul', 'matmulLayernorm', 'matmulLayernorm']).flat(), 'matmul', 'matmul']);
+      expect(p.dispatches.filter((d) => d.op === 'matmulLayernorm').map((d) => d.kernel)).toEqual(Array(4).fill(['matmulVec4', 'layernorm']).flat());
       for (const d of p.dispatches) {
         expect(Number.isFinite(d.gpuMs) && d.gpuMs >= 0).toBe(true);
         expect(d.workgroups.every((n) => n >= 1)).toBe(true);

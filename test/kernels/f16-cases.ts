@@ -79,9 +79,8 @@ function matmulCase([M, N, K, epi, xRowStep = 1]: MatmulShape, kernel: 'matmulF1
       const r = halfArray(M * N, M + N, 1);
       const y = out16(env, M * N);
       await runKernel(env.device, env.pipelines, kernel, {
-        params: { M, N, K, xRowStep },
+        params: { M, N, K, xRowStep, epilogue: MatmulEpilogue[epi] },
         buffers: { x: upload16(env, 'x', xAll), w: upload16(env, 'w', w), b: upload16(env, 'b', b), residual: upload16(env, 'r', r), y },
-        overrides: { EPILOGUE: MatmulEpilogue[epi] },
         grid: [Math.ceil(N / 32), Math.ceil(M / 32)],
       });
       const pre = ref.matmul(x, w.v, b.v, M, N, K);

@@ -49,9 +49,8 @@ function matmulCase([M, N, K, epi, xRowStep = 1]: MatmulShape): KernelCase {
       const r = randomArray(M * N, M + N, 1);
       const y = output(env, 'y', M * N);
       await runKernel(env.device, env.pipelines, 'matmul', {
-        params: { M, N, K, xRowStep },
+        params: { M, N, K, xRowStep, epilogue: MatmulEpilogue[epi] },
         buffers: { x: upload(env, 'x', xAll), w: upload(env, 'w', w), b: upload(env, 'b', b), residual: upload(env, 'r', r), y },
-        overrides: { EPILOGUE: MatmulEpilogue[epi] },
         grid: [Math.ceil(N / 32), Math.ceil(M / 32)],
       });
       const pre = ref.matmul(x, w, b, M, N, K);
@@ -75,9 +74,8 @@ function epilogueRangeCase([n, epi, scale]: EpilogueRange): KernelCase {
       const y = output(env, 'y', n);
       const one = Float32Array.of(1);
       await runKernel(env.device, env.pipelines, 'matmul', {
-        params: { M: n, N: 1, K: 1, xRowStep: 1 },
+        params: { M: n, N: 1, K: 1, xRowStep: 1, epilogue: MatmulEpilogue[epi] },
         buffers: { x: upload(env, 'x', x), w: upload(env, 'w', one), b: upload(env, 'b', new Float32Array(1)), residual: upload(env, 'r', one), y },
-        overrides: { EPILOGUE: MatmulEpilogue[epi] },
         grid: [1, Math.ceil(n / 32)],
       });
       expectClose(this.name, await download(env, y, n), Array.from(x, cpuEpilogue[epi]!), f32Tol);

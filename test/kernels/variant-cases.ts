@@ -36,8 +36,8 @@ function matmulCase(kernel: 'matmulVec4' | 'matmulNaive', [M, N, K, epi, xRowSte
         await runKernel(env.device, env.pipelines, kernel, { params: { M, N, K }, buffers: common, grid: [Math.ceil(N / 16), Math.ceil(M / 16)] });
       } else {
         await runKernel(env.device, env.pipelines, kernel, {
-          params: { M, N, K, xRowStep }, buffers: { ...common, residual: upload(env, 'r', r) },
-          overrides: { EPILOGUE: MatmulEpilogue[epi] }, grid: [Math.ceil(N / 32), Math.ceil(M / 32)],
+          params: { M, N, K, xRowStep, epilogue: MatmulEpilogue[epi] }, buffers: { ...common, residual: upload(env, 'r', r) },
+          grid: [Math.ceil(N / 32), Math.ceil(M / 32)],
         });
       }
       const pre = ref.matmul(x, w, b, M, N, K);

@@ -85,7 +85,7 @@ describe('kernelProfile option', () => {
     try {
       expect(auto.kernelProfile.kind).toBe('software');
       expect(await auto.kernelChoices()).toEqual({
-        embedding: ['embedding'], matmul: ['matmulVec4'], attention: ['attentionVec4'], matmulLayernorm: ['matmulLayernormVec4'],
+        embedding: ['embedding'], matmul: ['matmulVec4'], attention: ['attentionVec4'], matmulLayernorm: ['matmulVec4', 'layernorm'],
       });
       expect(await forced.kernelChoices()).toEqual({
         embedding: ['embedding'], matmul: ['gemmTiled', 'gemmNarrowSubgroup'], attentionOutput: ['attentionFlashProj', 'layernormRow'],

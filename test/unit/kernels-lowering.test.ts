@@ -1,6 +1,8 @@
 // The variant table (src/graph/variants.ts) against the hand-written ternaries it replaced: for BERT graphs of
 // several shapes, heads and both storage dtypes, lowerOp with the default (software) profile must choose the same
-// kernels with the same uniforms, buffers, overrides and grids as before. `legacyLowerOp` below is a frozen copy of
+// kernels with the same uniforms, buffers, overrides and grids as before — except two deliberate changes since: the
+// matmul epilogue is a uniform (`params.epilogue`, one pipeline for every epilogue), and f32 matmul + LayerNorm with
+// K % 4 == 0 runs as matmulVec4 (residual epilogue, into scratch) + layernorm, checked separately below. `legacyLowerOp` below is a frozen copy of
 // the lowerOp that shipped before the table; it is the "before" side of the comparison, not used anywhere else.
 import { describe, expect, it } from 'vitest';
 import { MatmulEpilogue, kernelNames, rowGrid, type KernelName } from '../../src/gpu/kernels.ts';
@@ -25,9 +27,9 @@ function legacyLowerOp(op: Op, buf: (id: TensorId) => GPUBuffer, dtype: 'f32' | 
         grid: rowGrid(op.B * op.T) } };
     case 'matmul':
       return { kernel: op.K % 4 === 0 ? (f16 ? 'matmulVec4F16' : 'matmulVec4') : (f16 ? 'matmulF16' : 'matmul'), call: {
-        params: { M: op.M, N: op.N, K: op.K, xRowStep: op.xRowStep },
+        params: { M: op.M, N: op.N, K: op.K, xRowStep: op.xRowStep, epilogue: MatmulEpilogue[op.epilogue] },
         buffers: { x: buf(op.x), w: buf(op.w), b: buf(op.b), residual: buf(op.residual ?? op.b), y: buf(op.out) },
-        overrides: { EPILOGUE: MatmulEpilogue[op.epilogue], TILE_ROWS_T: 8, TILE_COLS_T: 8 },
+        overrides: { TILE_ROWS_T: 8, TILE_COLS_T: 8 },
         grid: [Math.ceil(op.N / 32), Math.ceil(op.M / 32)] } };
     case 'matmulLayernorm': {
       const vec4 = !f16 && op.K % 4 === 0;
@@ -80,15 +82,29 @@ describe('variant table: same kernels and calls as the ternaries it replaced (so
     for (const dtype of ['f32', 'f16'] as const) {
       it(`${what}, ${dtype}`, () => {
         const graph = buildBertGraph(configs[config], { ...options, dtype });
-        const before = graph.ops.map((op) => legacyLowerOp(op, tensorBuffer, dtype));
-        const after = graph.ops.map((op) => lowerOp(op, tensorBuffer, dtype));
+        const unfused = (op: Op) => op.kind === 'matmulLayernorm' && dtype === 'f32' && op.K % 4 === 0;
+        const ops = graph.ops.filter((op) => !unfused(op));
+        const before = ops.map((op) => legacyLowerOp(op, tensorBuffer, dtype));
+        const after = ops.map((op) => lowerOp(op, tensorBuffer, dtype));
         expect(after.map((l) => l.kernel)).toEqual(before.map((l) => l.kernel));
         expect(after).toEqual(before);
-        expect(graph.ops.map((op) => lowerOp(op, tensorBuffer, dtype, softwareProfile))).toEqual(before);
+        expect(ops.map((op) => lowerOp(op, tensorBuffer, dtype, softwareProfile))).toEqual(before);
         // An adapter's facts (what plans pass): lavapipe's are a software profile with shader-f16.
         const lavapipe = { vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.7, 256 bits)', isFallbackAdapter: false,
           hasF16: true, hasSubgroups: true, hasTimestamps: true };
-        expect(graph.ops.map((op) => lowerOp(op, tensorBuffer, dtype, lavapipe))).toEqual(before);
+        expect(ops.map((op) => lowerOp(op, tensorBuffer, dtype, lavapipe))).toEqual(before);
+        // The unfused matmul + LayerNorm: the residual matmul into scratch, then layernorm over it.
+        const scratch = { tensor: 'scratch' } as unknown as GPUBuffer;
+        for (const op of graph.ops.filter(unfused)) {
+          if (op.kind !== 'matmulLayernorm') continue;
+          const [mm, ln] = lowerOpDispatches(op, tensorBuffer, dtype, lavapipe, () => scratch);
+          const asMatmul: Op = { kind: 'matmul', x: op.x, w: op.w, b: op.b, residual: op.residual, out: op.out, M: op.M, N: op.N, K: op.K, xRowStep: 1, epilogue: 'residual' };
+          const legacy = legacyLowerOp(asMatmul, (id) => (id === op.out ? scratch : tensorBuffer(id)), dtype);
+          expect(mm).toEqual({ ...legacy, flops: 2 * op.M * op.N * op.K + 2 * op.M * op.N });
+          expect(ln.kernel).toBe('layernorm');
+          expect(ln.call).toEqual({ ...legacyLowerOp({ kind: 'layernorm', x: op.out, gamma: op.gamma, beta: op.beta, out: op.out, rows: op.M, C: op.N, eps: op.eps }, tensorBuffer, dtype).call,
+            buffers: { x: scratch, residual: scratch, gamma: tensorBuffer(op.gamma), beta: tensorBuffer(op.beta), y: tensorBuffer(op.out) } });
+        }
       });
     }
   }

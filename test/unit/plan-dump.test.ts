@@ -30,8 +30,10 @@ describe('plan dump', () => {
             const adapter = kernelProfile === 'auto' ? adapterProfile(gpu.facts) : model.kernelProfile;
             const dumped = planDump(configOf('tiny-bert'), { B, T, dtype, adapter });
             expect(dumped.dispatches, `${kernelProfile} ${dtype} ${B}×${T}`).toEqual(real);
-            // embedding, 5 per layer (software) or 6 (gpu), pooler, classifier
-            expect(real.length).toBe(1 + (kernelProfile === 'gpu' ? 6 : 5) * 2 + 2);
+            // embedding, per layer 6 (gpu), 7 (software f32: matmul + LayerNorm unfused) or 5 (software f16), pooler,
+            // classifier
+            const perLayer = adapter.kind === 'gpu' ? 6 : dtype === 'f32' ? 7 : 5;
+            expect(real.length).toBe(1 + perLayer * 2 + 2);
           }
         } finally {
           await model.dispose();
@@ -74,7 +76,7 @@ describe('plan dump', () => {
           const real = await model.planDispatches(3, 20);
           // A pooler in the dump's default (hasPooler true) is ignored: these heads never read it.
           expect(planDump(configOf(name), { B: 3, T: 20, adapter }).dispatches, `${name} ${kernelProfile}`).toEqual(real);
-          expect(real.length).toBe(1 + (kernelProfile === 'gpu' ? 6 : 5) * 2 + 1);
+          expect(real.length).toBe(1 + (adapter.kind === 'gpu' ? 6 : 7) * 2 + 1);
           const head = real.at(-1)!;
           const c = configOf(name);
           const width = name === 'tiny-bert-qa' ? 2 : c.numLabels;
@@ -87,19 +89,23 @@ describe('plan dump', () => {
     }
   });
 
-  it('BERT-base at 8 × 100, software profile: buckets, 5 dispatches per layer, FLOPs from the shapes, workgroup sizes from the WGSL', () => {
+  it('BERT-base at 8 × 100, software profile: buckets, 7 dispatches per layer, FLOPs from the shapes, workgroup sizes from the WGSL', () => {
     const config = parseBertConfig(bertBaseConfig);
     const dump = planDump(config, { B: 5, T: 100, adapter: 'software' });
     expect([dump.batchBucket, dump.sequenceBucket]).toEqual([8, 128]);
     const d = dump.dispatches;
-    expect(d).toHaveLength(1 + 12 * 5 + 2);
-    const layer = d.slice(1, 6);
-    expect(layer.map((x) => x.op)).toEqual(['matmul', 'attention', 'matmulLayernorm', 'matmul', 'matmulLayernorm']);
+    expect(d).toHaveLength(1 + 12 * 7 + 2);
+    const layer = d.slice(1, 8);
+    // matmul + LayerNorm runs as two dispatches on the software profile in f32 (matmulVec4 + residual, layernorm).
+    expect(layer.map((x) => x.op)).toEqual(['matmul', 'attention', 'matmulLayernorm', 'matmulLayernorm', 'matmul', 'matmulLayernorm', 'matmulLayernorm']);
+    expect(layer.map((x) => x.kernel)).toEqual(['matmulVec4', 'attentionVec4', 'matmulVec4', 'layernorm', 'matmulVec4', 'matmulVec4', 'layernorm']);
     const M = 8 * 128;
     expect(layer[0].flops).toBe(2 * M * 2304 * 768 + M * 2304); // QKV + bias
     expect(layer[1].flops).toBe(8 * 12 * 128 * 128 * (4 * 64 + 2 + 5)); // QKᵀ, PV, scale+mask, softmax
-    expect(layer[3].flops).toBe(2 * M * 3072 * 768 + M * 3072);
-    expect(layer[4].flops).toBe(2 * M * 768 * 3072 + M * 768 * 10);
+    expect(layer[2].flops + layer[3].flops).toBe(2 * M * 768 * 768 + M * 768 * 10);
+    expect(layer[3].flops).toBe(M * 768 * 8);  // the LayerNorm's share
+    expect(layer[4].flops).toBe(2 * M * 3072 * 768 + M * 3072);
+    expect(layer[5].flops + layer[6].flops).toBe(2 * M * 768 * 3072 + M * 768 * 10);
     for (const x of d) {
       expect(x.workgroups.every((n) => Number.isInteger(n) && n >= 1)).toBe(true);
       expect(x.workgroupSize.every((n) => Number.isInteger(n) && n >= 1)).toBe(true);
@@ -112,7 +118,7 @@ describe('plan dump', () => {
   });
 
   it('reads @workgroup_size from the kernel with the call\'s overrides, else the override defaults', () => {
-    expect(workgroupSizeOf('matmul', { TILE_ROWS_T: 4, TILE_COLS_T: 16, EPILOGUE: 0 })).toEqual([16, 4, 1]);
+    expect(workgroupSizeOf('matmul', { TILE_ROWS_T: 4, TILE_COLS_T: 16 })).toEqual([16, 4, 1]);
     expect(workgroupSizeOf('matmul')).toEqual([8, 8, 1]);
     expect(workgroupSizeOf('attention', { QB: 32 })).toEqual([32, 1, 1]);
     expect(workgroupSizeOf('layernorm', { HAS_RESIDUAL: false })).toEqual([128, 1, 1]);

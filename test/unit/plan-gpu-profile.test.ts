@@ -47,10 +47,11 @@ describe('GPU profile at BERT-base (plan dump)', () => {
     }
   }
 
-  it('the software profile keeps 5 dispatches per layer, and at 1 × 128 under-fills a GPU (what the GPU profile is for)', () => {
+  it('the software profile runs 7 dispatches per layer in f32 (5 in f16), and at 1 × 128 under-fills a GPU (what the GPU profile is for)', () => {
     const dump = planDump(bertBase, { B: 1, T: 128, adapter: 'software' });
     const [layer] = layers(dump.dispatches, 12);
-    expect(layer).toHaveLength(5);
+    expect(layer).toHaveLength(7);
+    expect(layers(planDump(bertBase, { B: 1, T: 128, adapter: 'software', dtype: 'f16' }).dispatches, 12)[0]).toHaveLength(5);
     expect(Math.min(...layer.map((x) => count(x.workgroups)))).toBeLessThan(96);
   });
 });
