@@ -144,6 +144,26 @@ function attentionCall(op: OpOf<'attention'>, buf: BufferOf): KernelCall {
   };
 }
 
+// attentionVec4's thread shapes: QPT queries per thread share each K/V row load (shaders/attention_vec4.wgsl: what
+// costs on software adapters is the per-lane loads). The default takes QPT = 4 from 4096 query rows (B·NH·T) up —
+// on lavapipe 1.5× faster attention at 8 × 128 — and QPT = 1 below, where the call is short and the bigger
+// pipeline's compile (~1 s on lavapipe, at its first dispatch) would cost a first call more than it saves.
+const attentionVec4Tiles: readonly Tile[] = [{ QB: 32, QPT: 1 }, { QB: 16, QPT: 2 }, { QB: 16, QPT: 4 }];
+const ATTENTION_QPT_FROM_ROWS = 4096;
+function attentionVec4TilesFor(op: OpOf<'attention'>): readonly Tile[] {
+  const [one, two, four] = attentionVec4Tiles;
+  return op.B * op.NH * op.T >= ATTENTION_QPT_FROM_ROWS ? [four, one, two] : [one, two, four];
+}
+
+function attentionVec4Call(op: OpOf<'attention'>, buf: BufferOf, _scratch?: unknown, tile: Tile = attentionVec4TilesFor(op)[0]): KernelCall {
+  return {
+    params: { T: op.T, NH: op.NH, HS: op.HS },
+    buffers: { qkv: buf(op.qkv), mask: buf(op.mask), ctx: buf(op.out) },
+    overrides: { QB: tile.QB, QPT: tile.QPT },
+    grid: [Math.ceil(op.T / (tile.QB * tile.QPT)), op.NH, op.B],
+  };
+}
+
 function attentionProbsCall(op: OpOf<'attentionProbs'>, buf: BufferOf): KernelCall {
   return {
     params: { T: op.T, NH: op.NH, HS: op.HS },
@@ -330,7 +350,7 @@ export const variantTable: VariantTable = {
     { kernel: 'attentionFlash', dtype: 'f32', features: [], shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall('attentionFlash') },
     { kernel: 'attentionFlashF16', dtype: 'f16', features: f16, shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall('attentionFlash') },
     { kernel: 'attentionFlashHalfF16', dtype: 'f16', features: f16, shape: FLASH, profiles: gpuOnly, lower: flashAttentionCall('attentionFlashHalf') },
-    { kernel: 'attentionVec4', dtype: 'f32', features: [], shape: HS4, profiles: both, lower: attentionCall },
+    { kernel: 'attentionVec4', dtype: 'f32', features: [], shape: HS4, profiles: both, tiles: attentionVec4TilesFor, lower: attentionVec4Call },
     { kernel: 'attention', dtype: 'f32', features: [], profiles: both, lower: attentionCall },
     { kernel: 'attentionF16', dtype: 'f16', features: f16, profiles: both, lower: attentionCall },
   ],

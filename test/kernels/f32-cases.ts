@@ -146,9 +146,11 @@ export const attentionShapes: AttnShape[] = [
   [1, 9, 2, 6, 'tail'], [2, 128, 12, 64, 'tail'], [1, 40, 1, 128, 'none'],
 ];
 
-function attentionCase([B, T, NH, HS, padding]: AttnShape, kernel: 'attention' | 'attentionVec4' = 'attention'): KernelCase {
+// attentionVec4's thread shapes (queries per thread QPT, threads QB): each one the variant table can choose.
+type AttnTile = { QB: number; QPT: number };
+function attentionCase([B, T, NH, HS, padding]: AttnShape, kernel: 'attention' | 'attentionVec4' = 'attention', tile?: AttnTile): KernelCase {
   return {
-    name: `${kernel} B=${B} T=${T} NH=${NH} HS=${HS} padding=${padding}`,
+    name: `${kernel} B=${B} T=${T} NH=${NH} HS=${HS} padding=${padding}${tile ? ` QB=${tile.QB} QPT=${tile.QPT}` : ''}`,
     async run(env) {
       const C = NH * HS;
       const qkv = randomArray(B * T * 3 * C, B * T + C, 1.5);
@@ -157,7 +159,8 @@ function attentionCase([B, T, NH, HS, padding]: AttnShape, kernel: 'attention' |
       await runKernel(env.device, env.pipelines, kernel, {
         params: { T, NH, HS },
         buffers: { qkv: upload(env, 'qkv', qkv), mask: upload(env, 'mask', mask), ctx },
-        grid: [Math.ceil(T / 32), NH, B],
+        ...(tile ? { overrides: { ...tile } } : {}),
+        grid: [Math.ceil(T / (tile ? tile.QB * tile.QPT : 32)), NH, B],
       });
       const got = await download(env, ctx, B * T * C);
       expectClose(this.name, got, ref.attention(qkv, mask, B, T, NH, HS), f32Tol);
@@ -245,6 +248,8 @@ export const f32Cases: KernelCase[] = [
   ...layernormShapes.map(layernormCase),
   ...attentionShapes.map((sh) => attentionCase(sh)),
   ...attentionShapes.filter(([, , , HS]) => HS % 4 === 0).map((sh) => attentionCase(sh, 'attentionVec4')),
+  ...attentionShapes.filter(([, , , HS]) => HS % 4 === 0).flatMap((sh) =>
+    [{ QB: 16, QPT: 2 }, { QB: 16, QPT: 4 }, { QB: 8, QPT: 3 }].map((tile) => attentionCase(sh, 'attentionVec4', tile))),
   ...attentionShapes.filter(([, T]) => T <= 129).map(attentionProbsCase),
   ...embeddingShapes.map(embeddingCase),
   ...gatherShapes.map(gatherRowsCase),

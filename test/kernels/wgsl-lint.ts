@@ -76,13 +76,21 @@ export function lintWgsl(file: string, source: string, extraConstants: Iterable<
   for (const m of src.matchAll(/(?:\(\s*\*\s*(\w+)\s*\)|\b(\w+))\s*\[/g)) {
     const name = m[1] ?? m[2];
     if (!arrays.has(name)) continue;
-    const open = m.index! + m[0].length - 1;
-    const index = src.slice(open + 1, closing(src, open)).trim();
-    const enclosing = loops.filter((l) => l.bodyStart < open && open < l.bodyEnd);
+    const first = m.index! + m[0].length - 1;
+    const enclosing = loops.filter((l) => l.bodyStart < first && first < l.bodyEnd);
     const staticVars = new Set(enclosing.filter((l) => l.constant && l.variable).map((l) => l.variable!));
     const runtimeLoop = enclosing.find((l) => !l.constant);
-    if (runtimeLoop && !isConstant(index, staticVars)) {
-      violations.push({ file, array: name, index, loop: runtimeLoop.header.replace(/\s+/g, ' ') });
+    if (!runtimeLoop) continue;
+    // Every index of a chain (a[i][j]…): an array of arrays is one private array, whichever dimension varies.
+    for (let open = first; src[open] === '['; ) {
+      const close = closing(src, open);
+      const index = src.slice(open + 1, close).trim();
+      if (!isConstant(index, staticVars)) {
+        violations.push({ file, array: name, index, loop: runtimeLoop.header.replace(/\s+/g, ' ') });
+        break;
+      }
+      open = close + 1;
+      while (src[open] === ' ') open++;
     }
   }
   return violations;

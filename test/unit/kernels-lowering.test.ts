@@ -1,8 +1,9 @@
 // The variant table (src/graph/variants.ts) against the hand-written ternaries it replaced: for BERT graphs of
 // several shapes, heads and both storage dtypes, lowerOp with the default (software) profile must choose the same
-// kernels with the same uniforms, buffers, overrides and grids as before — except two deliberate changes since: the
-// matmul epilogue is a uniform (`params.epilogue`, one pipeline for every epilogue), and f32 matmul + LayerNorm with
-// K % 4 == 0 runs as matmulVec4 (residual epilogue, into scratch) + layernorm, checked separately below. `legacyLowerOp` below is a frozen copy of
+// kernels with the same uniforms, buffers, overrides and grids as before — except three deliberate changes since: the
+// matmul epilogue is a uniform (`params.epilogue`, one pipeline for every epilogue); f32 matmul + LayerNorm with
+// K % 4 == 0 runs as matmulVec4 (residual epilogue, into scratch) + layernorm; attentionVec4 takes a thread shape
+// (QB threads × QPT queries each, by the number of query rows). The last two are checked separately below. `legacyLowerOp` below is a frozen copy of
 // the lowerOp that shipped before the table; it is the "before" side of the comparison, not used anywhere else.
 import { describe, expect, it } from 'vitest';
 import { MatmulEpilogue, kernelNames, rowGrid, type KernelName } from '../../src/gpu/kernels.ts';
@@ -83,7 +84,8 @@ describe('variant table: same kernels and calls as the ternaries it replaced (so
       it(`${what}, ${dtype}`, () => {
         const graph = buildBertGraph(configs[config], { ...options, dtype });
         const unfused = (op: Op) => op.kind === 'matmulLayernorm' && dtype === 'f32' && op.K % 4 === 0;
-        const ops = graph.ops.filter((op) => !unfused(op));
+        const vec4Attention = (op: Op) => op.kind === 'attention' && dtype === 'f32' && op.HS % 4 === 0;
+        const ops = graph.ops.filter((op) => !unfused(op) && !vec4Attention(op));
         const before = ops.map((op) => legacyLowerOp(op, tensorBuffer, dtype));
         const after = ops.map((op) => lowerOp(op, tensorBuffer, dtype));
         expect(after.map((l) => l.kernel)).toEqual(before.map((l) => l.kernel));
@@ -93,6 +95,14 @@ describe('variant table: same kernels and calls as the ternaries it replaced (so
         const lavapipe = { vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.7, 256 bits)', isFallbackAdapter: false,
           hasF16: true, hasSubgroups: true, hasTimestamps: true };
         expect(ops.map((op) => lowerOp(op, tensorBuffer, dtype, lavapipe))).toEqual(before);
+        // attentionVec4: today's call with QPT queries per thread — 4 (16 threads) from 4096 query rows, else 1 (32).
+        for (const op of graph.ops.filter(vec4Attention)) {
+          if (op.kind !== 'attention') continue;
+          const { kernel, call } = legacyLowerOp(op, tensorBuffer, dtype);
+          const tile = op.B * op.NH * op.T >= 4096 ? { QB: 16, QPT: 4 } : { QB: 32, QPT: 1 };
+          expect(lowerOp(op, tensorBuffer, dtype, lavapipe)).toEqual({ kernel, call: { ...call, overrides: tile,
+            grid: [Math.ceil(op.T / (tile.QB * tile.QPT)), op.NH, op.B] } });
+        }
         // The unfused matmul + LayerNorm: the residual matmul into scratch, then layernorm over it.
         const scratch = { tensor: 'scratch' } as unknown as GPUBuffer;
         for (const op of graph.ops.filter(unfused)) {

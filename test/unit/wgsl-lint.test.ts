@@ -69,6 +69,10 @@ describe('WGSL lint: what it catches', () => {
     // a pointer parameter to a function-scope array, as attention_probs's score() takes
     expect(lintWgsl('t.wgsl', 'fn f(q: ptr<function, array<f32, 4>>, n: u32) -> f32 { var s = 0.0; for (var d = 0u; d < n; d++) { s += (*q)[d]; } return s; }')
       .map((v) => v.array)).toEqual(['q']);
+    // an array of arrays: a constant first index does not hide a runtime second one (attention_vec4's q[p][d])
+    expect(lintWgsl('t.wgsl', 'override P: u32 = 2u;\nfn f(n: u32) { var q = array<array<f32, 8>, 4>(); for (var d = 0u; d < n; d++) { for (var p = 0u; p < P; p++) { q[p][d] = 1.0; } } }')
+      .map((v) => `${v.array}[${v.index}]`)).toEqual(['q[d]']);
+    expect(lintWgsl('t.wgsl', 'fn f(n: u32) { var q = array<array<f32, 8>, 4>(); for (var d = 0u; d < n; d++) { q[1][2] = 1.0; } }')).toEqual([]);
   });
 
   it('accepts constant indices and constant-bounded loops, also inside runtime loops', () => {
