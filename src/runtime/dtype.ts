@@ -1,5 +1,6 @@
-// dtype 'auto': f16 storage halves memory and bandwidth, but only where the adapter has shader-f16 and the model
-// survives the rounding. We load both, run a fixed probe through each, and keep f16 only if it gives the same top
+// dtype 'auto': f16 storage halves memory and bandwidth, but only where the adapter has shader-f16, runs the GPU
+// kernel profile (a software adapter's kernels widen every f16 load on the CPU and save no memory traffic: slower, and
+// the probe would load the model twice), and the model survives the rounding. We load both, run a fixed probe through each, and keep f16 only if it gives the same top
 // label (masked-LM heads: the same top token at every position; token heads: the same top label at every token) and hidden states with cosine ≥ 0.999 against f32.
 // The choice and the measured numbers are reported.
 import type { GpuContext } from '../gpu/device.ts';
@@ -52,6 +53,7 @@ export async function chooseDtype(
   gpu: GpuContext,
   requested: 'f32' | 'f16' | 'auto',
   load: (dtype: 'f32' | 'f16', part: { index: number; of: number }) => Promise<LoadedBert>,
+  softwareProfile = false,
 ): Promise<{ loaded: LoadedBert; choice: DtypeChoice }> {
   if (requested === 'f32') return { loaded: await load('f32', { index: 0, of: 1 }), choice: { dtype: 'f32', reason: 'requested' } };
   if (requested === 'f16') {
@@ -60,6 +62,9 @@ export async function chooseDtype(
   }
   if (!gpu.facts.hasF16) {
     return { loaded: await load('f32', { index: 0, of: 1 }), choice: { dtype: 'f32', reason: 'auto: the adapter has no shader-f16' } };
+  }
+  if (softwareProfile) {
+    return { loaded: await load('f32', { index: 0, of: 1 }), choice: { dtype: 'f32', reason: 'auto: f32 on the software kernel profile (a CPU-backed adapter, where f16 storage only widens each load)' } };
   }
   const f32 = await load('f32', { index: 0, of: 2 });
   let f16: LoadedBert;

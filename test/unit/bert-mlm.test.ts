@@ -223,7 +223,7 @@ describe('fill-mask pipeline (Node)', async () => {
   });
 
   it("dtype 'auto' also compares the top token at every position before it keeps f16, and says so", async () => {
-    const auto = await pipeline('fill-mask', dir);
+    const auto = await pipeline('fill-mask', dir, { kernelProfile: 'gpu' });
     try {
       expect(auto.info.dtypeReason).toMatch(auto.info.adapter.hasF16 ? /^auto: f16 probe (agrees|disagrees).*top token/ : /^auto: /);
       expect((await auto(single.text[0])) as FillMaskPrediction[]).toHaveLength(5);

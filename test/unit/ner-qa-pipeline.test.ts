@@ -139,9 +139,9 @@ describe('pipeline() reproduces HF Python (reference.json)', async () => {
 
 describe("dtype 'auto' on per-token heads", () => {
   it("keeps f16 only when every token's top label agrees with f32, and says so", async () => {
-    // lavapipe has shader-f16, so auto runs the probe; the reason names what was compared.
+    // lavapipe has shader-f16, so auto runs the probe under the GPU kernel profile; the reason names what was compared.
     for (const [task, dir] of [['ner', nerDir], ['question-answering', qaDir]] as const) {
-      const pipe = await pipeline(task, dir, { dtype: 'auto' });
+      const pipe = await pipeline(task, dir, { dtype: 'auto', kernelProfile: 'gpu' });
       try {
         expect(pipe.info.dtypeReason).toMatch(/top label at every token/);
       } finally {

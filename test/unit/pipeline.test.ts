@@ -142,8 +142,19 @@ describe('pipeline lifecycle', () => {
     await b.dispose();
   });
 
-  it("dtype 'auto' picks f16 on an adapter with shader-f16 after the probe, and says why", async () => {
+  it("dtype 'auto' stays f32 on a software adapter's kernel profile, without probing, and says why", async () => {
     const p = await pipeline('text-classification', tiny);
+    try {
+      expect(p.info.kernelProfile).toBe('software');  // lavapipe
+      expect(p.info.dtype).toBe('f32');
+      expect(p.info.dtypeReason).toMatch(/^auto: f32 on the software kernel profile/);
+    } finally {
+      await p.dispose();
+    }
+  });
+
+  it("dtype 'auto' picks f16 on an adapter with shader-f16 after the probe (GPU kernel profile), and says why", async () => {
+    const p = await pipeline('text-classification', tiny, { kernelProfile: 'gpu' });
     try {
       expect(p.info.dtype).toBe(p.info.adapter.hasF16 ? 'f16' : 'f32');
       expect(p.info.dtypeReason).toMatch(/^auto: /);
