@@ -114,7 +114,8 @@ export const WARM_TOKENS = 128;
 /**
  * Starts compiling (createComputePipelineAsync, through the cache) every kernel a (1, 128)-token forward of this
  * model uses, from config.json alone. Kernel choices depend on the config and the adapter, not on the batch, so the
- * first call of any shape then finds its pipelines compiled or compiling. Resolves when every compile has ended; a failure
+ * first call of any shape then finds its pipelines compiled or compiling (except a shape-dependent thread shape, as
+ * attentionVec4's queries per thread from 4096 query rows: that pipeline compiles with the first plan that needs it). Resolves when every compile has ended; a failure
  * is reported by the plan that needs the pipeline (the cache drops a failed compile, so the plan retries and throws).
  */
 function warmPipelines(gpu: GpuContext, pipelines: PipelineCache, profile: AdapterProfile, files: ModelFiles, head: BertHead, dtype: 'f32' | 'f16'): Promise<void> {
