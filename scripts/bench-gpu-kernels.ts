@@ -73,7 +73,7 @@ for (const [what, N, K, epi] of [['QKV projection', 3 * C, C, 'none'], ['FFN1 + 
   const EPILOGUE = MatmulEpilogue[epi];
   await compare(`${what} [${M}×${K}]·[${N}×${K}]ᵀ`, 2 * M * N * K, [
     ['matmulVec4 (today)', [await old('matmulVec4', { ...p, epilogue: EPILOGUE }, bufs, [Math.ceil(N / 32), Math.ceil(M / 32)])]],
-    ['gemmTiled', [await neu('gemmTiled', p, bufs, { M, N, K } as never, { EPILOGUE })]],
+    ['gemmTiled', [await neu('gemmTiled', { ...p, epilogue: EPILOGUE }, bufs, { M, N, K } as never)]],
   ]);
 }
 
@@ -92,7 +92,7 @@ for (const [what, K] of [['attn out + LN', C], ['FFN2 + LN', 4 * C]] as const) {
   await compare(`${what} [${M}×${K}]·[${N}×${K}]ᵀ`, 2 * M * N * K, [
     ['matmulLayernormVec4 (today)', [await old('matmulLayernormVec4', { M, N, K, eps: 1e-12 }, { x, w, b, residual: r, gamma: g, beta: be, y }, rowGrid(Math.ceil(M / 16)))]],
     [`gemmTiledPartial (${splits} splits) + layernormRow`, [
-      await neu('gemmTiledPartial', { M, N, K, xRowStep: 1 }, { x, w, b, residual: dummy, y: partials }, { M, N, K } as never),
+      await neu('gemmTiledPartial', { M, N, K, xRowStep: 1, epilogue: 0 }, { x, w, b, residual: dummy, y: partials }, { M, N, K } as never),
       await neu('layernormRow', { M, N, splits, eps: 1e-12 }, { partials, b, residual: r, gamma: g, beta: be, y }, { M, N, splits } as never),
     ]],
   ]);
@@ -146,9 +146,9 @@ for (const [what, K] of [['attn out + LN', C], ['FFN2 + LN', 4 * C]] as const) {
   const EPILOGUE = MatmulEpilogue.tanh;
   const variants: Array<[string, Dispatch[]]> = [
     ['matmulVec4 (today)', [await old('matmulVec4', { ...p, epilogue: EPILOGUE }, bufs, [Math.ceil(N / 32), Math.ceil(B / 32)])]],
-    ['gemmNarrow', [await neu('gemmNarrow', p, bufs, { M: B, N, K } as never, { EPILOGUE })]],
+    ['gemmNarrow', [await neu('gemmNarrow', { ...p, epilogue: EPILOGUE }, bufs, { M: B, N, K } as never)]],
   ];
-  if (env.hasSubgroups) variants.push(['gemmNarrowSubgroup', [await neu('gemmNarrowSubgroup', p, bufs, { M: B, N, K } as never, { EPILOGUE })]]);
+  if (env.hasSubgroups) variants.push(['gemmNarrowSubgroup', [await neu('gemmNarrowSubgroup', { ...p, epilogue: EPILOGUE }, bufs, { M: B, N, K } as never)]]);
   await compare(`pooler [${B}×${K}]·[${N}×${K}]ᵀ + tanh`, 2 * B * N * K, variants);
 }
 

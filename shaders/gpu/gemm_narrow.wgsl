@@ -3,7 +3,7 @@
 //   fields and EPILOGUE codes). A tiled GEMM would idle 7/8 of its tile rows here and launch few workgroups; this one
 //   streams w once, across many workgroups.
 //   x: row m of the product is row m·xRowStep of x (K/4 elem4 per row); w: (N, K) PyTorch [out, in]; b: (N);
-//   residual: (M, N) when EPILOGUE == 2; y: (M, N).
+//   residual: (M, N) for EPILOGUE_RESIDUAL; y: (M, N).
 //   Prelude (src/gpu/gpu-kernels.ts): elem / elem4, and the reduction library: lib/narrow_reduce_shared.wgsl
 //   (workgroup-memory tree) or lib/narrow_reduce_subgroup.wgsl (subgroupAdd; needs the `subgroups` feature); and the
 //   arithmetic: mathElem (f32, or f16 for gemmNarrowHalf / gemmNarrowSubgroupHalf, f16 storage only) and FLUSH4.
@@ -18,7 +18,6 @@
 //   products per column — summed in f16, then added to the f32 accumulators.
 
 override WG: u32 = 64u;   // threads; ≥ 64 and a multiple of 8
-override EPILOGUE: u32 = 0u;
 const MAX_M: u32 = 8u;
 alias math4 = vec4<mathElem>;
 
@@ -27,27 +26,17 @@ struct Params {
   N: u32,
   K: u32,
   xRowStep: u32,
+  epilogue: u32,   // EPILOGUE_* of lib/epilogue.wgsl (appended), as matmul_vec4.wgsl
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<elem4>;           // ((M-1)·xRowStep + 1, K/4)
 @group(0) @binding(2) var<storage, read> w: array<elem4>;           // (N, K/4)
 @group(0) @binding(3) var<storage, read> b: array<elem>;            // (N)
-@group(0) @binding(4) var<storage, read> residual: array<elem>;     // (M, N) when EPILOGUE == 2, else any 4 bytes
+@group(0) @binding(4) var<storage, read> residual: array<elem>;     // (M, N) for EPILOGUE_RESIDUAL, else any 4 bytes
 @group(0) @binding(5) var<storage, read_write> y: array<elem>;      // (M, N)
 
 var<workgroup> red: array<vec4<f32>, MAX_M * WG>;
-
-fn applyEpilogue(v: f32, idx: u32) -> f32 {
-  switch EPILOGUE {
-    case 1u: { return geluErf(v); }
-    case 2u: { return v + f32(residual[idx]); }
-    case 3u: { return geluTanh(v); }
-    case 4u: { return max(v, 0.0); }
-    case 5u: { return tanhStable(v); }
-    default: { return v; }
-  }
-}
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {

@@ -1,7 +1,7 @@
 // gemm_tiled: y = epilogue(x · wᵀ + b), the op of matmul_vec4.wgsl (same binding names and order, Params fields and
 //   EPILOGUE codes) shaped for hardware GPUs: workgroup-memory tiles, register blocking, vec4 loads.
 //   x: row m of the product is row m·xRowStep of x, rows of K elements read as K/4 elem4; w: (N, K) PyTorch
-//   [out, in]; b: (N); residual: (M, N) when EPILOGUE == 2; y: (M, N).
+//   [out, in]; b: (N); residual: (M, N) for EPILOGUE_RESIDUAL; y: (M, N).
 //   Prelude (prepended by src/gpu/gpu-kernels.ts): elem / elem4 (storage), yElem (y's type), PARTIAL (bool), and the
 //   arithmetic: mathElem (f32, or f16 for the f16-arithmetic kernels gemmTiledHalf / gemmTiledPartialHalf, which need
 //   f16 storage) and FLUSH4 (vec4 dot products summed in mathElem before they are added to the f32 accumulators).
@@ -24,7 +24,6 @@
 override TM: u32 = 16u;   // threads along M
 override TN: u32 = 16u;   // threads along N
 override BK4: u32 = 4u;   // K tile in vec4 units
-override EPILOGUE: u32 = 0u;
 alias math4 = vec4<mathElem>;
 
 struct Params {
@@ -32,28 +31,18 @@ struct Params {
   N: u32,
   K: u32,
   xRowStep: u32,
+  epilogue: u32,   // EPILOGUE_* of lib/epilogue.wgsl (appended), as matmul_vec4.wgsl
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<elem4>;           // ((M-1)·xRowStep + 1, K/4)
 @group(0) @binding(2) var<storage, read> w: array<elem4>;           // (N, K/4)
 @group(0) @binding(3) var<storage, read> b: array<elem>;            // (N)
-@group(0) @binding(4) var<storage, read> residual: array<elem>;     // (M, N) when EPILOGUE == 2, else any 4 bytes
+@group(0) @binding(4) var<storage, read> residual: array<elem>;     // (M, N) for EPILOGUE_RESIDUAL, else any 4 bytes
 @group(0) @binding(5) var<storage, read_write> y: array<yElem>;     // (M, N), or (splits, M, N) when PARTIAL
 
 var<workgroup> xs: array<math4, 4u * TM * (BK4 + 1u)>;
 var<workgroup> ws: array<math4, 4u * TN * (BK4 + 1u)>;
-
-fn applyEpilogue(v: f32, idx: u32) -> f32 {
-  switch EPILOGUE {
-    case 1u: { return geluErf(v); }
-    case 2u: { return v + f32(residual[idx]); }
-    case 3u: { return geluTanh(v); }
-    case 4u: { return max(v, 0.0); }
-    case 5u: { return tanhStable(v); }
-    default: { return v; }
-  }
-}
 
 @compute @workgroup_size(TN, TM, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,

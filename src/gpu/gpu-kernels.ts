@@ -46,13 +46,13 @@ const gemmPartial = 'alias yElem = f32;\nconst PARTIAL = true;';
 
 const specs = {
   /** Tiled GEMM with the matmul epilogues. */
-  gemmTiled: { source: gemmTiled, libs: [shaderLibs.erf], extra: `${gemmPlain}\n${f32Math}`, features: [] },
+  gemmTiled: { source: gemmTiled, libs: [shaderLibs.erf, shaderLibs.epilogue], extra: `${gemmPlain}\n${f32Math}`, features: [] },
   /** The same GEMM writing raw f32 split-K partial sums for layernormRow. */
-  gemmTiledPartial: { source: gemmTiled, libs: [shaderLibs.erf], extra: `${gemmPartial}\n${f32Math}`, features: [] },
+  gemmTiledPartial: { source: gemmTiled, libs: [shaderLibs.erf, shaderLibs.epilogue], extra: `${gemmPartial}\n${f32Math}`, features: [] },
   /** Few-row GEMM (M ≤ 8), workgroup-memory reduction. */
-  gemmNarrow: { source: gemmNarrow, libs: [narrowReduceShared, shaderLibs.erf], extra: f32Math, features: [] },
+  gemmNarrow: { source: gemmNarrow, libs: [narrowReduceShared, shaderLibs.erf, shaderLibs.epilogue], extra: f32Math, features: [] },
   /** Few-row GEMM, subgroupAdd reduction. */
-  gemmNarrowSubgroup: { source: gemmNarrow, libs: [narrowReduceSubgroup, shaderLibs.erf], extra: f32Math, features: ['subgroups'] },
+  gemmNarrowSubgroup: { source: gemmNarrow, libs: [narrowReduceSubgroup, shaderLibs.erf, shaderLibs.epilogue], extra: f32Math, features: ['subgroups'] },
   /** Split-K sum + bias + residual + LayerNorm, one workgroup per row. */
   layernormRow: { source: layernormRow, libs: [shaderLibs.workgroupSum], extra: '', features: [] },
   /** Flash-style attention over the fused QKV, head size an override. */
@@ -64,13 +64,13 @@ const specs = {
   attentionFlashProj: { source: attentionFlash, libs: [attentionStoreProj], extra: f32Math, features: [] },
   // f16 arithmetic (f16 storage only): the same sources and libraries, f16 tiles and products (f16Math above).
   /** gemmTiled with vec4<f16> tiles (twice the K tile) and products. */
-  gemmTiledHalf: { source: gemmTiled, libs: [shaderLibs.erf], extra: `${gemmPlain}\n${f16Math}`, features: [], f16Only: true },
+  gemmTiledHalf: { source: gemmTiled, libs: [shaderLibs.erf, shaderLibs.epilogue], extra: `${gemmPlain}\n${f16Math}`, features: [], f16Only: true },
   /** gemmTiledPartial with f16 tiles and products (the partials stay f32). */
-  gemmTiledPartialHalf: { source: gemmTiled, libs: [shaderLibs.erf], extra: `${gemmPartial}\n${f16Math}`, features: [], f16Only: true },
+  gemmTiledPartialHalf: { source: gemmTiled, libs: [shaderLibs.erf, shaderLibs.epilogue], extra: `${gemmPartial}\n${f16Math}`, features: [], f16Only: true },
   /** gemmNarrow with f16 products (the reduction stays f32). */
-  gemmNarrowHalf: { source: gemmNarrow, libs: [narrowReduceShared, shaderLibs.erf], extra: f16Math, features: [], f16Only: true },
+  gemmNarrowHalf: { source: gemmNarrow, libs: [narrowReduceShared, shaderLibs.erf, shaderLibs.epilogue], extra: f16Math, features: [], f16Only: true },
   /** gemmNarrowSubgroup with f16 products. */
-  gemmNarrowSubgroupHalf: { source: gemmNarrow, libs: [narrowReduceSubgroup, shaderLibs.erf], extra: f16Math, features: ['subgroups'], f16Only: true },
+  gemmNarrowSubgroupHalf: { source: gemmNarrow, libs: [narrowReduceSubgroup, shaderLibs.erf, shaderLibs.epilogue], extra: f16Math, features: ['subgroups'], f16Only: true },
   /** attentionFlash with f16 Q/K/V tiles, score dots and P·V products (softmax f32). */
   attentionFlashHalf: { source: attentionFlash, libs: [attentionStoreCtx], extra: f16Math, features: [], f16Only: true },
   /** attentionFlashProj likewise; the projection's products f16 too (the partials stay f32). */

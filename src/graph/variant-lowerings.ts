@@ -142,9 +142,7 @@ export function gpuMatmulCall(kernel: GpuMatmulKernel) {
     const g = gpuGrid(kernel, { M: op.M, N: op.N, K: op.K });
     // A tuned tile of the tiled GEMM: its grid as gpuGrid computes it for that tile (one workgroup per output tile).
     const grid = tile ? [Math.ceil(op.N / (4 * tile.TN)), Math.ceil(op.M / (4 * tile.TM)), 1] as const : g.workgroups;
-    // The GEMMs take the epilogue as an override (their Params have no `epilogue`).
-    const { epilogue: _runtime, ...params } = matmulCall(op, buf).params;
-    return { ...matmulCall(op, buf), params, overrides: { ...(tile ?? g.overrides), EPILOGUE: MatmulEpilogue[op.epilogue] }, grid };
+    return { ...matmulCall(op, buf), overrides: tile ?? g.overrides, grid };
   };
 }
 
@@ -173,10 +171,10 @@ export function splitMatmulLayernorm(partialKernel: KernelName, rowKernel: Kerne
     const partials = scratch();
     return [
       { kernel: partialKernel, flops: 2 * M * N * K, call: {
-        params: { M, N, K, xRowStep: 1 },
+        params: { M, N, K, xRowStep: 1, epilogue: MatmulEpilogue.none },
         // PARTIAL mode reads neither bias nor residual; the bias stands in for both (read-only aliasing is legal).
         buffers: { x: buf(op.x), w: buf(op.w), b: buf(op.b), residual: buf(op.b), y: partials },
-        overrides: { ...gemm.overrides, EPILOGUE: MatmulEpilogue.none }, grid: gemm.workgroups } },
+        overrides: gemm.overrides, grid: gemm.workgroups } },
       { kernel: rowKernel, flops: M * N * (2 + LAYERNORM_FLOPS), call: {
         params: { M, N, splits, eps: op.eps },
         buffers: { partials, b: buf(op.b), residual: buf(op.residual), gamma: buf(op.gamma), beta: buf(op.beta), y: buf(op.out) },

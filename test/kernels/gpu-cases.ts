@@ -154,9 +154,9 @@ export function gemmCase(kernel: 'gemmTiled' | 'gemmNarrow' | 'gemmNarrowSubgrou
       const grid = gpuGrid(kernel, { M, N, K });
       const workgroups = tile ? [Math.ceil(N / (4 * tile.TN)), Math.ceil(M / (4 * tile.TM)), 1] as const : grid.workgroups;
       await runGpuKernel(env, kernel, storage, {
-        params: { M, N, K, xRowStep },
+        params: { M, N, K, xRowStep, epilogue: MatmulEpilogue[epi] },
         buffers: { x: upload(env, 'x', xAll.raw), w: upload(env, 'w', w.raw), b: upload(env, 'b', b.raw), residual: upload(env, 'r', r.raw), y },
-        overrides: { ...(tile ?? grid.overrides), EPILOGUE: MatmulEpilogue[epi] },
+        overrides: tile ?? grid.overrides,
         workgroups,
       });
       const pre = ref.matmul(x, w.v, b.v, M, N, K);
@@ -188,9 +188,9 @@ export function matmulLnCase(storage: Storage, [M, N, K, forcedSplits]: MatmulLn
       const splits = forcedSplits ?? gemm.workgroups[2];
       const partials = output(env, 'partials', splits * M * N, 4);
       await runGpuKernel(env, 'gemmTiledPartial', storage, {
-        params: { M, N, K, xRowStep: 1 },
+        params: { M, N, K, xRowStep: 1, epilogue: 0 },
         buffers: { x: upload(env, 'x', x.raw), w: upload(env, 'w', w.raw), b: upload(env, 'b', b.raw), residual: upload(env, 'r0', new Float32Array(1)), y: partials },
-        overrides: { ...gemm.overrides, EPILOGUE: 0 },
+        overrides: gemm.overrides,
         workgroups: [gemm.workgroups[0], gemm.workgroups[1], splits],
       });
       const y = output(env, 'y', M * N, bytesOf(storage));

@@ -134,9 +134,9 @@ export function halfGemmCase(kernel: 'gemmTiledHalf' | 'gemmNarrowHalf' | 'gemmN
       const grid = gpuGrid(kernel, { M, N, K });
       const workgroups = tile ? [Math.ceil(N / (4 * tile.TN)), Math.ceil(M / (4 * tile.TM)), 1] as const : grid.workgroups;
       await runGpuKernel(env, kernel, 'f16', {
-        params: { M, N, K, xRowStep },
+        params: { M, N, K, xRowStep, epilogue: MatmulEpilogue[epi] },
         buffers: { x: upload(env, 'x', xAll.bits), w: upload(env, 'w', w.bits), b: upload(env, 'b', b.bits), residual: upload(env, 'r', r.bits), y },
-        overrides: { ...(tile ?? grid.overrides), EPILOGUE: MatmulEpilogue[epi] },
+        overrides: tile ?? grid.overrides,
         workgroups,
       });
       const pre = ref.matmul(x, w.v, b.v, M, N, K);
@@ -168,9 +168,9 @@ export function halfMatmulLnCase([M, N, K]: HalfMatmulLnShape): GpuKernelCase {
       const splits = gemm.workgroups[2];
       const partials = output(env, 'partials', splits * M * N, 4);
       await runGpuKernel(env, 'gemmTiledPartialHalf', 'f16', {
-        params: { M, N, K, xRowStep: 1 },
+        params: { M, N, K, xRowStep: 1, epilogue: 0 },
         buffers: { x: upload(env, 'x', x.bits), w: upload(env, 'w', w.bits), b: upload(env, 'b', b.bits), residual: upload(env, 'r0', new Float32Array(1)), y: partials },
-        overrides: { ...gemm.overrides, EPILOGUE: 0 },
+        overrides: gemm.overrides,
         workgroups: gemm.workgroups,
       });
       const y = output(env, 'y', M * N, 2);
