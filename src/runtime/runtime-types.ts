@@ -15,8 +15,9 @@ export interface PipelineOptions extends ProviderOptions {
   /** Aborts the load: downloads stop, GPU memory taken so far is freed, and `pipeline()` rejects with an AbortError. */
   signal?: AbortSignal;
   /**
-   * 'auto' (default) uses f16 storage when the adapter has shader-f16 and a probe agrees with f32; 'fp32'/'fp16'
-   * (transformers.js's names) or 'f32'/'f16' choose. Quantized dtypes (q8, q4, …) are refused.
+   * 'auto' (default) uses f16 storage when the adapter has shader-f16, runs the GPU kernel profile (not a software
+   * adapter's) and a probe agrees with f32; 'fp32'/'fp16' (transformers.js's names) or 'f32'/'f16' choose. Quantized
+   * dtypes (q8, q4, …) are refused.
    */
   dtype?: 'fp32' | 'fp16' | 'f32' | 'f16' | 'auto';
   /** Browser: run in a dedicated Worker (default true). Ignored in Node. */
