@@ -1,8 +1,9 @@
 // dtype 'auto': f16 storage halves memory and bandwidth, but only where the adapter has shader-f16, runs the GPU
 // kernel profile (a software adapter's kernels widen every f16 load on the CPU and save no memory traffic: slower, and
-// the probe would load the model twice), and the model survives the rounding. We load both, run a fixed probe through each, and keep f16 only if it gives the same top
-// label (masked-LM heads: the same top token at every position; token heads: the same top label at every token) and hidden states with cosine ≥ 0.999 against f32.
-// The choice and the measured numbers are reported.
+// the probe would load the model twice), and the model survives the rounding. We load both, run a fixed probe through
+// each, and keep f16 only if it gives the same top label (masked-LM heads: the same top token at every position; token
+// heads: the same top label at every token) and hidden states with cosine ≥ 0.999 against f32. The choice and the
+// measured numbers are reported.
 import type { GpuContext } from '../gpu/device.ts';
 import type { BertOutputName } from '../model/bert-model.ts';
 import { hasMaskedLmHead, hasNextSentenceHead, isTokenHead } from '../model/config.ts';

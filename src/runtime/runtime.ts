@@ -13,7 +13,7 @@ import { finishClassification, normalizeInputs, prepareClassification, textClass
 import { MicroBatcher, type ForwardBatch } from './batcher.ts';
 import { isFileProvider, type Environment, type ModelInput } from './environment.ts';
 import { chooseDtype, type DtypeChoice } from './dtype.ts';
-import { adapterProfile } from '../graph/adapter-profile.ts';
+import { resolveKernelProfile } from '../model/model-options.ts';
 import { normalizePipelineOptions, sendReady, type NormalizedPipelineOptions } from './pipeline-options.ts';
 import { profileInput, type ProfileResult } from './profile.ts';
 import { chooseBackend, type DeviceChoice } from './device-choice.ts';
@@ -213,8 +213,7 @@ export class Runtime {
         dtype, signal, head, kernelProfile: o.kernelProfile, tune: o.tune, tuningStore: this.env.tuningStore?.(), checkModel: (m) => this.checkHeadFits(m),
         onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, loadedBytes: part.index * p.totalBytes + p.loadedBytes, totalBytes: part.of * p.totalBytes })),
       });
-      const kernelProfile = o.kernelProfile ?? 'auto';
-      const software = kernelProfile === 'auto' ? adapterProfile(gpu.facts).kind === 'software' : kernelProfile === 'software';
+      const software = resolveKernelProfile(o.kernelProfile, gpu.facts).kind === 'software';
       const { loaded, choice } = await chooseDtype(gpu, o.dtype ?? 'auto', load, software);
       this.loaded = loaded;
       this.dtypeChoice = choice;
