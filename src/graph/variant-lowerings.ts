@@ -94,12 +94,13 @@ export function gatherRowsCall(op: OpOf<'gatherRows'>, buf: BufferOf): KernelCal
   return { params: { R: op.R, W: op.W, rowsIn: op.rowsIn }, buffers: { rows: buf(op.rows), x: buf(op.x), y: buf(op.out) }, grid: rowGrid(op.R) };
 }
 
-export function attentionCall(op: OpOf<'attention'>, buf: BufferOf): KernelCall {
+/** One workgroup of QB threads per QB·QPT queries (QPT: attention_vec4 only), per head and sequence. */
+export function attentionCall(op: OpOf<'attention'>, buf: BufferOf, _scratch?: unknown, tile: Tile = { QB: ATTENTION_QB }): KernelCall {
   return {
     params: { T: op.T, NH: op.NH, HS: op.HS },
     buffers: { qkv: buf(op.qkv), mask: buf(op.mask), ctx: buf(op.out) },
-    overrides: { QB: ATTENTION_QB },
-    grid: [Math.ceil(op.T / ATTENTION_QB), op.NH, op.B],
+    overrides: tile,
+    grid: [Math.ceil(op.T / (tile.QB * (tile.QPT ?? 1))), op.NH, op.B],
   };
 }
 
@@ -114,13 +115,8 @@ export function attentionVec4TilesFor(op: OpOf<'attention'>): readonly Tile[] {
   return op.B * op.NH * op.T >= ATTENTION_QPT_FROM_ROWS ? [four, one, two] : [one, two, four];
 }
 
-export function attentionVec4Call(op: OpOf<'attention'>, buf: BufferOf, _scratch?: unknown, tile: Tile = attentionVec4TilesFor(op)[0]): KernelCall {
-  return {
-    params: { T: op.T, NH: op.NH, HS: op.HS },
-    buffers: { qkv: buf(op.qkv), mask: buf(op.mask), ctx: buf(op.out) },
-    overrides: { QB: tile.QB, QPT: tile.QPT },
-    grid: [Math.ceil(op.T / (tile.QB * tile.QPT)), op.NH, op.B],
-  };
+export function attentionVec4Call(op: OpOf<'attention'>, buf: BufferOf, scratch?: unknown, tile: Tile = attentionVec4TilesFor(op)[0]): KernelCall {
+  return attentionCall(op, buf, scratch, tile);
 }
 
 export function attentionProbsCall(op: OpOf<'attentionProbs'>, buf: BufferOf): KernelCall {
