@@ -3,35 +3,29 @@
 // must fail with a message while bertgpu's still runs), both sides on the tiny fixture that has onnx/model.onnx
 // (ONNX Runtime Web's wasm served from the built site), "Copy results as JSON" (clipboard, and the fallback when the
 // browser refuses it), and a browser without WebGPU. Tiny shapes: SwiftShader is slow.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../demo/src/bench-run.ts';
-import { buildDemo, launchChromium, openPage, repoRoot } from './harness.ts';
-import { startStaticServer, type StaticServer } from './static-server.ts';
+import { openPage, repoRoot } from './harness.ts';
+import { serveBuiltDemo, type BuiltSite } from './built-site.ts';
+import type { StaticServer } from './static-server.ts';
 
+let site: BuiltSite | undefined;
 let outDir = '';
 let server: StaticServer | undefined;
 let browser: Browser | undefined;
 let benchUrl = '';
 
 beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), 'bertgpu-bench-page-'));
-  await buildDemo(outDir);
-  server = await startStaticServer({ '/sites/bertgpu/': outDir, '/fixtures/tiny-bert/': join(repoRoot, 'test/fixtures/tiny-bert') });
-  benchUrl = `${server.url}/sites/bertgpu/bench.html`;
-  browser = await launchChromium();
+  site = await serveBuiltDemo('bertgpu-bench-page-', '/sites/bertgpu/', { '/fixtures/tiny-bert/': join(repoRoot, 'test/fixtures/tiny-bert') });
+  ({ outDir, server, browser } = site);
+  benchUrl = `${site.url}bench.html`;
 });
 
 afterAll(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await server?.close();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
-  }
+  await site?.close();
 });
 
 async function runPage(page: Page, query: Record<string, string>): Promise<BenchResult> {

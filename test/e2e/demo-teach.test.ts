@@ -2,13 +2,11 @@
 // of the bundled model with a fresh head for the labels in the data, the plot and status follow the steps and epochs,
 // the taught model classifies, and its folder downloads (config.json with the new labels, model.safetensors);
 // Cancel stops a run; bad data is explained, not thrown.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDemo, launchChromium, openPage, screenshotPath, waitForModel } from './harness.ts';
-import { startStaticServer, type StaticServer } from './static-server.ts';
+import { openPage, screenshotPath, waitForModel } from './harness.ts';
+import { serveBuiltDemo, type BuiltSite } from './built-site.ts';
 
 // Two classes told apart by one word each; words from the bundled model's vocabulary.
 const lines = [
@@ -16,26 +14,17 @@ const lines = [
   'this movie was awful\tdown', 'an awful film and a bad story\tdown', 'awful acting\tdown', 'the music was awful\tdown',
 ].join('\n');
 
-let outDir = '';
-let server: StaticServer | undefined;
+let site: BuiltSite | undefined;
 let browser: Browser | undefined;
 let siteUrl = '';
 
 beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), 'bertgpu-demo-teach-'));
-  await buildDemo(outDir);
-  server = await startStaticServer({ '/': outDir });
-  siteUrl = `${server.url}/`;
-  browser = await launchChromium();
+  site = await serveBuiltDemo('bertgpu-demo-teach-');
+  ({ browser, url: siteUrl } = site);
 }, 180_000);
 
 afterAll(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await server?.close();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
-  }
+  await site?.close();
 });
 
 describe('demo: Inside the model colours the tokens by clf.explain()', () => {

@@ -1,18 +1,18 @@
 // The demo site end to end, in Debian's Chromium on SwiftShader WebGPU: the static build (as `npm run build:demo`
 // makes it) served from a sub-path, and the dev server that `npm start` runs. Expected scores come from the bertgpu
 // CLI (Node + Dawn) run on the same bundled model folder, never from numbers written here.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createServer as createViteServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildDemo, bundledMlmDir, bundledModelDir, cliClassify, cliFillMask, launchChromium, maxDiff, openPage, parseCsv, repoRoot, screenshotPath,
+  bundledMlmDir, bundledModelDir, cliClassify, cliFillMask, launchChromium, maxDiff, openPage, parseCsv, repoRoot, screenshotPath,
   waitForLabels, waitForModel, type CliResult,
 } from './harness.ts';
-import { startStaticServer, type StaticServer } from './static-server.ts';
+import { serveBuiltDemo, type BuiltSite } from './built-site.ts';
+import type { StaticServer } from './static-server.ts';
 
 // Words from the tiny model's vocabulary; the third is a pair (the CLI separates a pair with a TAB).
 const cases = [
@@ -23,29 +23,21 @@ const cases = [
 const cliInput = (c: { text: string; pair: string }) => (c.pair ? `${c.text}\t${c.pair}` : c.text);
 const TOL = 1e-4;
 
-let outDir = '';
+let site: BuiltSite | undefined;
 let server: StaticServer | undefined;
 let browser: Browser | undefined;
 let expected: CliResult[] = [];
 let siteUrl = '';
 
 beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), 'bertgpu-demo-'));
-  await buildDemo(outDir);
   // The site under a sub-path (a static host rarely serves at /): relative URLs must hold.
-  server = await startStaticServer({ '/sites/bertgpu/': outDir, '/fixtures/': join(repoRoot, 'test/fixtures/weights/hostile') });
-  siteUrl = `${server.url}/sites/bertgpu/`;
+  site = await serveBuiltDemo('bertgpu-demo-', '/sites/bertgpu/', { '/fixtures/': join(repoRoot, 'test/fixtures/weights/hostile') });
+  ({ server, browser, url: siteUrl } = site);
   expected = await cliClassify(bundledModelDir, cases.map(cliInput));
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await server?.close();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
-  }
+  await site?.close();
 });
 
 describe('demo site (vite build, served from a sub-path)', () => {
